@@ -1,0 +1,69 @@
+"""claimbot's Lambda entry points. Wiring only: each handler builds, calls and returns."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from chalice import Chalice, Response
+
+from chalicelib.settings import current_settings, settings_from_env
+
+app = Chalice(app_name="claimbot")
+app.log.setLevel("INFO")
+
+# Queue names are needed at import time for the event-source mappings; no secrets involved.
+_names = settings_from_env()
+
+WECHAT_CONTENT_TYPES = [
+    "text/xml",
+    "application/xml",
+    "text/plain",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "application/json",
+]
+
+
+@lru_cache(maxsize=1)
+def services():
+    from chalicelib.service.container import Container
+
+    return Container(current_settings())
+
+
+def _respond(result) -> Response:
+    return Response(
+        body=result.body, status_code=result.status, headers={"Content-Type": result.content_type}
+    )
+
+
+@app.route("/wechat", methods=["GET"])
+def wechat_verify() -> Response:
+    query = app.current_request.query_params or {}
+    return _respond(services().webhook.verify(query))
+
+
+@app.route("/wechat", methods=["POST"], content_types=WECHAT_CONTENT_TYPES)
+def wechat_receive() -> Response:
+    request = app.current_request
+    return _respond(services().webhook.receive(request.query_params or {}, request.raw_body))
+
+
+@app.route("/privacy", methods=["GET"])
+def privacy_notice() -> Response:
+    from chalicelib.web import privacy_page
+
+    return Response(body=privacy_page(), headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@app.on_sqs_message(queue=_names.queue("jobs"), batch_size=1)
+def on_job(event) -> None:
+    for record in event:
+        services().worker.run(json.loads(record.body))
+
+
+@app.on_sqs_message(queue=_names.queue("outbox"), batch_size=1)
+def on_outbox(event) -> None:
+    for record in event:
+        services().outbox.deliver(json.loads(record.body))

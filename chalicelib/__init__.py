@@ -1,0 +1,1 @@
+"""claimbot application code. See DESIGN.md at the repository root for the layers."""

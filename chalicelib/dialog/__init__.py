@@ -1,0 +1,1 @@
+"""The conversation: pure functions from (InboundMessage, SessionState) to an Outcome."""

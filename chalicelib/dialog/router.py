@@ -1,0 +1,156 @@
+"""Routes one inbound message to a flow and returns an Outcome. Pure: no I/O.
+
+Menu clicks, numbered replies and keywords all lead to the same services. Flows register
+in FLOWS; a service without a flow yet answers politely that it is coming soon.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.dialog.outcome import Job, Outcome, SessionState
+from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
+
+SERVICES = ("quote", "survey", "policy", "claim", "human")
+
+MENU_KEYS = {
+    "QUOTE": "quote",
+    "SURVEY": "survey",
+    "POLICY": "policy",
+    "CLAIM": "claim",
+    "HUMAN": "human",
+    "HELP": "help",
+}
+
+NUMBERS = {"1": "quote", "2": "survey", "3": "policy", "4": "claim", "0": "human"}
+
+# Whole-message keywords, most specific first. Matched after removing spaces and punctuation.
+KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("车险报价", "quote"),
+    ("报价", "quote"),
+    ("自助查勘", "survey"),
+    ("查勘", "survey"),
+    ("报案", "survey"),
+    ("保单查询", "policy"),
+    ("保单", "policy"),
+    ("理赔进度", "claim"),
+    ("理赔", "claim"),
+    ("进度", "claim"),
+    ("人工服务", "human"),
+    ("转人工", "human"),
+    ("人工", "human"),
+    ("客服", "human"),
+    ("菜单", "menu"),
+    ("帮助", "help"),
+    ("help", "help"),
+    ("menu", "menu"),
+    ("取消", "cancel"),
+    ("退出", "cancel"),
+)
+
+_NOISE = re.compile(r"[\s，。！？、,.!?;；:：'\"“”‘’（）()【】\[\]]+")
+
+
+@dataclass(frozen=True)
+class DialogConfig:
+    hotline: str
+    account_name: str = t.ACCOUNT_NAME
+    privacy_url: str = ""
+
+
+Flow = Callable[[InboundMessage, SessionState, DialogConfig], Outcome]
+
+# Flows that are built register here: service name -> function. Issues add to it.
+FLOWS: dict[str, Flow] = {}
+
+
+def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+    """Decide what to do with one inbound message."""
+    if msg.is_event:
+        return _on_event(msg, state, config)
+    route = _route_for_text(msg) if msg.kind in (Kind.TEXT, Kind.VOICE) else None
+    if route:
+        return _go(route, msg, state, config)
+    if not state.idle and state.flow in FLOWS:
+        return FLOWS[state.flow](msg, state, config)
+    return _outside_flow(msg, config)
+
+
+def normalize_text(text: str) -> str:
+    return _NOISE.sub("", text).lower()
+
+
+def _route_for_text(msg: InboundMessage) -> str | None:
+    said = normalize_text(msg.text or msg.recognition)
+    if said in NUMBERS:
+        return NUMBERS[said]
+    for word, route in KEYWORDS:
+        if said == word:
+            return route
+    return None
+
+
+def _on_event(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+    if msg.event is Event.SUBSCRIBE:
+        return _welcome(config)
+    if msg.event is Event.UNSUBSCRIBE:
+        return Outcome(reply=None, state=SessionState.empty())
+    if msg.event is Event.SCAN:
+        return Outcome(reply=TextReply(t.WELCOME_BACK))
+    if msg.event is Event.CLICK:
+        route = MENU_KEYS.get(msg.event_key)
+        return _go(route, msg, state, config) if route else _menu()
+    return Outcome(reply=None)
+
+
+def _welcome(config: DialogConfig) -> Outcome:
+    sends = ()
+    if config.privacy_url:
+        sends = (
+            NewsReply(
+                title=t.PRIVACY_NOTICE_TITLE,
+                description=t.PRIVACY_NOTICE_DESCRIPTION,
+                url=config.privacy_url,
+            ),
+        )
+    welcome = TextReply(t.WELCOME.format(account=config.account_name))
+    return Outcome(reply=welcome, sends=sends, state=SessionState.empty())
+
+
+def _go(route: str, msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+    if route == "menu":
+        return _menu()
+    if route == "help":
+        return Outcome(reply=TextReply(t.HELP))
+    if route == "cancel":
+        return Outcome(reply=TextReply(t.CANCELLED), state=SessionState.empty())
+    if route in FLOWS:
+        return FLOWS[route](msg, SessionState(flow=route), config)
+    service = t.SERVICE_NAMES[route]
+    reply = TextReply(t.COMING_SOON.format(service=service, hotline=config.hotline))
+    return Outcome(reply=reply, state=SessionState.empty())
+
+
+def _menu() -> Outcome:
+    return Outcome(reply=TextReply(t.NUMBERED_MENU))
+
+
+def _outside_flow(msg: InboundMessage, config: DialogConfig) -> Outcome:
+    if msg.kind is Kind.TEXT or msg.kind is Kind.VOICE:
+        return Outcome(reply=TextReply(t.UNKNOWN_TEXT))
+    if msg.kind is Kind.IMAGE:
+        return Outcome(reply=TextReply(t.IMAGE_OUTSIDE_FLOW), jobs=(media_fetch_job(msg),))
+    if msg.kind is Kind.LOCATION:
+        return Outcome(reply=TextReply(t.LOCATION_OUTSIDE_FLOW))
+    return Outcome(reply=TextReply(t.UNSUPPORTED_MESSAGE))
+
+
+def media_fetch_job(msg: InboundMessage) -> Job:
+    """Temporary media expires after 3 days: every picture is saved to S3 at once."""
+    return Job(
+        kind="media.fetch",
+        payload={"openid": msg.openid, "media_id": msg.media_id, "dedupe_key": msg.dedupe_key},
+    )

@@ -1,0 +1,1 @@
+"""Pure rules and value objects. No I/O, no AWS, no HTTP."""

@@ -1,0 +1,1 @@
+"""Adapter to SQS: publish jobs and outbox messages; the shape of their bodies."""

@@ -1,0 +1,1 @@
+"""Adapter to S3: private, encrypted photo storage."""

@@ -1,0 +1,30 @@
+"""Photos and other customer media in S3 (private, server-side encrypted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr"}
+
+
+class MediaStore:
+    def __init__(self, s3_client: Any, bucket: str) -> None:
+        self._s3 = s3_client
+        self.bucket = bucket
+
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type or "application/octet-stream",
+            ServerSideEncryption="AES256",
+        )
+        return key
+
+    def get(self, key: str) -> bytes:
+        return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    @staticmethod
+    def extension(content_type: str) -> str:
+        return EXTENSIONS.get(content_type.split(";")[0].strip().lower(), "bin")

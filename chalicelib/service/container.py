@@ -1,0 +1,124 @@
+"""Builds the services from Settings once per Lambda container (and once per devstack).
+
+Heavy imports (boto3, PynamoDB, wechatpy) happen here, on first use, not at `import app`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from chalicelib.settings import Settings
+
+
+class Container:
+    def __init__(self, settings: Settings, clients: dict[str, Any] | None = None) -> None:
+        self.settings = settings
+        self._clients = dict(clients or {})
+        from chalicelib.store.models import bind_tables
+
+        bind_tables(settings)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+
+            self._clients[service] = boto3.client(service, region_name=self.settings.region)
+        return self._clients[service]
+
+    @cached_property
+    def codec(self) -> Any:
+        from chalicelib.wechat.codec import WeChatCodec
+
+        s = self.settings
+        return WeChatCodec(
+            token=s.wechat_token,
+            app_id=s.wechat_app_id,
+            encoding_aes_key=s.wechat_encoding_aes_key,
+            max_clock_skew_s=s.wechat_max_clock_skew_s,
+            max_body_bytes=s.wechat_max_body_bytes,
+        )
+
+    @cached_property
+    def queues(self) -> Any:
+        from chalicelib.jobs.queues import Queues
+
+        return Queues(self.client("sqs"), self.settings.queue)
+
+    @cached_property
+    def conversations(self) -> Any:
+        from chalicelib.store.conversations import Conversations
+
+        return Conversations(self.settings.conversation_ttl_s)
+
+    @cached_property
+    def quotas(self) -> Any:
+        from chalicelib.store.quotas import Quotas
+
+        return Quotas()
+
+    @cached_property
+    def inbox(self) -> Any:
+        from chalicelib.store.inbox import Inbox
+
+        return Inbox(self.settings.inbox_ttl_s)
+
+    @cached_property
+    def tokens(self) -> Any:
+        from chalicelib.store.tokens import SharedToken
+
+        return SharedToken(f"wechat:{self.settings.wechat_app_id}", self._fetch_token)
+
+    def _fetch_token(self, force: bool) -> tuple[str, int]:
+        return self.api.fetch_token(force)
+
+    @cached_property
+    def api(self) -> Any:
+        from chalicelib.wechat.api import WeChatApi
+
+        s = self.settings
+        return WeChatApi(s.wechat_app_id, s.wechat_app_secret, s.wechat_api_base, self.tokens)
+
+    @cached_property
+    def dialog_config(self) -> Any:
+        from chalicelib.dialog.router import DialogConfig
+
+        return DialogConfig(hotline=self.settings.hotline, privacy_url=self.settings.privacy_url)
+
+    @cached_property
+    def webhook(self) -> Any:
+        from chalicelib.service.webhook import WebhookService
+        from chalicelib.store.sessions import Sessions
+
+        return WebhookService(
+            codec=self.codec,
+            inbox=self.inbox,
+            sessions=Sessions(self.settings.session_ttl_s),
+            conversations=self.conversations,
+            quotas=self.quotas,
+            queues=self.queues,
+            dialog_config=self.dialog_config,
+            reply_deadline_s=self.settings.wechat_reply_deadline_s,
+        )
+
+    @cached_property
+    def outbox(self) -> Any:
+        from chalicelib.service.outbox import OutboxSender
+        from chalicelib.store.outbox import HeldMessages
+
+        return OutboxSender(
+            api=self.api,
+            quotas=self.quotas,
+            held=HeldMessages(),
+            sent=self.inbox,
+            conversations=self.conversations,
+            queues=self.queues,
+        )
+
+    @cached_property
+    def worker(self) -> Any:
+        from chalicelib.media.store import MediaStore
+        from chalicelib.service.worker import Worker
+
+        media = MediaStore(self.client("s3"), self.settings.photos_bucket)
+        return Worker(self.api, media, self.conversations, self.outbox)

@@ -1,0 +1,127 @@
+"""Deliver outbound messages through the WeChat API without ever dropping one.
+
+- custom messages take a place in the user's quota window first (5 per inbound in 48 h,
+  3 per click in 1 min); with no place, or when WeChat says 45015/45047/43004, the message
+  is kept in the outbox table with the reason and released when the user writes again;
+- a transient failure (network, 5xx, -1 busy) raises, so SQS retries and finally dead-letters;
+- each message is sent at most once: its id is claimed like an inbound message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from chalicelib.jobs.queues import OUTBOX, new_message_id
+from chalicelib.service.logs import log_event, ref
+from chalicelib.store.conversations import Entry
+from chalicelib.store.inbox import DONE, NEW
+from chalicelib.wechat.api import WeChatApiError
+from chalicelib.wechat.replies import reply_from_json, summarize
+
+KEEP_ERRORS = {
+    45015: "outside the 48 h window or user unfollowed",
+    45047: "over the customer-service message count",
+    43004: "user is not following",
+}
+
+
+class RetryLater(Exception):
+    """A transient failure: let SQS deliver the message again."""
+
+
+class OutboxSender:
+    def __init__(
+        self, api: Any, quotas: Any, held: Any, sent: Any, conversations: Any, queues: Any
+    ) -> None:
+        self.api = api
+        self.quotas = quotas
+        self.held = held
+        self.sent = sent  # an Inbox used to claim each outbound id once
+        self.conversations = conversations
+        self.queues = queues
+
+    def deliver(self, message: dict[str, Any]) -> str:
+        """Send one outbox message; returns what happened: sent | held | duplicate."""
+        key = f"out:{message['id']}"
+        claim = self.sent.claim(key)
+        if claim.state == DONE:
+            return "duplicate"
+        if claim.state != NEW:
+            raise RetryLater("another sender holds this message")
+        try:
+            result = self._deliver(message)
+        except Exception:
+            self.sent.release(key)
+            raise
+        self.sent.complete(key, None)
+        return result
+
+    def _deliver(self, message: dict[str, Any]) -> str:
+        openid = message["openid"]
+        if message["kind"] == "custom" and not self.quotas.take(openid):
+            return self._keep(message, "no customer-service quota left", 0)
+        try:
+            self._call_api(message)
+        except WeChatApiError as exc:
+            if exc.errcode is None or exc.errcode == -1:
+                raise RetryLater(f"wechat unavailable: {exc.errmsg}") from exc
+            reason = KEEP_ERRORS.get(exc.errcode, f"refused by wechat: {exc.errmsg}")
+            return self._keep(message, reason, exc.errcode)
+        self._record(message)
+        log_event("outbox.sent", kind=message["kind"], user=ref(openid))
+        return "sent"
+
+    def _call_api(self, message: dict[str, Any]) -> None:
+        if message["kind"] == "custom":
+            self.api.send(message["openid"], reply_from_json(message["reply"]))
+        elif message["kind"] == "template":
+            tpl = message["template"]
+            self.api.send_template(message["openid"], tpl["id"], tpl["data"], tpl.get("url"))
+        else:
+            raise ValueError(f"unknown outbox kind {message['kind']!r}")
+
+    def _keep(self, message: dict[str, Any], reason: str, errcode: int) -> str:
+        self.held.keep(message, reason, errcode)
+        self.quotas.note_held(message["openid"])
+        log_event(
+            "outbox.held", logging.WARNING, reason=reason, errcode=errcode,
+            user=ref(message["openid"]),
+        )
+        return "held"
+
+    def _record(self, message: dict[str, Any]) -> None:
+        if message["kind"] == "custom":
+            reply = reply_from_json(message["reply"])
+            content, msg_type = summarize(reply), message["reply"]["type"]
+        else:
+            content, msg_type = message["template"]["id"], "template"
+        self.conversations.log(
+            [
+                Entry(
+                    openid=message["openid"],
+                    direction="out",
+                    channel=message["kind"],
+                    msg_type=msg_type,
+                    content=content,
+                    dedupe_key=message.get("origin", ""),
+                )
+            ]
+        )
+
+    def release(self, openid: str) -> int:
+        """The user wrote again: queue the messages kept for them, oldest first."""
+        kept = sorted(self.held.held_for(openid), key=lambda m: m.held_at)
+        if not kept:
+            return 0
+        self.queues.publish(OUTBOX, [_fresh_copy(m.payload) for m in kept])
+        for item in kept:
+            self.held.mark_released(item)
+        self.quotas.clear_held(openid)
+        log_event("outbox.released", count=len(kept), user=ref(openid))
+        return len(kept)
+
+
+def _fresh_copy(payload: dict[str, Any]) -> dict[str, Any]:
+    """A released message gets a new id: the old one is already claimed as handled."""
+    return {**payload, "id": new_message_id(), "released_from": payload["id"]}

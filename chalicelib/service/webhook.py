@@ -1,0 +1,204 @@
+"""The path of one inbound message (DESIGN.md): verify -> claim once -> decide -> reply.
+
+Never answers with a 5xx: WeChat would show the customer "该公众号暂时无法提供服务". Bad
+requests get a short 4xx; our own failures get a polite passive reply in Chinese.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.dialog import router
+from chalicelib.dialog.outcome import Outcome
+from chalicelib.domain.messages import InboundMessage, TextReply
+from chalicelib.jobs.queues import JOBS, OUTBOX, new_message_id
+from chalicelib.service.logs import log_event, ref
+from chalicelib.store.conversations import Entry
+from chalicelib.store.inbox import BUSY, DONE
+from chalicelib.store.sessions import SessionConflict
+from chalicelib.wechat.codec import Decoded, Rejected
+from chalicelib.wechat.inbound import BadMessage, parse_inbound
+from chalicelib.wechat.replies import render_passive, reply_to_json, summarize
+
+SUCCESS = "success"
+SESSION_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+def _xml(body: str) -> HttpResult:
+    return HttpResult(200, body, "application/xml; charset=utf-8")
+
+
+class WebhookService:
+    def __init__(
+        self,
+        codec: Any,
+        inbox: Any,
+        sessions: Any,
+        conversations: Any,
+        quotas: Any,
+        queues: Any,
+        dialog_config: router.DialogConfig,
+        reply_deadline_s: float = 4.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.codec = codec
+        self.inbox = inbox
+        self.sessions = sessions
+        self.conversations = conversations
+        self.quotas = quotas
+        self.queues = queues
+        self.dialog_config = dialog_config
+        self.reply_deadline_s = reply_deadline_s
+        self.clock = clock
+
+    def verify(self, query: Mapping[str, str]) -> HttpResult:
+        try:
+            return HttpResult(200, self.codec.verify_url(query))
+        except Rejected as exc:
+            log_event("webhook.verify_rejected", logging.WARNING, reason=exc.reason)
+            return HttpResult(exc.status, exc.reason)
+
+    def receive(self, query: Mapping[str, str], body: bytes) -> HttpResult:
+        started = self.clock()
+        try:
+            decoded = self.codec.decode(query, body)
+            msg = parse_inbound(decoded.xml)
+        except (Rejected, BadMessage) as exc:
+            status = exc.status if isinstance(exc, Rejected) else 400
+            reason = exc.reason if isinstance(exc, Rejected) else str(exc)
+            log_event("webhook.rejected", logging.WARNING, status=status, reason=reason)
+            return HttpResult(status, reason)
+        try:
+            return self._process(msg, decoded, started)
+        except Exception:
+            log_event("webhook.failed", logging.ERROR, exc_info=True, msg=ref(msg.dedupe_key))
+            self._record_safely(msg)
+            return self._answer(self._busy_reply(msg), decoded)
+
+    def _process(self, msg: InboundMessage, decoded: Decoded, started: float) -> HttpResult:
+        claim = self.inbox.claim(msg.dedupe_key)
+        if claim.state == DONE:
+            log_event("webhook.retry_answered", msg=ref(msg.dedupe_key))
+            return self._answer(claim.reply_xml, decoded)
+        if claim.state == BUSY:
+            log_event("webhook.retry_while_busy", msg=ref(msg.dedupe_key))
+            return HttpResult(200, SUCCESS)
+        outcome = self._decide(msg)
+        self._open_window(msg)
+        self._enqueue(msg, outcome)
+        reply_xml = render_passive(outcome.reply, msg, self.clock()) if outcome.reply else None
+        retried = self.inbox.complete(msg.dedupe_key, reply_xml)
+        late = self.clock() - started > self.reply_deadline_s
+        by_outbox = outcome.reply is not None and (retried or late)
+        if by_outbox:
+            self._send_later(msg, outcome)
+        self._record(msg, outcome, passive=not by_outbox)
+        log_event(
+            "webhook.handled",
+            msg=ref(msg.dedupe_key),
+            kind=msg.raw_type,
+            event=msg.raw_event,
+            ms=round((self.clock() - started) * 1000, 1),
+            via="outbox" if by_outbox else "passive",
+        )
+        return HttpResult(200, SUCCESS) if by_outbox else self._answer(reply_xml, decoded)
+
+    def _decide(self, msg: InboundMessage) -> Outcome:
+        """dialog.handle with optimistic locking: on a conflict, re-read and decide again."""
+        for _ in range(SESSION_RETRIES):
+            state, item = self.sessions.load(msg.openid)
+            outcome = router.handle(msg, state, self.dialog_config)
+            if outcome.state is None or outcome.state == state:
+                return outcome
+            try:
+                self.sessions.save(item, outcome.state)
+                return outcome
+            except SessionConflict:
+                log_event("webhook.session_conflict", msg=ref(msg.dedupe_key))
+        raise SessionConflict(ref(msg.openid))
+
+    def _open_window(self, msg: InboundMessage) -> None:
+        if msg.opens_message_window:
+            if self.quotas.opened_by_message(msg.openid):
+                job = {"id": new_message_id(), "kind": "outbox.release"}
+                self.queues.publish(JOBS, [{**job, "payload": {"openid": msg.openid}}])
+        elif msg.opens_click_window:
+            self.quotas.opened_by_click(msg.openid)
+
+    def _enqueue(self, msg: InboundMessage, outcome: Outcome) -> None:
+        if outcome.jobs:
+            self.queues.publish(
+                JOBS,
+                [
+                    {"id": new_message_id(), "kind": job.kind, "payload": job.payload}
+                    for job in outcome.jobs
+                ],
+            )
+        if outcome.sends:
+            self.queues.publish(OUTBOX, [self._outbox_body(msg, r) for r in outcome.sends])
+
+    def _send_later(self, msg: InboundMessage, outcome: Outcome) -> None:
+        self.queues.publish(OUTBOX, [self._outbox_body(msg, outcome.reply)])
+
+    def _outbox_body(self, msg: InboundMessage, reply: Any) -> dict[str, Any]:
+        return {
+            "id": new_message_id(),
+            "kind": "custom",
+            "openid": msg.openid,
+            "reply": reply_to_json(reply),
+            "origin": msg.dedupe_key,
+            "created_at": self.clock(),
+        }
+
+    def _record(self, msg: InboundMessage, outcome: Outcome, passive: bool) -> None:
+        entries = [
+            Entry(
+                openid=msg.openid,
+                direction="in",
+                channel="webhook",
+                msg_type=msg.raw_event or msg.raw_type,
+                content=msg.summary(),
+                media_key=msg.media_id,
+                dedupe_key=msg.dedupe_key,
+            )
+        ]
+        if outcome.reply is not None and passive:
+            entries.append(
+                Entry(
+                    openid=msg.openid,
+                    direction="out",
+                    channel="passive",
+                    msg_type=reply_to_json(outcome.reply)["type"],
+                    content=summarize(outcome.reply),
+                    dedupe_key=msg.dedupe_key,
+                )
+            )
+        self.conversations.log(entries)
+
+    def _record_safely(self, msg: InboundMessage) -> None:
+        """Keep the customer's message even when handling it failed."""
+        try:
+            self._record(msg, Outcome(), passive=False)
+        except Exception:
+            log_event("webhook.record_failed", logging.ERROR, msg=ref(msg.dedupe_key))
+
+    def _busy_reply(self, msg: InboundMessage) -> str:
+        reply = TextReply(t.SYSTEM_BUSY.format(hotline=self.dialog_config.hotline))
+        return render_passive(reply, msg, self.clock())
+
+    def _answer(self, reply_xml: str | None, decoded: Decoded) -> HttpResult:
+        if not reply_xml:
+            return HttpResult(200, SUCCESS)
+        return _xml(self.codec.encode_reply(reply_xml, decoded))

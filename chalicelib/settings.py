@@ -1,0 +1,130 @@
+"""Typed settings, read from the environment in one place.
+
+Every stage (local, dev, prod) uses the same code. `.chalice/config.json` sets the stage's
+environment; in AWS the WeChat secrets come from SSM Parameter Store (`WECHAT_SSM_PATH`),
+locally straight from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+SECRET_NAMES = ("WECHAT_TOKEN", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY")
+
+
+class SettingsError(ValueError):
+    """An operator-facing configuration mistake."""
+
+
+def resource_name(prefix: str, logical: str) -> str:
+    """Physical name of a table/queue/bucket: the one rule infra/ and the code share."""
+    return f"{prefix}{logical}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    resource_prefix: str = "claimbot-local-"
+    region: str = "ap-east-1"
+    wechat_token: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_encoding_aes_key: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_max_clock_skew_s: int = 300
+    wechat_max_body_bytes: int = 64 * 1024
+    wechat_reply_deadline_s: float = 4.0
+    wechat_ssm_path: str = ""
+    inbox_ttl_s: int = 3 * 24 * 3600
+    session_ttl_s: int = 30 * 24 * 3600
+    conversation_ttl_s: int = 180 * 24 * 3600
+    photos_bucket_name: str = ""
+    hotline: str = "95500"
+    privacy_url: str = ""
+
+    def table(self, logical: str) -> str:
+        return resource_name(self.resource_prefix, logical)
+
+    def queue(self, logical: str) -> str:
+        return resource_name(self.resource_prefix, logical)
+
+    @property
+    def photos_bucket(self) -> str:
+        # In AWS the bucket name carries the account id, so the stack passes it in.
+        return self.photos_bucket_name or resource_name(self.resource_prefix, "photos")
+
+    def with_secrets(self, secrets: Mapping[str, str]) -> Settings:
+        return replace(
+            self,
+            wechat_token=secrets.get("WECHAT_TOKEN", self.wechat_token),
+            wechat_app_secret=secrets.get("WECHAT_APP_SECRET", self.wechat_app_secret),
+            wechat_encoding_aes_key=secrets.get(
+                "WECHAT_ENCODING_AES_KEY", self.wechat_encoding_aes_key
+            ),
+        )
+
+    def validate(self) -> Settings:
+        if not self.wechat_token:
+            raise SettingsError("WECHAT_TOKEN is not set (environment or SSM)")
+        if self.wechat_encoding_aes_key and len(self.wechat_encoding_aes_key) != 43:
+            raise SettingsError("WECHAT_ENCODING_AES_KEY must be 43 characters")
+        if self.wechat_max_clock_skew_s < 0:
+            raise SettingsError("WECHAT_MAX_CLOCK_SKEW_S must be >= 0")
+        return self
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (defaults to os.environ)."""
+    env = os.environ if env is None else env
+    stage = env.get("CLAIMBOT_STAGE", "local")
+    return Settings(
+        stage=stage,
+        resource_prefix=env.get("CLAIMBOT_RESOURCE_PREFIX", f"claimbot-{stage}-"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-east-1",
+        wechat_token=env.get("WECHAT_TOKEN", ""),
+        wechat_app_id=env.get("WECHAT_APP_ID", ""),
+        wechat_app_secret=env.get("WECHAT_APP_SECRET", ""),
+        wechat_encoding_aes_key=env.get("WECHAT_ENCODING_AES_KEY", ""),
+        wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        wechat_max_clock_skew_s=_int(env, "WECHAT_MAX_CLOCK_SKEW_S", 300),
+        wechat_max_body_bytes=_int(env, "WECHAT_MAX_BODY_BYTES", 64 * 1024),
+        wechat_ssm_path=env.get("WECHAT_SSM_PATH", ""),
+        photos_bucket_name=env.get("PHOTOS_BUCKET", ""),
+        hotline=env.get("CLAIMBOT_HOTLINE", "95500"),
+        privacy_url=env.get("CLAIMBOT_PRIVACY_URL", ""),
+    )
+
+
+def load_secrets_from_ssm(path: str, ssm_client) -> dict[str, str]:
+    """Read WECHAT_* secrets stored as SecureString parameters under `path`.
+
+    Parameter names are the environment names, e.g. /claimbot/prod/WECHAT_TOKEN.
+    """
+    names = [f"{path.rstrip('/')}/{name}" for name in SECRET_NAMES]
+    found = ssm_client.get_parameters(Names=names, WithDecryption=True)
+    return {p["Name"].rsplit("/", 1)[-1]: p["Value"] for p in found["Parameters"]}
+
+
+@lru_cache(maxsize=1)
+def current_settings() -> Settings:
+    """Settings for this process; SSM is read once per Lambda container."""
+    settings = settings_from_env()
+    if settings.wechat_ssm_path:
+        import boto3
+
+        ssm = boto3.client("ssm", region_name=settings.region)
+        settings = settings.with_secrets(load_secrets_from_ssm(settings.wechat_ssm_path, ssm))
+    return settings.validate()

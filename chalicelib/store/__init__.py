@@ -1,0 +1,1 @@
+"""Adapter to DynamoDB: PynamoDB models and the repositories built on them."""

@@ -1,0 +1,50 @@
+"""Conversation records: every inbound and outbound message, with a TTL."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from chalicelib.store.models import ConversationRecord
+
+
+@dataclass(frozen=True)
+class Entry:
+    openid: str
+    direction: str  # in | out
+    channel: str  # webhook | passive | custom | template
+    msg_type: str
+    content: str = ""
+    media_key: str = ""
+    dedupe_key: str = ""
+
+
+class Conversations:
+    def __init__(self, ttl_s: int, clock: Callable[[], float] = time.time) -> None:
+        self.ttl_s = ttl_s
+        self.clock = clock
+
+    def log(self, entries: Iterable[Entry]) -> None:
+        now = self.clock()
+        with ConversationRecord.batch_write() as batch:
+            for entry in entries:
+                batch.save(self._record(entry, now))
+
+    def _record(self, entry: Entry, now: float) -> ConversationRecord:
+        record_id = f"{int(now * 1000):013d}#{entry.direction}#{secrets.token_hex(4)}"
+        return ConversationRecord(
+            openid=entry.openid,
+            record_id=record_id,
+            direction=entry.direction,
+            channel=entry.channel,
+            msg_type=entry.msg_type,
+            content=entry.content or None,
+            media_key=entry.media_key or None,
+            dedupe_key=entry.dedupe_key or None,
+            expires_at=int(now + self.ttl_s),
+        )
+
+    def history(self, openid: str, limit: int = 50) -> list[ConversationRecord]:
+        return list(ConversationRecord.query(openid, scan_index_forward=True, limit=limit))

@@ -1,0 +1,100 @@
+"""Process each inbound delivery once (WeChat retries a slow request up to 3 times).
+
+The first request claims the message with a conditional put. A retry finds the claim and
+either gets the stored reply (first request finished) or "busy" (still running) -- in that
+case it is counted, and the first request, on finishing, sends its answer through the outbox
+because WeChat is no longer listening for it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
+
+from chalicelib.store.models import InboxItem
+
+NEW, DONE, BUSY = "new", "done", "busy"
+
+
+@dataclass(frozen=True)
+class Claim:
+    state: str  # new | done | busy
+    reply_xml: str | None = None
+
+
+def _condition_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
+
+
+class Inbox:
+    def __init__(
+        self, ttl_s: int, stale_after_s: float = 30.0, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.stale_after_s = stale_after_s
+        self.clock = clock
+
+    def claim(self, key: str) -> Claim:
+        now = self.clock()
+        item = InboxItem(
+            dedupe_key=key, status="processing", claimed_at=now, expires_at=int(now + self.ttl_s)
+        )
+        try:
+            item.save(condition=InboxItem.dedupe_key.does_not_exist())
+            return Claim(NEW)
+        except PutError as exc:
+            if not _condition_failed(exc):
+                raise
+        return self._existing(key, now)
+
+    def _existing(self, key: str, now: float) -> Claim:
+        item = InboxItem.get(key, consistent_read=True)
+        if item.status == "done":
+            return Claim(DONE, item.reply_xml)
+        if now - item.claimed_at > self.stale_after_s:
+            return self._take_over(item, now)
+        try:
+            item.update(
+                actions=[InboxItem.retries_answered.add(1)],
+                condition=InboxItem.status == "processing",
+            )
+            return Claim(BUSY)
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise
+        item.refresh(consistent_read=True)
+        return Claim(DONE, item.reply_xml)
+
+    def _take_over(self, item: InboxItem, now: float) -> Claim:
+        """The first request died (Lambda timeout); let this retry process the message."""
+        try:
+            item.update(
+                actions=[InboxItem.claimed_at.set(now)],
+                condition=(InboxItem.status == "processing")
+                & (InboxItem.claimed_at == item.claimed_at),
+            )
+            return Claim(NEW)
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise
+        return self._existing(item.dedupe_key, now)
+
+    def complete(self, key: str, reply_xml: str | None) -> bool:
+        """Store the reply. True when a retry was already told "success" (WeChat gave up)."""
+        actions = [InboxItem.status.set("done")]
+        if reply_xml is not None:
+            actions.append(InboxItem.reply_xml.set(reply_xml))
+        item = InboxItem(dedupe_key=key)
+        item.update(actions=actions)
+        return bool(item.retries_answered)
+
+    def release(self, key: str) -> None:
+        """Give up a claim after a failure, so that a later delivery can try again."""
+        try:
+            InboxItem(dedupe_key=key).delete(condition=InboxItem.status == "processing")
+        except DeleteError as exc:
+            if not _condition_failed(exc):
+                raise

@@ -1,0 +1,117 @@
+"""PynamoDB models, one per table in infra/resources.yaml.
+
+Table names depend on the stage, so `bind_tables` sets them once at start-up from Settings.
+PynamoDB reaches the local emulator through AWS_ENDPOINT_URL like boto3 does.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.models import Model
+
+from chalicelib.settings import Settings
+
+
+class InboxItem(Model):
+    """One inbound delivery, claimed once. status: processing -> done."""
+
+    class Meta:
+        table_name = "inbox"
+
+    dedupe_key = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute(default="processing")
+    claimed_at = NumberAttribute()
+    reply_xml = UnicodeAttribute(null=True)
+    retries_answered = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
+
+
+class SessionItem(Model):
+    class Meta:
+        table_name = "sessions"
+
+    openid = UnicodeAttribute(hash_key=True)
+    flow = UnicodeAttribute(default="")
+    step = UnicodeAttribute(default="")
+    data = JSONAttribute(default=dict)
+    version = VersionAttribute()
+    expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
+
+
+class ConversationRecord(Model):
+    class Meta:
+        table_name = "conversations"
+
+    openid = UnicodeAttribute(hash_key=True)
+    record_id = UnicodeAttribute(range_key=True)  # <epoch ms>#<direction>#<random>
+    direction = UnicodeAttribute()  # in | out
+    channel = UnicodeAttribute()  # webhook | passive | custom | template
+    msg_type = UnicodeAttribute()
+    content = UnicodeAttribute(null=True)
+    media_key = UnicodeAttribute(null=True)
+    dedupe_key = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
+
+
+class TokenItem(Model):
+    class Meta:
+        table_name = "tokens"
+
+    name = UnicodeAttribute(hash_key=True)
+    token = UnicodeAttribute(null=True)
+    token_expires_at = NumberAttribute(default=0)
+    lease_owner = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(default=0)
+
+
+class QuotaItem(Model):
+    """Customer-service message windows of one user."""
+
+    class Meta:
+        table_name = "quotas"
+
+    openid = UnicodeAttribute(hash_key=True)
+    message_window_until = NumberAttribute(default=0)
+    message_used = NumberAttribute(default=0)
+    click_window_until = NumberAttribute(default=0)
+    click_used = NumberAttribute(default=0)
+    held = NumberAttribute(default=0)  # messages kept in the outbox table for this user
+    expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
+
+
+class HeldMessage(Model):
+    """An outbound message WeChat would not take now; kept, with why, until it can go."""
+
+    class Meta:
+        table_name = "outbox"
+
+    openid = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)
+    payload = JSONAttribute()
+    reason = UnicodeAttribute()
+    errcode = NumberAttribute(default=0)
+    held_at = NumberAttribute()
+    status = UnicodeAttribute(default="held")  # held | released
+
+
+ALL_MODELS: dict[str, type[Model]] = {
+    "inbox": InboxItem,
+    "sessions": SessionItem,
+    "conversations": ConversationRecord,
+    "tokens": TokenItem,
+    "quotas": QuotaItem,
+    "outbox": HeldMessage,
+}
+
+
+def bind_tables(settings: Settings) -> None:
+    """Point every model at this stage's physical table."""
+    for logical, model in ALL_MODELS.items():
+        model.Meta.table_name = settings.table(logical)
+        model.Meta.region = settings.region
+        model._connection = None  # PynamoDB caches the connection with the old name

@@ -1,0 +1,31 @@
+"""Outbound messages kept because WeChat would not take them yet, with the reason."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.store.models import HeldMessage
+
+
+class HeldMessages:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+
+    def keep(self, message: dict[str, Any], reason: str, errcode: int = 0) -> None:
+        HeldMessage(
+            openid=message["openid"],
+            message_id=message["id"],
+            payload=message,
+            reason=reason,
+            errcode=errcode,
+            held_at=self.clock(),
+            status="held",
+        ).save()
+
+    def held_for(self, openid: str) -> list[HeldMessage]:
+        return [m for m in HeldMessage.query(openid) if m.status == "held"]
+
+    def mark_released(self, item: HeldMessage) -> None:
+        item.update(actions=[HeldMessage.status.set("released")])

@@ -1,0 +1,71 @@
+"""WeChat's customer-service quota, per user (reference/wechat.md).
+
+A message from the user opens a 48 h window of 5 messages; a click, follow or scan opens a
+1-minute window of 3. Each send takes one place with a conditional update, so concurrent
+senders never exceed the quota.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.store.models import QuotaItem
+
+MESSAGE_WINDOW_S = 48 * 3600
+MESSAGE_LIMIT = 5
+CLICK_WINDOW_S = 60
+CLICK_LIMIT = 3
+
+
+class Quotas:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+
+    def opened_by_message(self, openid: str) -> bool:
+        """Open the 48 h window. True when messages are waiting to be released."""
+        now = self.clock()
+        item = QuotaItem(openid=openid)
+        item.update(
+            actions=[
+                QuotaItem.message_window_until.set(now + MESSAGE_WINDOW_S),
+                QuotaItem.message_used.set(0),
+                QuotaItem.expires_at.set(int(now + MESSAGE_WINDOW_S + 86400)),
+            ]
+        )
+        return bool(item.held)
+
+    def opened_by_click(self, openid: str) -> None:
+        now = self.clock()
+        QuotaItem(openid=openid).update(
+            actions=[
+                QuotaItem.click_window_until.set(now + CLICK_WINDOW_S),
+                QuotaItem.click_used.set(0),
+                QuotaItem.expires_at.set(int(now + MESSAGE_WINDOW_S)),
+            ]
+        )
+
+    def take(self, openid: str) -> bool:
+        """Take one place in an open window. False when no window has room."""
+        now = self.clock()
+        for until, used, limit in (
+            (QuotaItem.message_window_until, QuotaItem.message_used, MESSAGE_LIMIT),
+            (QuotaItem.click_window_until, QuotaItem.click_used, CLICK_LIMIT),
+        ):
+            try:
+                QuotaItem(openid=openid).update(
+                    actions=[used.add(1)], condition=(until > now) & (used < limit)
+                )
+                return True
+            except UpdateError as exc:
+                if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+                    raise
+        return False
+
+    def note_held(self, openid: str) -> None:
+        QuotaItem(openid=openid).update(actions=[QuotaItem.held.add(1)])
+
+    def clear_held(self, openid: str) -> None:
+        QuotaItem(openid=openid).update(actions=[QuotaItem.held.set(0)])

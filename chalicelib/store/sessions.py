@@ -1,0 +1,40 @@
+"""Dialog state per user, with optimistic locking (VersionAttribute) and a TTL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.dialog.outcome import SessionState
+from chalicelib.store.models import SessionItem
+
+
+class SessionConflict(Exception):
+    """Another request changed this session since it was read."""
+
+
+class Sessions:
+    def __init__(self, ttl_s: int, clock: Callable[[], float] = time.time) -> None:
+        self.ttl_s = ttl_s
+        self.clock = clock
+
+    def load(self, openid: str) -> tuple[SessionState, SessionItem]:
+        try:
+            item = SessionItem.get(openid, consistent_read=True)
+        except DoesNotExist:
+            item = SessionItem(openid=openid)
+        return SessionState(flow=item.flow, step=item.step, data=dict(item.data or {})), item
+
+    def save(self, item: SessionItem, state: SessionState) -> None:
+        item.flow = state.flow
+        item.step = state.step
+        item.data = state.data
+        item.expires_at = int(self.clock() + self.ttl_s)
+        try:
+            item.save()
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+                raise SessionConflict(item.openid) from exc
+            raise

@@ -1,0 +1,1 @@
+"""Adapter to WeChat: verify, decrypt and parse inbound; render replies; call the API."""

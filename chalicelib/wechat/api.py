@@ -1,0 +1,129 @@
+"""WeChat API client: wechatpy's WeChatClient with the token shared by all instances.
+
+`WECHAT_API_BASE` redirects every call, including the few wechatpy makes to full URLs,
+so the same code talks to the local emulator or to api.weixin.qq.com.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import requests
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from chalicelib.domain.messages import ImageReply, NewsReply, Reply, TextReply
+
+WECHAT_HOST = "https://api.weixin.qq.com"
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+TIMEOUT_S = 5
+
+
+class TokenSource(Protocol):
+    def get(self) -> str: ...
+
+    def invalidate(self, failed_token: str) -> str: ...
+
+
+class WeChatApiError(Exception):
+    """WeChat answered with an errcode (or not at all: errcode None)."""
+
+    def __init__(self, errcode: int | None, errmsg: str) -> None:
+        super().__init__(f"{errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class _Client(WeChatClient):
+    def __init__(self, app_id: str, secret: str, api_base: str, tokens: TokenSource) -> None:
+        super().__init__(app_id, secret, timeout=TIMEOUT_S, auto_retry=False)
+        self.API_BASE_URL = f"{api_base}/cgi-bin/"
+        self._api_base = api_base
+        self._tokens = tokens
+
+    @property
+    def access_token(self) -> str:
+        return self._tokens.get()
+
+    def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
+        if url_or_endpoint.startswith(WECHAT_HOST):
+            url_or_endpoint = self._api_base + url_or_endpoint[len(WECHAT_HOST) :]
+        return super()._request(method, url_or_endpoint, **kwargs)
+
+
+class WeChatApi:
+    """The calls claimbot makes, each retried once after a shared token refresh."""
+
+    def __init__(self, app_id: str, secret: str, api_base: str, tokens: TokenSource) -> None:
+        self._tokens = tokens
+        self._client = _Client(app_id, secret, api_base, tokens)
+        self._app_id = app_id
+        self._secret = secret
+        self._api_base = api_base
+
+    def fetch_token(self, force: bool) -> tuple[str, int]:
+        """stable_token: does not rotate on every call, safe with many instances."""
+        body = {
+            "grant_type": "client_credential",
+            "appid": self._app_id,
+            "secret": self._secret,
+            "force_refresh": force,
+        }
+        try:
+            res = requests.post(
+                f"{self._api_base}/cgi-bin/stable_token", json=body, timeout=TIMEOUT_S
+            )
+            data = res.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise WeChatApiError(None, f"token endpoint unreachable: {exc}") from exc
+        if "access_token" not in data:
+            raise WeChatApiError(data.get("errcode"), data.get("errmsg", "no access_token"))
+        return data["access_token"], int(data.get("expires_in", 7200))
+
+    def send(self, openid: str, reply: Reply) -> None:
+        """A customer-service message (counts against the user's quota)."""
+        if isinstance(reply, TextReply):
+            self._call(lambda c: c.message.send_text(openid, reply.content))
+        elif isinstance(reply, ImageReply):
+            self._call(lambda c: c.message.send_image(openid, reply.media_id))
+        elif isinstance(reply, NewsReply):
+            article = {
+                "title": reply.title,
+                "description": reply.description,
+                "url": reply.url,
+                "image": reply.image_url,
+            }
+            self._call(lambda c: c.message.send_articles(openid, [article]))
+        else:
+            raise TypeError(f"cannot send {type(reply).__name__}")
+
+    def send_template(
+        self, openid: str, template_id: str, data: dict[str, Any], url: str | None = None
+    ) -> dict[str, Any]:
+        return self._call(lambda c: c.message.send_template(openid, template_id, data, url))
+
+    def create_menu(self, menu: dict[str, Any]) -> dict[str, Any]:
+        return self._call(lambda c: c.menu.create(menu))
+
+    def download_media(self, media_id: str) -> tuple[bytes, str]:
+        """Temporary media a user sent: (bytes, content type)."""
+        res = self._call(lambda c: c.media.download(media_id))
+        content_type = res.headers.get("Content-Type", "")
+        if "json" in content_type or "text" in content_type:
+            data = res.json()
+            raise WeChatApiError(data.get("errcode"), data.get("errmsg", "media not found"))
+        return res.content, content_type
+
+    def _call(self, action: Any) -> Any:
+        for attempt in (1, 2):
+            token = self._tokens.get()
+            try:
+                return action(self._client)
+            except WeChatClientException as exc:
+                if exc.errcode in TOKEN_ERRORS and attempt == 1:
+                    self._tokens.invalidate(token)
+                    continue
+                raise WeChatApiError(exc.errcode, str(exc.errmsg)) from exc
+            except requests.RequestException as exc:
+                raise WeChatApiError(None, f"network: {exc}") from exc
+        raise AssertionError("unreachable")

@@ -1,0 +1,158 @@
+"""Parse a WeChat XML push into the project's InboundMessage, refusing hostile input.
+
+defusedxml screens every document first (no DTDs, no entities, well-formed); only then does
+wechatpy map it to its message classes, which we translate into InboundMessage.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+from wechatpy import parse_message
+
+from chalicelib.domain.messages import Event, InboundMessage, Kind
+
+OPENID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_FIELD_CHARS = 4096
+
+_EVENTS = {
+    "subscribe": Event.SUBSCRIBE,
+    "subscribe_scan": Event.SUBSCRIBE,
+    "unsubscribe": Event.UNSUBSCRIBE,
+    "scan": Event.SCAN,
+    "location": Event.LOCATION,
+    "click": Event.CLICK,
+    "view": Event.VIEW,
+    "templatesendjobfinish": Event.TEMPLATE_SEND_JOB_FINISH,
+}
+
+
+class BadMessage(ValueError):
+    """The request body is not a message we accept. The text is short and safe to return."""
+
+
+def screen_xml(text: str) -> None:
+    """Refuse documents that are malformed or carry a DTD / entities (billion laughs, XXE)."""
+    try:
+        root = SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True)
+    except DefusedXmlException as exc:
+        raise BadMessage("xml with dtd or entities is refused") from exc
+    except (SafeET.ParseError, ValueError) as exc:
+        raise BadMessage("malformed xml") from exc
+    if root.tag != "xml":
+        raise BadMessage("root element must be <xml>")
+
+
+def parse_inbound(text: str) -> InboundMessage:
+    """Plaintext message XML -> InboundMessage. Raises BadMessage."""
+    screen_xml(text)
+    try:
+        wx = parse_message(text)
+    except KeyError as exc:
+        raise BadMessage(f"missing field {exc.args[0]}") from exc
+    except Exception as exc:  # wechatpy raises assorted errors on odd input
+        raise BadMessage("unparseable message") from exc
+    data: dict[str, Any] = wx._data  # wechatpy keeps the raw fields here
+    return _to_inbound(wx, data)
+
+
+def _field(data: dict[str, Any], name: str, required: bool = False) -> str:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise BadMessage(f"missing field {name}")
+        return ""
+    if not isinstance(value, str):
+        raise BadMessage(f"field {name} must be text")
+    if len(value) > MAX_FIELD_CHARS:
+        raise BadMessage(f"field {name} too long")
+    return value
+
+
+def _to_inbound(wx: Any, data: dict[str, Any]) -> InboundMessage:
+    openid = _field(data, "FromUserName", required=True)
+    if not OPENID_PATTERN.match(openid):
+        raise BadMessage("invalid FromUserName")
+    created = _field(data, "CreateTime", required=True)
+    if not created.isdigit():
+        raise BadMessage("invalid CreateTime")
+    raw_type = _field(data, "MsgType", required=True).lower()
+    common = {
+        "openid": openid,
+        "account": _field(data, "ToUserName"),
+        "created_at": int(created),
+        "raw_type": raw_type,
+    }
+    if raw_type == "event":
+        return _event(data, wx, common)
+    return _message(data, raw_type, common)
+
+
+def _message(data: dict[str, Any], raw_type: str, common: dict[str, Any]) -> InboundMessage:
+    msg_id = _field(data, "MsgId")
+    if msg_id and not msg_id.isdigit():
+        raise BadMessage("invalid MsgId")
+    key_part = msg_id or f"{common['created_at']}:{raw_type}"
+    try:
+        kind = Kind(raw_type)
+    except ValueError:
+        kind = Kind.UNKNOWN
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "msg_id": msg_id,
+        "dedupe_key": f"m:{common['openid']}:{key_part}",
+        "text": _field(data, "Content"),
+        "media_id": _field(data, "MediaId"),
+        "pic_url": _field(data, "PicUrl"),
+        "media_format": _field(data, "Format"),
+        "recognition": _field(data, "Recognition"),
+        "label": _field(data, "Label"),
+        "url": _field(data, "Url"),
+        "title": _field(data, "Title") or _field(data, "FileName"),
+    }
+    if kind is Kind.LOCATION:
+        fields.update(_location(data, "Location_X", "Location_Y"))
+        fields["scale"] = _number(data, "Scale", int)
+    return InboundMessage(**common, **fields)
+
+
+def _event(data: dict[str, Any], wx: Any, common: dict[str, Any]) -> InboundMessage:
+    raw_event = _field(data, "Event", required=True).lower()
+    event_key = _field(data, "EventKey")
+    event = _EVENTS.get(raw_event, Event.OTHER)
+    dedupe = f"e:{common['openid']}:{common['created_at']}:{raw_event}:{event_key}"
+    fields: dict[str, Any] = {
+        "kind": Kind.EVENT,
+        "event": event,
+        "raw_event": raw_event,
+        "event_key": event_key,
+        "dedupe_key": dedupe,
+    }
+    if event is Event.LOCATION:
+        fields.update(_location(data, "Latitude", "Longitude"))
+    if event is Event.VIEW:
+        fields["url"] = event_key
+    if raw_event == "templatesendjobfinish":
+        fields["extra"] = {"status": _field(data, "Status"), "msg_id": _field(data, "MsgID")}
+    return InboundMessage(**common, **fields)
+
+
+def _location(data: dict[str, Any], lat_name: str, lng_name: str) -> dict[str, float]:
+    lat = _number(data, lat_name, float)
+    lng = _number(data, lng_name, float)
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise BadMessage("invalid location")
+    return {"latitude": lat, "longitude": lng}
+
+
+def _number(data: dict[str, Any], name: str, cast: type) -> Any:
+    raw = _field(data, name)
+    if not raw:
+        return None
+    try:
+        return cast(raw)
+    except ValueError as exc:
+        raise BadMessage(f"invalid {name}") from exc

@@ -1,0 +1,75 @@
+"""Render the project's Reply values as WeChat passive-reply XML or API payloads."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from wechatpy.replies import ArticlesReply
+from wechatpy.replies import ImageReply as WxImageReply
+from wechatpy.replies import TextReply as WxTextReply
+
+from chalicelib.domain.messages import ImageReply, InboundMessage, NewsReply, Reply, TextReply
+
+
+def render_passive(reply: Reply, msg: InboundMessage, now: float | None = None) -> str:
+    """Passive reply XML: from the account to the customer who wrote."""
+    common: dict[str, Any] = {
+        "source": msg.account,
+        "target": msg.openid,
+        "time": int(now if now is not None else time.time()),
+    }
+    if isinstance(reply, TextReply):
+        return WxTextReply(content=reply.content, **common).render()
+    if isinstance(reply, ImageReply):
+        return WxImageReply(media_id=reply.media_id, **common).render()
+    if isinstance(reply, NewsReply):
+        articles = ArticlesReply(**common)
+        articles.add_article(_article(reply))
+        return articles.render()
+    raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def _article(reply: NewsReply) -> dict[str, str]:
+    return {
+        "title": reply.title,
+        "description": reply.description,
+        "url": reply.url,
+        "image": reply.image_url,
+    }
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    """A Reply as plain JSON, for queue messages and conversation records."""
+    if isinstance(reply, TextReply):
+        return {"type": "text", "content": reply.content}
+    if isinstance(reply, ImageReply):
+        return {"type": "image", "media_id": reply.media_id}
+    if isinstance(reply, NewsReply):
+        return {"type": "news", **_article(reply)}
+    raise TypeError(f"cannot serialise {type(reply).__name__}")
+
+
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    kind = data.get("type")
+    if kind == "text":
+        return TextReply(content=data["content"])
+    if kind == "image":
+        return ImageReply(media_id=data["media_id"])
+    if kind == "news":
+        return NewsReply(
+            title=data["title"],
+            description=data.get("description", ""),
+            url=data.get("url", ""),
+            image_url=data.get("image", ""),
+        )
+    raise ValueError(f"unknown reply type {kind!r}")
+
+
+def summarize(reply: Reply) -> str:
+    """Short content for the conversation record."""
+    if isinstance(reply, TextReply):
+        return reply.content
+    if isinstance(reply, NewsReply):
+        return f"{reply.title} {reply.url}".strip()
+    return f"image:{reply.media_id}"

@@ -1,0 +1,136 @@
+"""The `claimbot` command: run the local stack, chat with it, push the menu.
+
+    claimbot dev                 start everything on 127.0.0.1 and print where it is
+    claimbot chat                chat with a running stack in the terminal
+    claimbot menu push [--file]  send the custom menu to WeChat (or the local emulator)
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import sys
+import threading
+
+from devstack import defaults
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except CliError as exc:
+        print(f"claimbot: {exc}", file=sys.stderr)
+        return 1
+
+
+class CliError(Exception):
+    """An operator mistake, reported in one English line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="claimbot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers()
+
+    dev = sub.add_parser("dev", help="run claimbot locally (AWS emulator, WeChat emulator, app)")
+    dev.add_argument("--host", default=defaults.HOST)
+    for name in defaults.PORTS:
+        dev.add_argument(f"--{name}-port", type=int, default=defaults.port(name))
+    dev.add_argument("--mode", choices=["safe", "compat", "plain"], default=defaults.MODE)
+    dev.add_argument("--no-simulator", action="store_true", help="do not serve the web simulator")
+    dev.set_defaults(func=_cmd_dev)
+
+    chat = sub.add_parser("chat", help="chat with the running local stack in the terminal")
+    chat.add_argument("--webhook", help="webhook URL (default: the running `claimbot dev`)")
+    chat.add_argument("--emulator", help="WeChat emulator URL (default: the running stack)")
+    chat.add_argument("--openid", default=f"o_cli_{secrets.token_hex(4)}")
+    chat.add_argument("--mode", choices=["safe", "compat", "plain"])
+    chat.set_defaults(func=_cmd_chat)
+
+    menu = sub.add_parser("menu", help="custom menu")
+    menu_sub = menu.add_subparsers()
+    push = menu_sub.add_parser("push", help="send the menu file to WeChat")
+    push.add_argument("--file", help="menu JSON (default: chalicelib/dialog/menu.json)")
+    push.set_defaults(func=_cmd_menu_push)
+    return parser
+
+
+def _cmd_dev(args: argparse.Namespace) -> int:
+    from devstack.stack import DevStack, StackOptions
+
+    options = StackOptions(
+        host=args.host,
+        ports={name: getattr(args, f"{name}_port") for name in defaults.PORTS},
+        mode=args.mode,
+        token=defaults.secret("WECHAT_TOKEN"),
+        app_id=defaults.secret("WECHAT_APP_ID"),
+        app_secret=defaults.secret("WECHAT_APP_SECRET"),
+        aes_key=defaults.secret("WECHAT_ENCODING_AES_KEY"),
+        with_simulator=not args.no_simulator,
+    )
+    stack = DevStack(options)
+    try:
+        stack.start()
+    except OSError as exc:
+        stack.stop()
+        raise CliError(f"cannot start the local stack: {exc} (port in use? see --help)") from exc
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+    stack.stop()
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from devstack.simulator.chat import run_chat
+    from devstack.simulator.client import WeChatSimulatorClient
+    from devstack.stack import read_state
+
+    state = read_state() or {}
+    urls = state.get("urls", {})
+    webhook = args.webhook or urls.get("webhook")
+    emulator = args.emulator or urls.get("wechat-emulator")
+    if not webhook or not emulator:
+        raise CliError("no running stack found: start `claimbot dev` or pass --webhook/--emulator")
+    mode = args.mode or state.get("mode", defaults.MODE)
+    aes_key = defaults.secret("WECHAT_ENCODING_AES_KEY") if mode != "plain" else None
+    client = WeChatSimulatorClient(
+        webhook,
+        defaults.secret("WECHAT_TOKEN"),
+        defaults.secret("WECHAT_APP_ID"),
+        aes_key,
+        mode=mode,
+    )
+    run_chat(client, emulator, args.openid)
+    return 0
+
+
+def _cmd_menu_push(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from chalicelib.dialog.menu import MENU_FILE, MenuError, load_menu
+    from chalicelib.service.container import Container
+    from chalicelib.settings import SettingsError, current_settings
+    from chalicelib.wechat.api import WeChatApiError
+
+    try:
+        menu = load_menu(Path(args.file) if args.file else MENU_FILE)
+        result = Container(current_settings()).api.create_menu(menu)
+    except (MenuError, SettingsError) as exc:
+        raise CliError(str(exc)) from exc
+    except WeChatApiError as exc:
+        raise CliError(f"WeChat refused the menu: {exc}") from exc
+    print(f"menu pushed: {result.get('errmsg', 'ok')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Local-only defaults: ports and throwaway WeChat secrets. Never used outside the devstack."""
+
+from __future__ import annotations
+
+import os
+
+HOST = "127.0.0.1"
+PORTS = {"aws": 4566, "webhook": 8000, "emulator": 8001, "simulator": 8002}
+
+WECHAT_TOKEN = "claimbot-local-token"
+WECHAT_APP_ID = "wx00000000c1a1b07d"
+WECHAT_APP_SECRET = "claimbot-local-app-secret"
+WECHAT_ENCODING_AES_KEY = "6fVrfwdMrra5Lu9PIAyx0yBohIgWfNofIG15NbSCksg"
+MODE = "safe"
+
+
+def port(name: str) -> int:
+    """A port from CLAIMBOT_<NAME>_PORT, else the default."""
+    return int(os.environ.get(f"CLAIMBOT_{name.upper()}_PORT", PORTS[name]))
+
+
+def secret(name: str) -> str:
+    defaults = {
+        "WECHAT_TOKEN": WECHAT_TOKEN,
+        "WECHAT_APP_ID": WECHAT_APP_ID,
+        "WECHAT_APP_SECRET": WECHAT_APP_SECRET,
+        "WECHAT_ENCODING_AES_KEY": WECHAT_ENCODING_AES_KEY,
+    }
+    return os.environ.get(name) or defaults[name]

@@ -1,0 +1,176 @@
+"""Create the resources of infra/resources.yaml on the local AWS emulator, exactly as written.
+
+The CloudFormation template is the one source of truth: this reads it (short tags such as
+!Sub, !GetAtt and !Ref included) and makes the same tables, queues and bucket through boto3.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "resources.yaml"
+LOCAL_ACCOUNT_ID = "123456789012"  # moto's account
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns CloudFormation short tags into their long form."""
+
+
+def _tag(name: str):
+    def construct(loader: yaml.Loader, node: yaml.Node) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if name == "Fn::GetAtt":
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    return construct
+
+
+for _short, _long in {
+    "!Sub": "Fn::Sub",
+    "!GetAtt": "Fn::GetAtt",
+    "!Ref": "Ref",
+    "!Join": "Fn::Join",
+    "!If": "Fn::If",
+    "!Equals": "Fn::Equals",
+}.items():
+    _CfnLoader.add_constructor(_short, _tag(_long))
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+
+
+class Resolver:
+    """Resolves the intrinsic functions the template uses, for one stage and region."""
+
+    def __init__(self, stage: str, region: str, account_id: str = LOCAL_ACCOUNT_ID) -> None:
+        self.values = {"Stage": stage, "AWS::Region": region, "AWS::AccountId": account_id}
+        self.attributes: dict[tuple[str, str], str] = {}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Fn::Sub":
+                return re.sub(r"\$\{([^}]+)\}", lambda m: self._lookup(m.group(1)), arg)
+            if key == "Ref":
+                return self._lookup(arg)
+            if key == "Fn::GetAtt":
+                return self.attributes[(arg[0], arg[1])]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def _lookup(self, name: str) -> str:
+        if name in self.values:
+            return self.values[name]
+        raise KeyError(f"template refers to {name}, which the devstack cannot resolve")
+
+
+def create_resources(session: Any, stage: str = "local", region: str = "ap-east-1") -> dict:
+    """Create every resource of the template; returns {logical id: physical name}."""
+    template = load_template()
+    resolver = Resolver(stage, region)
+    created: dict[str, str] = {}
+    for logical, resource in _creation_order(template["Resources"]):
+        props = resolver.resolve(resource.get("Properties", {}))
+        kind = resource["Type"]
+        creator = _CREATORS.get(kind)
+        if creator is None:
+            raise ValueError(f"devstack cannot create {kind} ({logical})")
+        name, attributes = creator(session, props, region)
+        created[logical] = name
+        resolver.values[logical] = name
+        for attribute, value in attributes.items():
+            resolver.attributes[(logical, attribute)] = value
+    return created
+
+
+def _creation_order(resources: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Resources that others point at (!GetAtt) first."""
+    text = {k: json.dumps(v) for k, v in resources.items()}
+    needed = {k for k in resources for other in text.values() if f'["{k}", ' in other}
+    return sorted(resources.items(), key=lambda kv: kv[0] not in needed)
+
+
+def _table(session: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, str]]:
+    ddb = session.client("dynamodb", region_name=region)
+    name = props["TableName"]
+    args = {
+        k: props[k]
+        for k in (
+            "TableName",
+            "AttributeDefinitions",
+            "KeySchema",
+            "BillingMode",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+            "StreamSpecification",
+        )
+        if k in props
+    }
+    if "StreamSpecification" in args:
+        args["StreamSpecification"] = {"StreamEnabled": True, **args["StreamSpecification"]}
+    if name not in ddb.list_tables()["TableNames"]:
+        ddb.create_table(**args)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+    table = ddb.describe_table(TableName=name)["Table"]
+    attributes = {"Arn": table["TableArn"]}
+    if table.get("LatestStreamArn"):
+        attributes["StreamArn"] = table["LatestStreamArn"]
+    return name, attributes
+
+
+def _queue(session: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, str]]:
+    sqs = session.client("sqs", region_name=region)
+    name = props["QueueName"]
+    attrs = {
+        k: str(props[k])
+        for k in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
+        if k in props
+    }
+    if "RedrivePolicy" in props:
+        attrs["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    return name, {"Arn": arn["QueueArn"], "QueueUrl": url}
+
+
+def _bucket(session: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, str]]:
+    s3 = session.client("s3", region_name=region)
+    name = props["BucketName"]
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if name not in existing:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    if "BucketEncryption" in props:
+        rules = [
+            {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+            for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        ]
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    if "PublicAccessBlockConfiguration" in props:
+        s3.put_public_access_block(
+            Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+        )
+    return name, {"Arn": f"arn:aws:s3:::{name}"}
+
+
+_CREATORS = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SQS::Queue": _queue,
+    "AWS::S3::Bucket": _bucket,
+}

@@ -1,0 +1,192 @@
+"""`claimbot dev`: the whole system on loopback, no Docker, no AWS account.
+
+moto server (DynamoDB, streams, S3, SQS) <- boto3/PynamoDB via AWS_ENDPOINT_URL
+the Chalice app, served over HTTP (the webhook) and fed by the event pump (SQS, streams)
+the WeChat API emulator <- the app's API calls (WECHAT_API_BASE)
+the chat simulator -> the webhook, signed and encrypted as WeChat does
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devstack import defaults
+
+STATE_FILE = Path(".devstack") / "stack.json"
+
+
+@dataclass
+class StackOptions:
+    host: str = defaults.HOST
+    ports: dict[str, int] = field(default_factory=lambda: dict(defaults.PORTS))
+    mode: str = defaults.MODE
+    token: str = defaults.WECHAT_TOKEN
+    app_id: str = defaults.WECHAT_APP_ID
+    app_secret: str = defaults.WECHAT_APP_SECRET
+    aes_key: str = defaults.WECHAT_ENCODING_AES_KEY
+    retry_visibility_s: int | None = 2
+    push_menu: bool = True
+    with_simulator: bool = True
+
+
+class DevStack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.urls: dict[str, str] = {}
+        self._aws: Any = None
+        self._emulator: Any = None
+        self._webhook: Any = None
+        self._webhook_thread: Any = None
+        self._pump: Any = None
+        self._simulator: Any = None
+        self.app_module: Any = None
+
+    def start(self, announce: Any = print) -> dict[str, str]:
+        self._start_aws()
+        self._start_emulator()
+        self._configure_app_environment()
+        self._start_webhook()
+        self._start_pump()
+        if self.options.push_menu:
+            self._push_menu()
+        if self.options.with_simulator:
+            self._start_simulator()
+        self._write_state()
+        for name in ("webhook", "wechat-emulator", "simulator", "aws"):
+            if name in self.urls:
+                announce(f"{name}: {self.urls[name]}")
+        announce("ready")
+        sys.stdout.flush()
+        return self.urls
+
+    def _start_aws(self) -> None:
+        from devstack.aws import LocalAws
+
+        self._aws = LocalAws(self.options.host, self.options.ports["aws"])
+        self.urls["aws"] = self._aws.start()
+        self._aws.apply_environment()
+        self.resources = self._aws.create_resources(stage="local")
+
+    def _start_emulator(self) -> None:
+        from devstack.wechat_emulator import WeChatEmulator
+
+        o = self.options
+        self._emulator = WeChatEmulator(o.app_id, o.app_secret, o.host, o.ports["emulator"])
+        self._emulator.start()
+        self.urls["wechat-emulator"] = self._emulator.url
+
+    def _configure_app_environment(self) -> None:
+        o = self.options
+        os.environ.update(
+            {
+                "CLAIMBOT_STAGE": "local",
+                "CLAIMBOT_RESOURCE_PREFIX": "claimbot-local-",
+                "WECHAT_TOKEN": o.token,
+                "WECHAT_APP_ID": o.app_id,
+                "WECHAT_APP_SECRET": o.app_secret,
+                "WECHAT_ENCODING_AES_KEY": o.aes_key,
+                "WECHAT_API_BASE": self.urls["wechat-emulator"],
+                "PHOTOS_BUCKET": self.resources["PhotosBucket"],
+            }
+        )
+        os.environ.pop("WECHAT_SSM_PATH", None)
+
+    def _start_webhook(self) -> None:
+        import threading
+
+        from chalice.config import Config
+        from chalice.local import create_local_server
+
+        self.app_module = importlib.import_module("app")
+        config = Config(chalice_stage="local", config_from_disk={"app_name": "claimbot"})
+        self._webhook = create_local_server(
+            self.app_module.app, config, self.options.host, self.options.ports["webhook"]
+        )
+        port = self._webhook.server.server_address[1]
+        self._webhook_thread = threading.Thread(
+            target=self._webhook.server.serve_forever, name="webhook", daemon=True
+        )
+        self._webhook_thread.start()
+        self.urls["webhook"] = f"http://{self.options.host}:{port}/wechat"
+        os.environ.setdefault("CLAIMBOT_PRIVACY_URL", f"http://{self.options.host}:{port}/privacy")
+
+    def _start_pump(self) -> None:
+        import boto3
+
+        from devstack.pump import EventPump, bindings_from_app
+
+        sqs, streams = bindings_from_app(self.app_module)
+        self._pump = EventPump(
+            boto3.session.Session(),
+            sqs,
+            streams,
+            retry_visibility_s=self.options.retry_visibility_s,
+        )
+        self._pump.start()
+
+    def _push_menu(self) -> None:
+        from chalicelib.dialog.menu import load_menu
+
+        self.app_module.services().api.create_menu(load_menu())
+
+    def _start_simulator(self) -> None:
+        from devstack.simulator.server import SimulatorServer
+
+        self._simulator = SimulatorServer(
+            self.simulator_client(),
+            self.urls["wechat-emulator"],
+            self.options.host,
+            self.options.ports["simulator"],
+        )
+        self._simulator.start()
+        self.urls["simulator"] = self._simulator.url
+
+    def simulator_client(self, **overrides: Any) -> Any:
+        from devstack.simulator.client import WeChatSimulatorClient
+
+        o = self.options
+        return WeChatSimulatorClient(
+            self.urls["webhook"],
+            o.token,
+            o.app_id,
+            o.aes_key if o.mode != "plain" else None,
+            mode=o.mode,
+            **overrides,
+        )
+
+    @property
+    def emulator(self) -> Any:
+        return self._emulator
+
+    def _write_state(self) -> None:
+        STATE_FILE.parent.mkdir(exist_ok=True)
+        o = self.options
+        state = {"urls": self.urls, "mode": o.mode, "token": o.token, "app_id": o.app_id}
+        STATE_FILE.write_text(json.dumps(state, indent=2), encoding="utf-8")
+
+    def stop(self) -> None:
+        for part in (self._simulator, self._pump):
+            if part is not None:
+                part.stop()
+        if self._webhook is not None:
+            self._webhook.server.shutdown()
+            self._webhook.server.server_close()
+        if self._emulator is not None:
+            self._emulator.stop()
+        if self._aws is not None:
+            self._aws.stop()
+        STATE_FILE.unlink(missing_ok=True)
+
+
+def read_state() -> dict[str, Any] | None:
+    """What a running `claimbot dev` wrote about itself (URLs), for `claimbot chat`."""
+    try:
+        return json.loads(STATE_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
