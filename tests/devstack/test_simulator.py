@@ -1,0 +1,776 @@
+"""Tests for the local chat simulator (devstack/simulator)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import xmltodict
+from wechatpy import events, messages, parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.replies import ArticlesReply, TextReply
+from wechatpy.utils import check_signature
+
+from devstack.simulator.chat import run_chat
+from devstack.simulator.client import (
+    ReplyError,
+    ReplySignatureError,
+    WebhookError,
+    WeChatSimulatorClient,
+    build_xml,
+    pushed_messages,
+    render_pushed,
+    upload_image,
+)
+from devstack.simulator.server import SimulatorServer
+
+TOKEN = "sim_token"
+APP_ID = "wx1234567890abcdef"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+ACCOUNT = "gh_claimbot"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+# --------------------------------------------------------------------------
+# Fakes: the bot's webhook and the WeChat API emulator
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    query: dict[str, str]
+    body: bytes
+    plain_xml: str
+    message: Any
+
+
+@dataclass
+class FakeBot:
+    """Behaviour knobs and a log of what the fake webhook received."""
+
+    received: list[Received] = field(default_factory=list)
+    delay_first_s: float = 0.0
+    status: int = 200
+    reply_fn: Callable[[Any], Any] | None = None
+    encrypt_reply: bool | None = None  # None: follow the request
+    tamper_signature: bool = False
+    on_message: Callable[[Any], None] | None = None
+
+
+def _default_reply(msg: Any) -> Any:
+    if isinstance(msg, messages.TextMessage):
+        if msg.content == "news":
+            return ArticlesReply(
+                message=msg,
+                articles=[
+                    {
+                        "title": "理赔指南",
+                        "description": "三步报案",
+                        "image": "",
+                        "url": "https://example.com/g",
+                    },
+                ],
+            )
+        return TextReply(message=msg, content=f"echo: {msg.content}")
+    if isinstance(msg, events.UnsubscribeEvent):
+        return None
+    return TextReply(message=msg, content=f"got {msg.type}")
+
+
+class _BotHandler(BaseHTTPRequestHandler):
+    server: Any
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _write(self, status: int, text: str) -> None:
+        body = text.encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass  # the simulator gave up on this attempt
+
+    def _query(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+
+    def do_GET(self) -> None:
+        q = self._query()
+        try:
+            check_signature(TOKEN, q["signature"], q["timestamp"], q["nonce"])
+        except Exception:
+            self._write(403, "bad signature")
+            return
+        self._write(200, q["echostr"])
+
+    def do_POST(self) -> None:
+        bot: FakeBot = self.server.bot
+        query = self._query()
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        first = not bot.received
+        check_signature(TOKEN, query["signature"], query["timestamp"], query["nonce"])
+        plain = self._plaintext(query, body)
+        msg = parse_message(plain)
+        bot.received.append(Received(query, body, plain, msg))
+        if bot.on_message:
+            bot.on_message(msg)
+        if first and bot.delay_first_s:
+            time.sleep(bot.delay_first_s)
+        if bot.status != 200:
+            self._write(bot.status, "boom")
+            return
+        self._write(200, self._reply(query, msg))
+
+    def _plaintext(self, query: dict[str, str], body: bytes) -> str:
+        if query.get("encrypt_type") != "aes":
+            return body.decode("utf-8")
+        crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+        return crypto.decrypt_message(
+            body, query["msg_signature"], query["timestamp"], query["nonce"]
+        )
+
+    def _reply(self, query: dict[str, str], msg: Any) -> str:
+        bot: FakeBot = self.server.bot
+        reply = (bot.reply_fn or _default_reply)(msg)
+        if reply is None:
+            return "success"
+        if reply == "":
+            return ""
+        xml = reply if isinstance(reply, str) else reply.render()
+        encrypt = (
+            bot.encrypt_reply
+            if bot.encrypt_reply is not None
+            else query.get("encrypt_type") == "aes"
+        )
+        if not encrypt:
+            return xml
+        out = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(xml, query["nonce"])
+        if bot.tamper_signature:
+            out = out.replace("<MsgSignature><![CDATA[", "<MsgSignature><![CDATA[0")
+        return out
+
+
+class FakeEmulator:
+    """Just enough of the WeChat API emulator's /_emulator/* endpoints."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.media: list[tuple[str, bytes]] = []
+        self.menu: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def push(self, touser: str, payload: dict[str, Any], kind: str = "custom") -> None:
+        with self._lock:
+            self.messages.append(
+                {
+                    "id": len(self.messages) + 1,
+                    "kind": kind,
+                    "touser": touser,
+                    "msgtype": payload.get("msgtype", "template"),
+                    "payload": payload,
+                    "at": int(time.time()),
+                }
+            )
+
+    def push_text(self, touser: str, text: str) -> None:
+        self.push(touser, {"touser": touser, "msgtype": "text", "text": {"content": text}})
+
+    def select(self, touser: str, since_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.messages if m["touser"] == touser and m["id"] > since_id]
+
+
+class _EmulatorHandler(BaseHTTPRequestHandler):
+    server: Any
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _json(self, data: Any) -> None:
+        body = json.dumps(data).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        emu: FakeEmulator = self.server.emu
+        url = urlsplit(self.path)
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/_emulator/messages":
+            self._json(emu.select(q["touser"], int(q.get("since_id", 0))))
+        elif url.path == "/_emulator/menu":
+            self._json(emu.menu)
+        else:
+            self.send_error(404)
+
+    def do_POST(self) -> None:
+        emu: FakeEmulator = self.server.emu
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        emu.media.append((self.headers["Content-Type"], body))
+        n = len(emu.media)
+        self._json({"media_id": f"media_{n}", "pic_url": f"http://127.0.0.1/pic/{n}.png"})
+
+
+def _serve(handler: type, **attrs: Any) -> Iterator[tuple[str, ThreadingHTTPServer]]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    for name, value in attrs.items():
+        setattr(httpd, name, value)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def bot() -> Iterator[tuple[str, FakeBot]]:
+    state = FakeBot()
+    for url, _ in _serve(_BotHandler, bot=state):
+        yield url + "/wechat", state
+
+
+@pytest.fixture
+def emulator() -> Iterator[tuple[str, FakeEmulator]]:
+    emu = FakeEmulator()
+    for url, _ in _serve(_EmulatorHandler, emu=emu):
+        yield url, emu
+
+
+def make_client(url: str, mode: str = "safe", **kw: Any) -> WeChatSimulatorClient:
+    key = None if mode == "plain" else AES_KEY
+    return WeChatSimulatorClient(
+        url, TOKEN, APP_ID, encoding_aes_key=key, mode=mode, account=ACCOUNT, **kw
+    )
+
+
+# --------------------------------------------------------------------------
+# Client: modes, signatures, encryption
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["plain", "compat", "safe"])
+def test_text_round_trip_in_each_mode(bot, mode):
+    url, state = bot
+    reply = make_client(url, mode).send_text("o_user", "你好 <b>&amp;")
+    assert reply is not None
+    assert reply.msg_type == "text"
+    assert reply.content == "echo: 你好 <b>&amp;"
+    assert reply.attempts == 1
+    assert reply.encrypted is (mode != "plain")
+    got = state.received[0]
+    assert isinstance(got.message, messages.TextMessage)
+    assert got.message.source == "o_user" and got.message.target == ACCOUNT
+    assert got.query["openid"] == "o_user"
+
+
+def test_cdata_terminator_in_text_survives(bot):
+    # wechatpy's reply renderer does not escape "]]>", so do not echo it back.
+    url, state = bot
+    state.reply_fn = lambda msg: TextReply(message=msg, content="ok")
+    make_client(url, "safe").send_text("o_user", "a]]>b")
+    assert state.received[0].message.content == "a]]>b"
+
+
+def test_plain_mode_sends_no_crypto_params(bot):
+    url, state = bot
+    make_client(url, "plain").send_text("o_user", "hi")
+    got = state.received[0]
+    assert "encrypt_type" not in got.query and "msg_signature" not in got.query
+    assert b"<Encrypt>" not in got.body
+
+
+def test_safe_mode_body_is_envelope_only(bot):
+    url, state = bot
+    make_client(url, "safe").send_text("o_user", "hi")
+    got = state.received[0]
+    body = xmltodict.parse(got.body)["xml"]
+    assert set(body) == {"ToUserName", "Encrypt"}
+    assert body["ToUserName"] == ACCOUNT
+    assert got.query["encrypt_type"] == "aes"
+
+
+def test_compat_mode_body_has_plaintext_and_encrypt(bot):
+    url, state = bot
+    make_client(url, "compat").send_text("o_user", "hi")
+    got = state.received[0]
+    body = xmltodict.parse(got.body)["xml"]
+    assert body["Content"] == "hi" and body["MsgType"] == "text"
+    crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+    q = got.query
+    decrypted = crypto.decrypt_message(body, q["msg_signature"], q["timestamp"], q["nonce"])
+    assert xmltodict.parse(decrypted)["xml"]["MsgId"] == body["MsgId"]
+
+
+def test_signatures_accepted_by_wechatpy():
+    client = make_client("http://unused", "safe")
+    xml = client.build_message("o_user", "text", [("Content", "理赔")])
+    params, body = client.sign_request("o_user", xml)
+    check_signature(TOKEN, params["signature"], params["timestamp"], params["nonce"])
+    crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+    plain = crypto.decrypt_message(
+        body, params["msg_signature"], params["timestamp"], params["nonce"]
+    )
+    assert plain == xml
+
+
+def test_plain_reply_rejected_in_safe_mode(bot):
+    url, state = bot
+    state.encrypt_reply = False
+    with pytest.raises(ReplyError, match="encrypted"):
+        make_client(url, "safe").send_text("o_user", "hi")
+
+
+def test_compat_mode_accepts_plain_reply(bot):
+    url, state = bot
+    state.encrypt_reply = False
+    reply = make_client(url, "compat").send_text("o_user", "hi")
+    assert reply.content == "echo: hi" and not reply.encrypted
+
+
+def test_bad_reply_signature_raises(bot):
+    url, state = bot
+    state.tamper_signature = True
+    with pytest.raises(ReplySignatureError, match="MsgSignature"):
+        make_client(url, "safe").send_text("o_user", "hi")
+
+
+def test_reply_to_wrong_user_raises(bot):
+    url, state = bot
+    state.reply_fn = lambda msg: TextReply(source=ACCOUNT, target="o_someone_else", content="x")
+    with pytest.raises(ReplyError, match="ToUserName"):
+        make_client(url, "plain").send_text("o_user", "hi")
+
+
+def test_success_and_empty_mean_no_reply(bot):
+    url, state = bot
+    client = make_client(url, "safe")
+    assert client.unfollow("o_user") is None
+    state.reply_fn = lambda msg: ""
+    assert client.send_text("o_user", "hi") is None
+    assert client.last_delivery.attempts == 1
+    state.reply_fn = lambda msg: "success"  # encrypted "success" is tolerated too
+    assert client.send_text("o_user", "hi") is None
+
+
+def test_news_reply_is_parsed(bot):
+    url, _ = bot
+    reply = make_client(url, "safe").send_text("o_user", "news")
+    assert reply.msg_type == "news"
+    assert reply.articles == [
+        {
+            "title": "理赔指南",
+            "description": "三步报案",
+            "pic_url": "",
+            "url": "https://example.com/g",
+        }
+    ]
+
+
+def test_verify_url(bot):
+    url, _ = bot
+    assert make_client(url, "plain").verify_url() is True
+    wrong = WeChatSimulatorClient(url, "wrong", APP_ID, mode="plain")
+    assert wrong.verify_url() is False
+    assert make_client("http://127.0.0.1:9/wechat", "plain", timeout_s=0.3).verify_url() is False
+
+
+# --------------------------------------------------------------------------
+# Client: retries
+# --------------------------------------------------------------------------
+
+
+def test_retry_resends_same_message(bot):
+    url, state = bot
+    state.delay_first_s = 0.6
+    reply = make_client(url, "safe", timeout_s=0.3, tries=3).send_text("o_user", "慢")
+    assert reply.content == "echo: 慢"
+    assert reply.attempts == 2
+    first, second = state.received[:2]
+    assert first.message.id == second.message.id != 0
+    assert first.message.time == second.message.time
+    assert first.plain_xml == second.plain_xml
+
+
+def test_retry_keeps_create_time_for_events(bot):
+    url, state = bot
+    state.delay_first_s = 0.6
+    client = make_client(url, "plain", timeout_s=0.3)
+    client.click("o_user", "REPORT")
+    assert client.last_delivery.attempts == 2
+    assert state.received[0].plain_xml == state.received[1].plain_xml
+
+
+def test_gives_up_after_tries(bot):
+    url, state = bot
+    state.status = 500
+    with pytest.raises(WebhookError, match="3 attempt"):
+        make_client(url, "plain", timeout_s=0.3, tries=3).send_text("o_user", "hi")
+    assert len(state.received) == 3
+    assert len({r.message.id for r in state.received}) == 1
+
+
+def test_client_error_is_not_retried(bot):
+    url, state = bot
+    state.status = 403
+    with pytest.raises(WebhookError, match="403"):
+        make_client(url, "plain").send_text("o_user", "hi")
+    assert len(state.received) == 1
+
+
+def test_msg_ids_unique_64_bit(bot):
+    url, state = bot
+    client = make_client(url, "plain")
+    for i in range(5):
+        client.send_text("o_user", str(i))
+    ids = [r.message.id for r in state.received]
+    assert len(set(ids)) == 5
+    assert all(0 < i < 2**64 for i in ids)
+
+
+# --------------------------------------------------------------------------
+# Client: every builder maps to the right wechatpy class
+# --------------------------------------------------------------------------
+
+BUILDERS: list[tuple[str, Callable[[WeChatSimulatorClient], Any], type, dict[str, Any]]] = [
+    ("text", lambda c: c.send_text("o_u", "hi"), messages.TextMessage, {"content": "hi"}),
+    (
+        "image",
+        lambda c: c.send_image("o_u", "m1", "http://p/1.jpg"),
+        messages.ImageMessage,
+        {"media_id": "m1", "image": "http://p/1.jpg"},
+    ),
+    (
+        "voice",
+        lambda c: c.send_voice("o_u", "v1", recognition="报案"),
+        messages.VoiceMessage,
+        {"media_id": "v1", "format": "amr", "recognition": "报案"},
+    ),
+    (
+        "location",
+        lambda c: c.send_location("o_u", 31.2304, 121.4737, label="上海"),
+        messages.LocationMessage,
+        {"location_x": "31.2304", "location_y": "121.4737", "scale": "15", "label": "上海"},
+    ),
+    (
+        "link",
+        lambda c: c.send_link("o_u", "标题", "https://e.com", "描述"),
+        messages.LinkMessage,
+        {"title": "标题", "url": "https://e.com", "description": "描述"},
+    ),
+    ("click", lambda c: c.click("o_u", "REPORT_CLAIM"), events.ClickEvent, {"key": "REPORT_CLAIM"}),
+    (
+        "view",
+        lambda c: c.view("o_u", "https://e.com/m"),
+        events.ViewEvent,
+        {"url": "https://e.com/m"},
+    ),
+    ("follow", lambda c: c.follow("o_u"), events.SubscribeEvent, {}),
+    (
+        "follow_scene",
+        lambda c: c.follow("o_u", scene="agent42"),
+        events.SubscribeScanEvent,
+        {"scene_id": "agent42"},
+    ),
+    ("unfollow", lambda c: c.unfollow("o_u"), events.UnsubscribeEvent, {}),
+    ("scan", lambda c: c.scan("o_u", "agent42"), events.ScanEvent, {"scene_id": "agent42"}),
+    (
+        "report_location",
+        lambda c: c.report_location("o_u", 31.5, 121.25),
+        events.LocationEvent,
+        {"latitude": 31.5, "longitude": 121.25},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "send", "cls", "attrs"), BUILDERS, ids=[b[0] for b in BUILDERS])
+def test_builders_parse_to_wechatpy_classes(bot, name, send, cls, attrs):
+    url, state = bot
+    send(make_client(url, "safe"))
+    msg = state.received[0].message
+    assert type(msg) is cls
+    assert msg.source == "o_u" and msg.target == ACCOUNT
+    for attr, value in attrs.items():
+        assert getattr(msg, attr) == value, attr
+    raw = xmltodict.parse(state.received[0].plain_xml)["xml"]
+    assert ("MsgId" in raw) is (raw["MsgType"] != "event")
+
+
+def test_follow_with_scene_sends_qrscene_prefix(bot):
+    url, state = bot
+    make_client(url, "plain").follow("o_u", scene="s1")
+    raw = xmltodict.parse(state.received[0].plain_xml)["xml"]
+    assert raw["EventKey"] == "qrscene_s1" and raw["Ticket"]
+
+
+def test_build_xml_uses_cdata_for_strings_only():
+    xml = build_xml([("A", "x]]>y"), ("B", 3), ("C", 1.5)])
+    assert xml == "<xml><A><![CDATA[x]]]]><![CDATA[>y]]></A><B>3</B><C>1.5</C></xml>"
+    assert xmltodict.parse(xml)["xml"]["A"] == "x]]>y"
+
+
+# --------------------------------------------------------------------------
+# Emulator helpers and rendering
+# --------------------------------------------------------------------------
+
+
+def test_upload_image_and_pushed_messages(emulator, tmp_path):
+    url, emu = emulator
+    path = tmp_path / "car.png"
+    path.write_bytes(PNG)
+    assert upload_image(url, path) == ("media_1", "http://127.0.0.1/pic/1.png")
+    assert emu.media[0] == ("image/png", PNG)
+    upload_image(url, b"\xff\xd8\xff\xe0jpeg")
+    assert emu.media[1][0] == "image/jpeg"
+    emu.push_text("o_u", "one")
+    emu.push_text("o_other", "not mine")
+    emu.push_text("o_u", "two")
+    assert [m["id"] for m in pushed_messages(url, "o_u")] == [1, 3]
+    assert [m["id"] for m in pushed_messages(url, "o_u", since_id=1)] == [3]
+
+
+def test_render_pushed():
+    text = {"kind": "custom", "payload": {"msgtype": "text", "text": {"content": "已受理"}}}
+    assert render_pushed(text) == "已受理"
+    news = {
+        "kind": "custom",
+        "payload": {
+            "msgtype": "news",
+            "news": {
+                "articles": [{"title": "进度", "description": "定损中", "url": "https://e.com/p"}]
+            },
+        },
+    }
+    assert render_pushed(news) == "[图文] 进度 — 定损中 (https://e.com/p)"
+    image = {"kind": "custom", "payload": {"msgtype": "image", "image": {"media_id": "M9"}}}
+    assert render_pushed(image) == "[图片] M9"
+    template = {
+        "kind": "template",
+        "payload": {
+            "touser": "o_u",
+            "template_id": "T1",
+            "url": "https://e.com/c",
+            "data": {
+                "first": {"value": "理赔进度通知"},
+                "keyword1": {"value": "CLM001"},
+                "keyword2": {"value": "已赔付"},
+                "remark": {"value": "感谢"},
+            },
+        },
+    }
+    assert render_pushed(template) == (
+        "理赔进度通知\nkeyword1: CLM001\nkeyword2: 已赔付\n感谢\n详情: https://e.com/c"
+    )
+    bare = {
+        "kind": "template",
+        "payload": {"template_id": "T2", "data": {"thing1": {"value": "x"}}},
+    }
+    assert render_pushed(bare) == "模板消息 T2\nthing1: x"
+
+
+# --------------------------------------------------------------------------
+# Web simulator server
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sim(bot, emulator) -> Iterator[tuple[str, FakeBot, FakeEmulator]]:
+    bot_url, state = bot
+    emu_url, emu = emulator
+    with SimulatorServer(make_client(bot_url, "safe", timeout_s=2), emu_url) as server:
+        yield server.url, state, emu
+
+
+def test_server_serves_page(sim):
+    url, _, _ = sim
+    resp = requests.get(url + "/", timeout=5)
+    assert resp.status_code == 200
+    assert "claimbot 模拟器" in resp.text
+    assert "text/html" in resp.headers["Content-Type"]
+    assert "innerHTML" not in resp.text
+    assert requests.get(url + "/static/../server.py", timeout=5).status_code == 404
+
+
+def test_api_send_text_and_events(sim):
+    url, state, _ = sim
+    resp = requests.post(
+        url + "/api/send", json={"openid": "o_w", "type": "text", "text": "你好"}, timeout=5
+    )
+    assert resp.status_code == 200
+    assert resp.json()["reply"]["content"] == "echo: 你好"
+    assert resp.json()["attempts"] == 1
+    resp = requests.post(url + "/api/send", json={"openid": "o_w", "type": "unfollow"}, timeout=5)
+    assert resp.json() == {"reply": None, "attempts": 1}
+    payloads = [
+        {"type": "click", "key": "K"},
+        {"type": "view", "url": "https://e.com"},
+        {"type": "location", "lat": "31.2", "lng": 121.4},
+        {"type": "follow", "scene": "s"},
+        {"type": "scan", "scene": "s"},
+    ]
+    for p in payloads:
+        assert (
+            requests.post(url + "/api/send", json={"openid": "o_w", **p}, timeout=5).status_code
+            == 200
+        )
+    kinds = [type(r.message) for r in state.received]
+    assert kinds == [
+        messages.TextMessage,
+        events.UnsubscribeEvent,
+        events.ClickEvent,
+        events.ViewEvent,
+        messages.LocationMessage,
+        events.SubscribeScanEvent,
+        events.ScanEvent,
+    ]
+
+
+def test_api_send_errors(sim):
+    url, state, _ = sim
+    bad = [
+        {"type": "text", "text": "no openid"},
+        {"openid": "o_w", "type": "dance"},
+        {"openid": "o_w", "type": "click"},
+        {"openid": "o_w", "type": "location", "lat": "north", "lng": 1},
+    ]
+    for payload in bad:
+        resp = requests.post(url + "/api/send", json=payload, timeout=5)
+        assert resp.status_code == 400 and resp.json()["error"], payload
+    resp = requests.post(url + "/api/send", data=b"{nope", timeout=5)
+    assert resp.status_code == 400
+    state.status = 403
+    resp = requests.post(
+        url + "/api/send", json={"openid": "o_w", "type": "text", "text": "x"}, timeout=5
+    )
+    assert resp.status_code == 502 and "403" in resp.json()["error"]
+
+
+def test_api_image_uploads_then_sends(sim):
+    url, state, emu = sim
+    resp = requests.post(
+        url + "/api/image?openid=o_w", data=PNG, headers={"Content-Type": "image/png"}, timeout=5
+    )
+    assert resp.status_code == 200
+    assert resp.json()["reply"]["content"] == "got image"
+    assert emu.media == [("image/png", PNG)]
+    msg = state.received[0].message
+    assert isinstance(msg, messages.ImageMessage) and msg.media_id == "media_1"
+
+
+def test_api_messages_and_menu(sim):
+    url, _, emu = sim
+    emu.push_text("o_w", "报案已受理")
+    emu.push(
+        "o_w",
+        {"touser": "o_w", "template_id": "T", "data": {"first": {"value": "通知"}}},
+        kind="template",
+    )
+    resp = requests.get(url + "/api/messages", params={"openid": "o_w", "since_id": 0}, timeout=5)
+    assert [m["text"] for m in resp.json()] == ["报案已受理", "通知"]
+    resp = requests.get(url + "/api/messages", params={"openid": "o_w", "since_id": 1}, timeout=5)
+    assert [m["id"] for m in resp.json()] == [2]
+    assert requests.get(url + "/api/menu", timeout=5).json() is None
+    emu.menu = {
+        "button": [
+            {"name": "报案", "type": "click", "key": "REPORT"},
+            {
+                "name": "更多",
+                "sub_button": [{"name": "官网", "type": "view", "url": "https://e.com"}],
+            },
+        ]
+    }
+    assert requests.get(url + "/api/menu", timeout=5).json() == emu.menu
+    assert requests.get(url + "/api/messages", timeout=5).status_code == 400
+
+
+# --------------------------------------------------------------------------
+# Terminal chat
+# --------------------------------------------------------------------------
+
+
+def test_chat_repl(bot, emulator, tmp_path):
+    bot_url, state = bot
+    emu_url, emu = emulator
+    emu.push_text("o_c", "old history, not shown")
+    state.on_message = lambda msg: (
+        emu.push_text("o_c", "欢迎关注") if isinstance(msg, events.SubscribeEvent) else None
+    )
+    image = tmp_path / "scratch.png"
+    image.write_bytes(PNG)
+    script = iter(
+        [
+            "/help",
+            "你好",
+            "/click REPORT",
+            "/follow",
+            "/image " + str(image),
+            "/location 31.2 121.4",
+            "/scan agent7",
+            "/unfollow",
+            "/bogus",
+            "/click",
+            "",
+            "/quit",
+            "never sent",
+        ]
+    )
+    out: list[str] = []
+    run_chat(
+        make_client(bot_url, "safe"),
+        emu_url,
+        "o_c",
+        input_fn=lambda prompt: next(script),
+        output_fn=out.append,
+        poll_interval_s=0.05,
+    )
+    assert "bot> echo: 你好" in out
+    assert "bot> got event" in out
+    assert "bot(推送)> 欢迎关注" in out
+    assert not any("old history" in line for line in out)
+    assert any("/location" in line for line in out)  # help text
+    assert any("未知命令 /bogus" in line for line in out)
+    assert any(line.startswith("错误：用法：/click") for line in out)
+    assert "（无被动回复）" in out  # unfollow
+    assert [type(r.message) for r in state.received] == [
+        messages.TextMessage,
+        events.ClickEvent,
+        events.SubscribeEvent,
+        messages.ImageMessage,
+        messages.LocationMessage,
+        events.ScanEvent,
+        events.UnsubscribeEvent,
+    ]
+    assert emu.media[0][1] == PNG
+
+
+def test_chat_repl_ends_on_eof_and_reports_errors(emulator):
+    emu_url, _ = emulator
+    client = make_client("http://127.0.0.1:9/wechat", "plain", timeout_s=0.2, tries=1)
+    lines = iter(["hello"])
+
+    def read(prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    out: list[str] = []
+    run_chat(client, emu_url, "o_c", input_fn=read, output_fn=out.append, poll_interval_s=0.05)
+    assert any(line.startswith("错误：webhook failed") for line in out)
+    assert out[-1] == "再见。"

@@ -1,0 +1,190 @@
+"""The message path in process, against moto server and the WeChat emulator."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.store.models import ConversationRecord, SessionItem
+from tests.integration.helpers import decrypt_reply, event_xml, signed, text_xml
+
+pytestmark = pytest.mark.integration
+
+
+def _content(result, query) -> str:
+    xml = decrypt_reply(result.body, query)
+    return xml.split("<Content><![CDATA[")[1].split("]]>")[0]
+
+
+def _records(openid):
+    return list(ConversationRecord.query(openid, consistent_read=True))
+
+
+def _drain(container, logical):
+    """Deliver what the webhook queued, as the event pump would."""
+    sqs = container.client("sqs")
+    url = container.queues.url(logical)
+    bodies = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            return bodies
+        for message in got:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_encrypted_text_gets_an_encrypted_numbered_menu(container, openid):
+    query, body = signed(text_xml(openid, "随便问问"))
+    result = container.webhook.receive(query, body)
+    assert result.status == 200
+    assert "<Encrypt>" in result.body
+    assert _content(result, query) == t.UNKNOWN_TEXT
+
+
+def test_plaintext_mode_replies_in_plaintext(container, openid):
+    query, body = signed(text_xml(openid, "1"), encrypted=False)
+    result = container.webhook.receive(query, body)
+    assert "<Encrypt>" not in result.body
+    assert "车险报价" in result.body and "即将上线" in result.body
+
+
+def test_follow_welcomes_and_queues_the_privacy_notice(container, openid):
+    _drain(container, "outbox")
+    query, body = signed(event_xml(openid, "subscribe"))
+    result = container.webhook.receive(query, body)
+    assert "欢迎关注" in _content(result, query)
+    queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
+    assert len(queued) == 1
+    assert queued[0]["reply"]["type"] == "news"
+    assert queued[0]["reply"]["url"] == "https://example.invalid/privacy"
+
+
+def test_every_message_is_recorded_in_and_out(container, openid):
+    query, body = signed(text_xml(openid, "菜单"))
+    container.webhook.receive(query, body)
+    records = _records(openid)
+    assert [(r.direction, r.channel) for r in records] == [("in", "webhook"), ("out", "passive")]
+    assert records[0].content == "菜单"
+    assert records[1].content == t.NUMBERED_MENU
+    assert records[0].expires_at > time.time() + 100 * 86400
+
+
+def test_a_retry_after_the_answer_gets_the_same_answer(container, openid):
+    xml = text_xml(openid, "2")
+    q1, b1 = signed(xml)
+    first = _content(container.webhook.receive(q1, b1), q1)
+    q2, b2 = signed(xml)  # WeChat re-signs each try, with a new nonce
+    second = _content(container.webhook.receive(q2, b2), q2)
+    assert first == second
+    assert len([r for r in _records(openid) if r.direction == "in"]) == 1
+
+
+def test_a_retry_while_busy_gets_success_and_the_answer_goes_by_outbox(container, openid):
+    _drain(container, "outbox")
+    xml = text_xml(openid, "4")
+    claim_key = f"m:{openid}:" + xml.split("<MsgId>")[1].split("<")[0]
+    # The first request claimed the message and is still working...
+    assert container.inbox.claim(claim_key).state == "new"
+    q, b = signed(xml)
+    assert container.webhook.receive(q, b).body == "success"
+    # ...and when it completes, it learns WeChat stopped listening.
+    assert container.inbox.complete(claim_key, "<xml/>") is True
+
+
+def test_slow_first_request_sends_its_answer_through_the_outbox(container, openid, monkeypatch):
+    _drain(container, "outbox")
+    service = container.webhook
+    xml = text_xml(openid, "3")
+    q1, b1 = signed(xml)
+    original_decide = service._decide
+    results = {}
+
+    def slow_decide(msg):
+        q2, b2 = signed(xml)
+        results["retry"] = service.receive(q2, b2)  # WeChat's retry arrives meanwhile
+        return original_decide(msg)
+
+    monkeypatch.setattr(service, "_decide", slow_decide)
+    results["first"] = service.receive(q1, b1)
+    assert results["retry"].body == "success"
+    assert results["first"].body == "success"
+    queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
+    assert len(queued) == 1 and "保单查询" in queued[0]["reply"]["content"]
+
+
+def test_fifty_concurrent_copies_are_processed_once(container, openid):
+    _drain(container, "outbox")
+    xml = text_xml(openid, "0")
+    requests = [signed(xml) for _ in range(50)]
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        results = list(pool.map(lambda qb: (qb[0], container.webhook.receive(*qb)), requests))
+    assert all(r.status == 200 for _, r in results)
+    replies = {_content(r, q) for q, r in results if r.body != "success"}
+    queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
+    answers = replies | {m["reply"]["content"] for m in queued}
+    assert len(answers) == 1 and "人工服务" in answers.pop()
+    assert len(queued) <= 1
+    inbound = [r for r in _records(openid) if r.direction == "in"]
+    assert len(inbound) == 1
+
+
+def test_session_conflict_is_retried_with_fresh_state(container, openid, monkeypatch):
+    from chalicelib.dialog.outcome import SessionState
+
+    sessions = container.webhook.sessions
+    original_load = sessions.load
+    calls = {"n": 0}
+
+    def racing_load(uid):
+        state, item = original_load(uid)
+        calls["n"] += 1
+        if calls["n"] == 1:  # someone else saves between our read and our write
+            other = SessionItem.get(uid) if item.version else SessionItem(openid=uid)
+            other.flow, other.step = "survey", "x"
+            other.save()
+        return state, item
+
+    SessionItem(openid=openid, flow="quote", step="x").save()
+    monkeypatch.setattr(sessions, "load", racing_load)
+    query, body = signed(text_xml(openid, "取消"))
+    result = container.webhook.receive(query, body)
+    assert _content(result, query) == t.CANCELLED
+    assert calls["n"] == 2
+    saved = SessionItem.get(openid, consistent_read=True)
+    assert (saved.flow, saved.step) == ("", "")
+    assert SessionState() == SessionState(flow=saved.flow, step=saved.step, data=saved.data)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not xml at all",
+        b"<xml><FromUserName>x</FromUserName></xml>",
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+        b"<xml><MsgType>&lol2;</MsgType></xml>",
+        "<xml><MsgType>text</MsgType></xml>".encode("utf-16"),
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_hostile_bodies_get_400_never_5xx(container, body):
+    query, _ = signed("<xml/>", encrypted=False)
+    result = container.webhook.receive(query, body)
+    assert result.status == 400
+
+
+def test_store_failure_still_answers_politely_and_keeps_the_message(container, openid, monkeypatch):
+    def broken_claim(key):
+        raise RuntimeError("DynamoDB is down")
+
+    monkeypatch.setattr(container.webhook.inbox, "claim", broken_claim)
+    query, body = signed(text_xml(openid, "你好"))
+    result = container.webhook.receive(query, body)
+    assert result.status == 200
+    assert "系统繁忙" in _content(result, query)
+    assert [r.content for r in _records(openid)] == ["你好"]
