@@ -1,8 +1,8 @@
 """The `claimbot` command: run the local stack, chat with it, push the menu.
 
-    claimbot dev                 start everything on 127.0.0.1 and print where it is
-    claimbot chat                chat with a running stack in the terminal
-    claimbot menu push [--file]  send the custom menu to WeChat (or the local emulator)
+claimbot dev                 start everything on 127.0.0.1 and print where it is
+claimbot chat                chat with a running stack in the terminal
+claimbot menu push [--file]  send the custom menu to WeChat (or the local emulator)
 """
 
 from __future__ import annotations

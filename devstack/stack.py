@@ -108,6 +108,8 @@ class DevStack:
         self._webhook = create_local_server(
             self.app_module.app, config, self.options.host, self.options.ports["webhook"]
         )
+        # WeChat delivers concurrently (five photos at once); socketserver's backlog is 5.
+        self._webhook.server.socket.listen(128)
         port = self._webhook.server.server_address[1]
         self._webhook_thread = threading.Thread(
             target=self._webhook.server.serve_forever, name="webhook", daemon=True

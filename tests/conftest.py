@@ -59,13 +59,6 @@ def container(settings):
     return Container(settings)
 
 
-@pytest.fixture(autouse=True)
-def _clean_emulator_faults(request):
-    yield
-    if "emulator" in request.fixturenames:
-        request.getfixturevalue("emulator").clear_faults()
-
-
 @pytest.fixture
 def openid() -> str:
     return f"o_test_{uuid.uuid4().hex[:12]}"

@@ -14,7 +14,10 @@ NUMBERED_MENU = (
     "也可以点击下方菜单。"
 )
 
-WELCOME = "您好，欢迎关注{account}！\n我们可以为您报价、办理单车事故自助查勘、查询保单和理赔进度。\n\n" + NUMBERED_MENU
+WELCOME = (
+    "您好，欢迎关注{account}！\n我们可以为您报价、办理单车事故自助查勘、查询保单和理赔进度。\n\n"
+    + NUMBERED_MENU
+)
 
 WELCOME_BACK = "欢迎回来！\n\n" + NUMBERED_MENU
 
@@ -28,11 +31,15 @@ UNKNOWN_TEXT = "抱歉，我没有理解您的意思。\n\n" + NUMBERED_MENU
 
 HELP = "使用帮助：\n发送“菜单”可随时查看服务列表；发送“取消”可退出当前办理。\n\n" + NUMBERED_MENU
 
-COMING_SOON = "“{service}”功能即将上线，敬请期待。\n您可以先拨打客服热线 {hotline} 办理。\n\n" + NUMBERED_MENU
+COMING_SOON = (
+    "“{service}”功能即将上线，敬请期待。\n您可以先拨打客服热线 {hotline} 办理。\n\n" + NUMBERED_MENU
+)
 
 CANCELLED = "已退出当前办理。\n\n" + NUMBERED_MENU
 
-IMAGE_OUTSIDE_FLOW = "已收到您的图片。如需报价或自助查勘，请先回复 1 或 2 选择服务，再按提示发送照片。"
+IMAGE_OUTSIDE_FLOW = (
+    "已收到您的图片。如需报价或自助查勘，请先回复 1 或 2 选择服务，再按提示发送照片。"
+)
 
 UNSUPPORTED_MESSAGE = "暂时只能处理文字、图片和位置消息。\n\n" + NUMBERED_MENU
 

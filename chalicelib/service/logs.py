@@ -15,8 +15,6 @@ def ref(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
 
 
-def log_event(
-    name: str, level: int = logging.INFO, exc_info: bool = False, **fields: Any
-) -> None:
+def log_event(name: str, level: int = logging.INFO, exc_info: bool = False, **fields: Any) -> None:
     payload = json.dumps({"log": name, **fields}, ensure_ascii=False, default=str)
     logger.log(level, payload, exc_info=exc_info)

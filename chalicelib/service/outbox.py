@@ -85,7 +85,10 @@ class OutboxSender:
         self.held.keep(message, reason, errcode)
         self.quotas.note_held(message["openid"])
         log_event(
-            "outbox.held", logging.WARNING, reason=reason, errcode=errcode,
+            "outbox.held",
+            logging.WARNING,
+            reason=reason,
+            errcode=errcode,
             user=ref(message["openid"]),
         )
         return "held"

@@ -80,6 +80,9 @@ class WebhookService:
             reason = exc.reason if isinstance(exc, Rejected) else str(exc)
             log_event("webhook.rejected", logging.WARNING, status=status, reason=reason)
             return HttpResult(status, reason)
+        except Exception:  # input we did not foresee must still not become a 5xx
+            log_event("webhook.unreadable", logging.ERROR, exc_info=True)
+            return HttpResult(400, "unreadable request")
         try:
             return self._process(msg, decoded, started)
         except Exception:

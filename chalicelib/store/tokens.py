@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store.models import TokenItem
 
@@ -87,21 +87,22 @@ class SharedToken:
 
     def _take_lease(self, item: TokenItem) -> bool:
         now = self.clock()
-        lease = TokenItem(name=self.name, lease_owner=self.owner, lease_until=now + self.lease_s)
         free = TokenItem.lease_until.does_not_exist() | (TokenItem.lease_until < now)
+        # Only if the token is still the one we judged unusable: another holder may have
+        # refreshed it and released the lease since we read it.
+        unchanged = (
+            TokenItem.token == item.token if item.token else TokenItem.token.does_not_exist()
+        )
         try:
-            if item.token is None and item.lease_until == 0:
-                lease.save(condition=TokenItem.name.does_not_exist())
-            else:
-                item.update(
-                    actions=[
-                        TokenItem.lease_owner.set(self.owner),
-                        TokenItem.lease_until.set(now + self.lease_s),
-                    ],
-                    condition=free,
-                )
+            TokenItem(name=self.name).update(  # UpdateItem also creates the first item
+                actions=[
+                    TokenItem.lease_owner.set(self.owner),
+                    TokenItem.lease_until.set(now + self.lease_s),
+                ],
+                condition=free & unchanged,
+            )
             return True
-        except (PutError, UpdateError) as exc:
+        except UpdateError as exc:
             if _condition_failed(exc):
                 return False
             raise

@@ -56,9 +56,7 @@ class WeChatCodec:
         self.max_clock_skew_s = max_clock_skew_s
         self.max_body_bytes = max_body_bytes
         self.clock = clock
-        self._crypto = (
-            WeChatCrypto(token, encoding_aes_key, app_id) if encoding_aes_key else None
-        )
+        self._crypto = WeChatCrypto(token, encoding_aes_key, app_id) if encoding_aes_key else None
 
     def verify_url(self, query: Mapping[str, str]) -> str:
         """URL verification (GET): return echostr if the signature matches."""
@@ -102,7 +100,7 @@ class WeChatCodec:
         return timestamp
 
     def _check_clock(self, timestamp: str) -> None:
-        if not timestamp.isdigit():
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
             raise Rejected(403, "bad timestamp")
         if self.max_clock_skew_s and abs(self.clock() - int(timestamp)) > self.max_clock_skew_s:
             raise Rejected(403, "timestamp outside allowed clock skew")

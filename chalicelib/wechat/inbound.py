@@ -77,7 +77,7 @@ def _to_inbound(wx: Any, data: dict[str, Any]) -> InboundMessage:
     if not OPENID_PATTERN.match(openid):
         raise BadMessage("invalid FromUserName")
     created = _field(data, "CreateTime", required=True)
-    if not created.isdigit():
+    if not _ascii_digits(created, 12):
         raise BadMessage("invalid CreateTime")
     raw_type = _field(data, "MsgType", required=True).lower()
     common = {
@@ -93,7 +93,7 @@ def _to_inbound(wx: Any, data: dict[str, Any]) -> InboundMessage:
 
 def _message(data: dict[str, Any], raw_type: str, common: dict[str, Any]) -> InboundMessage:
     msg_id = _field(data, "MsgId")
-    if msg_id and not msg_id.isdigit():
+    if msg_id and not _ascii_digits(msg_id, 24):
         raise BadMessage("invalid MsgId")
     key_part = msg_id or f"{common['created_at']}:{raw_type}"
     try:
@@ -138,6 +138,10 @@ def _event(data: dict[str, Any], wx: Any, common: dict[str, Any]) -> InboundMess
     if raw_event == "templatesendjobfinish":
         fields["extra"] = {"status": _field(data, "Status"), "msg_id": _field(data, "MsgID")}
     return InboundMessage(**common, **fields)
+
+
+def _ascii_digits(value: str, max_len: int) -> bool:
+    return 0 < len(value) <= max_len and value.isascii() and value.isdigit()
 
 
 def _location(data: dict[str, Any], lat_name: str, lng_name: str) -> dict[str, float]:

@@ -20,7 +20,7 @@ def render_passive(reply: Reply, msg: InboundMessage, now: float | None = None) 
         "time": int(now if now is not None else time.time()),
     }
     if isinstance(reply, TextReply):
-        return WxTextReply(content=reply.content, **common).render()
+        return WxTextReply(content=_cdata_safe(reply.content), **common).render()
     if isinstance(reply, ImageReply):
         return WxImageReply(media_id=reply.media_id, **common).render()
     if isinstance(reply, NewsReply):
@@ -30,12 +30,17 @@ def render_passive(reply: Reply, msg: InboundMessage, now: float | None = None) 
     raise TypeError(f"cannot render {type(reply).__name__}")
 
 
+def _cdata_safe(text: str) -> str:
+    """wechatpy wraps text in CDATA without escaping; split any "]]>" the text contains."""
+    return text.replace("]]>", "]]]]><![CDATA[>")
+
+
 def _article(reply: NewsReply) -> dict[str, str]:
     return {
-        "title": reply.title,
-        "description": reply.description,
-        "url": reply.url,
-        "image": reply.image_url,
+        "title": _cdata_safe(reply.title),
+        "description": _cdata_safe(reply.description),
+        "url": _cdata_safe(reply.url),
+        "image": _cdata_safe(reply.image_url),
     }
 
 
@@ -46,7 +51,13 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, ImageReply):
         return {"type": "image", "media_id": reply.media_id}
     if isinstance(reply, NewsReply):
-        return {"type": "news", **_article(reply)}
+        return {
+            "type": "news",
+            "title": reply.title,
+            "description": reply.description,
+            "url": reply.url,
+            "image": reply.image_url,
+        }
     raise TypeError(f"cannot serialise {type(reply).__name__}")
 
 

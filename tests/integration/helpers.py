@@ -56,7 +56,10 @@ def signed(xml: str, encrypted: bool = True, token: str = defaults.WECHAT_TOKEN)
     envelope = crypto.encrypt_message(xml, nonce, timestamp)
     encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
     query.update(encrypt_type="aes", msg_signature=_sha1(token, timestamp, nonce, encrypt))
-    body = f"<xml><ToUserName><![CDATA[gh_claimbot]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    body = (
+        "<xml><ToUserName><![CDATA[gh_claimbot]]></ToUserName>"
+        f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    )
     return query, body.encode()
 
 

@@ -1,0 +1,41 @@
+# claimbot: `make run` starts everything locally, `make test` runs the tests.
+# Both install what they need first (a virtualenv with pinned packages); nothing else is needed
+# but Python 3.11 and access to the package registries.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint unit bench clean help
+
+help:
+	@echo "make run    start claimbot locally (AWS emulator, WeChat emulator, webhook, simulator)"
+	@echo "make test   lint and run every test"
+	@echo "make bench  run the benchmarks and update bench/RESULTS.md"
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "claimbot needs Python 3.11 (Lambda runtime python3.11); set PYTHON=...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/claimbot dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .devstack

@@ -1,0 +1,219 @@
+"""The whole local stack as `make run` starts it, driven like a person would drive it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.dialog.menu import load_menu
+from devstack import defaults
+from devstack.simulator.client import WeChatSimulatorClient, upload_image
+from tests.integration.helpers import signed, text_xml
+
+pytestmark = pytest.mark.devstack
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _wait_for(predicate, timeout_s: float = 15.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("devstack")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    for name in ("AWS_ENDPOINT_URL", "PHOTOS_BUCKET", "CLAIMBOT_PRIVACY_URL"):
+        env.pop(name, None)
+    args = [sys.executable, "-m", "devstack", "dev"]
+    for name in defaults.PORTS:
+        args += [f"--{name}-port", "0"]
+    proc = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    urls = {}
+    deadline = time.monotonic() + 90
+    for line in proc.stdout:
+        line = line.strip()
+        if line == "ready":
+            break
+        if ": " in line:
+            name, url = line.split(": ", 1)
+            urls[name] = url
+        assert time.monotonic() < deadline, "stack did not become ready"
+    assert {"webhook", "wechat-emulator", "simulator", "aws"} <= urls.keys()
+    yield proc, urls
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
+
+
+@pytest.fixture
+def client(stack):
+    _, urls = stack
+    return WeChatSimulatorClient(
+        urls["webhook"],
+        defaults.WECHAT_TOKEN,
+        defaults.WECHAT_APP_ID,
+        defaults.WECHAT_ENCODING_AES_KEY,
+        mode="safe",
+    )
+
+
+def _pushed(urls, openid):
+    res = requests.get(f"{urls['wechat-emulator']}/_emulator/messages", params={"touser": openid})
+    return res.json()
+
+
+def _aws(urls, service):
+    return boto3.client(
+        service,
+        endpoint_url=urls["aws"],
+        region_name="ap-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def test_url_verification(client):
+    assert client.verify_url() is True
+
+
+def test_follow_menu_and_reply_round_trip_with_an_async_outbox_message(stack, client):
+    _, urls = stack
+    openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
+    welcome = client.follow(openid)
+    assert "欢迎关注" in welcome.content and "1 车险报价" in welcome.content
+    pushed = _wait_for(lambda: _pushed(urls, openid))
+    assert pushed[0]["msgtype"] == "news"
+    assert pushed[0]["payload"]["news"]["articles"][0]["title"] == t.PRIVACY_NOTICE_TITLE
+    assert client.send_text(openid, "你好").content == t.UNKNOWN_TEXT
+    assert "车险报价" in client.send_text(openid, "1").content
+    assert "理赔进度" in client.click(openid, "CLAIM").content
+    assert client.unfollow(openid) is None
+
+
+def test_the_menu_was_pushed_to_wechat(stack):
+    _, urls = stack
+    menu = requests.get(f"{urls['wechat-emulator']}/_emulator/menu").json()
+    assert menu == load_menu() or menu.get("menu") == load_menu()
+
+
+def test_a_picture_is_saved_to_s3_by_the_worker(stack, client):
+    _, urls = stack
+    openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
+    media_id, pic_url = upload_image(urls["wechat-emulator"], b"\xff\xd8\xff\xe0photo\xff\xd9")
+    reply = client.send_image(openid, media_id, pic_url)
+    assert reply.content == t.IMAGE_OUTSIDE_FLOW
+    s3 = _aws(urls, "s3")
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "photos" in b["Name"])
+
+    def saved():
+        found = s3.list_objects_v2(Bucket=bucket, Prefix="inbound/").get("Contents", [])
+        return [o for o in found if media_id in o["Key"]]
+
+    (obj,) = _wait_for(saved)
+    assert s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().startswith(b"\xff\xd8")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<xml>",
+        b"\x00\x01\x02",
+        b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml>&e;</xml>',
+        b"<xml>" + b"<a>" * 5000 + b"</xml>",
+        b"x" * 200_000,
+    ],
+)
+def test_hostile_posts_never_get_a_5xx_and_the_stack_keeps_serving(stack, client, body):
+    _, urls = stack
+    query, _ = signed("<xml/>", encrypted=False)
+    res = requests.post(urls["webhook"], params=query, data=body, timeout=10)
+    assert 400 <= res.status_code < 500
+    unsigned = requests.post(urls["webhook"], data=body, timeout=10)
+    assert unsigned.status_code in (400, 403, 413)
+    assert client.send_text(f"o_e2e_{uuid.uuid4().hex[:8]}", "菜单").content == t.NUMBERED_MENU
+
+
+def test_fifty_concurrent_copies_are_processed_once_over_http(stack):
+    _, urls = stack
+    openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
+    xml = text_xml(openid, "2")
+    posts = [signed(xml) for _ in range(50)]
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(
+            pool.map(
+                lambda qb: requests.post(urls["webhook"], params=qb[0], data=qb[1], timeout=30),
+                posts,
+            )
+        )
+    assert {r.status_code for r in statuses} == {200}
+    records = _aws(urls, "dynamodb").query(
+        TableName="claimbot-local-conversations",
+        KeyConditionExpression="openid = :o",
+        ExpressionAttributeValues={":o": {"S": openid}},
+        ConsistentRead=True,
+    )["Items"]
+    inbound = [r for r in records if r["direction"]["S"] == "in"]
+    assert len(inbound) == 1
+    replies_sent = [r for r in records if r["direction"]["S"] == "out"]
+    pushed = _pushed(urls, openid)
+    assert len(replies_sent) + len(pushed) >= 1
+    assert len([r for r in replies_sent if r["channel"]["S"] == "passive"]) <= 1
+
+
+def test_the_simulator_page_is_served(stack):
+    _, urls = stack
+    page = requests.get(urls["simulator"], timeout=5)
+    assert page.status_code == 200 and "claimbot 模拟器" in page.text
+
+
+def test_claimbot_chat_talks_to_the_running_stack(stack):
+    _, urls = stack
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "devstack",
+            "chat",
+            "--webhook",
+            urls["webhook"],
+            "--emulator",
+            urls["wechat-emulator"],
+            "--openid",
+            f"o_cli_{uuid.uuid4().hex[:6]}",
+        ],
+        input="/follow\n3\n/quit\n",
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "欢迎关注" in proc.stdout
+    assert "保单查询" in proc.stdout
+
+
+def test_stack_state_file_lists_the_urls(stack, tmp_path_factory):
+    proc, urls = stack
+    state_files = list(Path(tmp_path_factory.getbasetemp()).glob("devstack*/.devstack/stack.json"))
+    assert state_files
+    assert json.loads(state_files[0].read_text())["urls"]["webhook"] == urls["webhook"]

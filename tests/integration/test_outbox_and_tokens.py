@@ -1,0 +1,162 @@
+"""The outbox sender, quota windows and the shared access token, against moto and the emulator."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+
+from chalicelib.service.outbox import RetryLater
+from chalicelib.store.models import HeldMessage, TokenItem
+from chalicelib.store.tokens import SharedToken
+
+pytestmark = pytest.mark.integration
+
+
+def _custom(openid: str, text: str = "您好") -> dict:
+    return {
+        "id": uuid.uuid4().hex,
+        "kind": "custom",
+        "openid": openid,
+        "reply": {"type": "text", "content": text},
+        "origin": "test",
+    }
+
+
+def _sent_texts(emulator, openid):
+    return [
+        m["payload"]["text"]["content"] for m in emulator.messages(openid) if m["msgtype"] == "text"
+    ]
+
+
+def test_message_window_allows_five_then_keeps_the_rest(container, emulator, openid):
+    container.quotas.opened_by_message(openid)
+    results = [container.outbox.deliver(_custom(openid, f"第{i}条")) for i in range(7)]
+    assert results == ["sent"] * 5 + ["held"] * 2
+    assert _sent_texts(emulator, openid) == [f"第{i}条" for i in range(5)]
+    held = list(HeldMessage.query(openid))
+    assert {h.reason for h in held} == {"no customer-service quota left"}
+
+
+def test_click_window_allows_three(container, openid):
+    container.quotas.opened_by_click(openid)
+    results = [container.outbox.deliver(_custom(openid)) for _ in range(4)]
+    assert results == ["sent"] * 3 + ["held"]
+
+
+def test_no_window_means_held_not_dropped(container, emulator, openid):
+    assert container.outbox.deliver(_custom(openid, "无窗口")) == "held"
+    assert _sent_texts(emulator, openid) == []
+    assert [h.payload["reply"]["content"] for h in HeldMessage.query(openid)] == ["无窗口"]
+
+
+@pytest.mark.parametrize("errcode", [45015, 45047, 43004])
+def test_wechat_refusals_are_kept_with_the_reason(container, emulator, openid, errcode):
+    container.quotas.opened_by_message(openid)
+    emulator.add_fault("message/custom/send", errcode=errcode)
+    assert container.outbox.deliver(_custom(openid)) == "held"
+    (held,) = HeldMessage.query(openid)
+    assert held.errcode == errcode and held.reason
+
+
+def test_held_messages_are_released_when_the_user_writes_again(container, emulator, openid):
+    container.outbox.deliver(_custom(openid, "等待中"))
+    assert container.quotas.opened_by_message(openid) is True
+    assert container.outbox.release(openid) == 1
+    assert container.quotas.opened_by_message(openid) is False
+    sqs = container.client("sqs")
+    url = container.queues.url("outbox")
+    delivered = []
+    for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        import json
+
+        body = json.loads(message["Body"])
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if body["openid"] == openid:
+            delivered.append(container.outbox.deliver(body))
+    assert delivered == ["sent"]
+    assert _sent_texts(emulator, openid) == ["等待中"]
+    assert [h.status for h in HeldMessage.query(openid)] == ["released"]
+
+
+def test_transient_failure_raises_for_sqs_retry_and_sends_once_later(container, emulator, openid):
+    container.quotas.opened_by_message(openid)
+    message = _custom(openid, "重试")
+    emulator.add_fault("message/custom/send", status=502)
+    with pytest.raises(RetryLater):
+        container.outbox.deliver(message)
+    assert container.outbox.deliver(message) == "sent"
+    assert container.outbox.deliver(message) == "duplicate"  # SQS delivered it twice
+    assert _sent_texts(emulator, openid) == ["重试"]
+
+
+def test_template_messages_need_no_window(container, emulator, openid):
+    message = {
+        "id": uuid.uuid4().hex,
+        "kind": "template",
+        "openid": openid,
+        "template": {"id": "TPL_CLAIM", "data": {"first": {"value": "理赔进度更新"}}},
+    }
+    assert container.outbox.deliver(message) == "sent"
+    (sent,) = emulator.messages(openid, kind="template")
+    assert sent["template_id"] == "TPL_CLAIM"
+
+
+def test_invalid_token_is_refreshed_once_and_the_call_retried(container, emulator, openid):
+    container.quotas.opened_by_message(openid)
+    container.tokens.get()
+    emulator.expire_tokens()
+    refreshes_before = emulator.force_refresh_count
+    assert container.outbox.deliver(_custom(openid, "令牌")) == "sent"
+    assert emulator.force_refresh_count == refreshes_before + 1
+    assert _sent_texts(emulator, openid) == ["令牌"]
+
+
+def test_token_is_fetched_by_one_lease_holder_for_many_instances(emulator):
+    name = f"wechat:test-{uuid.uuid4().hex[:6]}"
+    fetches = []
+    lock = threading.Lock()
+
+    def fetch(force):
+        with lock:
+            fetches.append(force)
+        return f"tok-{len(fetches)}", 7200
+
+    instances = [SharedToken(name, fetch, wait_s=10) for _ in range(12)]
+    results = []
+
+    def get(instance):
+        results.append(instance.get())
+
+    threads = [threading.Thread(target=get, args=(i,)) for i in instances]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert fetches == [False]
+    assert set(results) == {"tok-1"}
+    # A burst of "invalid token" reports from every instance causes one forced refresh.
+    threads = [threading.Thread(target=i.invalidate, args=("tok-1",)) for i in instances]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert fetches == [False, True]
+    assert TokenItem.get(name, consistent_read=True).token == "tok-2"
+
+
+def test_token_lease_is_released_when_fetching_fails(emulator):
+    name = f"wechat:test-{uuid.uuid4().hex[:6]}"
+    calls = []
+
+    def flaky(force):
+        calls.append(force)
+        if len(calls) == 1:
+            raise RuntimeError("token endpoint down")
+        return "tok-ok", 7200
+
+    holder = SharedToken(name, flaky, wait_s=1)
+    with pytest.raises(RuntimeError):
+        holder.get()
+    assert SharedToken(name, flaky, wait_s=1).get() == "tok-ok"

@@ -1,0 +1,113 @@
+"""The event pump gives the app's handlers Lambda's batch and retry semantics."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import boto3
+import pytest
+
+from devstack.pump import EventPump, SqsBinding, StreamBinding, bindings_from_app
+
+pytestmark = pytest.mark.integration
+
+
+def _wait(predicate, timeout_s=10.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_pump_finds_the_apps_own_sqs_handlers():
+    import app
+
+    sqs, streams = bindings_from_app(app)
+    assert {b.queue_name for b in sqs} == {"claimbot-local-jobs", "claimbot-local-outbox"}
+    assert {b.handler for b in sqs} == {app.on_job, app.on_outbox}
+    assert all(b.batch_size == 1 for b in sqs)
+    assert streams == []
+
+
+def test_failing_messages_are_retried_then_dead_lettered(local_aws):
+    sqs = boto3.client("sqs")
+    name = f"pump-{uuid.uuid4().hex[:6]}"
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
+    url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody='{"fail": true}')
+    sqs.send_message(QueueUrl=url, MessageBody='{"fail": false}')
+    seen = []
+
+    def handler(event, context):
+        assert context.get_remaining_time_in_millis() > 0
+        for record in event["Records"]:
+            assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"].endswith(name)
+            body = json.loads(record["body"])
+            seen.append(body["fail"])
+            if body["fail"]:
+                raise RuntimeError("handler failed")
+
+    pump = EventPump(
+        boto3.session.Session(), [SqsBinding("t", name, handler)], retry_visibility_s=0
+    )
+    pump.start()
+    try:
+
+        def dead_lettered():
+            got = sqs.receive_message(QueueUrl=dlq_url, VisibilityTimeout=0).get("Messages", [])
+            return got and json.loads(got[0]["Body"]) == {"fail": True}
+
+        assert _wait(dead_lettered)
+    finally:
+        pump.stop()
+    assert seen.count(False) == 1
+    assert seen.count(True) == 2
+    assert pump.failures == 2
+
+
+def test_stream_records_reach_the_handler_in_order(local_aws):
+    ddb = boto3.client("dynamodb")
+    table = f"pump-stream-{uuid.uuid4().hex[:6]}"
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    received = []
+    attempts = {"n": 0}
+
+    def handler(event, context):
+        attempts["n"] += 1
+        if attempts["n"] == 1:
+            raise RuntimeError("first delivery fails; the batch is retried")
+        received.extend((r["eventName"], r["dynamodb"]["Keys"]["k"]["S"]) for r in event["Records"])
+
+    binding = StreamBinding("s", table, handler, starting_position="TRIM_HORIZON")
+    pump = EventPump(boto3.session.Session(), [], [binding])
+    ddb.put_item(TableName=table, Item={"k": {"S": "a"}})
+    ddb.put_item(TableName=table, Item={"k": {"S": "a"}, "v": {"S": "2"}})
+    ddb.delete_item(TableName=table, Key={"k": {"S": "a"}})
+    pump.start()
+    try:
+        assert _wait(lambda: len(received) >= 3)
+    finally:
+        pump.stop()
+    assert received == [("INSERT", "a"), ("MODIFY", "a"), ("REMOVE", "a")]
+
+
+def test_lambda_context_counts_down():
+    from devstack.pump import LambdaContext
+
+    ctx = LambdaContext(function_name="f", timeout_s=0.05)
+    time.sleep(0.06)
+    assert ctx.get_remaining_time_in_millis() == 0
