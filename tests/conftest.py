@@ -18,7 +18,7 @@ def local_aws():
     aws = LocalAws()
     aws.start()
     aws.apply_environment()
-    resources = aws.create_resources(stage="test")
+    resources = aws.create_resources(stage="local")
     os.environ["PHOTOS_BUCKET"] = resources["PhotosBucket"]
     yield aws, resources
     aws.stop()
@@ -39,8 +39,8 @@ def settings(local_aws, emulator):
 
     _, resources = local_aws
     return Settings(
-        stage="test",
-        resource_prefix="claimbot-test-",
+        stage="local",
+        resource_prefix="claimbot-local-",
         region="ap-east-1",
         wechat_token=defaults.WECHAT_TOKEN,
         wechat_app_id=defaults.WECHAT_APP_ID,

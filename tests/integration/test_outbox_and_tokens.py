@@ -113,7 +113,7 @@ def test_invalid_token_is_refreshed_once_and_the_call_retried(container, emulato
     assert _sent_texts(emulator, openid) == ["令牌"]
 
 
-def test_token_is_fetched_by_one_lease_holder_for_many_instances(emulator):
+def test_token_is_fetched_by_one_lease_holder_for_many_instances(container):
     name = f"wechat:test-{uuid.uuid4().hex[:6]}"
     fetches = []
     lock = threading.Lock()
@@ -127,7 +127,10 @@ def test_token_is_fetched_by_one_lease_holder_for_many_instances(emulator):
     results = []
 
     def get(instance):
-        results.append(instance.get())
+        try:
+            results.append(instance.get())
+        except Exception as exc:  # surfaced below: a thread's failure must fail the test
+            results.append(exc)
 
     threads = [threading.Thread(target=get, args=(i,)) for i in instances]
     for th in threads:
@@ -146,7 +149,7 @@ def test_token_is_fetched_by_one_lease_holder_for_many_instances(emulator):
     assert TokenItem.get(name, consistent_read=True).token == "tok-2"
 
 
-def test_token_lease_is_released_when_fetching_fails(emulator):
+def test_token_lease_is_released_when_fetching_fails(container):
     name = f"wechat:test-{uuid.uuid4().hex[:6]}"
     calls = []
 
