@@ -121,6 +121,7 @@ def _cmd_menu_push(args: argparse.Namespace) -> int:
     from chalicelib.settings import SettingsError, current_settings
     from chalicelib.wechat.api import WeChatApiError
 
+    _use_running_stack_if_unconfigured()
     try:
         menu = load_menu(Path(args.file) if args.file else MENU_FILE)
         result = Container(current_settings()).api.create_menu(menu)
@@ -130,6 +131,29 @@ def _cmd_menu_push(args: argparse.Namespace) -> int:
         raise CliError(f"WeChat refused the menu: {exc}") from exc
     print(f"menu pushed: {result.get('errmsg', 'ok')}")
     return 0
+
+
+def _use_running_stack_if_unconfigured() -> None:
+    """With no WeChat settings in the environment, talk to the running `claimbot dev`."""
+    import os
+
+    from devstack.stack import read_state
+
+    state = read_state()
+    if os.environ.get("WECHAT_API_BASE") or not state:
+        return
+    urls = state["urls"]
+    os.environ.update(
+        {
+            "CLAIMBOT_STAGE": "local",
+            "AWS_ENDPOINT_URL": urls["aws"],
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "ap-east-1",
+            "WECHAT_API_BASE": urls["wechat-emulator"],
+            **{name: defaults.secret(name) for name in defaults.SECRET_NAMES},
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ def port(name: str) -> int:
     return int(os.environ.get(f"CLAIMBOT_{name.upper()}_PORT", PORTS[name]))
 
 
+SECRET_NAMES = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY")
+
+
 def secret(name: str) -> str:
     defaults = {
         "WECHAT_TOKEN": WECHAT_TOKEN,

@@ -59,14 +59,14 @@ def stack(tmp_path_factory):
             urls[name] = url
         assert time.monotonic() < deadline, "stack did not become ready"
     assert {"webhook", "wechat-emulator", "simulator", "aws"} <= urls.keys()
-    yield proc, urls
+    yield proc, urls, cwd
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
 
 
 @pytest.fixture
 def client(stack):
-    _, urls = stack
+    _, urls, _ = stack
     return WeChatSimulatorClient(
         urls["webhook"],
         defaults.WECHAT_TOKEN,
@@ -96,7 +96,7 @@ def test_url_verification(client):
 
 
 def test_follow_menu_and_reply_round_trip_with_an_async_outbox_message(stack, client):
-    _, urls = stack
+    _, urls, _ = stack
     openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
     welcome = client.follow(openid)
     assert "欢迎关注" in welcome.content and "1 车险报价" in welcome.content
@@ -110,13 +110,13 @@ def test_follow_menu_and_reply_round_trip_with_an_async_outbox_message(stack, cl
 
 
 def test_the_menu_was_pushed_to_wechat(stack):
-    _, urls = stack
+    _, urls, _ = stack
     menu = requests.get(f"{urls['wechat-emulator']}/_emulator/menu").json()
     assert menu == load_menu() or menu.get("menu") == load_menu()
 
 
 def test_a_picture_is_saved_to_s3_by_the_worker(stack, client):
-    _, urls = stack
+    _, urls, _ = stack
     openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
     media_id, pic_url = upload_image(urls["wechat-emulator"], b"\xff\xd8\xff\xe0photo\xff\xd9")
     reply = client.send_image(openid, media_id, pic_url)
@@ -144,7 +144,7 @@ def test_a_picture_is_saved_to_s3_by_the_worker(stack, client):
     ],
 )
 def test_hostile_posts_never_get_a_5xx_and_the_stack_keeps_serving(stack, client, body):
-    _, urls = stack
+    _, urls, _ = stack
     query, _ = signed("<xml/>", encrypted=False)
     res = requests.post(urls["webhook"], params=query, data=body, timeout=10)
     assert 400 <= res.status_code < 500
@@ -154,7 +154,7 @@ def test_hostile_posts_never_get_a_5xx_and_the_stack_keeps_serving(stack, client
 
 
 def test_fifty_concurrent_copies_are_processed_once_over_http(stack):
-    _, urls = stack
+    _, urls, _ = stack
     openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
     xml = text_xml(openid, "2")
     posts = [signed(xml) for _ in range(50)]
@@ -181,13 +181,13 @@ def test_fifty_concurrent_copies_are_processed_once_over_http(stack):
 
 
 def test_the_simulator_page_is_served(stack):
-    _, urls = stack
+    _, urls, _ = stack
     page = requests.get(urls["simulator"], timeout=5)
     assert page.status_code == 200 and "claimbot 模拟器" in page.text
 
 
 def test_claimbot_chat_talks_to_the_running_stack(stack):
-    _, urls = stack
+    _, urls, _ = stack
     proc = subprocess.run(
         [
             sys.executable,
@@ -213,7 +213,27 @@ def test_claimbot_chat_talks_to_the_running_stack(stack):
 
 
 def test_stack_state_file_lists_the_urls(stack, tmp_path_factory):
-    proc, urls = stack
+    proc, urls, _ = stack
     state_files = list(Path(tmp_path_factory.getbasetemp()).glob("devstack*/.devstack/stack.json"))
     assert state_files
     assert json.loads(state_files[0].read_text())["urls"]["webhook"] == urls["webhook"]
+
+
+def test_menu_push_uses_the_running_stack(stack):
+    _, urls, cwd = stack
+    requests.post(f"{urls['wechat-emulator']}/_emulator/reset", json={"keep_tokens": True})
+    assert requests.get(f"{urls['wechat-emulator']}/_emulator/menu", timeout=5).json() is None
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in ("WECHAT_API_BASE", "AWS_ENDPOINT_URL", "WECHAT_SSM_PATH"):
+        env.pop(name, None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "devstack", "menu", "push"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    menu = requests.get(f"{urls['wechat-emulator']}/_emulator/menu", timeout=5).json()
+    assert menu == load_menu() or menu.get("menu") == load_menu()
