@@ -1,66 +1,56 @@
-"""Build signed (and encrypted) WeChat pushes for in-process webhook tests."""
+"""WeChat pushes for in-process webhook tests, built and signed by the simulator's client
+(the one place that knows how WeChat posts)."""
 
 from __future__ import annotations
 
-import hashlib
 import random
+import re
 import time
 
 from wechatpy.crypto import WeChatCrypto
 
 from devstack import defaults
+from devstack.simulator.client import WeChatSimulatorClient, build_xml, new_msg_id
+
+ACCOUNT = "gh_claimbot"
+
+
+def _client(mode: str) -> WeChatSimulatorClient:
+    aes_key = defaults.WECHAT_ENCODING_AES_KEY if mode != "plain" else None
+    return WeChatSimulatorClient(
+        "http://127.0.0.1:9/unused", defaults.WECHAT_TOKEN, defaults.WECHAT_APP_ID, aes_key, mode
+    )
+
+
+def _header(openid: str, msg_type: str, created: int | None) -> list:
+    created = created or int(time.time())
+    return [
+        ("ToUserName", ACCOUNT),
+        ("FromUserName", openid),
+        ("CreateTime", created),
+        ("MsgType", msg_type),
+    ]
 
 
 def text_xml(openid: str, content: str, msg_id: int | None = None, created: int | None = None):
-    msg_id = msg_id or random.randrange(10**18, 10**19)
-    created = created or int(time.time())
-    return (
-        f"<xml><ToUserName><![CDATA[gh_claimbot]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{created}</CreateTime>"
-        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-        f"<MsgId>{msg_id}</MsgId></xml>"
-    )
+    fields = [("Content", content), ("MsgId", msg_id or new_msg_id())]
+    return build_xml(_header(openid, "text", created) + fields)
 
 
 def event_xml(openid: str, event: str, key: str = "", created: int | None = None) -> str:
-    created = created or int(time.time())
-    return (
-        f"<xml><ToUserName><![CDATA[gh_claimbot]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{created}</CreateTime>"
-        f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>"
-        f"<EventKey><![CDATA[{key}]]></EventKey></xml>"
-    )
+    return build_xml(_header(openid, "event", created) + [("Event", event), ("EventKey", key)])
 
 
 def image_xml(openid: str, media_id: str, pic_url: str) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[gh_claimbot]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}"
-        f"</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[{pic_url}]]></PicUrl>"
-        f"<MediaId><![CDATA[{media_id}]]></MediaId>"
-        f"<MsgId>{random.randrange(10**18, 10**19)}</MsgId></xml>"
-    )
+    fields = [("PicUrl", pic_url), ("MediaId", media_id), ("MsgId", new_msg_id())]
+    return build_xml(_header(openid, "image", None) + fields)
 
 
-def _sha1(*parts: str) -> str:
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
-
-
-def signed(xml: str, encrypted: bool = True, token: str = defaults.WECHAT_TOKEN):
-    """(query, body) exactly as WeChat posts them."""
-    timestamp, nonce = str(int(time.time())), str(random.randrange(10**9, 10**10))
-    query = {"signature": _sha1(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
-    if not encrypted:
-        return query, xml.encode()
-    crypto = WeChatCrypto(token, defaults.WECHAT_ENCODING_AES_KEY, defaults.WECHAT_APP_ID)
-    envelope = crypto.encrypt_message(xml, nonce, timestamp)
-    encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-    query.update(encrypt_type="aes", msg_signature=_sha1(token, timestamp, nonce, encrypt))
-    body = (
-        "<xml><ToUserName><![CDATA[gh_claimbot]]></ToUserName>"
-        f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-    )
-    return query, body.encode()
+def signed(xml: str, encrypted: bool = True) -> tuple[dict[str, str], bytes]:
+    """(query, body) exactly as WeChat posts them; a new nonce each call, like each retry."""
+    found = re.search(r"<FromUserName><!\[CDATA\[(.*?)\]\]>", xml)
+    openid = found.group(1) if found else f"o_{random.randrange(10**6)}"
+    return _client("safe" if encrypted else "plain").sign_request(openid, xml)
 
 
 def decrypt_reply(body: str, query: dict) -> str:
