@@ -27,9 +27,15 @@ WECHAT_CONTENT_TYPES = [
 
 @lru_cache(maxsize=1)
 def services():
+    import gc
+
     from chalicelib.service.container import Container
 
-    return Container(current_settings())
+    container = Container(current_settings())
+    # What the container built lives as long as the Lambda instance: keep it out of the
+    # garbage collector's full passes, which otherwise pause warm requests by ~100 ms.
+    gc.freeze()
+    return container
 
 
 def _respond(result) -> Response:

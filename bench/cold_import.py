@@ -6,13 +6,14 @@ Run alone: `python -m bench.cold_import` (prints its section; `python -m bench` 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from typing import Any
 
-from bench.common import REPO, Section, fmt, summary_ms, table, verdict
+from bench.common import REPO, Check, Section, fmt, progress, summary_ms, table, verdict
 
 IMPORT_RUNS = 15
 NO_PYC_RUNS = 5
@@ -52,8 +53,14 @@ _marks.append(("first message", _clock()))
 _second = app.app(_events[1], None)
 _marks.append(("second message (warm)", _clock()))
 _steps = {b[0]: (b[1] - a[1]) * 1000 for a, b in zip(_marks, _marks[1:])}
+import gc
+_objects = len(gc.get_objects())
+_t = _clock()
+gc.collect()
+_full_gc_ms = (_clock() - _t) * 1000
 print(json.dumps({"steps": _steps, "status": [_first["statusCode"], _second["statusCode"]],
-                  "bodies": [_first["body"], _second["body"]], "modules": sorted(sys.modules)}))
+                  "bodies": [_first["body"], _second["body"]], "modules": sorted(sys.modules),
+                  "gc_objects": _objects, "full_gc_ms": _full_gc_ms}))
 """
 
 
@@ -81,15 +88,9 @@ def measure_imports_without_pyc(runs: int = NO_PYC_RUNS) -> list[float]:
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as cache:
-            env = {**_base_env(), "PYTHONPYCACHEPREFIX": cache, "PYTHONDONTWRITEBYTECODE": "1"}
+            env = {**os.environ, "PYTHONPYCACHEPREFIX": cache, "PYTHONDONTWRITEBYTECODE": "1"}
             times.append(_probe(IMPORT_PROBE, env=env)["ms"])
     return times
-
-
-def _base_env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def api_event(query: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -136,7 +137,7 @@ def _check_reply(pusher: Any, query: dict[str, str], result: dict[str, Any]) -> 
 
 def import_lines(runs: list[dict[str, Any]], no_pyc: list[float]) -> tuple[list[str], str]:
     s = summary_ms([r["ms"] / 1000 for r in runs])
-    result = verdict(s["p90"], IMPORT_BUDGET_MS)
+    result = verdict(s["max"], IMPORT_BUDGET_MS)
     rows = [
         [
             f"`import app` ({len(runs)} fresh interpreters)",
@@ -144,7 +145,7 @@ def import_lines(runs: list[dict[str, Any]], no_pyc: list[float]) -> tuple[list[
             fmt(s["p50"]),
             fmt(s["p90"]),
             fmt(s["max"]),
-            f"≤ {IMPORT_BUDGET_MS:.0f} (p90)",
+            f"≤ {IMPORT_BUDGET_MS:.0f} (max)",
             result,
         ]
     ]
@@ -156,22 +157,24 @@ def import_lines(runs: list[dict[str, Any]], no_pyc: list[float]) -> tuple[list[
     return table(header, rows), result
 
 
-def module_lines(runs: list[dict[str, Any]]) -> tuple[list[str], str]:
+def module_lines(runs: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The watched-module table, and the forbidden modules that `import app` loaded."""
     loaded = [set(r["modules"]) for r in runs]
-    rows, bad = [], False
+    rows, bad = [], []
     for name in (*WATCHED, *OCR_MODULES):
-        present = sum(name in mods for mods in loaded)
+        present = any(name in mods for mods in loaded)
         forbidden = name in FORBIDDEN or name in OCR_MODULES
-        bad |= forbidden and present > 0
+        if forbidden and present:
+            bad.append(name)
         rule = "must not be loaded" if forbidden else "lazy (loaded by Container)"
         rows.append([f"`{name}`", "yes" if present else "no", rule])
     count = statistics.median(len(mods) for mods in loaded)
     lines = table(["module after `import app`", "in sys.modules", "rule"], rows)
     lines += ["", f"Modules in sys.modules after `import app`: {count:.0f}."]
-    return lines, "OVER" if bad else "PASS"
+    return lines, bad
 
 
-def first_request_lines(results: list[dict[str, Any]], import_ms: float) -> tuple[list[str], str]:
+def first_request_lines(results: list[dict[str, Any]]) -> tuple[list[str], str]:
     steps = list(results[0]["steps"])
     rows = []
     for step in steps:
@@ -192,7 +195,14 @@ def first_request_lines(results: list[dict[str, Any]], import_ms: float) -> tupl
     lines = table(["step, fresh interpreter (ms)", "min", "median", "max", "budget"], rows)
     after = set(results[0]["modules"])
     loaded = [m for m in (*WATCHED, *OCR_MODULES) if m in after]
-    lines += ["", f"Loaded after the first message: {', '.join(f'`{m}`' for m in loaded)}."]
+    objects = statistics.median(r["gc_objects"] for r in results)
+    full_gc = statistics.median(r["full_gc_ms"] for r in results)
+    lines += [
+        "",
+        f"Loaded after the first message: {', '.join(f'`{m}`' for m in loaded)}. "
+        f"The process then tracks {objects:,.0f} objects for the garbage collector; one full "
+        f"collection (`gc.collect()`) takes {fmt(full_gc)} ms (medians over the runs).",
+    ]
     return lines, result
 
 
@@ -206,14 +216,16 @@ def section(
 ) -> Section:
     sec = Section("Cold start of the API function")
     import_table, import_result = import_lines(imports, no_pyc)
-    module_table, module_result = module_lines(imports)
-    import_p50 = statistics.median(r["ms"] for r in imports)
-    first_table, first_result = first_request_lines(first, import_p50)
-    totals = [_cold_total(r) for r in first]
+    module_table, forbidden = module_lines(imports)
+    module_result = "OVER" if forbidden else "PASS"
+    loaded = ", ".join(forbidden) or "none loaded"
+    first_table, first_result = first_request_lines(first)
     sec.lines = [
         "### `import app` (what Lambda runs at init for the API function)",
         "",
         *import_table,
+        "",
+        *IMPORT_NOTES,
         "",
         "### What `import app` loads (budget rule: no Pillow / OCR on this path)",
         "",
@@ -228,12 +240,45 @@ def section(
         *FIRST_REQUEST_NOTES,
     ]
     s = summary_ms([r["ms"] / 1000 for r in imports])
+    cold_max = max(_cold_total(r) for r in first)
     sec.headline = {
-        "import app p50/p90 ms": f"{fmt(s['p50'])} / {fmt(s['p90'])}",
-        "cold first reply max ms": fmt(max(totals)),
+        "import app p50/max ms": f"{fmt(s['p50'])} / {fmt(s['max'])}",
+        "cold first reply max ms": fmt(cold_max),
     }
-    sec.verdicts = [import_result, module_result, first_result]
+    budget = f"≤ {IMPORT_BUDGET_MS:.0f} ms"
+    sec.checks = [
+        Check("cold start: `import app` (max)", budget, f"{fmt(s['max'])} ms", import_result),
+        Check("no Pillow / OCR after `import app`", "none loaded", loaded, module_result),
+        Check(
+            "passive reply worst case: cold start to first reply",
+            f"≤ {PASSIVE_REPLY_BUDGET_MS:.0f} ms",
+            f"{fmt(cold_max)} ms",
+            first_result,
+        ),
+    ]
+    sec.takeaways = [_cold_takeaway(first, cold_max)]
     return sec
+
+
+def _cold_takeaway(first: list[dict[str, Any]], cold_max: float) -> str:
+    steps = {k: statistics.median(r["steps"][k] for r in first) for k in first[0]["steps"]}
+    steps.pop("second message (warm)", None)
+    largest = max(steps, key=steps.__getitem__)
+    total = sum(steps.values())
+    margin = PASSIVE_REPLY_BUDGET_MS - cold_max
+    return (
+        f'Cold start: the largest step is "{largest}" ({fmt(steps[largest])} of '
+        f"{fmt(total)} ms, medians); the slowest cold reply leaves {fmt(margin)} ms of the "
+        f"{PASSIVE_REPLY_BUDGET_MS:.0f} ms budget, before Lambda's own start and SSM."
+    )
+
+
+IMPORT_NOTES = [
+    "Each run is `python -c` in a new interpreter, cwd = repo root, timing only `import app`. "
+    "The second row clears the bytecode cache for every module (stdlib included), which is an "
+    "upper bound for a deployment package shipped without `.pyc` files: Lambda's code directory "
+    "is read-only, so such a package compiles its modules on every cold start.",
+]
 
 
 FIRST_REQUEST_NOTES = [
@@ -241,14 +286,17 @@ FIRST_REQUEST_NOTES = [
     "`import app` and the message goes through the Chalice handler as an API Gateway proxy "
     "event, as Lambda delivers it. Not included: the Lambda runtime's own start, API Gateway, "
     "and (in AWS) reading the WeChat secrets from SSM on the first call. DynamoDB and SQS are "
-    "moto on loopback; the first call of each client also pays for its connection setup.",
+    "moto on loopback (another process); the first call to each table also pays for creating "
+    "its client and connection. The second message shows the same process once warm.",
 ]
 
 
 def run(stack: Any | None = None) -> Section:
+    progress(f"cold start: `import app` x{IMPORT_RUNS}, then x{NO_PYC_RUNS} without .pyc")
     imports = measure_imports()
     no_pyc = measure_imports_without_pyc()
     if stack is not None:
+        progress(f"cold start: first request x{FIRST_REQUEST_RUNS}")
         return section(imports, no_pyc, measure_first_requests(stack))
     from bench.stack import local_stack
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import platform
 import statistics
 import subprocess
+import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +36,8 @@ def verdict(value: float, budget: float) -> str:
 
 
 def fmt(value: float) -> str:
+    if value < 1:
+        return f"{value:.2f}"
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
@@ -43,6 +48,16 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Check:
+    """One budget and what was measured against it, for the summary table."""
+
+    what: str
+    budget: str
+    measured: str
+    result: str  # PASS | OVER
+
+
 @dataclass
 class Section:
     """One benchmark's part of RESULTS.md, plus the figures that go into the history row."""
@@ -50,10 +65,16 @@ class Section:
     title: str
     lines: list[str] = field(default_factory=list)
     headline: dict[str, str] = field(default_factory=dict)
-    verdicts: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    takeaways: list[str] = field(default_factory=list)  # one-line readings for the summary
 
     def markdown(self) -> str:
         return "\n".join([f"## {self.title}", "", *self.lines, ""])
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (results go to stdout / RESULTS.md)."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def cpu_model() -> str:
@@ -89,3 +110,31 @@ def git_revision() -> str:
 def _git(*args: str) -> str:
     out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True)
     return out.stdout.strip()
+
+
+class GcWatch:
+    """Records the pause of every garbage collection, per generation, while active."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._started = now
+        else:
+            self.pauses[info["generation"]].append(now - self._started)
+
+    def __enter__(self) -> GcWatch:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def describe(self) -> str:
+        full = self.pauses[2]
+        if not full:
+            return "no full collection"
+        return f"{len(full)} full (gen 2), longest {fmt(max(full) * 1000)} ms"

@@ -1,94 +1,76 @@
 """Signed, AES-encrypted WeChat pushes (safe mode), each one a distinct delivery.
 
-Every message gets a new MsgId and CreateTime and a recipient from a rotating pool of openids,
-so the inbox never answers from its dedupe cache and sessions are read and written as in use.
+Built and signed by the simulator's client, the one place that knows how WeChat posts. Every
+message gets a new MsgId and CreateTime and a sender from a rotating pool of openids, so the
+inbox never answers from its dedupe record and sessions are read as in real use.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import random
 import secrets
 import time
 from collections.abc import Callable, Iterator
-
-from wechatpy.crypto import WeChatCrypto
+from typing import Any
 
 from devstack import defaults
+from devstack.simulator.client import WeChatSimulatorClient, build_xml, new_msg_id
 
 Push = tuple[dict[str, str], bytes]
 ACCOUNT = "gh_claimbot"
 
 
-def text_xml(openid: str, content: str, created: int, msg_id: int) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{created}</CreateTime>"
-        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-        f"<MsgId>{msg_id}</MsgId></xml>"
+def _header(openid: str, msg_type: str, created: int) -> list[tuple[str, Any]]:
+    return [
+        ("ToUserName", ACCOUNT),
+        ("FromUserName", openid),
+        ("CreateTime", created),
+        ("MsgType", msg_type),
+    ]
+
+
+def text_xml(openid: str, content: str, created: int) -> str:
+    return build_xml(
+        _header(openid, "text", created) + [("Content", content), ("MsgId", new_msg_id())]
     )
 
 
 def click_xml(openid: str, key: str, created: int) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{created}</CreateTime>"
-        f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>"
-        f"<EventKey><![CDATA[{key}]]></EventKey></xml>"
-    )
+    return build_xml(_header(openid, "event", created) + [("Event", "CLICK"), ("EventKey", key)])
 
 
-# kind -> (xml builder, what the decrypted reply must contain)
-KINDS: dict[str, tuple[Callable[[str, int, int], str], str]] = {
-    "text": (lambda o, c, m: text_xml(o, "随便问问", c, m), "没有理解"),
-    "menu click": (lambda o, c, m: click_xml(o, "HELP", c), "使用帮助"),
-    "numbered choice": (lambda o, c, m: text_xml(o, "1", c, m), "即将上线"),
+# kind -> (xml builder(openid, created), text the decrypted reply must contain)
+KINDS: dict[str, tuple[Callable[[str, int], str], str]] = {
+    "text": (lambda openid, created: text_xml(openid, "随便问问", created), "没有理解"),
+    "menu click": (lambda openid, created: click_xml(openid, "HELP", created), "使用帮助"),
+    "numbered choice": (lambda openid, created: text_xml(openid, "1", created), "即将上线"),
 }
 
 
-def _sha1(*parts: str) -> str:
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
-
-
 class Pusher:
-    """Builds pushes exactly as WeChat posts them in safe mode."""
+    """Signs pushes and reads replies exactly as WeChat does in safe mode."""
 
-    def __init__(
-        self,
-        token: str = defaults.WECHAT_TOKEN,
-        aes_key: str = defaults.WECHAT_ENCODING_AES_KEY,
-        app_id: str = defaults.WECHAT_APP_ID,
-    ) -> None:
-        self.token = token
-        self.crypto = WeChatCrypto(token, aes_key, app_id)
-
-    def push(self, xml: str) -> Push:
-        timestamp, nonce = str(int(time.time())), str(random.randrange(10**9, 10**10))
-        envelope = self.crypto.encrypt_message(xml, nonce, timestamp)
-        encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-        query = {
-            "signature": _sha1(self.token, timestamp, nonce),
-            "timestamp": timestamp,
-            "nonce": nonce,
-            "encrypt_type": "aes",
-            "msg_signature": _sha1(self.token, timestamp, nonce, encrypt),
-        }
-        body = (
-            f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    def __init__(self) -> None:
+        self.client = WeChatSimulatorClient(
+            "http://127.0.0.1:9/unused",  # never posted to: the bench calls the service directly
+            defaults.WECHAT_TOKEN,
+            defaults.WECHAT_APP_ID,
+            defaults.WECHAT_ENCODING_AES_KEY,
+            "safe",
+            account=ACCOUNT,
         )
-        return query, body.encode()
+
+    def push(self, openid: str, xml: str) -> Push:
+        return self.client.sign_request(openid, xml)
 
     def reply_text(self, body: str, query: dict[str, str]) -> str:
-        """Decrypt a passive reply (to check that the benchmark got the answer it expects)."""
-        signature = body.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
-        timestamp = body.split("<TimeStamp>")[1].split("</TimeStamp>")[0]
-        return self.crypto.decrypt_message(body, signature, timestamp, query["nonce"])
+        """The decrypted passive reply, its signature and addressing checked by the client."""
+        reply = self.client.parse_reply(query["openid"], body.encode("utf-8"))
+        return (reply.content or "") if reply else ""
 
 
 class MessageStream:
-    """Endless distinct deliveries of one kind; openids rotate over a pool per run."""
+    """Endless distinct deliveries of one kind; openids rotate over a pool per stream."""
 
     def __init__(self, pusher: Pusher, kind: str, pool: int = 50) -> None:
         self.pusher = pusher
@@ -96,16 +78,15 @@ class MessageStream:
         tag = secrets.token_hex(4)
         self.openids = itertools.cycle([f"o_bench_{tag}_{i:03d}" for i in range(pool)])
         self.counter = itertools.count()
-        self.first_id = random.randrange(10**18, 9 * 10**18)
         self.now = int(time.time())
 
     def __iter__(self) -> Iterator[Push]:
         return self
 
     def __next__(self) -> Push:
-        n = next(self.counter)
-        xml = self.build(next(self.openids), self.now - n, self.first_id + n)
-        return self.pusher.push(xml)
+        openid = next(self.openids)
+        created = self.now - next(self.counter)  # distinct CreateTime: events have no MsgId
+        return self.pusher.push(openid, self.build(openid, created))
 
     def take(self, count: int) -> list[Push]:
         return [next(self) for _ in range(count)]

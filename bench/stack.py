@@ -1,22 +1,49 @@
-"""The local stack the benchmarks run against: moto server and the WeChat emulator on loopback."""
+"""The local stack the benchmarks run against: moto server and the WeChat emulator on loopback.
+
+Both run in a child process (started with devstack's LocalAws and WeChatEmulator), so that
+moto's own work and heap stay out of the measured process: in-process, its stored items made
+every full garbage collection of the benchmark process slower.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from bench.common import REPO
 from devstack import defaults
 
 STAGE = "bench"
+
+SERVER = f"""
+import json, sys
+from devstack import defaults
+from devstack.aws import LocalAws
+from devstack.wechat_emulator import WeChatEmulator
+aws = LocalAws()
+aws.start()
+aws.apply_environment()
+emulator = WeChatEmulator(defaults.WECHAT_APP_ID, defaults.WECHAT_APP_SECRET).start()
+resources = aws.create_resources(stage={STAGE!r})
+info = {{"aws": aws.environment(), "api_base": emulator.url, "resources": resources}}
+print(json.dumps(info), flush=True)
+sys.stdin.read()  # until the benchmark closes our stdin
+emulator.stop()
+aws.stop()
+"""
 
 
 @dataclass(frozen=True)
 class Stack:
     settings: Any  # chalicelib.settings.Settings
-    env: dict[str, str]  # what a fresh interpreter needs to reach this stack
+    env: dict[str, str]  # what a process needs to reach this stack
 
     def child_env(self) -> dict[str, str]:
         return {**os.environ, **self.env}
@@ -24,20 +51,42 @@ class Stack:
 
 @contextmanager
 def local_stack() -> Iterator[Stack]:
-    """Start moto server and the WeChat emulator, create the stage's resources, then stop them."""
-    from devstack.aws import LocalAws
-    from devstack.wechat_emulator import WeChatEmulator
-
-    aws = LocalAws()
-    aws.start()
-    try:
-        with WeChatEmulator(defaults.WECHAT_APP_ID, defaults.WECHAT_APP_SECRET) as emulator:
-            with _environ(aws.environment()):
-                resources = aws.create_resources(stage=STAGE)
-                env = {**aws.environment(), **_app_env(emulator.url, resources["PhotosBucket"])}
+    """Start the stack in a child process, point this process at it, stop it at the end."""
+    with tempfile.TemporaryFile("w+") as errors:
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVER],
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        try:
+            info = _started(server, errors)
+            env = {**info["aws"], **_app_env(info["api_base"], info["resources"]["PhotosBucket"])}
+            with _environ(env):
                 yield Stack(settings=_settings(env), env=env)
-    finally:
-        aws.stop()
+        finally:
+            _stop(server)
+
+
+def _started(server: subprocess.Popen[str], errors: Any) -> dict[str, Any]:
+    line = server.stdout.readline() if server.stdout else ""
+    if not line:
+        server.wait(timeout=10)
+        errors.seek(0)
+        raise RuntimeError(f"local stack did not start:\n{errors.read()[-2000:]}")
+    return json.loads(line)
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    if server.stdin:
+        server.stdin.close()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 @contextmanager

@@ -13,17 +13,21 @@ from chalicelib.settings import Settings
 
 class Container:
     def __init__(self, settings: Settings, clients: dict[str, Any] | None = None) -> None:
-        self.settings = settings
-        self._clients = dict(clients or {})
+        import botocore.session
+
         from chalicelib.store.models import bind_tables
 
-        bind_tables(settings)
+        self.settings = settings
+        self._clients = dict(clients or {})
+        # One botocore session for every AWS client: its loader reads each service model once.
+        self._botocore = botocore.session.get_session()
+        bind_tables(settings, self._botocore)
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            import boto3
-
-            self._clients[service] = boto3.client(service, region_name=self.settings.region)
+            self._clients[service] = self._botocore.create_client(
+                service, region_name=self.settings.region
+            )
         return self._clients[service]
 
     @cached_property

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +62,6 @@ class WebhookService:
         self.dialog_config = dialog_config
         self.reply_deadline_s = reply_deadline_s
         self.clock = clock
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-io")
 
     def verify(self, query: Mapping[str, str]) -> HttpResult:
         try:
@@ -93,25 +91,23 @@ class WebhookService:
             return self._answer(self._busy_reply(msg), decoded)
 
     def _process(self, msg: InboundMessage, decoded: Decoded, started: float) -> HttpResult:
-        # Round trips to DynamoDB dominate; independent ones run side by side.
-        claiming = self._pool.submit(self.inbox.claim, msg.dedupe_key)
-        loading = self._pool.submit(self.sessions.load, msg.openid)
-        claim = claiming.result()
+        claim = self.inbox.claim(msg.dedupe_key)
         if claim.state == DONE:
             log_event("webhook.retry_answered", msg=ref(msg.dedupe_key))
             return self._answer(claim.reply_xml, decoded)
         if claim.state == BUSY:
             log_event("webhook.retry_while_busy", msg=ref(msg.dedupe_key))
             return HttpResult(200, SUCCESS)
-        outcome = self._decide(msg, first_load=loading.result())
+        outcome = self._decide(msg)
+        self._open_window(msg)
+        self._enqueue(msg, outcome)
         reply_xml = render_passive(outcome.reply, msg, self.clock()) if outcome.reply else None
-        retried = self._complete(msg, outcome, reply_xml)
+        retried = self.inbox.complete(msg.dedupe_key, reply_xml)
         late = self.clock() - started > self.reply_deadline_s
         by_outbox = outcome.reply is not None and (retried or late)
         if by_outbox:
             self._send_later(msg, outcome)
-        else:
-            self._record_reply(msg, outcome)
+        self._record(msg, outcome, passive=not by_outbox)
         log_event(
             "webhook.handled",
             msg=ref(msg.dedupe_key),
@@ -122,29 +118,10 @@ class WebhookService:
         )
         return HttpResult(200, SUCCESS) if by_outbox else self._answer(reply_xml, decoded)
 
-    def _complete(self, msg: InboundMessage, outcome: Outcome, reply_xml: str | None) -> bool:
-        """Open the quota window, enqueue, mark done and record the inbound message.
-
-        The window must be open before sends are queued, and everything must be queued
-        before the message is marked done (a retry then finds the work already on its way).
-        """
-        recording = self._pool.submit(self.conversations.log, [self._inbound_entry(msg)])
-        if outcome.jobs or outcome.sends:
-            self._open_window(msg)
-            self._enqueue(msg, outcome)
-            retried = self.inbox.complete(msg.dedupe_key, reply_xml)
-        else:
-            opening = self._pool.submit(self._open_window, msg)
-            retried = self.inbox.complete(msg.dedupe_key, reply_xml)
-            opening.result()
-        recording.result()
-        return retried
-
-    def _decide(self, msg: InboundMessage, first_load: Any = None) -> Outcome:
+    def _decide(self, msg: InboundMessage) -> Outcome:
         """dialog.handle with optimistic locking: on a conflict, re-read and decide again."""
-        for attempt in range(SESSION_RETRIES):
-            loaded = first_load if attempt == 0 and first_load else self.sessions.load(msg.openid)
-            state, item = loaded
+        for _ in range(SESSION_RETRIES):
+            state, item = self.sessions.load(msg.openid)
             outcome = router.handle(msg, state, self.dialog_config)
             if outcome.state is None or outcome.state == state:
                 return outcome
@@ -188,34 +165,35 @@ class WebhookService:
             "created_at": self.clock(),
         }
 
-    def _inbound_entry(self, msg: InboundMessage) -> Entry:
-        return Entry(
-            openid=msg.openid,
-            direction="in",
-            channel="webhook",
-            msg_type=msg.raw_event or msg.raw_type,
-            content=msg.summary(),
-            media_key=msg.media_id,
-            dedupe_key=msg.dedupe_key,
-        )
-
-    def _record_reply(self, msg: InboundMessage, outcome: Outcome) -> None:
-        if outcome.reply is None:
-            return
-        entry = Entry(
-            openid=msg.openid,
-            direction="out",
-            channel="passive",
-            msg_type=reply_to_json(outcome.reply)["type"],
-            content=summarize(outcome.reply),
-            dedupe_key=msg.dedupe_key,
-        )
-        self.conversations.log([entry])
+    def _record(self, msg: InboundMessage, outcome: Outcome, passive: bool) -> None:
+        entries = [
+            Entry(
+                openid=msg.openid,
+                direction="in",
+                channel="webhook",
+                msg_type=msg.raw_event or msg.raw_type,
+                content=msg.summary(),
+                media_key=msg.media_id,
+                dedupe_key=msg.dedupe_key,
+            )
+        ]
+        if outcome.reply is not None and passive:
+            entries.append(
+                Entry(
+                    openid=msg.openid,
+                    direction="out",
+                    channel="passive",
+                    msg_type=reply_to_json(outcome.reply)["type"],
+                    content=summarize(outcome.reply),
+                    dedupe_key=msg.dedupe_key,
+                )
+            )
+        self.conversations.log(entries)
 
     def _record_safely(self, msg: InboundMessage) -> None:
         """Keep the customer's message even when handling it failed."""
         try:
-            self.conversations.log([self._inbound_entry(msg)])
+            self._record(msg, Outcome(), passive=False)
         except Exception:
             log_event("webhook.record_failed", logging.ERROR, msg=ref(msg.dedupe_key))
 

@@ -6,6 +6,8 @@ PynamoDB reaches the local emulator through AWS_ENDPOINT_URL like boto3 does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
@@ -109,9 +111,19 @@ ALL_MODELS: dict[str, type[Model]] = {
 }
 
 
-def bind_tables(settings: Settings) -> None:
-    """Point every model at this stage's physical table."""
+def bind_tables(settings: Settings, botocore_session: Any = None) -> None:
+    """Point every model at this stage's physical table.
+
+    With a botocore session given, every table's client is created from it now. PynamoDB
+    would otherwise build one session per table (per thread), each re-reading botocore's
+    DynamoDB model files: measured at about a quarter of a second per table on a cold start
+    (bench/RESULTS.md). A client, once made, is thread-safe and kept by its connection.
+    """
     for logical, model in ALL_MODELS.items():
         model.Meta.table_name = settings.table(logical)
         model.Meta.region = settings.region
         model._connection = None  # PynamoDB caches the connection with the old name
+        if botocore_session is not None:
+            connection = model._get_connection().connection
+            connection._local.session = botocore_session  # pynamodb 6.1 internals (pinned)
+            _ = connection.client
