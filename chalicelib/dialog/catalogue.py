@@ -31,9 +31,7 @@ UNKNOWN_TEXT = "抱歉，我没有理解您的意思。\n\n" + NUMBERED_MENU
 
 HELP = "使用帮助：\n发送“菜单”可随时查看服务列表；发送“取消”可退出当前办理。\n\n" + NUMBERED_MENU
 
-COMING_SOON = (
-    "“{service}”功能即将上线，敬请期待。\n如需办理，请拨打客服热线 {hotline}。\n回复“菜单”查看其他服务。"
-)
+COMING_SOON = "“{service}”功能即将上线，敬请期待。\n如需办理，请拨打客服热线 {hotline}。\n回复“菜单”查看其他服务。"
 
 CANCELLED = "已退出当前办理。\n\n" + NUMBERED_MENU
 
