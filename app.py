@@ -73,3 +73,10 @@ def on_job(event) -> None:
 def on_outbox(event) -> None:
     for record in event:
         services().outbox.deliver(json.loads(record.body))
+
+
+@app.on_dynamodb_record(stream_arn=_names.stream_arn("claims"), batch_size=50)
+def on_claim_change(event) -> None:
+    notifier = services().notifier
+    for record in event:
+        notifier.on_change(record.event_name, record.new_image, record.old_image)

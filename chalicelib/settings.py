@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-SECRET_NAMES = ("WECHAT_TOKEN", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY")
+SECRET_NAMES = (
+    "WECHAT_TOKEN",
+    "WECHAT_APP_SECRET",
+    "WECHAT_ENCODING_AES_KEY",
+    "CLAIMBOT_ID_PEPPER",
+)
 
 
 class SettingsError(ValueError):
@@ -44,6 +49,9 @@ class Settings:
     photos_bucket_name: str = ""
     hotline: str = "95500"
     privacy_url: str = ""
+    id_pepper: str = ""
+    claims_stream_arn: str = ""
+    claim_status_template_id: str = ""
 
     def table(self, logical: str) -> str:
         return resource_name(self.resource_prefix, logical)
@@ -56,6 +64,13 @@ class Settings:
         # In AWS the bucket name carries the account id, so the stack passes it in.
         return self.photos_bucket_name or resource_name(self.resource_prefix, "photos")
 
+    def stream_arn(self, logical: str) -> str:
+        """The table's stream ARN for the event source; locally any label maps to the table."""
+        if logical == "claims" and self.claims_stream_arn:
+            return self.claims_stream_arn
+        table = self.table(logical)
+        return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
+
     def with_secrets(self, secrets: Mapping[str, str]) -> Settings:
         return replace(
             self,
@@ -64,6 +79,7 @@ class Settings:
             wechat_encoding_aes_key=secrets.get(
                 "WECHAT_ENCODING_AES_KEY", self.wechat_encoding_aes_key
             ),
+            id_pepper=secrets.get("CLAIMBOT_ID_PEPPER", self.id_pepper),
         )
 
     def validate(self) -> Settings:
@@ -105,6 +121,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         photos_bucket_name=env.get("PHOTOS_BUCKET", ""),
         hotline=env.get("CLAIMBOT_HOTLINE", "95500"),
         privacy_url=env.get("CLAIMBOT_PRIVACY_URL", ""),
+        id_pepper=env.get("CLAIMBOT_ID_PEPPER", ""),
+        claims_stream_arn=env.get("CLAIMS_STREAM_ARN", ""),
+        claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
     )
 
 

@@ -12,6 +12,8 @@ WECHAT_APP_ID = "wx00000000c1a1b07d"
 WECHAT_APP_SECRET = "claimbot-local-app-secret"
 WECHAT_ENCODING_AES_KEY = "6fVrfwdMrra5Lu9PIAyx0yBohIgWfNofIG15NbSCksg"
 MODE = "safe"
+ID_PEPPER = "claimbot-local-id-pepper"
+CLAIM_STATUS_TEMPLATE = "claim-status-local"
 
 
 def port(name: str) -> int:
@@ -19,7 +21,13 @@ def port(name: str) -> int:
     return int(os.environ.get(f"CLAIMBOT_{name.upper()}_PORT", PORTS[name]))
 
 
-SECRET_NAMES = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY")
+SECRET_NAMES = (
+    "WECHAT_TOKEN",
+    "WECHAT_APP_ID",
+    "WECHAT_APP_SECRET",
+    "WECHAT_ENCODING_AES_KEY",
+    "CLAIMBOT_ID_PEPPER",
+)
 
 
 def secret(name: str) -> str:
@@ -28,5 +36,6 @@ def secret(name: str) -> str:
         "WECHAT_APP_ID": WECHAT_APP_ID,
         "WECHAT_APP_SECRET": WECHAT_APP_SECRET,
         "WECHAT_ENCODING_AES_KEY": WECHAT_ENCODING_AES_KEY,
+        "CLAIMBOT_ID_PEPPER": ID_PEPPER,
     }
     return os.environ.get(name) or defaults[name]

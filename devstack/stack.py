@@ -93,6 +93,10 @@ class DevStack:
                 "WECHAT_ENCODING_AES_KEY": o.aes_key,
                 "WECHAT_API_BASE": self.urls["wechat-emulator"],
                 "PHOTOS_BUCKET": self.resources["PhotosBucket"],
+                "CLAIMBOT_ID_PEPPER": defaults.secret("CLAIMBOT_ID_PEPPER"),
+                "WECHAT_TEMPLATE_CLAIM_STATUS": os.environ.get(
+                    "WECHAT_TEMPLATE_CLAIM_STATUS", defaults.CLAIM_STATUS_TEMPLATE
+                ),
             }
         )
         os.environ.pop("WECHAT_SSM_PATH", None)

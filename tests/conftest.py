@@ -49,6 +49,8 @@ def settings(local_aws, emulator):
         wechat_api_base=emulator.url,
         photos_bucket_name=resources["PhotosBucket"],
         privacy_url="https://example.invalid/privacy",
+        id_pepper=defaults.ID_PEPPER,
+        claim_status_template_id=defaults.CLAIM_STATUS_TEMPLATE,
     )
 
 

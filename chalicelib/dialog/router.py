@@ -7,10 +7,14 @@ in FLOWS; a service without a flow yet answers politely that it is coming soon.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from chalicelib.dialog import catalogue as t
+from chalicelib.dialog import lookup
 from chalicelib.dialog.outcome import Job, Outcome, SessionState
 from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
 
@@ -47,6 +51,8 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("帮助", "help"),
     ("help", "help"),
     ("menu", "menu"),
+    ("解绑", "unbind"),
+    ("解除绑定", "unbind"),
     ("取消", "cancel"),
     ("退出", "cancel"),
 )
@@ -54,17 +60,33 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
 _NOISE = re.compile(r"[\s，。！？、,.!?;；:：'\"“”‘’（）()【】\[\]]+")
 
 
+_CHINA = timezone(timedelta(hours=8))
+
+
+def _today_in_china() -> date:
+    return datetime.now(_CHINA).date()
+
+
 @dataclass(frozen=True)
 class DialogConfig:
+    """What the dialog needs besides the message: settings, and the ports it may consult."""
+
     hotline: str
     account_name: str = t.ACCOUNT_NAME
     privacy_url: str = ""
+    book: Any = None  # dialog.ports.Book
+    today: Callable[[], date] = _today_in_china
+    clock: Callable[[], float] = field(default=time.time)
 
 
 Flow = Callable[[InboundMessage, SessionState, DialogConfig], Outcome]
 
-# Flows that are built register here: service name -> function. Issues add to it.
-FLOWS: dict[str, Flow] = {}
+# Flows that are built: service name -> function. A service missing here is "coming soon".
+FLOWS: dict[str, Flow] = {
+    "policy": lookup.policy_flow,
+    "claim": lookup.claim_flow,
+    "bind": lookup.bind_flow,
+}
 
 
 def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
@@ -74,6 +96,9 @@ def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Ou
     route = _route_for_text(msg) if msg.kind in (Kind.TEXT, Kind.VOICE) else None
     if route:
         return _go(route, msg, state, config)
+    claim_no = lookup.typed_claim_number(msg.text) if msg.kind is Kind.TEXT else None
+    if claim_no and config.book is not None:
+        return lookup.claim_number_typed(msg, claim_no, config)
     if not state.idle and state.flow in FLOWS:
         return FLOWS[state.flow](msg, state, config)
     return _outside_flow(msg, config)
@@ -127,6 +152,8 @@ def _go(route: str, msg: InboundMessage, state: SessionState, config: DialogConf
         return Outcome(reply=TextReply(t.HELP))
     if route == "cancel":
         return Outcome(reply=TextReply(t.CANCELLED), state=SessionState.empty())
+    if route == "unbind":
+        return lookup.unbind(msg, config)
     if route in FLOWS:
         return FLOWS[route](msg, SessionState(flow=route), config)
     service = t.SERVICE_NAMES[route]

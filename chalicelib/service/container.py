@@ -84,10 +84,30 @@ class Container:
         return WeChatApi(s.wechat_app_id, s.wechat_app_secret, s.wechat_api_base, self.tokens)
 
     @cached_property
+    def book(self) -> Any:
+        from chalicelib.settings import SettingsError
+        from chalicelib.store.book import BookStore
+
+        if not self.settings.id_pepper:
+            raise SettingsError("CLAIMBOT_ID_PEPPER is not set (environment or SSM)")
+        return BookStore(self.settings.id_pepper.encode())
+
+    @cached_property
     def dialog_config(self) -> Any:
         from chalicelib.dialog.router import DialogConfig
 
-        return DialogConfig(hotline=self.settings.hotline, privacy_url=self.settings.privacy_url)
+        return DialogConfig(
+            hotline=self.settings.hotline, privacy_url=self.settings.privacy_url, book=self.book
+        )
+
+    @cached_property
+    def notifier(self) -> Any:
+        from chalicelib.service.notifier import ClaimNotifier
+
+        s = self.settings
+        return ClaimNotifier(
+            self.book, self.inbox, self.queues, s.claim_status_template_id, s.hotline
+        )
 
     @cached_property
     def webhook(self) -> Any:

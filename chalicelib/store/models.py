@@ -9,14 +9,32 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings
+
+
+class _ByCustomer(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+
+
+class _ByPlate(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_plate"
+        projection = AllProjection()
+
+    plate = UnicodeAttribute(hash_key=True)
 
 
 class InboxItem(Model):
@@ -127,3 +145,81 @@ def bind_tables(settings: Settings, botocore_session: Any = None) -> None:
             connection = model._get_connection().connection
             connection._local.session = botocore_session  # pynamodb 6.1 internals (pinned)
             _ = connection.client
+
+
+class CustomerItem(Model):
+    """A WeChat user bound to a customer (after matching facts the insurer holds)."""
+
+    class Meta:
+        table_name = "customers"
+
+    openid = UnicodeAttribute(hash_key=True)
+    customer_id = UnicodeAttribute()
+    holder_name = UnicodeAttribute()
+    holder_gender = UnicodeAttribute(null=True)
+    bound_via = UnicodeAttribute()  # the policy number that proved it
+    bound_at = NumberAttribute()
+    by_customer = _ByCustomer()
+
+
+class PolicyItem(Model):
+    class Meta:
+        table_name = "policies"
+
+    policy_no = UnicodeAttribute(hash_key=True)
+    customer_id = UnicodeAttribute()  # keyed hash of the holder's ID number, never the number
+    holder_name = UnicodeAttribute()
+    holder_gender = UnicodeAttribute(null=True)
+    holder_id_masked = UnicodeAttribute()
+    holder_id_check = UnicodeAttribute()  # keyed hash of the ID's last 6 characters
+    holder_phone_masked = UnicodeAttribute(null=True)
+    plate = UnicodeAttribute()
+    vin_masked = UnicodeAttribute(null=True)
+    brand_model = UnicodeAttribute(null=True)
+    product = UnicodeAttribute()
+    start_date = UnicodeAttribute()  # ISO dates
+    end_date = UnicodeAttribute()
+    cancelled = BooleanAttribute(default=False)
+    coverages = JSONAttribute(default=list)
+    source_hash = UnicodeAttribute()  # of the imported row: unchanged rows are not rewritten
+    by_plate = _ByPlate()
+    by_customer = _ByCustomer()
+
+
+class ClaimItem(Model):
+    class Meta:
+        table_name = "claims"
+
+    claim_no = UnicodeAttribute(hash_key=True)
+    policy_no = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    plate = UnicodeAttribute(null=True)
+    accident_date = UnicodeAttribute()
+    status = UnicodeAttribute()
+    timeline = JSONAttribute(default=list)  # [{"status", "at", "amount"}], oldest first
+    source_hash = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    by_customer = _ByCustomer()
+
+
+class LockoutItem(Model):
+    """Failed binding attempts of one subject ("user:<openid>" or "policy:<no>")."""
+
+    class Meta:
+        table_name = "lockouts"
+
+    subject = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute(default=0)
+    window_started_at = NumberAttribute(default=0)
+    locked_until = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)
+
+
+ALL_MODELS.update(
+    {
+        "customers": CustomerItem,
+        "policies": PolicyItem,
+        "claims": ClaimItem,
+        "lockouts": LockoutItem,
+    }
+)

@@ -26,6 +26,7 @@ def app_env(settings, monkeypatch):
     monkeypatch.setenv("WECHAT_APP_SECRET", defaults.WECHAT_APP_SECRET)
     monkeypatch.setenv("WECHAT_ENCODING_AES_KEY", defaults.WECHAT_ENCODING_AES_KEY)
     monkeypatch.setenv("WECHAT_API_BASE", settings.wechat_api_base)
+    monkeypatch.setenv("CLAIMBOT_ID_PEPPER", defaults.ID_PEPPER)
     monkeypatch.delenv("WECHAT_SSM_PATH", raising=False)
     current_settings.cache_clear()
     app.services.cache_clear()

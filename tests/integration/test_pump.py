@@ -30,7 +30,9 @@ def test_the_pump_finds_the_apps_own_sqs_handlers():
     assert {b.queue_name for b in sqs} == {"claimbot-local-jobs", "claimbot-local-outbox"}
     assert {b.handler for b in sqs} == {app.on_job, app.on_outbox}
     assert all(b.batch_size == 1 for b in sqs)
-    assert streams == []
+    assert [(b.table_name, b.handler) for b in streams] == [
+        ("claimbot-local-claims", app.on_claim_change)
+    ]
 
 
 def test_failing_messages_are_retried_then_dead_lettered(local_aws):

@@ -99,7 +99,7 @@ def test_a_retry_while_busy_gets_success_and_the_answer_goes_by_outbox(container
 def test_slow_first_request_sends_its_answer_through_the_outbox(container, openid, monkeypatch):
     _drain(container, "outbox")
     service = container.webhook
-    xml = text_xml(openid, "3")
+    xml = text_xml(openid, "2")
     q1, b1 = signed(xml)
     original_decide = service._decide
     results = {}
@@ -114,7 +114,7 @@ def test_slow_first_request_sends_its_answer_through_the_outbox(container, openi
     assert results["retry"].body == "success"
     assert results["first"].body == "success"
     queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
-    assert len(queued) == 1 and "保单查询" in queued[0]["reply"]["content"]
+    assert len(queued) == 1 and "自助查勘" in queued[0]["reply"]["content"]
 
 
 def test_fifty_concurrent_copies_are_processed_once(container, openid):

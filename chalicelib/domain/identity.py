@@ -1,0 +1,31 @@
+"""Keyed hashes that let the bot recognise a customer without keeping their ID number.
+
+The key (CLAIMBOT_ID_PEPPER) is a secret from SSM: without it, a leaked table does not allow
+guessing the ID numbers or their last six characters offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from chalicelib.domain.text import remove_whitespace
+
+
+def _keyed(key: bytes, purpose: str, value: str) -> str:
+    message = f"{purpose}:{remove_whitespace(value).upper()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def customer_id_for(id_number: str, key: bytes) -> str:
+    """The same holder (ID number) always gets the same customer id."""
+    return "c_" + _keyed(key, "customer", id_number)[:32]
+
+
+def id_check_for(id_last6: str, key: bytes) -> str:
+    """What a customer's answer (the ID's last 6 characters) is compared against."""
+    return _keyed(key, "id-last6", id_last6)
+
+
+def matches(answer: str, check: str, key: bytes) -> bool:
+    return hmac.compare_digest(id_check_for(answer, key), check)

@@ -1,0 +1,78 @@
+"""What a chat may show of personal data (PIPL: minimum necessary).
+
+Every mask hides at least MIN_HIDDEN characters: an input too short for its usual pattern is
+masked entirely rather than leaked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chalicelib.domain.people import NAME_DOTS, name_parts
+from chalicelib.domain.plates import DISPLAY_DOT, is_valid_plate, normalize_plate
+from chalicelib.domain.text import remove_whitespace
+from chalicelib.domain.vin import VIN_LENGTH, normalize_vin
+
+MASK = "*"
+MIN_HIDDEN = 3
+
+_MOBILE = re.compile(r"^(?:\+?86)?(1\d{10})$")
+
+
+def _reveal(s: str, head: int, tail: int) -> str:
+    """Keep `head` and `tail` characters, mask the rest; all masked if too few would be hidden."""
+    hidden = len(s) - head - tail
+    if hidden < MIN_HIDDEN:
+        return MASK * len(s)
+    return s[:head] + MASK * hidden + s[len(s) - tail :]
+
+
+def mask_id_number(s: str) -> str:
+    """First and last character only: "44010619900101123X" → "4****************X"."""
+    return _reveal(remove_whitespace(s).upper(), 1, 1)
+
+
+def mask_phone(s: str) -> str:
+    """A mobile keeps 3 + 4 digits ("138****5678"); any other number only its last 2."""
+    number = re.sub(r"[\s\-()]", "", remove_whitespace(s))
+    mobile = _MOBILE.match(number)
+    if mobile:
+        return _reveal(mobile.group(1), 3, 4)
+    return _reveal(number, 0, 2)
+
+
+def mask_plate(s: str) -> str:
+    """Province, office letter and last 2: "粤B12345" → "粤B·***45"; unparseable: first only."""
+    plate = normalize_plate(s)
+    if not is_valid_plate(plate):
+        return _reveal(plate, 1, 0)
+    return plate[:2] + DISPLAY_DOT + _reveal(plate[2:], 0, 2)
+
+
+def mask_vin(s: str) -> str:
+    """WMI and the last 4 for a 17-character VIN ("LSV**********4847"); else the last 4 only."""
+    vin = normalize_vin(s)
+    if len(vin) == VIN_LENGTH:
+        return _reveal(vin, 3, 4)
+    return _reveal(vin, 0, 4)
+
+
+def mask_name(full_name: str) -> str:
+    """Surname (compound-aware) or a dotted name's first part, then one "*" per character.
+
+    "王小明" → "王**", "欧阳娜娜" → "欧阳**", "阿依古丽·买买提" → "阿依古丽·***". A name that
+    would show in full ("欧阳", "王") keeps only its first character, or none.
+    """
+    shown, rest = name_parts(full_name)
+    if not rest:
+        return _reveal_first_only(shown)
+    if rest[0] in NAME_DOTS:
+        return shown + DISPLAY_DOT + MASK * (len(rest) - 1)
+    return shown + MASK * len(rest)
+
+
+def _reveal_first_only(name: str) -> str:
+    """At least one "*" for a non-empty name: "欧阳" → "欧*", "王" → "*"."""
+    if len(name) < 2:
+        return MASK * len(name)
+    return name[0] + MASK * (len(name) - 1)

@@ -1,0 +1,89 @@
+"""Claim status changes (DynamoDB stream on claims) -> a template message to the customer.
+
+Each change is notified once: its key (claim, status, timeline length) is claimed in the inbox
+table, so a stream batch delivered again does not notify again. The message itself goes through
+the outbox, which keeps what WeChat will not take, with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.dialog import render
+from chalicelib.domain.claims import ClaimStatus
+from chalicelib.jobs.queues import OUTBOX, new_message_id
+from chalicelib.service.logs import log_event, ref
+from chalicelib.store.book import timeline_from_json
+from chalicelib.store.inbox import NEW
+
+
+class ClaimNotifier:
+    def __init__(self, book: Any, inbox: Any, queues: Any, template_id: str, hotline: str) -> None:
+        self.book = book
+        self.inbox = inbox
+        self.queues = queues
+        self.template_id = template_id
+        self.hotline = hotline
+
+    def on_change(self, event_name: str, new_image: dict | None, old_image: dict | None) -> int:
+        """Handle one stream record; returns how many messages were queued."""
+        change = _status_change(event_name, new_image, old_image)
+        if change is None:
+            return 0
+        claim_no, customer_id, status, timeline = change
+        key = f"notify:{claim_no}:{status}:{len(timeline)}"
+        if self.inbox.claim(key).state != NEW:
+            return 0
+        openids = self.book.openids_of(customer_id)
+        if openids:
+            entry = timeline[-1]
+            bodies = [self._message(o, claim_no, status, entry) for o in openids]
+            self.queues.publish(OUTBOX, bodies)
+        self.inbox.complete(key, None)
+        log_event(
+            "claim.notified", status=str(status), recipients=len(openids), claim=ref(claim_no)
+        )
+        return len(openids)
+
+    def _message(self, openid: str, claim_no: str, status: ClaimStatus, entry: Any) -> dict:
+        words = t.CLAIM_STATUS[str(status)]
+        if entry.amount:
+            words += t.CLAIM_AMOUNT.format(amount=render.yuan(entry.amount))
+        data = {
+            "first": {"value": t.NOTIFY_FIRST},
+            "keyword1": {"value": claim_no},
+            "keyword2": {"value": words},
+            "keyword3": {"value": render.when(entry.at, date.min)},
+            "remark": {
+                "value": t.NOTIFY_REMARK.format(next_step=render.next_step(status, self.hotline))
+            },
+        }
+        return {
+            "id": new_message_id(),
+            "kind": "template",
+            "openid": openid,
+            "template": {"id": self.template_id, "data": data},
+            "origin": f"claim:{claim_no}",
+        }
+
+
+def _status_change(event: str, new: dict | None, old: dict | None):
+    """(claim_no, customer_id, new status, timeline) when the status changed, else None.
+
+    A new claim is announced only when it is freshly reported: importing a claim that is
+    already further along must not send a burst of messages about the past.
+    """
+    if event not in ("INSERT", "MODIFY") or not new:
+        return None
+    status = ClaimStatus(new["status"]["S"])
+    old = old or {}
+    if event == "MODIFY" and old.get("status", {}).get("S") == str(status):
+        return None
+    if event == "INSERT" and status is not ClaimStatus.REPORTED:
+        return None
+    timeline = timeline_from_json(new.get("timeline", {}).get("S", "[]"))
+    if not timeline:
+        return None
+    return new["claim_no"]["S"], new["customer_id"]["S"], status, timeline

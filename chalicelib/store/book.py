@@ -1,0 +1,223 @@
+"""The insurer's book in DynamoDB: bindings, policies, claims, and binding lockouts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain.book import (
+    BIND_LOCK_S,
+    BIND_WINDOW_S,
+    MAX_BIND_FAILURES,
+    BindOutcome,
+    BindResult,
+    Claim,
+    Customer,
+    Policy,
+)
+from chalicelib.domain.claims import ClaimStatus, TimelineEntry, is_policy_number
+from chalicelib.domain.identity import matches
+from chalicelib.domain.people import Gender
+from chalicelib.domain.plates import is_valid_plate, normalize_plate
+from chalicelib.domain.policies import Coverage
+from chalicelib.store.models import ClaimItem, CustomerItem, LockoutItem, PolicyItem
+
+
+def _gender(value: str | None) -> Gender | None:
+    return Gender(value) if value else None
+
+
+def policy_from_item(item: PolicyItem) -> Policy:
+    return Policy(
+        policy_no=item.policy_no,
+        customer_id=item.customer_id,
+        holder_name=item.holder_name,
+        holder_gender=_gender(item.holder_gender),
+        holder_id_masked=item.holder_id_masked,
+        holder_phone_masked=item.holder_phone_masked or "",
+        plate=item.plate,
+        vin_masked=item.vin_masked or "",
+        brand_model=item.brand_model or "",
+        product=item.product,
+        start=date.fromisoformat(item.start_date),
+        end=date.fromisoformat(item.end_date),
+        cancelled=bool(item.cancelled),
+        coverages=tuple(
+            Coverage(
+                name=c["name"],
+                limit=Decimal(c["limit"]) if c.get("limit") is not None else None,
+                unit=c.get("unit", ""),
+            )
+            for c in item.coverages or []
+        ),
+    )
+
+
+def timeline_to_json(entries: tuple[TimelineEntry, ...] | list[TimelineEntry]) -> list[dict]:
+    return [
+        {
+            "status": str(e.status),
+            "at": e.at.isoformat(),
+            "amount": str(e.amount) if e.amount is not None else None,
+        }
+        for e in entries
+    ]
+
+
+def timeline_from_json(raw: Any) -> tuple[TimelineEntry, ...]:
+    if isinstance(raw, str):
+        raw = json.loads(raw)
+    return tuple(
+        TimelineEntry(
+            status=ClaimStatus(e["status"]),
+            at=datetime.fromisoformat(e["at"]),
+            amount=Decimal(e["amount"]) if e.get("amount") is not None else None,
+        )
+        for e in raw or []
+    )
+
+
+def claim_from_item(item: ClaimItem) -> Claim:
+    return Claim(
+        claim_no=item.claim_no,
+        policy_no=item.policy_no,
+        customer_id=item.customer_id,
+        plate=item.plate or "",
+        accident_date=date.fromisoformat(item.accident_date),
+        status=ClaimStatus(item.status),
+        timeline=timeline_from_json(item.timeline),
+    )
+
+
+class BookStore:
+    """Implements the dialog's Book port (chalicelib/dialog/ports.py) on DynamoDB."""
+
+    def __init__(self, id_key: bytes, clock: Callable[[], float] = time.time) -> None:
+        self.id_key = id_key
+        self.clock = clock
+
+    # --- reading -----------------------------------------------------------------------
+
+    def customer_for(self, openid: str) -> Customer | None:
+        try:
+            item = CustomerItem.get(openid)
+        except DoesNotExist:
+            return None
+        return Customer(item.customer_id, item.holder_name, _gender(item.holder_gender))
+
+    def policies_of(self, customer_id: str) -> list[Policy]:
+        items = PolicyItem.by_customer.query(customer_id)
+        return sorted((policy_from_item(i) for i in items), key=lambda p: p.end, reverse=True)
+
+    def claims_of(self, customer_id: str) -> list[Claim]:
+        items = ClaimItem.by_customer.query(customer_id)
+        return sorted(
+            (claim_from_item(i) for i in items), key=lambda c: c.accident_date, reverse=True
+        )
+
+    def claim(self, claim_no: str) -> Claim | None:
+        try:
+            return claim_from_item(ClaimItem.get(claim_no))
+        except DoesNotExist:
+            return None
+
+    def openids_of(self, customer_id: str) -> list[str]:
+        return [item.openid for item in CustomerItem.by_customer.query(customer_id)]
+
+    # --- binding -----------------------------------------------------------------------
+
+    def try_bind(self, openid: str, identifier: str, id_last6: str) -> BindResult:
+        """Bind `openid` if `identifier` (policy number or plate) and the ID's last 6 match.
+
+        Unknown policy and wrong answer look the same to the caller. Failures count against
+        the WeChat user and against every policy the identifier named.
+        """
+        now = self.clock()
+        user = f"user:{openid}"
+        locked = self._locked_until(user, now)
+        if locked:
+            return BindResult(BindOutcome.LOCKED, locked_until=locked)
+        policies = self._policies_named(identifier)
+        open_policies = [
+            p for p in policies if not self._locked_until(f"policy:{p.policy_no}", now)
+        ]
+        match = next(
+            (p for p in open_policies if matches(id_last6, p.holder_id_check, self.id_key)), None
+        )
+        if match is not None:
+            self._bind(openid, match, now)
+            return BindResult(BindOutcome.BOUND, customer=self.customer_for(openid))
+        for policy in policies:
+            self._fail(f"policy:{policy.policy_no}", now)
+        until = self._fail(user, now)
+        if until:
+            return BindResult(BindOutcome.LOCKED, locked_until=until)
+        return BindResult(BindOutcome.REFUSED)
+
+    def unbind(self, openid: str) -> bool:
+        try:
+            CustomerItem.get(openid).delete()
+            return True
+        except DoesNotExist:
+            return False
+
+    def _policies_named(self, identifier: str) -> list[PolicyItem]:
+        from chalicelib.domain.claims import normalize_reference
+
+        reference = normalize_reference(identifier)
+        if is_policy_number(reference):
+            try:
+                return [PolicyItem.get(reference)]
+            except DoesNotExist:
+                return []
+        plate = normalize_plate(identifier)
+        if is_valid_plate(plate):
+            return list(PolicyItem.by_plate.query(plate))
+        return []
+
+    def _bind(self, openid: str, policy: PolicyItem, now: float) -> None:
+        CustomerItem(
+            openid=openid,
+            customer_id=policy.customer_id,
+            holder_name=policy.holder_name,
+            holder_gender=policy.holder_gender,
+            bound_via=policy.policy_no,
+            bound_at=now,
+        ).save()
+        try:
+            LockoutItem.get(f"user:{openid}").delete()
+        except DoesNotExist:
+            pass
+
+    def _locked_until(self, subject: str, now: float) -> float | None:
+        try:
+            item = LockoutItem.get(subject, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.locked_until if item.locked_until > now else None
+
+    def _fail(self, subject: str, now: float) -> float | None:
+        """Count one failure; returns the lock's end when this failure locks the subject."""
+        item = LockoutItem(subject=subject)
+        try:
+            current = LockoutItem.get(subject, consistent_read=True)
+            fresh = now - current.window_started_at > BIND_WINDOW_S
+        except DoesNotExist:
+            fresh = True
+        actions = [LockoutItem.expires_at.set(int(now + BIND_WINDOW_S + BIND_LOCK_S))]
+        if fresh:
+            actions += [LockoutItem.failures.set(1), LockoutItem.window_started_at.set(now)]
+        else:
+            actions.append(LockoutItem.failures.add(1))
+        item.update(actions=actions)
+        if item.failures < MAX_BIND_FAILURES:
+            return None
+        until = now + BIND_LOCK_S
+        item.update(actions=[LockoutItem.locked_until.set(until), LockoutItem.failures.set(0)])
+        return until

@@ -1,0 +1,92 @@
+"""chalicelib.domain.masking: what a chat may show of names, IDs, phones, plates and VINs."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.masking import mask_id_number, mask_name, mask_phone, mask_plate, mask_vin
+
+
+@pytest.mark.parametrize(
+    ("full_name", "expected"),
+    [
+        ("王小明", "王**"),
+        ("欧阳娜娜", "欧阳**"),
+        ("司马懿", "司马*"),
+        ("诸葛亮", "诸葛*"),
+        ("上官婉儿", "上官**"),
+        ("阿依古丽·买买提", "阿依古丽·***"),
+        ("阿依古丽 • 买买提", "阿依古丽·***"),
+        ("  李 雷 ", "李*"),
+        # A name that is exactly a compound surname would otherwise show in full.
+        ("欧阳", "欧*"),
+        ("王", "*"),
+        ("", ""),
+    ],
+)
+def test_mask_name(full_name: str, expected: str) -> None:
+    assert mask_name(full_name) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("11010519491231002X", "1****************X"),
+        ("11010519491231002x", "1****************X"),
+        ("440306900101001", "4*************1"),
+        ("12345", "1***5"),
+        ("1234", "****"),
+        ("1", "*"),
+        ("", ""),
+    ],
+)
+def test_mask_id_number(value: str, expected: str) -> None:
+    assert mask_id_number(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("13812345678", "138****5678"),
+        ("138 1234 5678", "138****5678"),
+        ("+86 138-1234-5678", "138****5678"),
+        ("１３８１２３４５６７８", "138****5678"),
+        ("020-87654321", "*********21"),
+        ("12345", "***45"),
+        ("1234", "****"),
+        ("", ""),
+    ],
+)
+def test_mask_phone(value: str, expected: str) -> None:
+    assert mask_phone(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("粤B12345", "粤B·***45"),
+        ("粤b·12345", "粤B·***45"),
+        ("粤BD12345", "粤B·****45"),
+        ("粤B12345D", "粤B·****5D"),
+        ("粤B1234挂", "粤B·***4挂"),
+        ("ABCDEFG", "A******"),  # unparseable: first character only
+        ("AB", "**"),  # too short to show anything
+        ("", ""),
+    ],
+)
+def test_mask_plate(value: str, expected: str) -> None:
+    assert mask_plate(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1M8GDM9AXKP042788", "1M8**********2788"),
+        ("lsvam4187c2184847", "LSV**********4847"),
+        ("ABC123456", "*****3456"),
+        ("123456", "******"),
+        ("", ""),
+    ],
+)
+def test_mask_vin(value: str, expected: str) -> None:
+    assert mask_vin(value) == expected
