@@ -21,7 +21,13 @@ from chalicelib.domain.book import (
     Customer,
     Policy,
 )
-from chalicelib.domain.claims import ClaimStatus, TimelineEntry, is_policy_number
+from chalicelib.domain.claims import (
+    ClaimStatus,
+    TimelineEntry,
+    is_policy_number,
+    require_move,
+    validate_timeline,
+)
 from chalicelib.domain.identity import matches
 from chalicelib.domain.people import Gender
 from chalicelib.domain.plates import is_valid_plate, normalize_plate
@@ -129,6 +135,21 @@ class BookStore:
 
     def openids_of(self, customer_id: str) -> list[str]:
         return [item.openid for item in CustomerItem.by_customer.query(customer_id)]
+
+    def advance_claim(
+        self, claim_no: str, status: ClaimStatus, at: datetime, amount: Decimal | None = None
+    ) -> Claim:
+        """Move a claim to its next status. Refuses illegal moves (IllegalTransition) and,
+        through the item's version, a concurrent change (the caller re-reads and decides)."""
+        item = ClaimItem.get(claim_no, consistent_read=True)
+        current = claim_from_item(item)
+        require_move(current.status, status)
+        timeline = current.timeline + (TimelineEntry(status, at, amount),)
+        validate_timeline(timeline)
+        item.status = str(status)
+        item.timeline = timeline_to_json(timeline)
+        item.save()
+        return claim_from_item(item)
 
     # --- binding -----------------------------------------------------------------------
 
