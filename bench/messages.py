@@ -2,7 +2,8 @@
 
 Built and signed by the simulator's client, the one place that knows how WeChat posts. Every
 message gets a new MsgId and CreateTime and a sender from a rotating pool of openids, so the
-inbox never answers from its dedupe record and sessions are read as in real use.
+inbox never answers from its dedupe record and sessions are read as in real use. For the kinds
+in BOUND_KINDS the bench binds every openid of the stream's pool to a customer first.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ KINDS: dict[str, tuple[Callable[[str, int], str], str]] = {
     "text": (lambda openid, created: text_xml(openid, "随便问问", created), "没有理解"),
     "menu click": (lambda openid, created: click_xml(openid, "HELP", created), "使用帮助"),
     "numbered choice": (lambda openid, created: text_xml(openid, "1", created), "即将上线"),
+    "lookup": (lambda openid, created: text_xml(openid, "保单查询", created), "您名下的保单"),
 }
+
+# Kinds whose senders must be bound customers (bench/customers.py binds the stream's pool).
+BOUND_KINDS = frozenset({"lookup"})
 
 
 class Pusher:
@@ -76,7 +81,8 @@ class MessageStream:
         self.pusher = pusher
         self.build = KINDS[kind][0]
         tag = secrets.token_hex(4)
-        self.openids = itertools.cycle([f"o_bench_{tag}_{i:03d}" for i in range(pool)])
+        self.pool = [f"o_bench_{tag}_{i:03d}" for i in range(pool)]
+        self.openids = itertools.cycle(self.pool)
         self.counter = itertools.count()
         self.now = int(time.time())
 

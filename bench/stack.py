@@ -111,6 +111,7 @@ def _app_env(api_base: str, bucket: str) -> dict[str, str]:
         "WECHAT_API_BASE": api_base,
         "PHOTOS_BUCKET": bucket,
         "CLAIMBOT_PRIVACY_URL": "https://example.invalid/privacy",
+        "CLAIMBOT_ID_PEPPER": defaults.ID_PEPPER,  # the book (binding, lookups) needs it
     }
 
 

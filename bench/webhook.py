@@ -1,12 +1,13 @@
 """Warm webhook handling in process: verify, decrypt, parse, claim, decide, record, encrypt.
 
 Two setups: (a) the real adapters against moto server and the WeChat emulator on loopback,
-(b) in-memory fakes of the stores and queues, to isolate the code's own cost.
+(b) in-memory fakes of the stores, queues and the book, to isolate the code's own cost.
 Run alone: `python -m bench.webhook` (prints its section; `python -m bench` writes RESULTS.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -18,14 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.common import Check, GcWatch, Section, fmt, progress, summary_ms, table, verdict
+from bench.customers import Binder
 from bench.fakes import Calls
-from bench.messages import KINDS, MessageStream, Push, Pusher
+from bench.messages import BOUND_KINDS, KINDS, MessageStream, Push, Pusher
 
 WARMUP = 50
 MEASURED = 500
 BREAKDOWN = 100
 P99_BUDGET_MS = 50.0
 ADAPTERS = ("inbox", "sessions", "conversations", "quotas", "queues")
+STORES = (*ADAPTERS, "book")  # the book is reached through DialogConfig, not the service
 
 
 @dataclass
@@ -92,9 +95,19 @@ def build_service(parts: dict[str, Any]) -> Any:
     return WebhookService(**parts)
 
 
-def measure_kind(service: Any, pusher: Pusher, kind: str) -> tuple[list[float], GcWatch]:
+def stream(pusher: Pusher, kind: str, bind: Binder) -> MessageStream:
+    """A new stream of `kind`; for a kind sent by bound customers, its pool is bound first."""
+    made = MessageStream(pusher, kind)
+    if kind in BOUND_KINDS:
+        bind(made.pool)
+    return made
+
+
+def measure_kind(
+    service: Any, pusher: Pusher, kind: str, bind: Binder
+) -> tuple[list[float], GcWatch]:
     """Warm up, then time `receive` for MEASURED distinct messages of one kind."""
-    pushes = MessageStream(pusher, kind).take(WARMUP + MEASURED)
+    pushes = stream(pusher, kind, bind).take(WARMUP + MEASURED)
     for query, body in pushes[:WARMUP]:
         service.receive(query, body)
     times, results = [], []
@@ -118,7 +131,7 @@ def _check(pusher: Pusher, kind: str, pushes: list[Push], results: list[Any]) ->
 
 HTTP_WAIT = "&nbsp;&nbsp;of which HTTP round trips (botocore send → response)"
 CLIENT_WORK = "&nbsp;&nbsp;of which client-side work (PynamoDB, botocore, signing)"
-STORE_TOTAL = "store and queue calls, summed (some run side by side)"
+STORE_TOTAL = "store, queue and book calls, summed (some run side by side)"
 OWN_CODE = "everything else (parse, dialog, render, logs, thread hand-offs)"
 WALL = "**wall time per message**"
 
@@ -155,12 +168,18 @@ def _operation(request: Any) -> str:
     return "other (" + str(request.url).split("?")[0].rsplit("/", 1)[-1] + ")"
 
 
-def breakdown(parts: dict[str, Any], pusher: Pusher) -> tuple[dict[str, float], dict[str, float]]:
+def breakdown(
+    parts: dict[str, Any], pusher: Pusher, bind: Binder
+) -> tuple[dict[str, float], dict[str, float]]:
     """Mean ms per message in the codec and each store call, and AWS requests per message."""
     spent = Spent()
     timed = {k: Timed(v, k, spent) if k in (*ADAPTERS, "codec") else v for k, v in parts.items()}
+    config = parts["dialog_config"]
+    if config.book is not None:
+        book = Timed(config.book, "book", spent)
+        timed["dialog_config"] = dataclasses.replace(config, book=book)
     service = build_service(timed)
-    pushes = [p for kind in KINDS for p in MessageStream(pusher, kind).take(BREAKDOWN)]
+    pushes = [p for kind in KINDS for p in stream(pusher, kind, bind).take(BREAKDOWN)]
     started = time.perf_counter()
     with timed_http(spent):
         for query, body in pushes:
@@ -173,7 +192,7 @@ def breakdown(parts: dict[str, Any], pusher: Pusher) -> tuple[dict[str, float], 
 def _per_message(spent: dict[str, float], total: float, count: int) -> dict[str, float]:
     scale = 1000 / count
     codec = {k: v * scale for k, v in sorted(spent.items()) if k.startswith("codec.")}
-    stores = {k: v * scale for k, v in sorted(spent.items()) if k.split(".")[0] in ADAPTERS}
+    stores = {k: v * scale for k, v in sorted(spent.items()) if k.split(".")[0] in STORES}
     store_total = sum(stores.values())
     steps = {**codec, **stores, STORE_TOTAL: store_total}
     if spent.get(HTTP_WAIT):
@@ -185,18 +204,20 @@ def _per_message(spent: dict[str, float], total: float, count: int) -> dict[str,
     return steps
 
 
-def run_setup(name: str, parts: dict[str, Any], pusher: Pusher, calls: Calls | None) -> SetupResult:
+def run_setup(
+    name: str, parts: dict[str, Any], pusher: Pusher, calls: Calls | None, bind: Binder
+) -> SetupResult:
     service = build_service(parts)
     result = SetupResult(name)
     for kind in KINDS:
         progress(f"webhook {name}: {kind}, {WARMUP} warm-up + {MEASURED} measured")
-        result.times[kind], collections = measure_kind(service, pusher, kind)
+        result.times[kind], collections = measure_kind(service, pusher, kind, bind)
         result.gc[kind] = collections.describe()
     messages = (WARMUP + MEASURED) * len(KINDS)
     if calls is not None:
         result.calls = {k: v / messages for k, v in sorted(calls.counts.items())}
     progress(f"webhook {name}: breakdown, {BREAKDOWN} messages of each kind")
-    result.steps, result.requests = breakdown(parts, pusher)
+    result.steps, result.requests = breakdown(parts, pusher, bind)
     return result
 
 
@@ -210,7 +231,7 @@ def real_parts(settings: Any) -> dict[str, Any]:
     return {name: getattr(webhook, name) for name in names}
 
 
-def fake_parts(settings: Any, calls: Calls) -> dict[str, Any]:
+def fake_parts(settings: Any, calls: Calls, book: Any) -> dict[str, Any]:
     from bench.fakes import fake_adapters
     from chalicelib.dialog.router import DialogConfig
     from chalicelib.wechat.codec import WeChatCodec
@@ -220,18 +241,26 @@ def fake_parts(settings: Any, calls: Calls) -> dict[str, Any]:
         app_id=settings.wechat_app_id,
         encoding_aes_key=settings.wechat_encoding_aes_key,
     )
-    config = DialogConfig(hotline=settings.hotline, privacy_url=settings.privacy_url)
+    config = DialogConfig(hotline=settings.hotline, privacy_url=settings.privacy_url, book=book)
     return {"codec": codec, "dialog_config": config, **fake_adapters(calls)}
 
 
 def run_moto(stack: Any, pusher: Pusher) -> SetupResult:
+    from bench.customers import moto_binder
+
     parts = real_parts(stack.settings)
-    return run_setup("(a) moto server + WeChat emulator", parts, pusher, None)
+    bind = moto_binder(stack.settings, parts["dialog_config"].book)
+    return run_setup("(a) moto server + WeChat emulator", parts, pusher, None, bind)
 
 
 def run_fakes(settings: Any, pusher: Pusher) -> SetupResult:
+    from bench.customers import fake_binder
+    from bench.fakes import FakeBook
+
     calls = Calls()
-    return run_setup("(b) in-memory fakes", fake_parts(settings, calls), pusher, calls)
+    book = FakeBook(calls)
+    parts = fake_parts(settings, calls, book)
+    return run_setup("(b) in-memory fakes", parts, pusher, calls, fake_binder(book, calls))
 
 
 # ------------------------------------------------------------------ report
@@ -287,7 +316,12 @@ def section(results: list[SetupResult]) -> Section:
     sec.lines = [
         f"{WARMUP} warm-up then {MEASURED} measured calls of `WebhookService.receive` per message "
         "kind, each a distinct delivery (new MsgId / CreateTime, openids rotating over 50). Kinds: "
-        "unknown text → numbered menu; menu CLICK `HELP`; numbered choice `1` → coming soon.",
+        "unknown text → numbered menu; menu CLICK `HELP`; numbered choice `1` → coming soon; "
+        "lookup: `保单查询` from a bound customer → their policies. Before a lookup stream is "
+        "sent, each of its 50 openids is bound to a holder through the book's own `try_bind` "
+        "(not timed): in (a) one policy per holder in the moto policies table, so each lookup "
+        "reads the customers table (GetItem) and the policies table's customer index (Query); "
+        "in (b) a FakeBook holder with 1 or 2 policies.",
         "",
     ]
     for result in results:
@@ -295,10 +329,10 @@ def section(results: list[SetupResult]) -> Section:
         sec.lines += [f"### {result.name}", "", *lines, ""]
         worst = worst_p99(result)
         setup = " ".join(result.name.split(" ")[:2])  # "(a) moto", "(b) in-memory"
-        what = f"warm webhook {setup}: worst p99 of 3 kinds"
+        what = f"warm webhook {setup}: worst p99 of {len(result.times)} kinds"
         budget = f"p99 ≤ {P99_BUDGET_MS:.0f} ms"
         sec.checks.append(Check(what, budget, f"{fmt(worst)} ms", verdict(worst, P99_BUDGET_MS)))
-    sec.lines += ["### Store and queue calls per message", ""]
+    sec.lines += ["### Store, queue and book calls per message", ""]
     for r in results:
         if r.calls:
             sec.lines += [*calls_lines(r.calls, f"adapter call, {r.name}", "all calls"), ""]
@@ -325,10 +359,10 @@ WEBHOOK_NOTES = [
     "overstates the store share; the request count above explains its total. The client-side "
     "row is CPU in this process that real DynamoDB would cost as well.",
     "",
-    "Setup (b) swaps the stores and queues for in-memory fakes (bench/fakes.py): what is left "
-    "is the code's own cost — signature check, AES decrypt/encrypt, XML screening and parsing, "
-    "the dialog, rendering, the log line, and handing calls to the service's thread pool. The "
-    "app's log handler is kept and writes to /dev/null.",
+    "Setup (b) swaps the stores, queues and the book for in-memory fakes (bench/fakes.py): "
+    "what is left is the code's own cost — signature check, AES decrypt/encrypt, XML screening "
+    "and parsing, the dialog, rendering, the log line, and handing calls to the service's "
+    "thread pool. The app's log handler is kept and writes to /dev/null.",
     "",
     "The breakdown is a separate pass with each adapter wrapped in a timing proxy. Where the "
     'service runs calls side by side, their summed time can exceed the wall time. "GC while '
