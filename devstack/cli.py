@@ -1,13 +1,17 @@
-"""The `claimbot` command: run the local stack, chat with it, push the menu.
+"""The `claimbot` command: run the local stack, chat with it, push the menu, import the book.
 
 claimbot dev                 start everything on 127.0.0.1 and print where it is
 claimbot chat                chat with a running stack in the terminal
 claimbot menu push [--file]  send the custom menu to WeChat (or the local emulator)
+claimbot import policies F   import the core system's policies.csv (docs/IMPORT.md)
+claimbot import claims F     import the core system's claims.csv
+claimbot seed demo [--out]   write and import the demo book, print demo logins
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
 import signal
 import sys
@@ -45,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         dev.add_argument(f"--{name}-port", type=int, default=defaults.port(name))
     dev.add_argument("--mode", choices=["safe", "compat", "plain"], default=defaults.MODE)
     dev.add_argument("--no-simulator", action="store_true", help="do not serve the web simulator")
+    dev.add_argument("--no-seed", action="store_true", help="do not seed the demo book")
     dev.set_defaults(func=_cmd_dev)
 
     chat = sub.add_parser("chat", help="chat with the running local stack in the terminal")
@@ -59,6 +64,20 @@ def _parser() -> argparse.ArgumentParser:
     push = menu_sub.add_parser("push", help="send the menu file to WeChat")
     push.add_argument("--file", help="menu JSON (default: chalicelib/dialog/menu.json)")
     push.set_defaults(func=_cmd_menu_push)
+
+    imp = sub.add_parser("import", help="import the core system's CSV exports (docs/IMPORT.md)")
+    imp_sub = imp.add_subparsers()
+    for kind in ("policies", "claims"):
+        one = imp_sub.add_parser(kind, help=f"import {kind}.csv")
+        one.add_argument("file", help=f"the {kind} CSV file")
+        one.add_argument("--encoding", default="utf-8-sig", help="file encoding (e.g. gbk)")
+        one.set_defaults(func=_cmd_import, kind=kind)
+
+    seed = sub.add_parser("seed", help="demo data")
+    seed_sub = seed.add_subparsers()
+    demo = seed_sub.add_parser("demo", help="write and import the demo book, print demo logins")
+    demo.add_argument("--out", help="keep the generated CSV files in this folder")
+    demo.set_defaults(func=_cmd_seed_demo)
     return parser
 
 
@@ -74,6 +93,7 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         app_secret=defaults.secret("WECHAT_APP_SECRET"),
         aes_key=defaults.secret("WECHAT_ENCODING_AES_KEY"),
         with_simulator=not args.no_simulator,
+        seed_demo=not args.no_seed,
     )
     stack = DevStack(options)
     try:
@@ -133,6 +153,68 @@ def _cmd_menu_push(args: argparse.Namespace) -> int:
     return 0
 
 
+# Exit codes of `import` and `seed`: every row in, some rows rejected, nothing imported.
+EXIT_OK, EXIT_REJECTED, EXIT_FILE = 0, 1, 2
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from chalicelib.service.importer import import_claims, import_policies
+
+    run = import_policies if args.kind == "policies" else import_claims
+    with _whole_import_errors(args.file) as failed:
+        report = run(Path(args.file), _book_writer(), encoding=args.encoding)
+    if failed:
+        return EXIT_FILE
+    print(report.summary())
+    return EXIT_OK if report.ok else EXIT_REJECTED
+
+
+def _cmd_seed_demo(args: argparse.Namespace) -> int:
+    from devstack.seed import seed_demo
+
+    with _whole_import_errors() as failed:
+        result = seed_demo(_book_writer(), out_dir=args.out)
+    if failed:
+        return EXIT_FILE
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+@contextlib.contextmanager
+def _whole_import_errors(source: str = ""):
+    """Report what stops a whole import in one English line; the list says whether it did."""
+    from pynamodb.exceptions import PynamoDBException
+
+    from chalicelib.service.importer import ImportFileError
+    from chalicelib.settings import SettingsError
+
+    failed: list[str] = []
+    try:
+        yield failed
+    except ImportFileError as exc:
+        failed.append(f"{source}: {exc}" if source else str(exc))
+    except SettingsError as exc:
+        failed.append(f"{exc} (start `claimbot dev`, or set the app's settings)")
+    except PynamoDBException as exc:
+        failed.append(
+            f"DynamoDB failed during the import ({exc}); the same file can be imported again"
+        )
+    if failed:
+        print(f"claimbot: {failed[0]}", file=sys.stderr)
+
+
+def _book_writer():
+    """A BookWriter with the app's settings (or, with none set, the running `claimbot dev`'s)."""
+    from chalicelib.service.container import Container
+    from chalicelib.service.importer import writer_for
+    from chalicelib.settings import current_settings
+
+    _use_running_stack_if_unconfigured()
+    return writer_for(Container(current_settings()))
+
+
 def _use_running_stack_if_unconfigured() -> None:
     """With no WeChat settings in the environment, talk to the running `claimbot dev`."""
     import os
@@ -150,6 +232,8 @@ def _use_running_stack_if_unconfigured() -> None:
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": "ap-east-1",
+            "AWS_REGION": "ap-east-1",
+            "CLAIMBOT_RESOURCE_PREFIX": "claimbot-local-",
             "WECHAT_API_BASE": urls["wechat-emulator"],
             **{name: defaults.secret(name) for name in defaults.SECRET_NAMES},
         }

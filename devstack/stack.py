@@ -33,6 +33,7 @@ class StackOptions:
     retry_visibility_s: int | None = 2
     push_menu: bool = True
     with_simulator: bool = True
+    seed_demo: bool = True  # import the demo book (devstack/seed.py) at start
 
 
 class DevStack:
@@ -46,11 +47,14 @@ class DevStack:
         self._pump: Any = None
         self._simulator: Any = None
         self.app_module: Any = None
+        self.demo_logins: list[Any] = []
 
     def start(self, announce: Any = print) -> dict[str, str]:
         self._start_aws()
         self._start_emulator()
         self._configure_app_environment()
+        if self.options.seed_demo:
+            self._seed_demo()
         self._start_webhook()
         self._start_pump()
         if self.options.push_menu:
@@ -58,6 +62,8 @@ class DevStack:
         if self.options.with_simulator:
             self._start_simulator()
         self._write_state()
+        for login in self.demo_logins:
+            announce(f"demo login: {login}")
         for name in ("webhook", "wechat-emulator", "simulator", "aws"):
             if name in self.urls:
                 announce(f"{name}: {self.urls[name]}")
@@ -100,6 +106,20 @@ class DevStack:
             }
         )
         os.environ.pop("WECHAT_SSM_PATH", None)
+
+    def _seed_demo(self) -> None:
+        """The demo book, through the operator's import path, before the event pump starts
+        (so importing it notifies nobody). Settings are read afresh, not through
+        current_settings(), whose cache the app must fill once its environment is complete."""
+        from chalicelib.service.container import Container
+        from chalicelib.service.importer import writer_for
+        from chalicelib.settings import settings_from_env
+        from devstack.seed import seed_demo
+
+        result = seed_demo(writer_for(Container(settings_from_env())))
+        if not result.ok:
+            raise RuntimeError(f"the demo book did not import cleanly:\n{result.summary()}")
+        self.demo_logins = result.logins
 
     def _start_webhook(self) -> None:
         import threading
