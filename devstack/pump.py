@@ -71,6 +71,15 @@ def bindings_from_app(app_module: Any, table_for_stream: Callable[[str], str] | 
     return sqs, streams
 
 
+def _lambda_stream_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
+    """boto3 parses timestamps into datetimes; Lambda delivers epoch seconds."""
+    dynamodb = dict(record.get("dynamodb", {}))
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if hasattr(created, "timestamp"):
+        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {**record, "dynamodb": dynamodb, "eventSourceARN": arn}
+
+
 def _table_from_stream_arn(arn: str) -> str:
     # arn:aws:dynamodb:region:account:table/NAME/stream/LABEL
     return arn.split(":table/", 1)[1].split("/", 1)[0]
@@ -203,7 +212,7 @@ class EventPump:
         page = self.streams.get_records(ShardIterator=iterator, Limit=binding.batch_size)
         records = page.get("Records", [])
         if records:
-            event = {"Records": [{**r, "eventSourceARN": arn} for r in records]}
+            event = {"Records": [_lambda_stream_record(r, arn) for r in records]}
             for _ in range(self.stream_retries + 1):
                 if self._invoke(binding.name, binding.handler, event):
                     break

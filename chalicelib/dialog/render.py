@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -37,7 +38,9 @@ def yuan(amount: Decimal) -> str:
 def coverage_text(coverage: Coverage) -> str:
     if coverage.limit is None:
         return coverage.name
-    return f"{coverage.name} {yuan(coverage.limit)}{coverage.unit}"
+    seats = re.fullmatch(r"/座\*(\d+)", coverage.unit)
+    unit = f"/座 × {seats.group(1)}座" if seats else coverage.unit
+    return f"{coverage.name} {yuan(coverage.limit)}{unit}"
 
 
 def policy_entry(index: int, policy: Policy, today: date) -> str:

@@ -46,7 +46,12 @@ def stack(tmp_path_factory):
     for name in defaults.PORTS:
         args += [f"--{name}-port", "0"]
     proc = subprocess.Popen(
-        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=open(cwd / "stderr.log", "w"),
+        text=True,
     )
     urls = {}
     deadline = time.monotonic() + 90
@@ -54,7 +59,9 @@ def stack(tmp_path_factory):
         line = line.strip()
         if line == "ready":
             break
-        if ": " in line:
+        if line.startswith("demo login: "):
+            urls.setdefault("demo logins", []).append(line[len("demo login: ") :].split(" / "))
+        elif ": " in line:
             name, url = line.split(": ", 1)
             urls[name] = url
         assert time.monotonic() < deadline, "stack did not become ready"
@@ -246,3 +253,52 @@ def test_menu_push_uses_the_running_stack(stack):
     assert proc.returncode == 0, proc.stderr
     menu = requests.get(f"{urls['wechat-emulator']}/_emulator/menu", timeout=5).json()
     assert menu == load_menu() or menu.get("menu") == load_menu()
+
+
+def test_bind_a_demo_customer_and_get_a_notice_when_a_claim_moves(stack, client):
+    _, urls, _ = stack
+    policy_no, plate, last6, salutation = urls["demo logins"][1]
+    openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
+    assert "验证身份" in client.send_text(openid, "理赔进度").content
+    assert "后 6 位" in client.send_text(openid, plate).content
+    answer = client.send_text(openid, last6).content
+    assert answer.startswith(f"{salutation}，绑定成功") and "赔案号 R" in answer
+
+    dynamodb = _aws(urls, "dynamodb")
+    policy = dynamodb.get_item(
+        TableName="claimbot-local-policies", Key={"policy_no": {"S": policy_no}}
+    )["Item"]
+    claim_no = f"RDAA{uuid.uuid4().int % 10**16:016d}"
+    reported = {"status": "reported", "at": "2026-11-20T09:00:00+08:00", "amount": None}
+    item = {
+        "claim_no": {"S": claim_no},
+        "policy_no": {"S": policy_no},
+        "customer_id": policy["customer_id"],
+        "plate": policy["plate"],
+        "accident_date": {"S": "2026-11-20"},
+        "status": {"S": "reported"},
+        "timeline": {"S": json.dumps([reported])},
+        "version": {"N": "1"},
+    }
+    dynamodb.put_item(TableName="claimbot-local-claims", Item=item)  # an adjuster's system
+    received = {"status": "survey_received", "at": "2026-11-20T09:30:00+08:00", "amount": None}
+    dynamodb.update_item(
+        TableName="claimbot-local-claims",
+        Key={"claim_no": {"S": claim_no}},
+        UpdateExpression="SET #s = :s, timeline = :t, version = :v",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={
+            ":s": {"S": "survey_received"},
+            ":t": {"S": json.dumps([reported, received])},
+            ":v": {"N": "2"},
+        },
+    )
+
+    def notices():
+        return [m for m in _pushed(urls, openid) if m["kind"] == "template"]
+
+    _wait_for(lambda: len(notices()) >= 2)
+    time.sleep(1.5)  # a duplicate would have arrived by now
+    sent = notices()
+    assert [m["payload"]["data"]["keyword2"]["value"] for m in sent] == ["已报案", "已收到查勘照片"]
+    assert {m["payload"]["data"]["keyword1"]["value"] for m in sent} == {claim_no}

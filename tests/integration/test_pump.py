@@ -92,6 +92,9 @@ def test_stream_records_reach_the_handler_in_order(local_aws):
         attempts["n"] += 1
         if attempts["n"] == 1:
             raise RuntimeError("first delivery fails; the batch is retried")
+        for r in event["Records"]:  # Lambda's shape: epoch seconds, the stream's ARN
+            assert isinstance(r["dynamodb"]["ApproximateCreationDateTime"], int)
+            assert r["eventSourceARN"].split("/")[1] == table
         received.extend((r["eventName"], r["dynamodb"]["Keys"]["k"]["S"]) for r in event["Records"])
 
     binding = StreamBinding("s", table, handler, starting_position="TRIM_HORIZON")
