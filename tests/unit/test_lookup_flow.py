@@ -286,3 +286,23 @@ def test_nothing_personal_is_shown_unmasked():
     reply = say(book, SessionState(), "3")[0].reply.content
     assert "王小明" not in reply and "王先生" in reply
     assert "4****************X" in reply and "138****5678" in reply and "粤B·***45" in reply
+
+
+@pytest.mark.parametrize(
+    ("name", "gender", "expected"),
+    [
+        ("王小明", Gender.MALE, "王先生"),
+        ("欧阳娜娜", Gender.FEMALE, "欧阳女士"),
+        ("司马懿", Gender.MALE, "司马先生"),
+        ("诸葛亮", Gender.MALE, "诸葛先生"),
+        ("上官婉儿", Gender.FEMALE, "上官女士"),
+        ("阿依古丽·买买提", Gender.FEMALE, "阿依古丽女士"),
+        ("  李 雷 ", Gender.MALE, "李先生"),
+        ("张三", None, "张先生/女士"),
+        ("", Gender.MALE, "尊敬的客户"),
+    ],
+)
+def test_customers_are_addressed_by_surname_only(name, gender, expected):
+    from chalicelib.dialog.render import salutation
+
+    assert salutation(name, gender) == expected
