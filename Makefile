@@ -7,20 +7,27 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit bench clean help
+.PHONY: run test lint unit bench clean help fonts
 
 help:
 	@echo "make run    start claimbot locally (AWS emulator, WeChat emulator, webhook, simulator)"
 	@echo "make test   lint and run every test"
 	@echo "make bench  run the benchmarks and update bench/RESULTS.md"
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-ocr.txt requirements-ocr-nodeps.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "claimbot needs Python 3.11 (Lambda runtime python3.11); set PYTHON=...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-ocr.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-ocr-nodeps.txt
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || $(MAKE) --no-print-directory fonts
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Chinese text in the synthetic licence photos (tests) needs a CJK font.
+fonts:
+	@command -v apt-get >/dev/null || { echo "install a CJK font (Debian: fonts-noto-cjk)"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk
 
 run: $(STAMP)
 	$(BIN)/claimbot dev
