@@ -44,7 +44,7 @@ def click_xml(openid: str, key: str, created: int) -> str:
 KINDS: dict[str, tuple[Callable[[str, int], str], str]] = {
     "text": (lambda openid, created: text_xml(openid, "随便问问", created), "没有理解"),
     "menu click": (lambda openid, created: click_xml(openid, "HELP", created), "使用帮助"),
-    "numbered choice": (lambda openid, created: text_xml(openid, "1", created), "即将上线"),
+    "numbered choice": (lambda openid, created: text_xml(openid, "2", created), "即将上线"),
     "lookup": (lambda openid, created: text_xml(openid, "保单查询", created), "您名下的保单"),
 }
 

@@ -316,7 +316,7 @@ def section(results: list[SetupResult]) -> Section:
     sec.lines = [
         f"{WARMUP} warm-up then {MEASURED} measured calls of `WebhookService.receive` per message "
         "kind, each a distinct delivery (new MsgId / CreateTime, openids rotating over 50). Kinds: "
-        "unknown text → numbered menu; menu CLICK `HELP`; numbered choice `1` → coming soon; "
+        "unknown text → numbered menu; menu CLICK `HELP`; numbered choice `2` → coming soon; "
         "lookup: `保单查询` from a bound customer → their policies. Before a lookup stream is "
         "sent, each of its 50 openids is bound to a holder through the book's own `try_bind` "
         "(not timed): in (a) one policy per holder in the moto policies table, so each lookup "

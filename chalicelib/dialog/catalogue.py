@@ -129,3 +129,51 @@ CLAIMS_MORE = "另有 {count} 件较早的赔案未显示，可直接发送赔�
 
 NOTIFY_FIRST = "您的理赔进度有更新"
 NOTIFY_REMARK = "下一步：{next_step}\n回复“理赔进度”可查看详情。"
+
+# --- Quote (车险报价) --------------------------------------------------------------------
+
+QUOTE_ASK_PHOTO = (
+    "请拍摄行驶证主页（有“中华人民共和国机动车行驶证”字样的一面），平放、对焦清晰后发送给我。"
+)
+QUOTE_READING = "收到，正在识别行驶证，请稍候…"
+QUOTE_STILL_READING = "正在识别行驶证，请稍候。如需重新拍照，直接发送新照片即可。"
+QUOTE_NOT_LICENCE = (
+    "这张照片看起来不是行驶证主页。请拍摄有“中华人民共和国机动车行驶证”字样的一面，平放后重新发送。"
+)
+QUOTE_UNREADABLE = (
+    "照片不够清晰，没能读出行驶证信息。请在光线充足处、避免反光，让行驶证占满画面后重新拍摄。"
+)
+QUOTE_NOT_AN_IMAGE = "没能打开这张图片，请重新拍照发送。"
+QUOTE_FIELDS = "识别结果：\n车牌 {plate}\n车辆类型 {vehicle_type}\n使用性质 {use_character}\n品牌型号 {model}\n车架号 {vin}\n发动机号 {engine_no}\n注册日期 {register_date}"
+QUOTE_FIELD_MISSING = "未识别"
+QUOTE_CONFIRM = "信息无误请回复“确认”。如有错误，可直接发送更正，例如“车牌 粤B12345”或“注册日期 2019-06-01”，也可以重新拍照。"
+QUOTE_FIX_FIRST = "请先更正以下问题：\n{problems}\n例如发送“车架号 LSVAM4187C2184847”，或重新拍照。"
+QUOTE_PROBLEMS = {
+    "vin_check_digit": "车架号校验未通过，可能识别有误，请核对行驶证上的 17 位车辆识别代号",
+    "vin_missing": "没有读到车架号（车辆识别代号）",
+    "plate_format": "车牌号格式不正确，请核对",
+    "plate_missing": "没有读到车牌号",
+    "date_invalid": "日期格式不正确，请按 2019-06-01 的格式更正",
+}
+QUOTE_BAD_CORRECTION = (
+    "没有看懂这条更正。请按“字段 值”的格式发送，例如“车牌 粤B12345”，或回复“确认”继续。"
+)
+QUOTE_ASK_SEATS = "核定载客人数？默认 {default} 人，回复“好”接受，或直接输入人数。"
+QUOTE_ASK_PRICE = "新车购置价（元）？{hint}回复“好”接受，或输入金额，例如 150000 或 15万。"
+QUOTE_PRICE_DEFAULT = "参考价 {default}，"
+QUOTE_PRICE_NEEDED = "请输入新车购置价，例如 150000 或 15万。"
+QUOTE_ASK_CLAIMS = "去年出险几次？默认 0 次，回复“好”接受，或输入次数。"
+QUOTE_ASK_REGION = "投保地区？默认 {default}（按车牌），回复“好”接受，或输入省份，例如 广东。"
+QUOTE_BAD_NUMBER = "请输入一个数字，或回复“好”接受默认值。"
+QUOTE_BAD_REGION = "没有识别出这个省份，请输入例如 广东、北京，或回复“好”接受默认值。"
+QUOTE_HEADER = (
+    "报价单 {quote_no}\n车牌 {plate} ｜ 车辆实际价值 {actual_value}\n有效期至 {valid_until}"
+)
+QUOTE_PLAN = "【{name}】合计 {total}\n{items}"
+QUOTE_ITEM = "· {name} {premium}{detail}"
+QUOTE_COMPULSORY_DETAIL = "（基础保费 {base}，浮动 {rate}）"
+QUOTE_DAMAGE_DETAIL = "（保额 {sum_insured}）"
+QUOTE_LIABILITY_DETAIL = "（保额 {sum_insured}）"
+QUOTE_FOOTER = "以上为参考报价，最终保费以核保为准。如需投保，请回复 0 联系人工服务。"
+QUOTE_FAILED = "暂时无法为这辆车报价：{reason}。请回复 0 联系人工服务。"
+CONFIRM_WORDS = ("确认", "确定", "是", "对", "好", "好的", "ok", "没问题", "无误", "正确")

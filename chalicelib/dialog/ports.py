@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import date
+from typing import Any, Protocol
 
 from chalicelib.domain.book import BindResult, Claim, Customer, Policy
 
@@ -21,3 +22,11 @@ class Book(Protocol):
     def try_bind(self, openid: str, identifier: str, id_last6: str) -> BindResult: ...
 
     def unbind(self, openid: str) -> bool: ...
+
+
+class Quotes(Protocol):
+    """Where quotes are kept (store/quotes.py)."""
+
+    def save(self, openid: str, quote_input: Any, plans: Any) -> tuple[str, date]:
+        """Store a quote; returns its number and the last day it is valid."""
+        ...

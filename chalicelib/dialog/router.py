@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import lookup
+from chalicelib.dialog import lookup, quote
 from chalicelib.dialog.outcome import Job, Outcome, SessionState
 from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
 
@@ -75,6 +75,7 @@ class DialogConfig:
     account_name: str = t.ACCOUNT_NAME
     privacy_url: str = ""
     book: Any = None  # dialog.ports.Book
+    quotes: Any = None  # dialog.ports.Quotes
     today: Callable[[], date] = _today_in_china
     clock: Callable[[], float] = field(default=time.time)
 
@@ -83,6 +84,7 @@ Flow = Callable[[InboundMessage, SessionState, DialogConfig], Outcome]
 
 # Flows that are built: service name -> function. A service missing here is "coming soon".
 FLOWS: dict[str, Flow] = {
+    "quote": quote.quote_flow,
     "policy": lookup.policy_flow,
     "claim": lookup.claim_flow,
     "bind": lookup.bind_flow,

@@ -5,6 +5,7 @@ Heavy imports (boto3, PynamoDB, wechatpy) happen here, on first use, not at `imp
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
 from typing import Any
 
@@ -95,9 +96,13 @@ class Container:
     @cached_property
     def dialog_config(self) -> Any:
         from chalicelib.dialog.router import DialogConfig
+        from chalicelib.store.quotes import QuoteStore
 
         return DialogConfig(
-            hotline=self.settings.hotline, privacy_url=self.settings.privacy_url, book=self.book
+            hotline=self.settings.hotline,
+            privacy_url=self.settings.privacy_url,
+            book=self.book,
+            quotes=QuoteStore(),
         )
 
     @cached_property
@@ -142,7 +147,26 @@ class Container:
     @cached_property
     def worker(self) -> Any:
         from chalicelib.media.store import MediaStore
+        from chalicelib.service.resume import Resumer
         from chalicelib.service.worker import Worker
+        from chalicelib.store.sessions import Sessions
 
         media = MediaStore(self.client("s3"), self.settings.photos_bucket)
-        return Worker(self.api, media, self.conversations, self.outbox)
+        resumer = Resumer(Sessions(self.settings.session_ttl_s), self.queues, time.time)
+        return Worker(
+            self.api,
+            media,
+            self.conversations,
+            self.outbox,
+            resumer=resumer,
+            dialog_config=self.dialog_config,
+            ocr_engine=self.ocr_engine,
+        )
+
+    def ocr_engine(self) -> Any:
+        """The OCR engine, loaded on first use by the worker only (never on the webhook path)."""
+        if not hasattr(self, "_ocr"):
+            from chalicelib.ocr.rapid import RapidOcrEngine
+
+            self._ocr = RapidOcrEngine()
+        return self._ocr

@@ -19,15 +19,22 @@ class Worker:
         conversations: Any,
         outbox: Any,
         clock: Callable[[], float] = time.time,
+        resumer: Any = None,
+        dialog_config: Any = None,
+        ocr_engine: Callable[[], Any] | None = None,
     ) -> None:
         self.api = api
         self.media = media
         self.conversations = conversations
         self.outbox = outbox
         self.clock = clock
+        self.resumer = resumer
+        self.dialog_config = dialog_config
+        self.ocr_engine = ocr_engine
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "media.fetch": self.fetch_media,
             "outbox.release": lambda p: self.outbox.release(p["openid"]),
+            "ocr.licence": self.read_licence,
         }
 
     def run(self, job: dict[str, Any]) -> Any:
@@ -38,13 +45,51 @@ class Worker:
 
     def fetch_media(self, payload: dict[str, Any]) -> str:
         """Save a customer's picture to S3 now: WeChat keeps temporary media for 3 days only."""
+        saved = self._download_and_keep(payload)
+        return saved[0] if saved else ""
+
+    def read_licence(self, payload: dict[str, Any]) -> bool:
+        """OCR a vehicle licence photo and continue the quote conversation with the result."""
+        from chalicelib.dialog import quote
+
+        saved = self._download_and_keep(payload)
+        outcome_for = self._licence_outcome(saved[1] if saved else None)
+        photo = payload.get("dedupe_key")
+
+        def still_waiting(state: Any) -> bool:
+            return (
+                state.flow == quote.FLOW
+                and state.step == "reading"
+                and (state.data.get("photo") == photo)
+            )
+
+        return self.resumer.resume(
+            payload["openid"], still_waiting, outcome_for, origin=photo or "ocr"
+        )
+
+    def _licence_outcome(self, image: bytes | None) -> Callable[[Any], Any]:
+        from chalicelib.dialog import quote
+
+        if image is None:
+            return quote.on_photo_unusable
+        from chalicelib.ocr.images import NotAnImage
+        from chalicelib.ocr.licence import read_licence
+
+        try:
+            fields = read_licence(image, self.ocr_engine())
+        except NotAnImage:
+            return quote.on_photo_unusable
+        log_event("licence.read", warnings=list(fields.warnings))
+        return lambda state: quote.on_licence_read(fields, state, self.dialog_config)
+
+    def _download_and_keep(self, payload: dict[str, Any]) -> tuple[str, bytes] | None:
         openid, media_id = payload["openid"], payload["media_id"]
         try:
             data, content_type = self.api.download_media(media_id)
         except WeChatApiError as exc:
             if exc.errcode in (40007,):  # expired or unknown media: nothing to retry
                 log_event("media.unavailable", errcode=exc.errcode, user=ref(openid))
-                return ""
+                return None
             raise
         day = time.strftime("%Y/%m/%d", time.gmtime(self.clock()))
         key = f"inbound/{day}/{ref(openid)}/{media_id}.{self.media.extension(content_type)}"
@@ -62,4 +107,4 @@ class Worker:
             ]
         )
         log_event("media.saved", bytes=len(data), user=ref(openid))
-        return key
+        return key, data

@@ -215,11 +215,25 @@ class LockoutItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class QuoteItem(Model):
+    class Meta:
+        table_name = "quotes"
+
+    quote_no = UnicodeAttribute(hash_key=True)
+    openid = UnicodeAttribute()
+    created_at = NumberAttribute()
+    valid_until = UnicodeAttribute()  # ISO date
+    quote_input = JSONAttribute()
+    plans = JSONAttribute()
+    expires_at = NumberAttribute(null=True)  # kept a year after validity, then dropped
+
+
 ALL_MODELS.update(
     {
         "customers": CustomerItem,
         "policies": PolicyItem,
         "claims": ClaimItem,
         "lockouts": LockoutItem,
+        "quotes": QuoteItem,
     }
 )

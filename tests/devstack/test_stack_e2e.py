@@ -111,7 +111,7 @@ def test_follow_menu_and_reply_round_trip_with_an_async_outbox_message(stack, cl
     assert pushed[0]["msgtype"] == "news"
     assert pushed[0]["payload"]["news"]["articles"][0]["title"] == t.PRIVACY_NOTICE_TITLE
     assert client.send_text(openid, "你好").content == t.UNKNOWN_TEXT
-    assert "车险报价" in client.send_text(openid, "1").content
+    assert "行驶证" in client.send_text(openid, "1").content
     assert "自助查勘" in client.click(openid, "SURVEY").content
     assert "验证身份" in client.click(openid, "CLAIM").content
     assert client.unfollow(openid) is None
@@ -225,7 +225,7 @@ def test_claimbot_chat_talks_to_the_running_stack(stack):
     )
     assert proc.returncode == 0, proc.stderr
     assert "欢迎关注" in proc.stdout
-    assert "车险报价" in proc.stdout
+    assert "行驶证" in proc.stdout
 
 
 def test_stack_state_file_lists_the_urls(stack, tmp_path_factory):

@@ -47,10 +47,10 @@ def test_encrypted_text_gets_an_encrypted_numbered_menu(container, openid):
 
 
 def test_plaintext_mode_replies_in_plaintext(container, openid):
-    query, body = signed(text_xml(openid, "1"), encrypted=False)
+    query, body = signed(text_xml(openid, "2"), encrypted=False)
     result = container.webhook.receive(query, body)
     assert "<Encrypt>" not in result.body
-    assert "车险报价" in result.body and "即将上线" in result.body
+    assert "自助查勘" in result.body and "即将上线" in result.body
 
 
 def test_follow_welcomes_and_queues_the_privacy_notice(container, openid):

@@ -1,0 +1,285 @@
+"""车险报价: a photo of the vehicle licence → what was read → a few questions → three plans.
+
+Steps (SessionState.step): photo → reading (OCR runs in the worker) → confirm → seats → price
+→ claims → region → done. The worker resumes the conversation with `on_licence_read`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.dialog.lookup import messages
+from chalicelib.dialog.outcome import Job, Outcome, SessionState
+from chalicelib.domain import licence as lic
+from chalicelib.domain.licence import LicenceFields
+from chalicelib.domain.masking import mask_name, mask_plate, mask_vin
+from chalicelib.domain.messages import InboundMessage, Kind, TextReply
+from chalicelib.domain.text import to_halfwidth
+from chalicelib.domain.vehicles import default_seats, reference_price
+
+FLOW = "quote"
+BLOCKING = (lic.VIN_CHECK_DIGIT, lic.VIN_MISSING, lic.PLATE_FORMAT, lic.PLATE_MISSING,
+            lic.DATE_INVALID)  # fmt: skip
+CORRECTABLE = {
+    "车牌": "plate_no",
+    "号牌号码": "plate_no",
+    "车牌号": "plate_no",
+    "车辆类型": "vehicle_type",
+    "使用性质": "use_character",
+    "品牌型号": "model",
+    "车架号": "vin",
+    "车辆识别代号": "vin",
+    "vin": "vin",
+    "发动机号": "engine_no",
+    "发动机号码": "engine_no",
+    "注册日期": "register_date",
+}
+_CORRECTION = re.compile(r"^\s*([^\s:：\d]+?)\s*[:：]?\s*([0-9A-Za-z\u4e00-\u9fff·.\-/年月日 ]+)$")
+_DATE = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})\D*$")
+
+
+def _state(step: str, data: dict) -> SessionState:
+    return SessionState(flow=FLOW, step=step, data=data)
+
+
+def quote_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
+    if state.data.get("openid") != msg.openid:  # the quote is stored under its customer
+        state = replace(state, data={**state.data, "openid": msg.openid})
+    if msg.kind is Kind.IMAGE:
+        return _photo_received(msg, state)
+    step = state.step or "photo"
+    if step == "photo" or not state.step:
+        return Outcome(reply=TextReply(t.QUOTE_ASK_PHOTO), state=_state("photo", state.data))
+    if step == "reading":
+        return Outcome(reply=TextReply(t.QUOTE_STILL_READING), state=state)
+    said = to_halfwidth(msg.text or msg.recognition).strip()
+    handler = {
+        "confirm": _on_confirm,
+        "seats": _on_seats,
+        "price": _on_price,
+        "claims": _on_claims,
+        "region": _on_region,
+    }.get(step)
+    if handler is None:
+        return Outcome(reply=TextReply(t.QUOTE_ASK_PHOTO), state=_state("photo", state.data))
+    return handler(said, state, config)
+
+
+def _photo_received(msg: InboundMessage, state: SessionState) -> Outcome:
+    job = Job(
+        kind="ocr.licence",
+        payload={"openid": msg.openid, "media_id": msg.media_id, "dedupe_key": msg.dedupe_key},
+    )
+    data = {**state.data, "photo": msg.dedupe_key}
+    return Outcome(reply=TextReply(t.QUOTE_READING), jobs=(job,), state=_state("reading", data))
+
+
+def on_licence_read(fields: LicenceFields, state: SessionState, config) -> Outcome:
+    """The worker read the photo (resumes the conversation; answers go through the outbox)."""
+    if lic.NOT_A_LICENCE in fields.warnings:
+        return Outcome(reply=TextReply(t.QUOTE_NOT_LICENCE), state=_state("photo", state.data))
+    if lic.UNREADABLE in fields.warnings:
+        return Outcome(reply=TextReply(t.QUOTE_UNREADABLE), state=_state("photo", state.data))
+    return _show(fields, {**state.data, "fields": fields.to_json()})
+
+
+def on_photo_unusable(state: SessionState) -> Outcome:
+    return Outcome(reply=TextReply(t.QUOTE_NOT_AN_IMAGE), state=_state("photo", state.data))
+
+
+def _show(fields: LicenceFields, data: dict) -> Outcome:
+    shown = t.QUOTE_FIELDS.format(
+        plate=mask_plate(fields.plate_no) if fields.plate_no else t.QUOTE_FIELD_MISSING,
+        vehicle_type=fields.vehicle_type or t.QUOTE_FIELD_MISSING,
+        use_character=fields.use_character or t.QUOTE_FIELD_MISSING,
+        model=fields.model or t.QUOTE_FIELD_MISSING,
+        vin=mask_vin(fields.vin) if fields.vin else t.QUOTE_FIELD_MISSING,
+        engine_no=_mask_engine(fields.engine_no),
+        register_date=fields.register_date or t.QUOTE_FIELD_MISSING,
+    )
+    problems = [t.QUOTE_PROBLEMS[w] for w in fields.warnings if w in t.QUOTE_PROBLEMS]
+    if problems:
+        advice = t.QUOTE_FIX_FIRST.format(problems="\n".join(f"· {p}" for p in problems))
+    else:
+        advice = t.QUOTE_CONFIRM
+    if fields.owner:
+        shown = shown.replace("识别结果：", f"识别结果（所有人 {mask_name(fields.owner)}）：", 1)
+    return Outcome(reply=TextReply(f"{shown}\n\n{advice}"), state=_state("confirm", data))
+
+
+def _mask_engine(engine_no: str | None) -> str:
+    if not engine_no:
+        return t.QUOTE_FIELD_MISSING
+    return "*" * max(len(engine_no) - 4, 3) + engine_no[-4:]
+
+
+def _fields(state: SessionState) -> LicenceFields:
+    return LicenceFields.from_json(state.data["fields"])
+
+
+def _on_confirm(said: str, state: SessionState, config) -> Outcome:
+    fields = _fields(state)
+    if said.lower() in t.CONFIRM_WORDS:
+        if any(w in BLOCKING for w in fields.warnings):
+            return _show(fields, state.data)
+        return _ask_seats(fields, state.data)
+    correction = _correction(said)
+    if correction is None:
+        return Outcome(reply=TextReply(t.QUOTE_BAD_CORRECTION), state=state)
+    name, value = correction
+    corrected = lic.validate(fields.with_field(name, value), today=config.today())
+    return _show(corrected, {**state.data, "fields": corrected.to_json()})
+
+
+def _correction(said: str) -> tuple[str, str] | None:
+    match = _CORRECTION.match(said)
+    if not match:
+        return None
+    name = CORRECTABLE.get(match[1].lower())
+    if name is None:
+        return None
+    value = match[2].strip()
+    if name == "register_date":
+        value = _iso_date(value) or value
+    return name, value
+
+
+def _iso_date(text: str) -> str | None:
+    match = _DATE.match(text.replace(" ", ""))
+    if not match:
+        return None
+    return f"{int(match[1]):04d}-{int(match[2]):02d}-{int(match[3]):02d}"
+
+
+def _accepts(said: str) -> bool:
+    return said.lower() in t.CONFIRM_WORDS
+
+
+def _ask_seats(fields: LicenceFields, data: dict) -> Outcome:
+    seats = default_seats(fields.vehicle_type)
+    data = {**data, "seats_default": seats}
+    return Outcome(
+        reply=TextReply(t.QUOTE_ASK_SEATS.format(default=seats)), state=_state("seats", data)
+    )
+
+
+def _on_seats(said: str, state: SessionState, config) -> Outcome:
+    seats = state.data["seats_default"] if _accepts(said) else _whole_number(said)
+    if seats is None or not 1 <= seats <= 60:
+        return Outcome(reply=TextReply(t.QUOTE_BAD_NUMBER), state=state)
+    price = reference_price(_fields(state).model)
+    data = {**state.data, "seats": seats, "price_default": str(price) if price else None}
+    hint = t.QUOTE_PRICE_DEFAULT.format(default=_yuan(price)) if price else ""
+    return Outcome(
+        reply=TextReply(t.QUOTE_ASK_PRICE.format(hint=hint)), state=_state("price", data)
+    )
+
+
+def _on_price(said: str, state: SessionState, config) -> Outcome:
+    if _accepts(said):
+        if not state.data.get("price_default"):
+            return Outcome(reply=TextReply(t.QUOTE_PRICE_NEEDED), state=state)
+        price = Decimal(state.data["price_default"])
+    else:
+        price = _money(said)
+    if price is None or not Decimal(10000) <= price <= Decimal(20_000_000):
+        return Outcome(reply=TextReply(t.QUOTE_PRICE_NEEDED), state=state)
+    data = {**state.data, "price": str(price)}
+    return Outcome(reply=TextReply(t.QUOTE_ASK_CLAIMS), state=_state("claims", data))
+
+
+def _on_claims(said: str, state: SessionState, config) -> Outcome:
+    claims = 0 if _accepts(said) else _whole_number(said)
+    if claims is None or not 0 <= claims <= 20:
+        return Outcome(reply=TextReply(t.QUOTE_BAD_NUMBER), state=state)
+    from chalicelib.domain.rating import region_from_plate
+
+    region = region_from_plate(_fields(state).plate_no or "")
+    data = {**state.data, "claims": claims, "region_default": region}
+    reply = t.QUOTE_ASK_REGION.format(default=region)
+    return Outcome(reply=TextReply(reply), state=_state("region", data))
+
+
+def _on_region(said: str, state: SessionState, config) -> Outcome:
+    region = state.data["region_default"] if _accepts(said) else _province(said)
+    if region is None:
+        return Outcome(reply=TextReply(t.QUOTE_BAD_REGION), state=state)
+    return _quote(replace(state, data={**state.data, "region": region}), config)
+
+
+def _province(said: str) -> str | None:
+    from chalicelib.domain.rating import PROVINCES_BY_ABBREVIATION
+
+    names = set(PROVINCES_BY_ABBREVIATION.values())
+    cleaned = said.removesuffix("省").removesuffix("市")
+    for name in names:
+        if cleaned and (cleaned == name or cleaned.startswith(name) or name.startswith(cleaned)):
+            return name
+    return None
+
+
+def _quote(state: SessionState, config) -> Outcome:
+    from chalicelib.dialog.quote_render import plans_text
+    from chalicelib.domain.rating import RatingError, load_tariff, rate
+
+    fields = _fields(state)
+    try:
+        quote_input = _quote_input(fields, state.data, config.today())
+        plans = rate(quote_input, load_tariff(quote_input.region, quote_input.quote_date))
+    except RatingError as exc:
+        return Outcome(
+            reply=TextReply(t.QUOTE_FAILED.format(reason=str(exc))), state=SessionState()
+        )
+    quote_no, valid_until = config.quotes.save(state_owner(state), quote_input, plans)
+    return messages(plans_text(quote_no, valid_until, quote_input, plans), state=SessionState())
+
+
+def state_owner(state: SessionState) -> str:
+    return state.data.get("openid", "")
+
+
+def _quote_input(fields: LicenceFields, data: dict, today):
+    from datetime import date
+
+    from chalicelib.domain.rating import QuoteInput, RatingError
+
+    if not fields.register_date:
+        raise RatingError("missing registration date")
+    claims = int(data["claims"])
+    return QuoteInput(
+        plate=fields.plate_no or "",
+        vehicle_type=fields.vehicle_type or "小型轿车",
+        use_character=fields.use_character or "非营运",
+        seats=int(data["seats"]),
+        new_car_price=Decimal(data["price"]),
+        register_date=date.fromisoformat(fields.register_date),
+        region=data["region"],
+        at_fault_claims_last_year=claims,
+        claim_free_years=1 if claims == 0 else 0,
+        quote_date=today,
+    )
+
+
+def _whole_number(said: str) -> int | None:
+    digits = said.removesuffix("人").removesuffix("次").removesuffix("座").strip()
+    return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
+def _money(said: str) -> Decimal | None:
+    text = said.replace(",", "").replace("元", "").strip()
+    factor = Decimal(1)
+    if text.endswith("万"):
+        text, factor = text[:-1], Decimal(10000)
+    try:
+        return (Decimal(text) * factor).quantize(Decimal(1))
+    except InvalidOperation:
+        return None
+
+
+def _yuan(amount: Decimal) -> str:
+    from chalicelib.dialog.render import yuan
+
+    return yuan(amount)

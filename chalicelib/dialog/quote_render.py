@@ -1,0 +1,60 @@
+"""The three plans as the customer reads them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.dialog.render import yuan
+from chalicelib.domain.masking import mask_plate
+
+
+def money(amount: Decimal) -> str:
+    return f"{amount:,.2f}元"
+
+
+def plans_text(quote_no: str, valid_until: date, quote_input: Any, plans: Any) -> list[str]:
+    from chalicelib.domain.rating import actual_value, load_tariff
+
+    tariff = load_tariff(quote_input.region, quote_input.quote_date)
+    value = actual_value(
+        quote_input.new_car_price,
+        quote_input.register_date,
+        quote_input.quote_date,
+        quote_input.seats,
+        tariff,
+    )
+    header = t.QUOTE_HEADER.format(
+        quote_no=quote_no,
+        plate=mask_plate(quote_input.plate),
+        actual_value=yuan(value),
+        valid_until=valid_until.isoformat(),
+    )
+    parts = [header] + [plan_text(plan) for plan in plans]
+    parts.append(t.QUOTE_FOOTER)
+    return parts
+
+
+def plan_text(plan: Any) -> str:
+    items = "\n".join(item_text(item) for item in plan.items)
+    return t.QUOTE_PLAN.format(name=plan.name, total=money(plan.total), items=items)
+
+
+def item_text(item: Any) -> str:
+    detail = ""
+    base = item.detail.get("base_premium") if item.detail else None
+    floating = item.detail.get("floating_rate") if item.detail else None
+    if base is not None and floating is not None:
+        detail = t.QUOTE_COMPULSORY_DETAIL.format(base=money(Decimal(str(base))),
+                                                  rate=_percent(floating))  # fmt: skip
+    elif item.sum_insured:
+        detail = t.QUOTE_DAMAGE_DETAIL.format(sum_insured=yuan(item.sum_insured))
+    return t.QUOTE_ITEM.format(name=item.name, premium=money(item.premium), detail=detail)
+
+
+def _percent(rate: Any) -> str:
+    value = Decimal(str(rate)) * 100
+    sign = "+" if value > 0 else ""
+    return f"{sign}{value.normalize():f}%"
