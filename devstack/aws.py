@@ -14,6 +14,45 @@ LOCAL_CREDENTIALS = {
 }
 
 
+def _serialized_moto_server(host: str, port: int) -> Any:
+    """moto server applying one request at a time.
+
+    DynamoDB makes each conditional write atomic; moto's backends take no locks, so two
+    concurrent conditional writes could both pass their check. Serializing requests restores
+    the semantics that dedupe, leases and quotas rely on (requests take ~1 ms each).
+    """
+    import threading
+
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    lock = threading.Lock()
+    app = DomainDispatcherApplication(create_backend_app)
+
+    def one_at_a_time(environ: Any, start_response: Any) -> Any:
+        with lock:
+            return list(app(environ, start_response))
+
+    class Server(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            self._server = make_server(
+                self._ip_address,
+                self._port,
+                one_at_a_time,
+                True,
+                request_handler=MotoRequestHandler,
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return Server(ip_address=host, port=port, verbose=False)
+
+
 class LocalAws:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = "ap-east-1") -> None:
         self.host = host
@@ -22,10 +61,8 @@ class LocalAws:
         self._server: Any = None
 
     def start(self) -> str:
-        from moto.server import ThreadedMotoServer
-
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server = _serialized_moto_server(self.host, self.port)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.port = port

@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--mode", choices=["safe", "compat", "plain"])
     chat.set_defaults(func=_cmd_chat)
 
+    from devstack.commands import licence, quote
+
+    licence.register(sub)
+    quote.register(sub)
+
     menu = sub.add_parser("menu", help="custom menu")
     menu_sub = menu.add_subparsers()
     push = menu_sub.add_parser("push", help="send the menu file to WeChat")

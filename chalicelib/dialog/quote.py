@@ -37,7 +37,6 @@ CORRECTABLE = {
     "发动机号码": "engine_no",
     "注册日期": "register_date",
 }
-_CORRECTION = re.compile(r"^\s*([^\s:：\d]+?)\s*[:：]?\s*([0-9A-Za-z\u4e00-\u9fff·.\-/年月日 ]+)$")
 _DATE = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})\D*$")
 
 
@@ -135,16 +134,17 @@ def _on_confirm(said: str, state: SessionState, config) -> Outcome:
 
 
 def _correction(said: str) -> tuple[str, str] | None:
-    match = _CORRECTION.match(said)
-    if not match:
-        return None
-    name = CORRECTABLE.get(match[1].lower())
-    if name is None:
-        return None
-    value = match[2].strip()
-    if name == "register_date":
-        value = _iso_date(value) or value
-    return name, value
+    """ "车牌 粤B12345" / "注册日期：2019-06-01" → (field name, value)."""
+    for label in sorted(CORRECTABLE, key=len, reverse=True):
+        if said.lower().startswith(label):
+            value = said[len(label) :].strip(" :：\t")
+            if not value:
+                return None
+            name = CORRECTABLE[label]
+            if name == "register_date":
+                value = _iso_date(value) or value
+            return name, value
+    return None
 
 
 def _iso_date(text: str) -> str | None:

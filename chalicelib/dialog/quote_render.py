@@ -49,6 +49,9 @@ def item_text(item: Any) -> str:
     if base is not None and floating is not None:
         detail = t.QUOTE_COMPULSORY_DETAIL.format(base=money(Decimal(str(base))),
                                                   rate=_percent(floating))  # fmt: skip
+    elif item.detail and item.detail.get("sum_per_seat") and item.detail.get("seats", 1) > 1:
+        per_seat = yuan(Decimal(str(item.detail["sum_per_seat"])))
+        detail = t.QUOTE_SEATS_DETAIL.format(per_seat=per_seat, seats=item.detail["seats"])
     elif item.sum_insured:
         detail = t.QUOTE_DAMAGE_DETAIL.format(sum_insured=yuan(item.sum_insured))
     return t.QUOTE_ITEM.format(name=item.name, premium=money(item.premium), detail=detail)

@@ -95,7 +95,11 @@ def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Ou
     """Decide what to do with one inbound message."""
     if msg.is_event:
         return _on_event(msg, state, config)
-    route = _route_for_text(msg) if msg.kind in (Kind.TEXT, Kind.VOICE) else None
+    in_flow = not state.idle and state.flow in FLOWS
+    # Inside a flow a bare number is an answer (seats, claims...), not a menu choice.
+    route = (
+        _route_for_text(msg, numbers=not in_flow) if msg.kind in (Kind.TEXT, Kind.VOICE) else None
+    )
     if route:
         return _go(route, msg, state, config)
     claim_no = lookup.typed_claim_number(msg.text) if msg.kind is Kind.TEXT else None
@@ -110,9 +114,9 @@ def normalize_text(text: str) -> str:
     return _NOISE.sub("", text).lower()
 
 
-def _route_for_text(msg: InboundMessage) -> str | None:
+def _route_for_text(msg: InboundMessage, numbers: bool = True) -> str | None:
     said = normalize_text(msg.text or msg.recognition)
-    if said in NUMBERS:
+    if numbers and said in NUMBERS:
         return NUMBERS[said]
     for word, route in KEYWORDS:
         if said == word:

@@ -351,10 +351,15 @@ def test_cancel_escapes_from_flow(quote_flow):
 
 
 def test_other_service_routes_out_of_flow(quote_flow):
-    outcome = router.handle(text("3"), SessionState(flow="quote", step="plate"), CONFIG)
+    outcome = router.handle(text("保单查询"), SessionState(flow="quote", step="plate"), CONFIG)
     assert reply_text(outcome) == coming_soon("policy")
     assert outcome.state == SessionState.empty()
     assert quote_flow.calls == []
+
+
+def test_a_number_inside_a_flow_is_an_answer_not_a_menu_choice(quote_flow):
+    router.handle(text("3"), SessionState(flow="quote", step="seats"), CONFIG)
+    assert [m.text for m, _, _ in quote_flow.calls] == ["3"]
 
 
 def test_idle_session_does_not_call_flow(quote_flow):
