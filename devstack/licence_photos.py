@@ -237,7 +237,8 @@ DOTTED_NAMES = (
     "热依拉·艾买提",
 )
 TRADE_NAMES = (
-    "恒信 华通 鼎盛 宏达 新锐 瑞丰 金桥 百川 中联 天成 远航 博源 安泰 永信 顺通 嘉禾 汇丰 众诚 鸿运 星辰"
+    "恒信 华通 鼎盛 宏达 新锐 瑞丰 金桥 百川 中联 天成 "
+    "远航 博源 安泰 永信 顺通 嘉禾 汇丰 众诚 鸿运 星辰"
 ).split()
 INDUSTRIES = {
     "非营运": ("科技", "贸易", "建筑工程", "电子", "餐饮管理", "物业管理", "医药", "实业"),
@@ -247,10 +248,13 @@ INDUSTRIES = {
     "货运": ("物流", "运输", "货运"),
 }
 STREETS = (
-    "人民路 中山路 解放路 建设路 和平路 新华路 长江路 黄河路 科技园路 滨海大道 学府路 东风路 迎宾大道 "
-    "文化路 青年路 胜利路 朝阳路 光明路 幸福路 工业大道 南京路 北京路 金融街 创业路 湖滨路"
+    "人民路 中山路 解放路 建设路 和平路 新华路 长江路 黄河路 科技园路 滨海大道 "
+    "学府路 东风路 迎宾大道 文化路 青年路 胜利路 朝阳路 光明路 幸福路 工业大道 "
+    "南京路 北京路 金融街 创业路 湖滨路"
 ).split()
-ESTATES = "阳光花园 金色家园 翠湖苑 碧桂园 万科城 锦绣华庭 和谐家园 绿城小区 世纪新城 御景湾 海岸城".split()
+ESTATES = (
+    "阳光花园 金色家园 翠湖苑 碧桂园 万科城 锦绣华庭 和谐家园 绿城小区 世纪新城 御景湾 海岸城"
+).split()
 TOWNS = "新塘镇 石岩街道 城关镇 沙井街道 高新区 西丽街道".split()
 
 # Model-year letters of VIN position 10 (GB 16735), from 2010.
@@ -292,7 +296,7 @@ def _address(rng: random.Random, city: City, company: bool) -> str:
             (
                 f"{rng.choice('ABCD')}座{rng.randint(2, 32)}{rng.randint(1, 20):02d}",
                 f"{rng.randint(1, 12)}楼",
-                f"{rng.randint(1, 9)}栋{rng.randint(101, 1808)}",
+                f"{rng.randint(1, 9)}栋{rng.randint(1, 25)}{rng.randint(1, 12):02d}",
             )
         )
         return f"{head}{rng.choice(STREETS)}{number}号{tail}"
@@ -467,7 +471,7 @@ ROWS: tuple[tuple[tuple[str, str, str], ...], ...] = (
     (("register_date", "注册日期", "Register Date"), ("issue_date", "发证日期", "Issue Date")),
 )
 
-_TINTS = ((224, 236, 222), (220, 230, 238), (229, 235, 226), (226, 232, 236), (232, 236, 224))
+_TINTS = ((224, 236, 222), (220, 230, 238), (229, 235, 226), (226, 232, 236), (226, 236, 230))
 
 
 def _sharpen(wave: np.ndarray) -> np.ndarray:
@@ -608,7 +612,7 @@ def _draw_card(
     row_h = (row_bottom - row_top) / len(ROWS)
     # The printer's misregistration: values shifted together, relative to the pre-printed labels.
     shift_x = w * rng.uniform(-0.006, 0.025)
-    shift_y = row_h * rng.uniform(-0.22, 0.3)
+    shift_y = row_h * rng.uniform(-0.15, 0.25)
     columns = (w * 0.055, w * 0.5)
     value_x = (w * 0.215, w * 0.615)
     right_edge = w - inner - w * 0.01
@@ -901,7 +905,8 @@ def generate_set(
     n: int, seed: int, difficulty: str = "mixed"
 ) -> list[tuple[bytes, LicenceTruth, dict[str, Any]]]:
     """`n` (jpeg, truth, render parameters); the same seed gives the same bytes, and the first
-    k items of a bigger set are the k items of a smaller one."""
+    k items of a bigger set are the k items of a smaller one. The truths depend on the seed
+    only, so one seed at several difficulties gives the same licences photographed differently."""
     master = random.Random(seed)
     out = []
     for _ in range(n):
