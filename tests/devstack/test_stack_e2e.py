@@ -302,3 +302,35 @@ def test_bind_a_demo_customer_and_get_a_notice_when_a_claim_moves(stack, client)
     sent = notices()
     assert [m["payload"]["data"]["keyword2"]["value"] for m in sent] == ["已报案", "已收到查勘照片"]
     assert {m["payload"]["data"]["keyword1"]["value"] for m in sent} == {claim_no}
+
+
+def test_quote_from_a_licence_photo_through_the_whole_stack(stack, client):
+    """The customer sends a licence photo; the worker reads it (OCR) and the conversation
+    continues through the outbox; a few replies later the three plans arrive."""
+    import random
+
+    from devstack.licence_photos import random_truth, render_licence
+
+    _, urls, _ = stack
+    rng = random.Random(7)
+    truth = random_truth(rng)
+    photo = render_licence(truth, rng)  # an easy, straight photo
+    openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
+    assert "行驶证" in client.send_text(openid, "报价").content
+    media_id, pic_url = upload_image(urls["wechat-emulator"], photo)
+    assert "正在识别" in client.send_image(openid, media_id, pic_url).content
+
+    def read_back():
+        texts = [m["payload"]["text"]["content"] for m in _pushed(urls, openid)
+                 if m.get("msgtype") == "text"]  # fmt: skip
+        return [x for x in texts if x.startswith("识别结果")]
+
+    (shown,) = _wait_for(read_back, timeout_s=60)
+    assert truth.vin[-4:] in shown and truth.vin not in shown  # masked
+    answers = []
+    for said in ("确认", "好", "150000", "好", "好"):
+        reply = client.send_text(openid, said)
+        answers.append(reply.content)
+    assert "报价单 Q" in answers[-1] and "【基础】" in answers[-1] + "".join(
+        m["payload"]["text"]["content"] for m in _pushed(urls, openid) if m.get("msgtype") == "text"
+    )
