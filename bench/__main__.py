@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bench import cold_import, report, webhook
+from bench import cold_import, ocr, report, webhook
 from bench.common import progress
 from bench.stack import local_stack
 
@@ -14,6 +14,7 @@ def main() -> None:
     progress("starting the local stack (moto server + WeChat emulator, in a child process)")
     with local_stack() as stack:
         sections = [cold_import.run(stack), webhook.run(stack)]
+    sections.append(ocr.run())  # after the stack has stopped: OCR needs no AWS, only a quiet core
     path = report.write(sections)
     for section in sections:
         for check in section.checks:

@@ -55,7 +55,7 @@ class Check:
     what: str
     budget: str
     measured: str
-    result: str  # PASS | OVER
+    result: str  # PASS | OVER, or "-" for a figure reported without a budget
 
 
 @dataclass
