@@ -45,6 +45,12 @@ def prepare_photo(data: bytes, long_side: int = LONG_SIDE) -> bytes:
     return to_jpeg(load_photo(data, long_side))
 
 
+def without_red(image: Image.Image) -> Image.Image:
+    """The red channel alone, as greyscale: red seals and stamps fade into the paper while
+    black print stays black (a seal is often stamped over a licence's last rows)."""
+    return image.getchannel("R") if image.mode == "RGB" else image.convert("L")
+
+
 def rotated(image: Image.Image, degrees: int) -> Image.Image:
     """The image turned counter-clockwise by a multiple of 90 degrees."""
     turns = {

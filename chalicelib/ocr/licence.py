@@ -8,11 +8,15 @@
    boxes, choosing between the two opposite directions by where the labels sit on the card;
 3. cut every line into label and value pieces, each with its box in the card frame;
 4. give each value piece to the label on its row to its left (a value glued to its label goes
-   with it; a missing label is stood in for from the labels that were found);
-5. normalise each field (plate, VIN, dates) and `validate`.
+   with it; a label that was not read is stood in for from the labels that were);
+5. normalise each field (plate, VIN, dates); fill fields still empty from left-over text that
+   has their form (a VIN with a right check digit, a plate, dates); `validate`.
 
-`read_licence` runs an engine on a photo, turning the photo by quarter turns when a reading finds
-too few labels.
+A photo with neither the title nor MIN_LABELS labels is `not_a_licence`; a licence with fewer
+than MIN_VALUES values is `unreadable`.
+
+`read_licence` prepares a photo, runs an engine on it and reads it again turned upright when the
+card lies on its side or upside down.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import math
 import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.licence import (
     FIELD_NAMES,
     NOT_A_LICENCE,
     UNREADABLE,
     LicenceFields,
+    valid_date,
     validate,
 )
 from chalicelib.domain.plates import PROVINCES, is_valid_plate, normalize_plate
@@ -64,7 +69,7 @@ GRID: dict[str, tuple[int, int]] = {
 
 # Characters OCR reads in place of a label's characters (they cost half a mismatch).
 CONFUSIONS: dict[str, str] = {
-    "号": "导弓兮专亏呺",
+    "号": "导弓兮专亏呺马",
     "牌": "脾碑俾稗",
     "码": "吗玛妈鸣马",
     "车": "幸东丰",
@@ -108,7 +113,6 @@ _ENGLISH_LABEL = re.compile(
 ROW_TOLERANCE = 0.8  # how far (in label heights) a value's centre may sit from its label's row
 MIN_LABELS = 3  # fewer labels (and no title) → not a licence
 MIN_VALUES = 5  # fewer values on a licence → unreadable
-GOOD_LABELS = 6  # a reading with this many labels is not retried rotated
 
 _PUNCTUATION = " \t:：;；,，.。、·|_-—~'\"`()（）[]【】"
 
@@ -191,13 +195,16 @@ class LabelMatch:
 
 
 def _substitution(expected: str, seen: str) -> float:
+    """Labels are Chinese: a letter or digit in their place is more likely a glued value."""
     if expected == seen:
         return 0.0
-    return 0.5 if seen in CONFUSIONS.get(expected, "") else 1.0
+    if seen in CONFUSIONS.get(expected, ""):
+        return 0.5
+    return 1.25 if seen.isascii() and seen.isalnum() else 1.0
 
 
 def _max_cost(label: str, whole_line: bool) -> float:
-    base = 0.5 if len(label) <= 3 else (1.0 if len(label) <= 5 else 1.5)
+    base = 0.5 if len(label) <= 3 else (1.5 if len(label) <= 5 else 2.0)
     return base + 0.5 if whole_line and len(label) <= 3 else base
 
 
@@ -229,7 +236,7 @@ def fuzzy_find(text: str, pattern: str) -> list[tuple[int, int, float]]:
 
 def _best_disjoint(found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     chosen: list[tuple[int, int, float]] = []
-    for start, end, cost in sorted(found, key=lambda f: (f[2], -(f[1] - f[0]))):
+    for start, end, cost in sorted(found, key=lambda f: (f[2], f[1] - f[0])):
         if all(end <= s or start >= e for s, e, _ in chosen):
             chosen.append((start, end, cost))
     return chosen
@@ -244,7 +251,7 @@ def find_labels(text: str) -> list[LabelMatch]:
         for start, end, cost in fuzzy_find(compact, label)
     ]
     chosen: list[LabelMatch] = []
-    for match in sorted(candidates, key=lambda m: (m.cost, -(m.end - m.start))):
+    for match in sorted(candidates, key=lambda m: (m.cost, m.end - m.start)):
         if all(match.end <= c.start or match.start >= c.end for c in chosen):
             chosen.append(match)
     return sorted(chosen, key=lambda m: m.start)
@@ -257,10 +264,11 @@ def _compact(text: str) -> tuple[str, list[int]]:
 
 
 def is_title(text: str) -> bool:
+    """The licence's title, 中华人民共和国机动车行驶证 (not 驾驶证, a driving licence)."""
     compact = _compact(text)[0]
-    if "驾驶" in compact:  # a driving licence (驾驶证), not a vehicle licence
-        return False
-    return bool(fuzzy_find(compact, TITLE)) or bool(_ENGLISH_TITLE.search(text))
+    if "行" in compact and "驾" not in compact and fuzzy_find(compact, TITLE):
+        return True
+    return bool(_ENGLISH_TITLE.search(text))
 
 
 # --- pieces --------------------------------------------------------------------------------------
@@ -328,6 +336,7 @@ class Layout:
     pieces: list[Piece]
     labels: dict[str, Piece]  # field → its label (read or virtual)
     title: bool
+    angle: float = 0.0  # the direction of the card's text in the image, radians
 
     @property
     def labels_read(self) -> int:
@@ -361,14 +370,14 @@ def build_layout(lines: Sequence[OcrLine]) -> Layout:
     lines = [line for line in lines if line.text.strip() and len(line.box) >= 4]
     matches = [find_labels(line.text) for line in lines]
     angle = text_angle(lines)
-    options = [angle, angle + math.pi]
-    best = max(
-        (_pieces(lines, matches, a) for a in options),
-        key=lambda pieces: layout_score(p for p in pieces if p.label),
+    options = [(angle, _pieces(lines, matches, angle))]
+    options.append((angle + math.pi, _pieces(lines, matches, angle + math.pi)))
+    angle, best = max(
+        options, key=lambda option: layout_score(p for p in option[1] if p.label)
     )  # max keeps the first (the upright one) on a tie
     labels = _choose_labels([p for p in best if p.label])
     title = any(is_title(line.text) for line in lines)
-    return Layout(best, labels, title)
+    return Layout(best, labels, title, angle)
 
 
 def _choose_labels(candidates: list[Piece]) -> dict[str, Piece]:
@@ -424,10 +433,10 @@ def _row_line(read: list[Piece]) -> Callable[[int], float]:
 # --- assigning values ----------------------------------------------------------------------------
 
 
-def assign_values(layout: Layout) -> dict[str, list[Piece]]:
+def assign_values(layout: Layout) -> tuple[dict[str, list[Piece]], list[Piece]]:
     """Value pieces per field: glued to their label in one line, or on the label's row to its
-    right; then lines under the address that continue it."""
-    labels = add_virtual_labels(layout.labels)
+    right; then lines under the address that continue it. Also the pieces left over."""
+    labels = list(add_virtual_labels(layout.labels).values())
     chosen = {id(p) for p in layout.labels.values()}
     values: dict[str, list[Piece]] = {name: [] for name in FIELD_NAMES}
     loose: list[Piece] = []
@@ -440,39 +449,88 @@ def assign_values(layout: Layout) -> dict[str, list[Piece]]:
         if glued_to and glued_to.label and id(glued_to) in chosen:
             values[glued_to.label].append(piece)
             continue
-        owner = _row_owner(piece, list(labels.values()))
-        if owner:
-            values[owner].append(piece)
+        owner = _row_owner(piece, labels)
+        if owner and owner.label:
+            values[owner.label].append(_value_part(piece, owner))
         else:
             loose.append(piece)
     for pieces in values.values():
         pieces.sort(key=lambda p: p.rect.x0)
-    values["address"].extend(_address_continuation(loose, labels, values["address"]))
-    return values
+    more = _address_continuation(loose, layout.labels, values["address"])
+    values["address"].extend(more)
+    return values, [piece for piece in loose if piece not in more]
 
 
-def _row_owner(piece: Piece, labels: list[Piece]) -> str | None:
-    """The label on the piece's row nearest to its left, if any."""
-    best: tuple[float, str] | None = None
+def _row_owner(piece: Piece, labels: list[Piece]) -> Piece | None:
+    """The label whose value the piece is: the unread label the piece starts with, or else
+    the label on its row to its left with no other label in between (the closest row wins)."""
+    best: tuple[float, Piece] | None = None
     for label in labels:
         height = label.rect.height
-        if not _right_of(piece.rect, label.rect):
+        dy = abs(piece.rect.cy - label.rect.cy) / height
+        if dy > ROW_TOLERANCE:
+            continue
+        if _starts_at(piece, label):
+            return label
+        if not _right_of(piece.rect, label.rect) or _blocked(label, piece, labels):
             continue
         if piece.rect.x0 - label.rect.x1 > 25 * height:
             continue
-        dy = abs(piece.rect.cy - label.rect.cy) / height
-        if dy > ROW_TOLERANCE or _blocked(label, piece, labels):
-            continue
         if best is None or dy < best[0]:
-            best = (dy, label.label or "")
+            best = (dy, label)
     return best[1] if best else None
+
+
+def _starts_at(piece: Piece, label: Piece) -> bool:
+    """Whether the piece starts where a label that was not read is printed: it holds that
+    label, misread, and maybe its value."""
+    return label.virtual and abs(piece.rect.x0 - label.rect.x0) <= label.rect.height
+
+
+def _value_part(piece: Piece, label: Piece) -> Piece:
+    """The piece without what belongs to the label: a misread label it starts with, or label
+    characters over the label itself (OCR sometimes reads a label's last character twice)."""
+    if _starts_at(piece, label):
+        printed = LABELS[label.label or ""]
+        if len(piece.text) <= len(printed) and piece.rect.x1 <= label.rect.x1 + label.rect.height:
+            return replace(piece, text="")  # no room for a value: the label itself, misread
+        return replace(piece, text=strip_label(piece.text, printed))
+    if piece.rect.x0 >= label.rect.x1:
+        return piece
+    widths = [_char_width(ch) for ch in piece.text]
+    scale = piece.rect.width / (sum(widths) or 1.0)
+    position, start = piece.rect.x0, 0
+    for ch, width in zip(piece.text, widths, strict=True):
+        if ch not in LABELS[label.label or ""] or position + scale * width / 2 >= label.rect.x1:
+            break
+        position += scale * width
+        start += 1
+    return replace(piece, text=piece.text[start:])
+
+
+def strip_label(text: str, label: str) -> str:
+    """`text` without the (possibly badly misread) `label` it starts with."""
+    rows = [float(i) for i in range(len(text) + 1)]  # cost of label[:0] against text[:j]
+    for i, expected in enumerate(label, start=1):
+        current = [float(i)]
+        for j, seen in enumerate(text, start=1):
+            current.append(
+                min(
+                    rows[j - 1] + _substitution(expected, seen),
+                    rows[j] + 1.0,
+                    current[j - 1] + 1.0,
+                )
+            )
+        rows = current
+    cost, end = min((cost, j) for j, cost in enumerate(rows))
+    return text[end:] if end and cost <= len(label) / 2 else text
 
 
 def _right_of(value: Rect, label: Rect) -> bool:
     """Whether a value box starts after its label (a value read together with a bit of
     something printed over the label still counts: its middle is past the label's end)."""
-    return value.x0 >= label.x1 - 0.5 * label.height or (
-        value.x0 > label.cx and value.cx > label.x1 + label.height
+    return value.x0 >= label.x1 - 0.8 * label.height or (
+        value.x0 > label.cx and value.cx > label.x1 + 0.5 * label.height
     )
 
 
@@ -481,7 +539,7 @@ def _blocked(label: Piece, piece: Piece, labels: list[Piece]) -> bool:
     height = label.rect.height
     return any(
         other.rect.x0 >= label.rect.x1 - 0.5 * height
-        and other.rect.x1 <= piece.rect.x0 + 0.5 * height
+        and other.rect.x0 < piece.rect.x0
         and abs(other.rect.cy - label.rect.cy) <= ROW_TOLERANCE * height
         for other in labels
         if other is not label
@@ -507,9 +565,8 @@ def _address_continuation(
 
 # --- normalising ---------------------------------------------------------------------------------
 
-_TRADITIONAL = str.maketrans(
-    "粵滬蘇魯閩貴遼黑瓊寧陝贛鄂湘皖冀豫雲", "粤沪苏鲁闽贵辽黑琼宁陕赣鄂湘皖冀豫云"
-)
+_TRADITIONAL = str.maketrans("粵滬蘇魯閩貴遼瓊寧陝贛雲晉", "粤沪苏鲁闽贵辽琼宁陕赣云晋")
+_LOOKALIKES = str.maketrans({"]": "J", "|": "1"})  # OCR's punctuation for letters and digits
 _PLATE_BODY = str.maketrans({"O": "0", "I": "1"})
 _VIN_FIX = str.maketrans({"O": "0", "I": "1", "Q": "0"})
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1"})
@@ -522,13 +579,15 @@ _DATES = (
 _PLATE = re.compile(rf"[{PROVINCES}][A-Z0-9|]{{5,8}}[挂学警港澳]?")
 _PROVINCE_LOOKALIKES = re.compile(r"^J[I1L|]")  # 川 read as "JI"
 _SEPARATOR_LOOKALIKES = "I1L|"  # the dot after the office letter, or a stroke of 川
+_LETTER_LOOKALIKES = dict(zip("0245678", "DZASGTB", strict=True))  # 鲁870045 → 鲁B70045
+_DIGIT_LOOKALIKES = str.maketrans("SBZGDL", "582601")
 
 
 def clean_plate(text: str) -> str | None:
     """A plate from OCR text: separators dropped, 粵 → 粤, O → 0 and I → 1 after the office
     letter, a separator read as a letter removed; the plate is looked for in the text (it may
     carry other characters around it)."""
-    compact = normalize_plate(text).translate(_TRADITIONAL)
+    compact = normalize_plate(text).translate(_TRADITIONAL).replace("]", "J")
     compact = re.sub(r"[^0-9A-Z|\u4e00-\u9fff]", "", compact)
     compact = _PROVINCE_LOOKALIKES.sub("川", compact)
     if not compact:
@@ -546,6 +605,10 @@ def _plate_readings(plate: str) -> list[str]:
     for i in (1, 2):
         if plate[i] in _SEPARATOR_LOOKALIKES:
             readings.append(plate[:i] + plate[i + 1 :])
+    readings.append(plate[0] + plate[1:].lstrip(_SEPARATOR_LOOKALIKES))  # 川 read as 川11
+    readings += [
+        r[0] + _LETTER_LOOKALIKES[r[1]] + r[2:] for r in readings if r[1] in _LETTER_LOOKALIKES
+    ]
     return readings + [r[:size] for r in readings for size in (8, 7)]
 
 
@@ -554,15 +617,19 @@ def _plate_body(plate: str) -> str:
 
 
 def clean_vin(text: str) -> str | None:
-    """17 VIN characters from OCR text: only letters and digits, O → 0, I → 1, Q → 0; from a
-    longer text the 17 characters whose check digit is right."""
-    compact = re.sub(r"[^0-9A-Z]", "", to_halfwidth(text).upper())
+    """17 VIN characters from OCR text: only letters and digits, O → 0, I → 1, Q → 0, digits
+    in the last four places (ISO 3779: always numeric); from a longer text the 17 characters
+    whose check digit is right."""
+    compact = re.sub(r"[^0-9A-Z]", "", to_halfwidth(text).upper().translate(_LOOKALIKES))
     compact = compact.removeprefix("VIN").translate(_VIN_FIX)
     if not compact:
         return None
     if len(compact) > VIN_LENGTH:
         windows = [compact[i : i + VIN_LENGTH] for i in range(len(compact) - VIN_LENGTH + 1)]
-        return next((w for w in windows if is_valid_vin(w)), compact)
+        fixed = [w[:-4] + w[-4:].translate(_DIGIT_LOOKALIKES) for w in windows]
+        return next((w for w in fixed if is_valid_vin(w)), compact)
+    if len(compact) == VIN_LENGTH:
+        return compact[:-4] + compact[-4:].translate(_DIGIT_LOOKALIKES)
     return compact
 
 
@@ -580,20 +647,61 @@ def clean_date(text: str) -> str | None:
 
 def clean_code(text: str) -> str | None:
     """An engine number: letters and digits only, upper-case."""
-    value = re.sub(r"[^0-9A-Z]", "", to_halfwidth(text).upper())
+    value = re.sub(r"[^0-9A-Z]", "", to_halfwidth(text).upper().translate(_LOOKALIKES))
     return value or None
 
 
 def clean_text(text: str) -> str | None:
     """Free text (owner, address, model…): half-width, no stray punctuation at either end, no
     spaces next to Chinese characters."""
-    value = to_halfwidth(text).strip(_PUNCTUATION)
+    value = re.sub(r"^[\W_]+|[\W_]+$", "", to_halfwidth(text))
     value = re.sub(r"\s+", " ", value)
     value = re.sub(r"\s*([^\x00-\x7f])\s*", r"\1", value)
     return value or None
 
 
+# What may be printed as 车辆类型 (GA 802) and 使用性质: a reading one slip away from one of
+# these, and from no other, is taken to be it.
+_PASSENGER = "普通客车 双层客车 卧铺客车 铰接客车 越野客车 轿车 专用客车 面包车".split()
+_GOODS = "普通货车 厢式货车 封闭货车 罐式货车 平板货车 集装厢车 自卸货车 特殊结构货车 仓栅式货车"
+_TRACTORS = "半挂牵引车 全挂牵引车 专项作业车".split()
+VEHICLE_TYPES = frozenset(
+    [size + kind for size in ("大型", "中型", "小型", "微型") for kind in _PASSENGER]
+    + [size + kind for size in ("重型", "中型", "轻型", "微型") for kind in _GOODS.split()]
+    + [size + kind for size in ("重型", "中型", "轻型") for kind in _TRACTORS]
+    + "三轮汽车 低速货车 普通二轮摩托车 普通三轮摩托车 轻便二轮摩托车 轮式专用机械车".split()
+)
+USE_CHARACTERS = frozenset(
+    "非营运 营运 公路客运 公交客运 出租客运 旅游客运 预约出租客运 货运 租赁 警用 消防 救护"
+    " 工程救险 营转非 出租转非 预约出租转非 教练 幼儿校车 小学生校车 中小学生校车 初中生校车"
+    " 危化品运输".split()
+)
+
+
+def snap(value: str | None, vocabulary: frozenset[str]) -> str | None:
+    """`value`, or the one word of `vocabulary` within a single misread character of it."""
+    if not value or value in vocabulary:
+        return value
+    near = [word for word in vocabulary if _distance(value, word) <= 1.0]
+    return near[0] if len(near) == 1 else value
+
+
+def _distance(seen: str, word: str) -> float:
+    """Edit distance from `word` to `seen`, known confusions costing half."""
+    rows = [float(j) for j in range(len(seen) + 1)]
+    for i, expected in enumerate(word, start=1):
+        current = [float(i)]
+        for j, ch in enumerate(seen, start=1):
+            current.append(
+                min(rows[j - 1] + _substitution(expected, ch), rows[j] + 1, current[j - 1] + 1)
+            )
+        rows = current
+    return rows[-1]
+
+
 CLEANERS: dict[str, Callable[[str], str | None]] = {
+    "vehicle_type": lambda text: snap(clean_text(text), VEHICLE_TYPES),
+    "use_character": lambda text: snap(clean_text(text), USE_CHARACTERS),
     "plate_no": clean_plate,
     "vin": clean_vin,
     "engine_no": clean_code,
@@ -609,6 +717,47 @@ def _field_value(name: str, pieces: list[Piece]) -> str | None:
     return CLEANERS.get(name, clean_text)(text)
 
 
+def by_form(found: dict[str, str | None], texts: list[str]) -> dict[str, str | None]:
+    """Fill fields whose label was not read from left-over text recognised by its form alone:
+    a VIN with a right check digit, a well-formed plate, dates (registered before issued)."""
+    result = dict(found)
+    if not result["vin"]:
+        vins = (clean_vin(text) for text in texts)
+        result["vin"] = next((vin for vin in vins if vin and is_valid_vin(vin)), None)
+    if not result["plate_no"]:
+        plates = (clean_plate(text) for text in texts)
+        result["plate_no"] = next((p for p in plates if p and is_valid_plate(p)), None)
+    dates = sorted(d for d in map(clean_date, texts) if d and valid_date(d))
+    missing = [name for name in ("register_date", "issue_date") if not result[name]]
+    if len(missing) == 2 and len(dates) == 2:
+        result["register_date"], result["issue_date"] = dates
+    elif len(missing) == 1 and len(dates) == 1:
+        result[missing[0]] = dates[0]
+    return result
+
+
+PROVINCE_NAMES: dict[str, str] = {
+    "北京": "京", "天津": "津", "上海": "沪", "重庆": "渝", "河北": "冀", "河南": "豫",
+    "云南": "云", "辽宁": "辽", "黑龙江": "黑", "湖南": "湘", "安徽": "皖", "山东": "鲁",
+    "新疆": "新", "江苏": "苏", "浙江": "浙", "江西": "赣", "湖北": "鄂", "广西": "桂",
+    "甘肃": "甘", "山西": "晋", "内蒙古": "蒙", "陕西": "陕", "吉林": "吉", "福建": "闽",
+    "贵州": "贵", "广东": "粤", "青海": "青", "西藏": "藏", "四川": "川", "宁夏": "宁",
+    "海南": "琼",
+}  # fmt: skip
+
+
+def with_province(plate: str | None, address: str | None) -> str | None:
+    """A plate whose province character was not read (or misread as another character) gets
+    the province of the owner's address: a vehicle is registered where its owner lives."""
+    if not plate or not address or is_valid_plate(plate):
+        return plate
+    province = next((a for name, a in PROVINCE_NAMES.items() if address.startswith(name)), None)
+    if not province or plate[0] in PROVINCES:
+        return plate
+    body = plate if plate[0].isascii() else plate[1:]
+    return province + body if is_valid_plate(province + body) else plate
+
+
 # --- entry points --------------------------------------------------------------------------------
 
 
@@ -620,7 +769,8 @@ class Reading:
     labels_read: int = 0
     title: bool = False
     lines: int = 0
-    values: int = field(default=0)
+    values: int = 0
+    angle: float = 0.0
 
     @property
     def quality(self) -> tuple[int, int]:
@@ -629,15 +779,17 @@ class Reading:
 
 def read_lines(lines: Sequence[OcrLine]) -> Reading:
     layout = build_layout(lines)
-    if layout.labels_read < MIN_LABELS and not (layout.title and layout.labels_read):
+    if layout.labels_read < MIN_LABELS and not layout.title:
         fields = validate(LicenceFields(warnings=(NOT_A_LICENCE,)))
-        return Reading(fields, layout.labels_read, layout.title, len(lines))
-    values = assign_values(layout)
+        return Reading(fields, layout.labels_read, layout.title, len(lines), 0, layout.angle)
+    values, loose = assign_values(layout)
     found = {name: _field_value(name, pieces) for name, pieces in values.items()}
+    found = by_form(found, [piece.text for piece in loose])
+    found["plate_no"] = with_province(found["plate_no"], found["address"])
     count = sum(1 for value in found.values() if value)
     warnings = (UNREADABLE,) if count < MIN_VALUES else ()
     fields = validate(LicenceFields(**found, warnings=warnings))
-    return Reading(fields, layout.labels_read, layout.title, len(lines), count)
+    return Reading(fields, layout.labels_read, layout.title, len(lines), count, layout.angle)
 
 
 def extract_licence(lines: list[OcrLine]) -> LicenceFields:
@@ -646,28 +798,43 @@ def extract_licence(lines: list[OcrLine]) -> LicenceFields:
 
 
 def read_licence(image: bytes, engine: OcrEngine) -> LicenceFields:
-    """Prepare the photo, OCR it and extract the fields; when too few labels are found, try the
-    photo turned by quarter turns and keep the best reading.
+    """Prepare the photo, OCR it and extract the fields.
+
+    The engine reads turned text, but less well: a card found lying on its side or upside
+    down is read again turned upright. When (almost) no labels are found, the photo is tried
+    turned by each quarter turn. The best reading wins.
 
     Raises chalicelib.ocr.images.NotAnImage for bytes that are not a usable photo.
     """
     from chalicelib.ocr import images  # Pillow only when a photo is actually read
 
-    photo = images.load_photo(image)
-    best: Reading | None = None
-    for degrees in (0, 90, 270, 180):
-        reading = read_lines(engine.read(images.to_jpeg(images.rotated(photo, degrees))))
-        if best is None or reading.quality > best.quality:
-            best = reading
-        if not _worth_turning(reading):
+    photo = images.without_red(images.load_photo(image))
+
+    def read(turn: int) -> Reading:
+        return read_lines(engine.read(images.to_jpeg(images.rotated(photo, turn))))
+
+    best = read(0)
+    if best.labels_read >= MIN_LABELS:
+        turns = [upright_turn(best.angle)]
+    elif _worth_turning(best):  # which way up is unknown: try both along the text's direction
+        turns = [upright_turn(best.angle), upright_turn(best.angle + math.pi)]
+    else:
+        turns = []
+    for turn in (t for t in turns if t):
+        reading = read(turn)
+        best = max(best, reading, key=lambda r: r.quality)
+        if reading.labels_read >= MIN_LABELS:
             break
-    assert best is not None
     return best.fields
 
 
+def upright_turn(angle: float) -> int:
+    """The counter-clockwise quarter turns, in degrees, that bring text running in direction
+    `angle` (radians, image coordinates: y down) closest to running left to right."""
+    return round(math.degrees(angle) / 90) % 4 * 90
+
+
 def _worth_turning(reading: Reading) -> bool:
-    """A quarter turn may help when few labels were read, unless the text read well upright
-    and simply is not a licence."""
-    if reading.labels_read >= GOOD_LABELS:
-        return False
+    """Whether quarter turns may find a licence the first reading missed: not when it read
+    plenty of text but no labels (then it is no licence)."""
     return reading.labels_read > 0 or reading.title or reading.lines < 5

@@ -1,21 +1,38 @@
-"""chalicelib.ocr.licence: fields from hand-made OCR lines (no OCR engine, no images)."""
+"""chalicelib.ocr.licence: fields from hand-made OCR lines (no OCR engine), and how a photo is
+prepared and read (chalicelib.ocr.images, a fake engine)."""
 
 from __future__ import annotations
 
+import argparse
+import io
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from chalicelib.domain.licence import NOT_A_LICENCE, UNREADABLE, VIN_CHECK_DIGIT, LicenceFields
 from chalicelib.ocr.engine import OcrLine
+from chalicelib.ocr.images import NotAnImage, load_photo, prepare_photo
 from chalicelib.ocr.licence import (
+    USE_CHARACTERS,
+    VEHICLE_TYPES,
+    by_form,
     clean_date,
     clean_plate,
     clean_vin,
     extract_licence,
     find_labels,
     fuzzy_find,
+    read_licence,
+    snap,
+    strip_label,
+    upright_turn,
+    with_province,
 )
+from devstack.commands.licence import register
 
 H = 30.0  # text height in the hand-made layouts
 
@@ -265,6 +282,7 @@ def test_fuzzy_find_reports_offsets_and_cost() -> None:
         ("２０１９－０６－０１", "2019-06-01"),
         ("2O19-O6-0l", "2019-06-01"),
         ("：2019-06-01 ", "2019-06-01"),
+        ("2013906-26", "2013-06-26"),  # a separator read as a digit
         ("2019-13-01", "2019-13-01"),  # kept: validate() reports date_invalid
         ("2019-06", None),
         ("非营运", None),
@@ -287,6 +305,7 @@ def test_clean_date(text: str, expected: str | None) -> None:
         ("ＬＳＶＡＭ４１８７Ｃ２１８４８４７", "LSVAM4187C2184847"),
         ("号LSVAM4187C2184847", "LSVAM4187C2184847"),
         ("VINLSVAM4187C2184847", "LSVAM4187C2184847"),  # the valid 17 of a longer read
+        ("LSVAM4187C21848S7", "LSVAM4187C2184857"),  # the last four are always digits
         ("LSVAM4187C218484", "LSVAM4187C218484"),  # too short: kept, validate() warns
         ("", None),
         ("代号", None),
@@ -310,9 +329,208 @@ def test_clean_vin(text: str, expected: str | None) -> None:
         ("京A·F0236", "京AF0236"),
         ("粤B12345小型轿车", "粤B12345"),
         (":粤B12345", "粤B12345"),
+        ("粤A5352]", "粤A5352J"),
+        ("JIA20T08", "川A20T08"),  # 川 read as JI
+        ("川IA20T08", "川A20T08"),
+        ("川11A629HV", "川A629HV"),
+        ("粤B112345", "粤B12345"),  # the dot read as 1
+        ("川L12345", "川L12345"),  # L is an office letter here
+        ("鲁870045", "鲁B70045"),  # the office letter is never a digit
         ("B12345", "B12345"),  # province not read: kept, validate() warns
         ("", None),
     ],
 )
 def test_clean_plate(text: str, expected: str | None) -> None:
     assert clean_plate(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("plate", "address", "expected"),
+    [
+        ("B77617", "山东省青岛市崂山区光明路843号", "鲁B77617"),
+        ("闵D45929", "福建省厦门市思明区", "闽D45929"),  # not a province character
+        ("A180U4", "天津市和平区湖滨路741号", "津A180U4"),
+        ("粤B12345", "山东省青岛市", "粤B12345"),  # valid plates are never changed
+        ("苏B1234", "山东省青岛市", "苏B1234"),  # a province was read: not second-guessed
+        ("B77617", "青岛市崂山区", "B77617"),  # no province in the address
+        ("B776", "山东省青岛市", "B776"),  # still not a plate: left for validate()
+        (None, "山东省青岛市", None),
+    ],
+)
+def test_with_province(plate: str | None, address: str, expected: str | None) -> None:
+    assert with_province(plate, address) == expected
+
+
+def test_by_form_fills_fields_whose_label_was_not_read() -> None:
+    found = dict.fromkeys(LicenceFields().to_json(), None)
+    del found["warnings"]
+    texts = ["辆制代号LSVAM4187C2184847", "粤B12345", "2019-06-01", "2012-05-10", "LSVAM4187"]
+    result = by_form(found, texts)
+    assert result["vin"] == "LSVAM4187C2184847"  # a right check digit: safe to take
+    assert result["plate_no"] == "粤B12345"
+    assert (result["register_date"], result["issue_date"]) == ("2012-05-10", "2019-06-01")
+    assert by_form({**found, "vin": "X"}, texts)["vin"] == "X"  # read values are kept
+    assert by_form(found, ["LSVAM4187C2184848"])["vin"] is None  # wrong check digit
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("所有人张三", "所有人", "张三"),
+        ("住日期2019-06-01", "注册日期", "2019-06-01"),
+        ("牌型奥FV7201", "品牌型号", "奥FV7201"),
+        ("张三", "所有人", "张三"),
+        ("大众汽车牌SVW", "品牌型号", "大众汽车牌SVW"),
+        ("非营运", "使用性质", "非营运"),
+    ],
+)
+def test_strip_label(text: str, label: str, expected: str) -> None:
+    assert strip_label(text, label) == expected
+
+
+@pytest.mark.parametrize(
+    ("degrees", "turn"), [(0, 0), (8, 0), (-30, 0), (90, 90), (175, 180), (-90, 270), (265, 270)]
+)
+def test_upright_turn(degrees: float, turn: int) -> None:
+    assert upright_turn(math.radians(degrees)) == turn
+
+
+# --- reading a photo (a fake engine) -------------------------------------------------------------
+
+
+def _jpeg(size: tuple[int, int] = (800, 600), mode: str = "RGB", **save: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, "white").save(buffer, "PNG" if mode == "RGBA" else "JPEG", **save)
+    return buffer.getvalue()
+
+
+class FakeEngine:
+    """Returns prepared readings in turn and remembers the images it was given."""
+
+    def __init__(self, *readings: list[OcrLine]) -> None:
+        self.readings = list(readings)
+        self.images: list[bytes] = []
+
+    def read(self, image: bytes) -> list[OcrLine]:
+        self.images.append(image)
+        return self.readings.pop(0) if self.readings else []
+
+
+def test_read_licence_upright_takes_one_pass() -> None:
+    engine = FakeEngine(card())
+    assert read_licence(_jpeg(), engine) == TRUTH
+    assert len(engine.images) == 1
+    assert Image.open(io.BytesIO(engine.images[0])).mode == "L"  # red seals filtered out
+
+
+def test_read_licence_reads_a_card_on_its_side_again_upright() -> None:
+    sideways = [OcrLine(item.text, item.box, 0.6) for item in turned(card(), 90)]
+    sideways = [item for item in sideways if "证" not in item.text]  # some read worse
+    engine = FakeEngine(sideways, card())
+    assert read_licence(_jpeg(), engine) == TRUTH
+    first, second = (Image.open(io.BytesIO(image)).size for image in engine.images)
+    assert second == (first[1], first[0])
+
+
+def test_read_licence_keeps_the_better_reading() -> None:
+    worse = [item for item in card() if item.text not in ("张三", "非营运")]
+    engine = FakeEngine(turned(card(), 180), worse)
+    assert read_licence(_jpeg(), engine) == TRUTH
+    assert len(engine.images) == 2
+
+
+def test_read_licence_does_not_turn_plain_text() -> None:
+    text = [line(f"第{i}行 一些别的文字", 40, 40 + 50 * i) for i in range(8)]
+    engine = FakeEngine(text)
+    assert NOT_A_LICENCE in read_licence(_jpeg(), engine).warnings
+    assert len(engine.images) == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"%PDF-1.4 not a photo", b"\xff\xd8\xff\xe0 truncated jpeg", _jpeg((100, 80))],
+    ids=["empty", "pdf", "truncated", "tiny"],
+)
+def test_read_licence_refuses_what_is_not_a_photo(data: bytes) -> None:
+    engine = FakeEngine()
+    with pytest.raises(NotAnImage):
+        read_licence(data, engine)
+    assert engine.images == []
+
+
+# --- preparing photos ----------------------------------------------------------------------------
+
+
+def test_photos_are_shrunk_to_the_long_side() -> None:
+    assert load_photo(_jpeg((4000, 3000))).size == (1600, 1200)
+    assert load_photo(_jpeg((900, 1200))).size == (900, 1200)  # never enlarged
+
+
+def test_photos_are_turned_by_their_exif_orientation() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was turned: rotate 90° clockwise to view
+    photo = load_photo(_jpeg((800, 600), exif=exif.tobytes()))
+    assert photo.size == (600, 800)
+
+
+def test_transparent_photos_become_rgb_on_white() -> None:
+    photo = load_photo(_jpeg((400, 300), mode="RGBA"))
+    assert photo.mode == "RGB"
+    assert photo.getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_prepared_photo_is_a_jpeg() -> None:
+    assert prepare_photo(_jpeg((3000, 2000)))[:2] == b"\xff\xd8"
+
+
+def test_importing_the_ocr_package_loads_no_ocr_stack() -> None:
+    code = (
+        "import sys, chalicelib.ocr, chalicelib.ocr.licence, chalicelib.ocr.rapid;"
+        "print(sorted(m for m in ('onnxruntime', 'cv2', 'numpy', 'PIL') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# --- claimbot licence-read: operator mistakes ----------------------------------------------------
+
+
+def _run_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="claimbot")
+    register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_command_refuses_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run_command(["licence-read", str(tmp_path / "nope.jpg")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_command_refuses_what_is_not_an_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "policy.pdf"
+    path.write_bytes(b"%PDF-1.4 not a photo")
+    assert _run_command(["licence-read", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "not a usable image" in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("小型轿车", "小型轿车"),
+        ("小型桥车", "小型轿车"),
+        ("小里越野客车", "小型越野客车"),
+        ("小型辆车", "小型轿车"),
+        ("租货", "租赁"),
+        ("营运", "营运"),  # a word of its own, though one slip from 货运
+        ("非运", "非运"),  # as near to 非营运 as to 营运: left for the customer
+        ("小辆车", "小辆车"),  # two slips away
+        ("大众汽车", "大众汽车"),
+        (None, None),
+    ],
+)
+def test_snap_to_printed_vocabulary(text: str | None, expected: str | None) -> None:
+    assert snap(text, VEHICLE_TYPES | USE_CHARACTERS) == expected
