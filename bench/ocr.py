@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import REPO, Check, Section, progress, summary_ms, table, verdict
+from chalicelib.domain.licence import FIELD_NAMES
 
 DIFFICULTIES = ("easy", "mixed", "hard")
 PER_DIFFICULTY = 12
@@ -37,18 +38,7 @@ NEGATIVE_SEED = "bench-negatives"
 BUDGET_S = 2.5
 THREADS = {"intra_op_num_threads": 1, "inter_op_num_threads": 1}
 
-FIELDS = (
-    "plate_no",
-    "vehicle_type",
-    "owner",
-    "address",
-    "use_character",
-    "model",
-    "vin",
-    "engine_no",
-    "register_date",
-    "issue_date",
-)
+FIELDS = FIELD_NAMES
 
 
 # ------------------------------------------------------------------ photos (parent side)
