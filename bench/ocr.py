@@ -411,8 +411,8 @@ def section(run: OcrRun) -> Section:
     count = len(licences[0].seconds)
     sec.lines = [
         "`read_licence(photo, RapidOcrEngine(intra_op_num_threads=1, inter_op_num_threads=1))` "
-        "per photo — prepare (Pillow: decode, upright, shrink to 1600 px, red channel), OCR "
-        "(RapidOCR: PP-OCRv4 on onnxruntime; one pass, or up to four when a pass finds too few "
+        "per photo — prepare (Pillow: decode, upright, shrink to 1280 px, red channel), OCR "
+        "(RapidOCR: PP-OCRv4 on onnxruntime; one pass, or up to three when a pass finds too few "
         "labels and the photo is turned) and field extraction — in one child process pinned to "
         f"CPU {', '.join(map(str, run.cpus))} with sched_setaffinity before it started any "
         "thread, so OpenCV's and onnxruntime's threads all share that one core. Photos: "

@@ -11,7 +11,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_BYTES = 20 * 1024 * 1024  # WeChat sends photos of at most 10 MB; leave room
 MAX_PIXELS = 60_000_000  # larger than any phone camera, small enough to refuse bombs
 MIN_SIDE = 200  # too small to read a licence
-LONG_SIDE = 1600  # what the photo is shrunk to before OCR
+LONG_SIDE = 1280  # what the photo is shrunk to before OCR (detection time grows with pixels)
 FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "MPO"})
 JPEG_QUALITY = 92
 

@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "licence-read",
         help="read a vehicle licence photo (OCR) and print its fields as JSON",
-        description=__doc__.splitlines()[0] if __doc__ else None,
+        description="Read a photo of a vehicle licence's main page with the offline OCR engine "
+        "and print one JSON object: the ten fields (null when not read) and warning codes.",
     )
     parser.add_argument("image", help="photo of the licence's main page (JPEG, PNG, WebP…)")
     parser.add_argument(

@@ -15,7 +15,7 @@ from PIL import Image
 
 from chalicelib.domain.licence import NOT_A_LICENCE, UNREADABLE, VIN_CHECK_DIGIT, LicenceFields
 from chalicelib.ocr.engine import OcrLine
-from chalicelib.ocr.images import NotAnImage, load_photo, prepare_photo
+from chalicelib.ocr.images import LONG_SIDE, NotAnImage, load_photo, prepare_photo
 from chalicelib.ocr.licence import (
     USE_CHARACTERS,
     VEHICLE_TYPES,
@@ -218,6 +218,21 @@ def test_labels_without_values_are_unreadable() -> None:
 def test_title_alone_is_unreadable_not_foreign() -> None:
     lines = [line("中华人民共和国机动车行驶证", 300, 20, h=44), line("住址", 40, 320)]
     assert extract_licence(lines).warnings[0] == UNREADABLE
+
+
+def test_title_with_unlabelled_values_keeps_what_has_a_form() -> None:
+    values = ["粤B12345", "张三", "LSVAM4187C2184847", "2012-05-10", "2012-05-11"]
+    lines = [line("中华人民共和国机动车行驶证", 300, 20, h=44)]
+    lines += [line(text, 240, 120 + 100 * i) for i, text in enumerate(values)]
+    fields = extract_licence(lines)
+    assert fields.warnings == (UNREADABLE,)
+    assert (fields.plate_no, fields.vin, fields.register_date, fields.issue_date) == (
+        "粤B12345",
+        "LSVAM4187C2184847",
+        "2012-05-10",
+        "2012-05-11",
+    )
+    assert fields.owner is None  # no label, no form: not guessed
 
 
 @pytest.mark.parametrize(
@@ -462,8 +477,9 @@ def test_read_licence_refuses_what_is_not_a_photo(data: bytes) -> None:
 
 
 def test_photos_are_shrunk_to_the_long_side() -> None:
-    assert load_photo(_jpeg((4000, 3000))).size == (1600, 1200)
-    assert load_photo(_jpeg((900, 1200))).size == (900, 1200)  # never enlarged
+    assert max(load_photo(_jpeg((4000, 3000))).size) == LONG_SIDE
+    assert load_photo(_jpeg((4000, 3000)), long_side=1600).size == (1600, 1200)
+    assert load_photo(_jpeg((900, 600)), long_side=1600).size == (900, 600)  # never enlarged
 
 
 def test_photos_are_turned_by_their_exif_orientation() -> None:
