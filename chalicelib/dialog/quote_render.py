@@ -16,16 +16,7 @@ def money(amount: Decimal) -> str:
 
 
 def plans_text(quote_no: str, valid_until: date, quote_input: Any, plans: Any) -> list[str]:
-    from chalicelib.domain.rating import actual_value, load_tariff
-
-    tariff = load_tariff(quote_input.region, quote_input.quote_date)
-    value = actual_value(
-        quote_input.new_car_price,
-        quote_input.register_date,
-        quote_input.quote_date,
-        quote_input.seats,
-        tariff,
-    )
+    value = _actual_value(plans)
     header = t.QUOTE_HEADER.format(
         quote_no=quote_no,
         plate=mask_plate(quote_input.plate),
@@ -35,6 +26,15 @@ def plans_text(quote_no: str, valid_until: date, quote_input: Any, plans: Any) -
     parts = [header] + [plan_text(plan) for plan in plans]
     parts.append(t.QUOTE_FOOTER)
     return parts
+
+
+def _actual_value(plans: Any) -> Decimal:
+    """车损险 is insured at the vehicle's actual value, which the rating already computed."""
+    for plan in plans:
+        for item in plan.items:
+            if item.code == "vehicle_damage":
+                return Decimal(str(item.detail["actual_value"]))
+    raise ValueError("no plan covers vehicle damage")
 
 
 def plan_text(plan: Any) -> str:

@@ -84,14 +84,20 @@ class Container:
         s = self.settings
         return WeChatApi(s.wechat_app_id, s.wechat_app_secret, s.wechat_api_base, self.tokens)
 
-    @cached_property
-    def book(self) -> Any:
+    @property
+    def id_key(self) -> bytes:
+        """The key of the hashes that stand in for ID numbers (book reads and imports)."""
         from chalicelib.settings import SettingsError
-        from chalicelib.store.book import BookStore
 
         if not self.settings.id_pepper:
             raise SettingsError("CLAIMBOT_ID_PEPPER is not set (environment or SSM)")
-        return BookStore(self.settings.id_pepper.encode())
+        return self.settings.id_pepper.encode()
+
+    @cached_property
+    def book(self) -> Any:
+        from chalicelib.store.book import BookStore
+
+        return BookStore(self.id_key)
 
     @cached_property
     def dialog_config(self) -> Any:

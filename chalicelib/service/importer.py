@@ -105,13 +105,8 @@ def import_claims(
 
 
 def writer_for(container: Any) -> BookWriter:
-    """The writer for the app's settings (needs CLAIMBOT_ID_PEPPER, as the BookStore does)."""
-    from chalicelib.settings import SettingsError
-
-    pepper = container.settings.id_pepper
-    if not pepper:
-        raise SettingsError("CLAIMBOT_ID_PEPPER is not set (environment or SSM)")
-    return BookWriter(pepper.encode())
+    """The writer for the app's settings (the same key as the BookStore's)."""
+    return BookWriter(container.id_key)
 
 
 # --- reading the file --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from chalicelib.domain.import_rows import ClaimRow, PolicyRow
 from chalicelib.domain.masking import mask_id_number, mask_phone, mask_vin
 from chalicelib.domain.people import gender_from_id, id_last6
 from chalicelib.store.book import timeline_from_json, timeline_to_json
-from chalicelib.store.models import ClaimItem, PolicyItem
+from chalicelib.store.models import ClaimItem, PolicyItem, condition_failed
 
 
 class Written(StrEnum):
@@ -188,7 +188,7 @@ class BookWriter:
             try:
                 item.save()  # conditional on the version read: one MODIFY, or nothing
             except PutError as exc:
-                if not _conditional_check_failed(exc):
+                if not condition_failed(exc):
                     raise
                 results[index] = _rejected(
                     "the stored claim changed while importing; import the file again"
@@ -237,7 +237,3 @@ def _require_unique(keys: Iterable[str], name: str) -> None:
         if key in seen:
             raise ValueError(f"{name} {key} appears twice in one write")
         seen.add(key)
-
-
-def _conditional_check_failed(exc: PutError) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

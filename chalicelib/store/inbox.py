@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
-from chalicelib.store.models import InboxItem
+from chalicelib.store.models import InboxItem, condition_failed
 
 NEW, DONE, BUSY = "new", "done", "busy"
 
@@ -23,10 +23,6 @@ NEW, DONE, BUSY = "new", "done", "busy"
 class Claim:
     state: str  # new | done | busy
     reply_xml: str | None = None
-
-
-def _condition_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
 
 
 class Inbox:
@@ -46,7 +42,7 @@ class Inbox:
             item.save(condition=InboxItem.dedupe_key.does_not_exist())
             return Claim(NEW)
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
         return self._existing(key, now)
 
@@ -63,7 +59,7 @@ class Inbox:
             )
             return Claim(BUSY)
         except UpdateError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
         item.refresh(consistent_read=True)
         return Claim(DONE, item.reply_xml)
@@ -78,7 +74,7 @@ class Inbox:
             )
             return Claim(NEW)
         except UpdateError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
         return self._existing(item.dedupe_key, now)
 
@@ -96,5 +92,5 @@ class Inbox:
         try:
             InboxItem(dedupe_key=key).delete(condition=InboxItem.status == "processing")
         except DeleteError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise

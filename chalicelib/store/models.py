@@ -21,6 +21,11 @@ from pynamodb.models import Model
 from chalicelib.settings import Settings
 
 
+def condition_failed(exc: Exception) -> bool:
+    """A conditional write lost: the item is not in the state the write required."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
 class _ByCustomer(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_customer"

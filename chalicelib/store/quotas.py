@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store.models import QuotaItem
+from chalicelib.store.models import QuotaItem, condition_failed
 
 MESSAGE_WINDOW_S = 48 * 3600
 MESSAGE_LIMIT = 5
@@ -60,7 +60,7 @@ class Quotas:
                 )
                 return True
             except UpdateError as exc:
-                if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+                if not condition_failed(exc):
                     raise
         return False
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.dialog.outcome import SessionState
-from chalicelib.store.models import SessionItem
+from chalicelib.store.models import SessionItem, condition_failed
 
 
 class SessionConflict(Exception):
@@ -35,6 +35,6 @@ class Sessions:
         try:
             item.save()
         except PutError as exc:
-            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise SessionConflict(item.openid) from exc
             raise

@@ -13,17 +13,13 @@ from collections.abc import Callable
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.store.models import TokenItem
+from chalicelib.store.models import TokenItem, condition_failed
 
 Fetch = Callable[[bool], tuple[str, int]]  # force -> (token, expires_in seconds)
 
 
 class TokenUnavailable(RuntimeError):
     """No token could be obtained in time (another instance holds the lease too long)."""
-
-
-def _condition_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
 
 
 class SharedToken:
@@ -103,7 +99,7 @@ class SharedToken:
             )
             return True
         except UpdateError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 return False
             raise
 
@@ -134,5 +130,5 @@ class SharedToken:
                 condition=TokenItem.lease_owner == self.owner,
             )
         except UpdateError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
