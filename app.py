@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
 from chalicelib.settings import current_settings, settings_from_env
 
@@ -73,6 +73,24 @@ def on_job(event) -> None:
 def on_outbox(event) -> None:
     for record in event:
         services().outbox.deliver(json.loads(record.body))
+
+
+@app.route("/survey/examples/{slot}.jpg", methods=["GET"])
+def survey_example(slot: str) -> Response:
+    from chalicelib.web import survey_example as example
+
+    picture = example(slot)
+    if picture is None:
+        return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
+    return Response(
+        body=picture,
+        headers={"Content-Type": "image/jpeg", "Cache-Control": "public, max-age=86400"},
+    )
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES), name="watchdog")
+def watchdog(event) -> None:
+    services().watchdog.run()
 
 
 @app.on_dynamodb_record(stream_arn=_names.stream_arn("claims"), batch_size=50)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 SECRET_NAMES = (
     "WECHAT_TOKEN",
@@ -18,6 +19,9 @@ SECRET_NAMES = (
     "WECHAT_ENCODING_AES_KEY",
     "CLAIMBOT_ID_PEPPER",
 )
+
+
+PHOTO_QC_PREFIX = "PHOTO_QC_"
 
 
 class SettingsError(ValueError):
@@ -52,6 +56,9 @@ class Settings:
     id_pepper: str = ""
     claims_stream_arn: str = ""
     claim_status_template_id: str = ""
+    public_url: str = ""  # where this app is served, e.g. https://api.example.com/prod
+    photo_qc: tuple[tuple[str, str], ...] = ()  # PHOTO_QC_<FIELD> overrides of QcThresholds
+    cjk_font: str = ""  # a font with Chinese glyphs for contact-sheet labels
 
     def table(self, logical: str) -> str:
         return resource_name(self.resource_prefix, logical)
@@ -70,6 +77,28 @@ class Settings:
             return self.claims_stream_arn
         table = self.table(logical)
         return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
+
+    def qc_thresholds(self) -> Any:
+        """photos.quality.QcThresholds with the PHOTO_QC_* overrides (worker only: Pillow)."""
+        from dataclasses import fields
+
+        from chalicelib.photos.quality import QcThresholds
+
+        defaults = QcThresholds()
+        known = {f.name: type(getattr(defaults, f.name)) for f in fields(QcThresholds)}
+        values: dict[str, Any] = {}
+        for name, raw in self.photo_qc:
+            if name not in known:
+                choices = ", ".join(PHOTO_QC_PREFIX + k.upper() for k in sorted(known))
+                raise SettingsError(f"unknown {PHOTO_QC_PREFIX}{name.upper()}; known: {choices}")
+            try:
+                values[name] = known[name](raw)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"{PHOTO_QC_PREFIX}{name.upper()} must be a {known[name].__name__}, "
+                    f"got {raw!r}"
+                ) from exc
+        return replace(defaults, **values)
 
     def with_secrets(self, secrets: Mapping[str, str]) -> Settings:
         return replace(
@@ -124,6 +153,15 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         id_pepper=env.get("CLAIMBOT_ID_PEPPER", ""),
         claims_stream_arn=env.get("CLAIMS_STREAM_ARN", ""),
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
+        public_url=env.get("CLAIMBOT_PUBLIC_URL", "").rstrip("/"),
+        photo_qc=tuple(
+            sorted(
+                (name.removeprefix(PHOTO_QC_PREFIX).lower(), value)
+                for name, value in env.items()
+                if name.startswith(PHOTO_QC_PREFIX) and value != ""
+            )
+        ),
+        cjk_font=env.get("CLAIMBOT_CJK_FONT", ""),
     )
 
 

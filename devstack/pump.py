@@ -44,6 +44,13 @@ class SqsBinding:
 
 
 @dataclass
+class ScheduleBinding:
+    name: str
+    handler: Handler
+    every_s: float
+
+
+@dataclass
 class StreamBinding:
     name: str
     table_name: str
@@ -54,7 +61,7 @@ class StreamBinding:
 
 def bindings_from_app(app_module: Any, table_for_stream: Callable[[str], str] | None = None):
     """Discover the SQS and DynamoDB-stream handlers registered on a Chalice app module."""
-    sqs, streams = [], []
+    sqs, streams, schedules = [], [], []
     for source in app_module.app.event_sources:
         handler = getattr(app_module, source.handler_string.split(".", 1)[1])
         kind = type(source).__name__
@@ -68,7 +75,21 @@ def bindings_from_app(app_module: Any, table_for_stream: Callable[[str], str] | 
                     source.name, table, handler, source.batch_size, source.starting_position
                 )
             )
-    return sqs, streams
+        elif kind == "ScheduledEventConfig":
+            schedules.append(ScheduleBinding(source.name, handler, _rate_seconds(source)))
+    return sqs, streams, schedules
+
+
+_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400,
+               "days": 86400}  # fmt: skip
+
+
+def _rate_seconds(source: Any) -> float:
+    expression = source.schedule_expression
+    if hasattr(expression, "to_string"):
+        expression = expression.to_string()
+    value, unit = str(expression).removeprefix("rate(").removesuffix(")").split()
+    return float(value) * _RATE_UNITS[unit]
 
 
 def _lambda_stream_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
@@ -95,6 +116,8 @@ class EventPump:
         retry_visibility_s: int | None = None,
         stream_retries: int = 3,
         idle_sleep_s: float = 0.2,
+        sqs_concurrency: int = 2,
+        schedule_bindings: list[ScheduleBinding] = (),
     ) -> None:
         self.sqs = session.client("sqs", region_name=region)
         self.ddb = session.client("dynamodb", region_name=region)
@@ -105,16 +128,23 @@ class EventPump:
         self.retry_visibility_s = retry_visibility_s
         self.stream_retries = stream_retries
         self.idle_sleep_s = idle_sleep_s
+        # Lambda runs several instances of a queue's function at once; so does the pump.
+        self.sqs_concurrency = sqs_concurrency
+        self.schedule_bindings = list(schedule_bindings)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.invocations = 0
         self.failures = 0
+        self._count_lock = threading.Lock()
 
     def start(self) -> None:
         for binding in self.sqs_bindings:
-            self._spawn(self._sqs_loop, binding)
+            for _ in range(self.sqs_concurrency):
+                self._spawn(self._sqs_loop, binding)
         for binding in self.stream_bindings:
             self._spawn(self._stream_loop, binding)
+        for binding in self.schedule_bindings:
+            self._spawn(self._schedule_loop, binding)
 
     def _spawn(self, target: Callable, binding: Any) -> None:
         thread = threading.Thread(target=target, args=(binding,), name=binding.name, daemon=True)
@@ -182,6 +212,27 @@ class EventPump:
             "awsRegion": self.region,
         }
 
+    # --- schedules ---------------------------------------------------------------------------
+
+    def _schedule_loop(self, binding: ScheduleBinding) -> None:
+        """Like EventBridge: the first run one period after start, then every period."""
+        while not self._stop.wait(binding.every_s):
+            self.run_schedule(binding)
+
+    def run_schedule(self, binding: ScheduleBinding) -> bool:
+        event = {
+            "version": "0",
+            "id": uuid.uuid4().hex,
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "000000000000",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": self.region,
+            "resources": [f"arn:aws:events:{self.region}:000000000000:rule/{binding.name}"],
+            "detail": {},
+        }
+        return self._invoke(binding.name, binding.handler, event)
+
     # --- DynamoDB streams ------------------------------------------------------------------
 
     def _stream_loop(self, binding: StreamBinding) -> None:
@@ -221,11 +272,13 @@ class EventPump:
         return page.get("NextShardIterator") or iterator, bool(records)
 
     def _invoke(self, name: str, handler: Handler, event: dict[str, Any]) -> bool:
-        self.invocations += 1
+        with self._count_lock:
+            self.invocations += 1
         try:
             handler(event, LambdaContext(function_name=name))
             return True
         except Exception:
-            self.failures += 1
+            with self._count_lock:
+                self.failures += 1
             log.exception("pump: handler %s failed; the batch will be retried", name)
             return False

@@ -141,18 +141,20 @@ class DevStack:
         self._webhook_thread.start()
         self.urls["webhook"] = f"http://{self.options.host}:{port}/wechat"
         os.environ.setdefault("CLAIMBOT_PRIVACY_URL", f"http://{self.options.host}:{port}/privacy")
+        os.environ.setdefault("CLAIMBOT_PUBLIC_URL", f"http://{self.options.host}:{port}")
 
     def _start_pump(self) -> None:
         import boto3
 
         from devstack.pump import EventPump, bindings_from_app
 
-        sqs, streams = bindings_from_app(self.app_module)
+        sqs, streams, schedules = bindings_from_app(self.app_module)
         self._pump = EventPump(
             boto3.session.Session(),
             sqs,
             streams,
             retry_visibility_s=self.options.retry_visibility_s,
+            schedule_bindings=schedules,
         )
         self._pump.start()
 

@@ -177,3 +177,107 @@ QUOTE_SEATS_DETAIL = "（每座 {per_seat} × {seats}座）"
 QUOTE_FOOTER = "以上为参考报价，最终保费以核保为准。如需投保，请回复 0 联系人工服务。"
 QUOTE_FAILED = "暂时无法为这辆车报价：{reason}。请回复 0 联系人工服务。"
 CONFIRM_WORDS = ("确认", "确定", "是", "对", "好", "好的", "ok", "没问题", "无误", "正确")
+
+# --- Self-survey (自助查勘) ----------------------------------------------------------------
+
+SURVEY_INTRO = (
+    "自助查勘适用于没有人员受伤、只涉及本车的事故：拍5张照片发给我们，理赔人员即可在线审核，"
+    "无需等待查勘员到场。\n为了您的安全，先请回答3个问题（回复“是”或“否”）。"
+)
+SURVEY_QUESTIONS = {
+    "injured": "1/3 事故中有人受伤吗？（是/否）",
+    "other_party": "2/3 事故是否涉及其他车辆、行人或他人财物（如护栏以外的他人财产）？（是/否）",
+    "safe_and_drivable": "3/3 您的车辆能否正常行驶，并且已经停在安全的地方？（是/否）",
+}
+SURVEY_YES_NO = "请回复“是”或“否”。"
+SURVEY_NOT_SELF_SERVICE = (
+    "这种情况不适合自助查勘，我们会安排工作人员协助您。\n"
+    "⚠️ 如有人受伤请立即拨打 120；涉及他人或需要交警处理请拨打 122。\n"
+    "请开启危险报警闪光灯，在车后方放置三角警示牌，人员撤离到安全地带。\n"
+    "理赔报案电话：{hotline}（24小时）。"
+)
+SURVEY_PICK_POLICY = "请选择出险车辆，回复序号：\n{choices}"
+SURVEY_POLICY_CHOICE = "{n} {plate}（{product}）"
+SURVEY_NO_ACTIVE_POLICY = (
+    "您绑定的保单中没有正在保障期内的车辆，无法在线报案。如有疑问请拨打 {hotline}。"
+)
+SURVEY_BAD_CHOICE = "请回复列表中的序号。"
+SURVEY_ASK_TIME = (
+    "请告诉我们出险时间，例如：“刚刚”、“半小时前”、“今天14:30”、“昨天下午3点”。"
+)
+SURVEY_BAD_TIME = "没有看懂这个时间，请换一种写法，例如“今天14:30”或“昨天下午3点”。"
+SURVEY_FUTURE_TIME = "出险时间不能晚于现在，请重新告诉我们出险时间。"
+SURVEY_TOO_LATE = (
+    "出险已超过48小时，无法自助查勘，请拨打理赔电话 {hotline}，工作人员会为您办理。"
+)
+SURVEY_OUTSIDE_POLICY = (
+    "出险时间不在这张保单的保险期间内（{start} 至 {end}），请核对时间；如有疑问请拨打 {hotline}。"
+)
+SURVEY_ASK_PLACE = (
+    "请发送出险地点：点击输入框旁的“+”选择“位置”发送，或直接输入地址（如：广州市天河区天河路100号附近）。"
+)
+SURVEY_BAD_PLACE = "请发送位置，或输入较完整的地址（至少4个字）。"
+SURVEY_ASK_DESCRIPTION = (
+    "请简单描述事故经过，例如：“倒车时车尾撞到停车场柱子，后保险杠凹陷”。"
+)
+SURVEY_BAD_DESCRIPTION = "请用几句话描述事故经过（4到200个字）。"
+SURVEY_OPENED = (
+    "报案成功！报案号：{claim_no}\n"
+    "接下来请依次拍摄5张照片（光线充足、对焦清晰、不要截图），可以一张一张发，也可以一次选好5张按顺序发送：\n"
+    "{shots}\n"
+    "下面是第1张的拍摄示例。中途离开也没关系，72小时内回复“继续查勘”即可接着拍。"
+)
+SURVEY_SHOT_TITLES = {
+    1: "车头45°",
+    2: "车尾45°",
+    3: "受损部位全景",
+    4: "受损部位近景",
+    5: "车架号（VIN）",
+}
+SURVEY_SHOT_HINTS = {
+    1: "站在车头斜前方约3米处，拍下整个车头和侧面，车牌要清晰可读。",
+    2: "站在车尾斜后方约3米处，拍下整个车尾和侧面，车牌要清晰可读。",
+    3: "后退几步，拍下受损部位及其所在的整个区域，能看出是车的哪个位置。",
+    4: "靠近受损部位拍特写，划痕、凹陷要清楚。",
+    5: "拍摄前挡风玻璃左下角或车门框铭牌上的车架号，17位字符要完整清晰。",
+}
+SURVEY_SHOT_LINE = "{n} {title}"
+SURVEY_SHOT_CARD_TITLE = "第{n}张：{title}"
+SURVEY_REASONS = {
+    "too_small": "照片太小或分辨率太低",
+    "blurred": "照片模糊，请拿稳手机、对焦后再拍",
+    "too_dark": "照片太暗，请到光线充足处或打开闪光灯",
+    "too_bright": "照片曝光过度，请避开强光直射",
+    "not_a_photo": "这张像是截图或转发的图片，请用相机现场拍摄",
+    "unreadable": "图片无法打开，请重新拍摄发送",
+    "duplicate": "和之前的照片重复了",
+    "vin_unreadable": "车架号没有拍清楚，请靠近拍摄，17位字符要完整",
+}
+SURVEY_PROGRESS = "已收到 {done}/5 ✅"
+SURVEY_PROGRESS_ACCEPTED = "第{n}张（{title}）✅"
+SURVEY_PROGRESS_RESHOOT = "第{n}张（{title}）需要重拍：{reason}"
+SURVEY_PROGRESS_SURPLUS = "多出的{count}张照片已保存，无需再发。"
+SURVEY_NEXT = "下一张请拍：第{n}张 {title}。{hint}"
+SURVEY_DONE = (
+    "5张照片已全部收到 ✅ 感谢您的配合！\n报案号：{claim_no}\n"
+    "理赔人员会尽快在线审核（工作时间一般2小时内），审核结果会通过本公众号通知您，"
+    "如需补拍我们会告诉您具体哪一张。\n"
+    "回复“理赔进度”可随时查看。"
+)
+SURVEY_WAITING_PHOTO = "请发送照片。当前需要：第{n}张 {title}。{hint}\n回复“取消”可退出（已收到的照片会保留）。"
+SURVEY_PHOTOS_ALREADY_DONE = "这个报案的5张照片已经收齐，正在审核中，无需再发送。"
+SURVEY_RESUMED = "继续查勘：报案号 {claim_no}，已收到 {done}/5。"
+SURVEY_NOTHING_TO_RESUME = "您没有需要继续的查勘。如需报案请回复 2。"
+SURVEY_EXPIRED = (
+    "报案 {claim_no} 的自助查勘已超过72小时未完成，已转由工作人员跟进，"
+    "请留意来电，或拨打理赔电话 {hotline}。"
+)
+SURVEY_OPEN_ELSEWHERE = (
+    "您有一个未完成的查勘（报案号 {claim_no}，已收到 {done}/5）。回复“继续查勘”接着拍照；"
+    "如果是新的事故，请回复“新报案”。"
+)
+SURVEY_REMINDER = (
+    "您的报案 {claim_no} 还差 {missing} 张照片（已收到 {done}/5）。"
+    "回复“继续查勘”即可接着拍，{hours}小时内有效。"
+)
+SURVEY_LEFT = "已暂停查勘，已收到的照片都会保留。72小时内回复“继续查勘”即可接着拍。\n\n" + NUMBERED_MENU

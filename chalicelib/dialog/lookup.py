@@ -54,6 +54,10 @@ def _answer_or_bind(msg: InboundMessage, wanted: str, config) -> Outcome:
 
 
 def answer(customer: Customer, wanted: str, config, prefix: list[str]) -> Outcome:
+    if wanted == "survey":
+        from chalicelib.dialog import survey  # survey imports this module
+
+        return survey.begin(customer, config, prefix=tuple(prefix))
     today = config.today()
     if wanted == "policy":
         policies = config.book.policies_of(customer.customer_id)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import lookup, quote
+from chalicelib.dialog import lookup, quote, survey
 from chalicelib.dialog.outcome import Job, Outcome, SessionState
 from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
 
@@ -35,6 +35,9 @@ NUMBERS = {"1": "quote", "2": "survey", "3": "policy", "4": "claim", "0": "human
 KEYWORDS: tuple[tuple[str, str], ...] = (
     ("车险报价", "quote"),
     ("报价", "quote"),
+    ("继续查勘", "resume_survey"),
+    ("继续拍照", "resume_survey"),
+    ("新报案", "new_survey"),
     ("自助查勘", "survey"),
     ("查勘", "survey"),
     ("报案", "survey"),
@@ -76,6 +79,8 @@ class DialogConfig:
     privacy_url: str = ""
     book: Any = None  # dialog.ports.Book
     quotes: Any = None  # dialog.ports.Quotes
+    surveys: Any = None  # dialog.ports.Surveys
+    public_url: str = ""  # where the app is served (example pictures in news cards)
     today: Callable[[], date] = _today_in_china
     clock: Callable[[], float] = field(default=time.time)
 
@@ -85,6 +90,7 @@ Flow = Callable[[InboundMessage, SessionState, DialogConfig], Outcome]
 # Flows that are built: service name -> function. A service missing here is "coming soon".
 FLOWS: dict[str, Flow] = {
     "quote": quote.quote_flow,
+    "survey": survey.survey_flow,
     "policy": lookup.policy_flow,
     "claim": lookup.claim_flow,
     "bind": lookup.bind_flow,
@@ -157,7 +163,13 @@ def _go(route: str, msg: InboundMessage, state: SessionState, config: DialogConf
     if route == "help":
         return Outcome(reply=TextReply(t.HELP))
     if route == "cancel":
+        if state.flow == survey.FLOW and state.step == survey.PHOTOS:
+            return survey.leave(state)
         return Outcome(reply=TextReply(t.CANCELLED), state=SessionState.empty())
+    if route == "resume_survey":
+        return survey.resume(msg, config)
+    if route == "new_survey":
+        return survey.start(msg, config, new=True)
     if route == "unbind":
         return lookup.unbind(msg, config)
     if route in FLOWS:

@@ -40,6 +40,7 @@ class Policy:
     end: date
     cancelled: bool
     coverages: tuple[Coverage, ...]
+    vin_check: str = ""  # keyed hash of the VIN: compared with the VIN read from a photo
 
 
 @dataclass(frozen=True)

@@ -27,5 +27,10 @@ def id_check_for(id_last6: str, key: bytes) -> str:
     return _keyed(key, "id-last6", id_last6)
 
 
+def vin_check_for(vin: str, key: bytes) -> str:
+    """What a VIN read from a survey photo is compared against (the policy keeps no VIN)."""
+    return _keyed(key, "vin", vin)
+
+
 def matches(answer: str, check: str, key: bytes) -> bool:
     return hmac.compare_digest(id_check_for(answer, key), check)

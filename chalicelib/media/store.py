@@ -12,13 +12,16 @@ class MediaStore:
         self._s3 = s3_client
         self.bucket = bucket
 
-    def put(self, key: str, data: bytes, content_type: str) -> str:
+    def put(
+        self, key: str, data: bytes, content_type: str, metadata: dict[str, str] | None = None
+    ) -> str:
         self._s3.put_object(
             Bucket=self.bucket,
             Key=key,
             Body=data,
             ContentType=content_type or "application/octet-stream",
             ServerSideEncryption="AES256",
+            Metadata=metadata or {},
         )
         return key
 

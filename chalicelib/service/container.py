@@ -109,7 +109,52 @@ class Container:
             privacy_url=self.settings.privacy_url,
             book=self.book,
             quotes=QuoteStore(),
+            surveys=self.surveys,
+            public_url=self.settings.public_url,
         )
+
+    @cached_property
+    def surveys(self) -> Any:
+        from chalicelib.store.surveys import SurveyStore
+
+        return SurveyStore()
+
+    @cached_property
+    def media(self) -> Any:
+        from chalicelib.media.store import MediaStore
+
+        return MediaStore(self.client("s3"), self.settings.photos_bucket)
+
+    @cached_property
+    def resumer(self) -> Any:
+        from chalicelib.service.resume import Resumer
+        from chalicelib.store.sessions import Sessions
+
+        return Resumer(Sessions(self.settings.session_ttl_s), self.queues, time.time)
+
+    @cached_property
+    def survey_desk(self) -> Any:
+        from chalicelib.service.survey import SurveyDesk
+
+        return SurveyDesk(
+            store=self.surveys,
+            book=self.book,
+            api=self.api,
+            media=self.media,
+            queues=self.queues,
+            resumer=self.resumer,
+            dialog_config=self.dialog_config,
+            thresholds=self.settings.qc_thresholds(),
+            id_key=lambda: self.id_key,
+            ocr_engine=self.ocr_engine,
+            font_path=self.settings.cjk_font or None,
+        )
+
+    @cached_property
+    def watchdog(self) -> Any:
+        from chalicelib.service.watchdog import Watchdog
+
+        return Watchdog(self.surveys, self.quotas, self.queues)
 
     @cached_property
     def notifier(self) -> Any:
@@ -152,21 +197,17 @@ class Container:
 
     @cached_property
     def worker(self) -> Any:
-        from chalicelib.media.store import MediaStore
-        from chalicelib.service.resume import Resumer
         from chalicelib.service.worker import Worker
-        from chalicelib.store.sessions import Sessions
 
-        media = MediaStore(self.client("s3"), self.settings.photos_bucket)
-        resumer = Resumer(Sessions(self.settings.session_ttl_s), self.queues, time.time)
         return Worker(
             self.api,
-            media,
+            self.media,
             self.conversations,
             self.outbox,
-            resumer=resumer,
+            resumer=self.resumer,
             dialog_config=self.dialog_config,
             ocr_engine=self.ocr_engine,
+            survey=lambda: self.survey_desk,
         )
 
     def ocr_engine(self) -> Any:

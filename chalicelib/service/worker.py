@@ -22,6 +22,7 @@ class Worker:
         resumer: Any = None,
         dialog_config: Any = None,
         ocr_engine: Callable[[], Any] | None = None,
+        survey: Callable[[], Any] | None = None,
     ) -> None:
         self.api = api
         self.media = media
@@ -35,6 +36,7 @@ class Worker:
             "media.fetch": self.fetch_media,
             "outbox.release": lambda p: self.outbox.release(p["openid"]),
             "ocr.licence": self.read_licence,
+            "survey.photo": lambda p: survey().check_photo(p),
         }
 
     def run(self, job: dict[str, Any]) -> Any:

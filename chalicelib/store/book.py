@@ -62,6 +62,7 @@ def policy_from_item(item: PolicyItem) -> Policy:
             )
             for c in item.coverages or []
         ),
+        vin_check=item.vin_check or "",
     )
 
 
@@ -120,6 +121,12 @@ class BookStore:
     def policies_of(self, customer_id: str) -> list[Policy]:
         items = PolicyItem.by_customer.query(customer_id)
         return sorted((policy_from_item(i) for i in items), key=lambda p: p.end, reverse=True)
+
+    def policy(self, policy_no: str) -> Policy | None:
+        try:
+            return policy_from_item(PolicyItem.get(policy_no))
+        except DoesNotExist:
+            return None
 
     def claims_of(self, customer_id: str) -> list[Claim]:
         items = ClaimItem.by_customer.query(customer_id)

@@ -22,7 +22,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib.domain.claims import TimelineEntry
-from chalicelib.domain.identity import customer_id_for, id_check_for
+from chalicelib.domain.identity import customer_id_for, id_check_for, vin_check_for
 from chalicelib.domain.import_rows import ClaimRow, PolicyRow
 from chalicelib.domain.masking import mask_id_number, mask_phone, mask_vin
 from chalicelib.domain.people import gender_from_id, id_last6
@@ -100,6 +100,7 @@ class BookWriter:
             "holder_phone_masked": mask_phone(row.holder_phone) if row.holder_phone else None,
             "plate": row.plate,
             "vin_masked": mask_vin(row.vin) if row.vin else None,
+            "vin_check": vin_check_for(row.vin, self.id_key) if row.vin else None,
             "brand_model": row.brand_model or None,
             "product": row.product,
             "start_date": row.start.isoformat(),

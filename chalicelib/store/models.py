@@ -180,6 +180,7 @@ class PolicyItem(Model):
     holder_phone_masked = UnicodeAttribute(null=True)
     plate = UnicodeAttribute()
     vin_masked = UnicodeAttribute(null=True)
+    vin_check = UnicodeAttribute(null=True)  # keyed hash of the VIN (survey photo comparison)
     brand_model = UnicodeAttribute(null=True)
     product = UnicodeAttribute()
     start_date = UnicodeAttribute()  # ISO dates
@@ -233,8 +234,81 @@ class QuoteItem(Model):
     expires_at = NumberAttribute(null=True)  # kept a year after validity, then dropped
 
 
+class _ByOpenid(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_openid"
+        projection = AllProjection()
+
+    openid = UnicodeAttribute(hash_key=True)
+
+
+class _OpenByActivity(GlobalSecondaryIndex):
+    """Sparse: only open surveys carry open_bucket, so the watchdog reads just those."""
+
+    class Meta:
+        index_name = "open_by_activity"
+        projection = AllProjection()
+
+    open_bucket = UnicodeAttribute(hash_key=True)
+    last_activity = NumberAttribute(range_key=True)
+
+
+class SurveyItem(Model):
+    """A claim's self-survey: which photo fills which slot, and where the packet is."""
+
+    class Meta:
+        table_name = "surveys"
+
+    claim_no = UnicodeAttribute(hash_key=True)
+    openid = UnicodeAttribute()
+    policy_no = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    state = UnicodeAttribute(default="open")  # domain.survey.SurveyState
+    facts = JSONAttribute(default=dict)  # accident time, place, description
+    slots = JSONAttribute(default=dict)  # "1".."5" -> seq of the accepted photo
+    placements = JSONAttribute(default=dict)  # seq -> {slot, accepted, reasons, flags}
+    last_batch = JSONAttribute(default=list)  # seqs placed by the latest placement
+    reshoot = JSONAttribute(default=list)  # slots an adjuster asked to take again
+    batches = NumberAttribute(default=0)  # placements made so far
+    announced = NumberAttribute(default=0)  # the batch whose progress message is queued
+    submissions = NumberAttribute(default=0)
+    packet_key = UnicodeAttribute(null=True)  # manifest of the latest submission's packet
+    started_at = NumberAttribute()
+    last_activity = NumberAttribute()
+    reminded = BooleanAttribute(default=False)
+    open_bucket = UnicodeAttribute(null=True)  # "open" while open, absent otherwise
+    version = VersionAttribute()
+    by_openid = _ByOpenid()
+    open_by_activity = _OpenByActivity()
+
+
+class ClaimPhotoItem(Model):
+    """One photo sent for a claim; seq orders photos as the customer sent them."""
+
+    class Meta:
+        table_name = "claim_photos"
+
+    claim_no = UnicodeAttribute(hash_key=True)
+    seq = UnicodeAttribute(range_key=True)
+    openid = UnicodeAttribute()
+    media_id = UnicodeAttribute()
+    dedupe_key = UnicodeAttribute()
+    received_at = NumberAttribute()
+    status = UnicodeAttribute(default="pending")  # pending | checked
+    checked_at = NumberAttribute(null=True)
+    files = JSONAttribute(default=dict)  # original/normalized/thumbnail -> {key, sha256, bytes}
+    reasons = JSONAttribute(default=list)  # quality check codes; [] when it passed
+    metrics = JSONAttribute(default=dict)
+    facts = JSONAttribute(default=dict)  # EXIF capture time, GPS, device (not in the copies)
+    phash = UnicodeAttribute(default="")
+    sha256 = UnicodeAttribute(default="")  # of the original bytes
+    vin = JSONAttribute(null=True)  # {"read": str|None, "matches_policy": bool|None, ...}
+
+
 ALL_MODELS.update(
     {
+        "surveys": SurveyItem,
+        "claim_photos": ClaimPhotoItem,
         "customers": CustomerItem,
         "policies": PolicyItem,
         "claims": ClaimItem,

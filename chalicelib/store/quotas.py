@@ -64,6 +64,13 @@ class Quotas:
                     raise
         return False
 
+    def message_window_until(self, openid: str) -> float:
+        """When the user's 48 h window closes (0 when they never wrote or it is unknown)."""
+        try:
+            return QuotaItem.get(openid).message_window_until or 0
+        except QuotaItem.DoesNotExist:
+            return 0
+
     def note_held(self, openid: str) -> None:
         QuotaItem(openid=openid).update(actions=[QuotaItem.held.add(1)])
 

@@ -40,7 +40,12 @@ def _wait_for(predicate, timeout_s: float = 15.0):
 def stack(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("devstack")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    for name in ("AWS_ENDPOINT_URL", "PHOTOS_BUCKET", "CLAIMBOT_PRIVACY_URL"):
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "PHOTOS_BUCKET",
+        "CLAIMBOT_PRIVACY_URL",
+        "CLAIMBOT_PUBLIC_URL",
+    ):
         env.pop(name, None)
     args = [sys.executable, "-m", "devstack", "dev"]
     for name in defaults.PORTS:

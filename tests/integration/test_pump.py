@@ -26,12 +26,15 @@ def _wait(predicate, timeout_s=10.0):
 def test_the_pump_finds_the_apps_own_sqs_handlers():
     import app
 
-    sqs, streams = bindings_from_app(app)
+    sqs, streams, schedules = bindings_from_app(app)
     assert {b.queue_name for b in sqs} == {"claimbot-local-jobs", "claimbot-local-outbox"}
     assert {b.handler for b in sqs} == {app.on_job, app.on_outbox}
     assert all(b.batch_size == 1 for b in sqs)
     assert [(b.table_name, b.handler) for b in streams] == [
         ("claimbot-local-claims", app.on_claim_change)
+    ]
+    assert [(b.name, b.handler, b.every_s) for b in schedules] == [
+        ("watchdog", app.watchdog, 600.0)
     ]
 
 

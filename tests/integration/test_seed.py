@@ -231,7 +231,12 @@ def test_dev_seeds_unless_told_not_to(monkeypatch):
 @pytest.mark.devstack
 def test_claimbot_dev_prints_the_demo_logins_before_the_services(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    for name in ("AWS_ENDPOINT_URL", "PHOTOS_BUCKET", "CLAIMBOT_PRIVACY_URL"):
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "PHOTOS_BUCKET",
+        "CLAIMBOT_PRIVACY_URL",
+        "CLAIMBOT_PUBLIC_URL",
+    ):
         env.pop(name, None)
     args = [sys.executable, "-m", "devstack", "dev", "--no-simulator"]
     for name in defaults.PORTS:

@@ -47,10 +47,10 @@ def test_encrypted_text_gets_an_encrypted_numbered_menu(container, openid):
 
 
 def test_plaintext_mode_replies_in_plaintext(container, openid):
-    query, body = signed(text_xml(openid, "2"), encrypted=False)
+    query, body = signed(text_xml(openid, "0"), encrypted=False)
     result = container.webhook.receive(query, body)
     assert "<Encrypt>" not in result.body
-    assert "自助查勘" in result.body and "即将上线" in result.body
+    assert "人工服务" in result.body and "即将上线" in result.body
 
 
 def test_follow_welcomes_and_queues_the_privacy_notice(container, openid):
@@ -99,7 +99,7 @@ def test_a_retry_while_busy_gets_success_and_the_answer_goes_by_outbox(container
 def test_slow_first_request_sends_its_answer_through_the_outbox(container, openid, monkeypatch):
     _drain(container, "outbox")
     service = container.webhook
-    xml = text_xml(openid, "2")
+    xml = text_xml(openid, "0")
     q1, b1 = signed(xml)
     original_decide = service._decide
     results = {}
@@ -114,7 +114,7 @@ def test_slow_first_request_sends_its_answer_through_the_outbox(container, openi
     assert results["retry"].body == "success"
     assert results["first"].body == "success"
     queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
-    assert len(queued) == 1 and "自助查勘" in queued[0]["reply"]["content"]
+    assert len(queued) == 1 and "人工服务" in queued[0]["reply"]["content"]
 
 
 def test_fifty_concurrent_copies_are_processed_once(container, openid):

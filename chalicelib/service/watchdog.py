@@ -1,0 +1,76 @@
+"""The scheduled watchdog: things that happen because time passed, not because someone wrote.
+
+Self-surveys: a survey resting for REMIND_AFTER_S gets one reminder, sent only while the
+customer's 48 h window is open (a reminder held until they write again would be stale); a
+survey resting for SURVEY_TTL_S expires and is left for staff to follow up by phone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.dialog import survey as dialog
+from chalicelib.domain import survey as sv
+from chalicelib.jobs.queues import OUTBOX
+from chalicelib.service.logs import log_event, ref
+from chalicelib.store.surveys import SurveyConflict, view_of
+from chalicelib.wechat.replies import reply_to_json
+
+# Leave this much of the 48 h window for the reminder to be delivered and answered.
+WINDOW_MARGIN_S = 15 * 60
+
+
+class Watchdog:
+    def __init__(
+        self, surveys: Any, quotas: Any, queues: Any, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.surveys = surveys
+        self.quotas = quotas
+        self.queues = queues
+        self.clock = clock
+
+    def run(self) -> dict[str, int]:
+        counts = {"reminded": 0, "expired": 0}
+        now = self.clock()
+        for item in self.surveys.idle_open_surveys(before=now - sv.REMIND_AFTER_S):
+            try:
+                if now - item.last_activity > sv.SURVEY_TTL_S:
+                    counts["expired"] += self._expire(item)
+                elif not item.reminded:
+                    counts["reminded"] += self._remind(item, now)
+            except SurveyConflict:
+                log_event("watchdog.survey_busy", claim=ref(item.claim_no))  # next run
+        log_event("watchdog.ran", **counts)
+        return counts
+
+    def _expire(self, item: Any) -> int:
+        item.state = str(sv.SurveyState.EXPIRED)
+        self.surveys.save(item)
+        log_event("survey.expired", filled=len(item.slots or {}), claim=ref(item.claim_no))
+        return 1
+
+    def _remind(self, item: Any, now: float) -> int:
+        window_until = self.quotas.message_window_until(item.openid)
+        if window_until - now < WINDOW_MARGIN_S:
+            return 0
+        hours_left = int((item.last_activity + sv.SURVEY_TTL_S - now) // 3600)
+        reply = dialog.reminder(item.claim_no, view_of(item).done, hours_left)
+        item.reminded = True
+        self.surveys.save(item)  # first, so two overlapping runs cannot both remind
+        self.queues.publish(
+            OUTBOX,
+            [
+                {
+                    "id": f"survey-remind-{item.claim_no}",
+                    "kind": "custom",
+                    "openid": item.openid,
+                    "reply": reply_to_json(reply),
+                    "origin": f"survey:{item.claim_no}",
+                    "created_at": now,
+                }
+            ],
+        )
+        log_event("survey.reminded", claim=ref(item.claim_no))
+        return 1
