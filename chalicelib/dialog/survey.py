@@ -43,10 +43,11 @@ def survey_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
         return _on_answer(said, state, config)
     if state.step == "time":
         return _on_time(said, state, config)
+    as_typed = (msg.text or msg.recognition).strip()  # addresses and stories keep their 。，
     if state.step == "place":
-        return _on_place(msg, said, state)
+        return _on_place(msg, as_typed, state)
     if state.step == "description":
-        return _on_description(msg, said, state, config)
+        return _on_description(msg, as_typed, state, config)
     return start(msg, config)
 
 
