@@ -82,12 +82,20 @@ def begin(customer: Customer, config, prefix: tuple[str, ...]) -> Outcome:
 
 
 def _active_policies(customer: Customer, config) -> list[Policy]:
+    """One policy per car in force today: the one covering the car's own damage when the car
+    has several (交强险 covers only third parties)."""
     today = config.today()
-    return [
-        p
-        for p in config.book.policies_of(customer.customer_id)
-        if not p.cancelled and p.start <= today <= p.end
-    ]
+    by_plate: dict[str, Policy] = {}
+    for p in config.book.policies_of(customer.customer_id):
+        if p.cancelled or not (p.start <= today <= p.end):
+            continue
+        if p.plate not in by_plate or _covers_own_damage(p):
+            by_plate[p.plate] = p
+    return list(by_plate.values())
+
+
+def _covers_own_damage(policy: Policy) -> bool:
+    return "商业" in policy.product or any("损失" in c.name for c in policy.coverages)
 
 
 def _ask_questions(policy_no: str, prefix: tuple[str, ...]) -> Outcome:

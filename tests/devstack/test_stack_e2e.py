@@ -339,3 +339,66 @@ def test_quote_from_a_licence_photo_through_the_whole_stack(stack, client):
     assert "报价单 Q" in answers[-1] and "【基础】" in answers[-1] + "".join(
         m["payload"]["text"]["content"] for m in _pushed(urls, openid) if m.get("msgtype") == "text"
     )
+
+
+def test_self_survey_five_photos_at_once_through_the_whole_stack(stack, client):
+    """A bound customer reports an accident and picks five photos at once; WeChat posts them
+    in parallel, each twice. The worker (real OCR on the VIN photo) answers once, the claim
+    moves on, and the packet is in S3 with a manifest whose hashes match the files."""
+    import hashlib
+
+    from devstack import survey_photos
+
+    _, urls, _ = stack
+    _policy_no, plate, last6, _salutation = urls["demo logins"][0]
+    openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
+    client.send_text(openid, "自助查勘")
+    client.send_text(openid, plate)
+    assert "事故中有人受伤吗" in client.send_text(openid, last6).content
+    for said in ("否", "否", "是", "半小时前", "深圳市南山区科技园南路"):
+        client.send_text(openid, said)
+    opened = client.send_text(openid, "倒车时撞到路边石墩，后保险杠裂开").content
+    claim_no = opened.split("报案号：")[1].split("\n")[0]
+
+    photos = [
+        survey_photos.scene(31),
+        survey_photos.scene(32, view="rear"),
+        survey_photos.scene(33),
+        survey_photos.scene(34, view="rear"),
+        survey_photos.vin_photo(35),
+    ]
+    uploads = [upload_image(urls["wechat-emulator"], p) for p in photos]
+    xmls = [
+        client.build_message(openid, "image", [("PicUrl", u), ("MediaId", m)]) for m, u in uploads
+    ]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(lambda x: client.deliver(openid, x), xmls + xmls))
+
+    def confirmation():
+        texts = [m["payload"]["text"]["content"] for m in _pushed(urls, openid)
+                 if m.get("msgtype") == "text"]  # fmt: skip
+        return [x for x in texts if "全部收到" in x]
+
+    (done,) = _wait_for(confirmation, timeout_s=60)
+    assert claim_no in done
+    time.sleep(1.0)  # a second answer would have arrived by now
+    texts = [m for m in _pushed(urls, openid) if m.get("msgtype") == "text"]
+    assert not any(x["payload"]["text"]["content"].startswith("已收到") for x in texts)
+
+    dynamodb = _aws(urls, "dynamodb")
+    claim = dynamodb.get_item(TableName="claimbot-local-claims", Key={"claim_no": {"S": claim_no}})
+    assert claim["Item"]["status"]["S"] == "survey_received"
+    survey = dynamodb.get_item(
+        TableName="claimbot-local-surveys", Key={"claim_no": {"S": claim_no}}
+    )["Item"]
+    s3 = _aws(urls, "s3")
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "photos" in b["Name"])
+    manifest = json.loads(
+        s3.get_object(Bucket=bucket, Key=survey["packet_key"]["S"])["Body"].read()
+    )
+    for n, entry in manifest["slots"].items():
+        original = s3.get_object(Bucket=bucket, Key=entry["files"]["original"]["key"])
+        data = original["Body"].read()
+        assert data == photos[int(n) - 1]
+        assert hashlib.sha256(data).hexdigest() == entry["files"]["original"]["sha256"]
+    assert manifest["slots"]["5"]["vin"]["read"] is not None  # the real OCR read it

@@ -343,3 +343,13 @@ def test_every_reason_code_has_customer_words():
     from chalicelib.photos.quality import REASONS
 
     assert set(REASONS) <= set(t.SURVEY_REASONS)
+
+
+def test_a_car_with_compulsory_and_commercial_policies_is_one_choice_the_commercial_one():
+    compulsory = policy(OUYANG, "PDZA202600000000000001", TODAY + timedelta(days=100),
+                        product="机动车交通事故责任强制保险")  # fmt: skip
+    commercial = policy(OUYANG, "PDAA202600000000000002", TODAY + timedelta(days=100))
+    chat = Chat(make_config(bound_book(compulsory, commercial)))
+    chat.say(text("2"))
+    assert chat.state.step == "q:injured"
+    assert chat.state.data["policy_no"] == commercial.policy_no
