@@ -30,7 +30,9 @@ SURPLUS = "surplus"  # all five slots already filled: kept, not placed
 # Flags raised for the adjuster, never shown to the customer as an accusation.
 FLAG_VIN_MISMATCH = "vin_mismatch"
 FLAG_RESHOOTS = "reshoots"
-FLAG_NO_CAPTURE_TIME = "no_capture_time"
+FLAG_TAKEN_BEFORE_ACCIDENT = "taken_before_accident"
+# Phone clocks drift and people round the time they give: only a clear gap is flagged.
+CAPTURE_TIME_SLACK_S = 3600
 
 
 class SurveyState(StrEnum):
@@ -228,6 +230,26 @@ class SurveyView:
         return self.state is SurveyState.EXPIRED or (
             self.state is SurveyState.OPEN and now - self.last_activity > SURVEY_TTL_S
         )
+
+
+def taken_before_accident(captured_at: Sequence[str], accident_at: str) -> bool:
+    """Does any photo's EXIF capture time (phone-local, China time assumed when it carries no
+    offset) fall clearly before the reported accident? WeChat strips EXIF from most photos;
+    the check runs on those that kept it."""
+    from datetime import datetime, timedelta, timezone
+
+    china = timezone(timedelta(hours=8))
+    accident = datetime.fromisoformat(accident_at)
+    for raw in captured_at:
+        try:
+            taken = datetime.fromisoformat(raw)
+        except ValueError:
+            continue
+        if taken.tzinfo is None:
+            taken = taken.replace(tzinfo=china)
+        if (accident - taken).total_seconds() > CAPTURE_TIME_SLACK_S:
+            return True
+    return False
 
 
 def claim_number_for(created_at: int, dedupe_key: str) -> str:

@@ -139,6 +139,7 @@ class Container:
         return SurveyDesk(
             store=self.surveys,
             book=self.book,
+            inbox=self.inbox,
             api=self.api,
             media=self.media,
             queues=self.queues,

@@ -24,6 +24,7 @@ from chalicelib.domain.identity import vin_check_for
 from chalicelib.jobs.queues import OUTBOX
 from chalicelib.media.packets import PacketWriter, sha256
 from chalicelib.service.logs import log_event, ref
+from chalicelib.store.inbox import DONE, NEW
 from chalicelib.store.surveys import SurveyConflict
 from chalicelib.wechat.api import WeChatApiError
 from chalicelib.wechat.replies import reply_to_json
@@ -38,6 +39,7 @@ class SurveyDesk:
         self,
         store: Any,
         book: Any,
+        inbox: Any,
         api: Any,
         media: Any,
         queues: Any,
@@ -51,6 +53,7 @@ class SurveyDesk:
     ) -> None:
         self.store = store
         self.book = book
+        self.inbox = inbox
         self.api = api
         self.media = media
         self.packets = PacketWriter(media)
@@ -170,7 +173,28 @@ class SurveyDesk:
             )
             if result.needs_vin is None:
                 return result
-            self._read_vin(item, by_seq[result.needs_vin.seq])
+            photo = by_seq[result.needs_vin.seq]
+            if not self._read_vin_once(item, photo):
+                return None  # another job is reading it, and will place the batch
+            read = self.store.photo(item.claim_no, photo.seq)
+            by_seq[photo.seq] = read
+            new = [read if p.seq == read.seq else p for p in new]
+
+    def _read_vin_once(self, item: Any, photo: Any) -> bool:
+        """Read the VIN unless another job is at it (then False: it places the batch)."""
+        key = f"survey-vin:{item.claim_no}:{photo.seq}"
+        claim = self.inbox.claim(key)
+        if claim.state == DONE:
+            return True
+        if claim.state != NEW:
+            return False
+        try:
+            self._read_vin(item, photo)
+        except Exception:
+            self.inbox.release(key)
+            raise
+        self.inbox.complete(key, None)
+        return True
 
     def _read_vin(self, item: Any, photo: Any) -> None:
         from chalicelib.ocr.images import NotAnImage
@@ -223,7 +247,20 @@ class SurveyDesk:
         if (item.announced or 0) < (item.batches or 0):
             self._announce(item)
         if item.state == sv.SurveyState.SUBMITTED and not item.packet_key:
+            self._submit_once(item)
+
+    def _submit_once(self, item: Any) -> None:
+        """Several jobs may find the survey complete; one writes the packet, the others go."""
+        key = f"survey-submit:{item.claim_no}:{item.submissions}"
+        claim = self.inbox.claim(key)
+        if claim.state != NEW:
+            return  # done, or being done by another job (taken over if that one died)
+        try:
             self._submit(item)
+        except Exception:
+            self.inbox.release(key)
+            raise
+        self.inbox.complete(key, None)
 
     def _announce(self, item: Any) -> None:
         batch = [_placement(seq, item.placements[seq]) for seq in item.last_batch or []]
@@ -299,8 +336,10 @@ def build_manifest(item: Any, photos: dict[str, Any], slots: dict[int, Any]) -> 
     flags = sorted({f for p in placements.values() for f in p.get("flags", [])})
     if any(not p["accepted"] and p.get("slot") for p in placements.values()):
         flags.append(sv.FLAG_RESHOOTS)
-    if any(not (ph.facts or {}).get("captured_at") for ph in slots.values()):
-        flags.append(sv.FLAG_NO_CAPTURE_TIME)
+    captured = [(ph.facts or {}).get("captured_at") for ph in slots.values()]
+    accident_at = facts.get("accident_at")
+    if accident_at and sv.taken_before_accident([c for c in captured if c], accident_at):
+        flags.append(sv.FLAG_TAKEN_BEFORE_ACCIDENT)
     return {
         "manifest_version": 1,
         "claim_no": item.claim_no,

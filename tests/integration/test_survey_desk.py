@@ -24,7 +24,7 @@ from tests.integration.helpers import image_xml, signed, text_xml
 pytestmark = pytest.mark.integration
 
 VIN = "LSVAM4187C2184847"
-OTHER_VIN = "LSVAU2180N2183294"
+OTHER_VIN = "LSVAU218XN2183294"
 
 
 class FakeVinEngine:
@@ -141,11 +141,19 @@ def _run_jobs(container, shuffle_seed: int = 1) -> None:
 
 
 def _survey_messages(container, openid: str) -> list[dict]:
-    return [
+    """Deliver the queued survey messages through the outbox sender; the ones it sent.
+
+    Two jobs finishing together may both queue a batch's answer; it carries the same ids
+    either way, and the sender sends each id once."""
+    queued = [
         m
         for m in _drain(container, "outbox")
         if m["openid"] == openid and m.get("origin", "").startswith("survey:")
     ]
+    sent = [
+        m for m in sorted(queued, key=lambda m: m["id"]) if container.outbox.deliver(m) == "sent"
+    ]
+    return sent
 
 
 def _s3_bytes(container, key: str) -> bytes:
@@ -240,6 +248,21 @@ def test_a_vin_that_is_not_the_policys_is_flagged_for_the_adjuster_only(
     manifest = json.loads(_s3_bytes(container, SurveyItem.get(claim_no).packet_key))
     assert manifest["flags"] == ["vin_mismatch"]
     assert manifest["slots"]["5"]["vin"]["read"] == OTHER_VIN
+
+
+def test_photos_with_a_capture_time_before_the_accident_are_flagged(
+    container, emulator, openid, vin_engine
+):
+    _drain(container, "outbox")
+    claim_no = _open_survey(container, openid)
+    photos = _photos_for_slots()
+    photos[2] = survey_photos.scene(103, exif=survey_photos.Camera())  # taken in 2024
+    _send_photos(container, emulator, openid, photos)
+    _run_jobs(container)
+    manifest = json.loads(_s3_bytes(container, SurveyItem.get(claim_no).packet_key))
+    assert manifest["flags"] == ["taken_before_accident"]
+    assert manifest["slots"]["3"]["exif"]["device"] == "HUAWEI ELS-AN00"
+    assert manifest["slots"]["3"]["exif"]["gps"] == [31.230416, 121.473701]
 
 
 def test_an_unreadable_vin_is_asked_again(container, emulator, openid, vin_engine):

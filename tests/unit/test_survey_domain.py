@@ -184,3 +184,12 @@ def test_accident_time_limits():
     assert check_accident_time(later, NOW, sv.MAX_REPORT_DELAY_S) == "future"
     old = datetime(2026, 11, 20, 15, 0, tzinfo=CHINA)
     assert check_accident_time(old, NOW, sv.MAX_REPORT_DELAY_S) == "too_late"
+
+
+def test_photos_taken_clearly_before_the_accident_are_noticed():
+    accident = "2026-11-22T15:00:00+08:00"
+    assert sv.taken_before_accident(["2026-11-22T13:30:00"], accident)
+    assert not sv.taken_before_accident(["2026-11-22T14:30:00"], accident)  # rounding slack
+    assert not sv.taken_before_accident(["2026-11-22T15:20:00", "garbage"], accident)
+    assert sv.taken_before_accident(["2026-11-22T05:00:00+00:00"], accident)  # 13:00 China
+    assert not sv.taken_before_accident([], accident)

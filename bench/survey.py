@@ -1,0 +1,161 @@
+"""Five photos received → packet ready, through the whole local stack (`claimbot dev`).
+
+A child process runs the devstack as `make run` does (moto server, WeChat emulator, the Chalice
+app, the event pump with two consumers per queue, real OCR for the VIN photo). A demo customer
+reports an accident, then the five photos are posted in parallel, as WeChat does when several
+are picked at once. Measured from the first photo's POST to (a) the survey's packet key being
+written (the packet is in S3, the claim moved) and (b) the confirmation reaching the WeChat
+emulator. Everything shares this machine's cores with moto, so it overstates AWS.
+
+Run alone: `python -m bench.survey` (prints its section; `python -m bench` writes RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import requests
+
+from bench.common import REPO, Check, Section, fmt, progress, summary_ms, table, verdict
+from devstack import defaults
+
+ROUNDS = 5
+BUDGET_S = 10.0
+
+
+def run(rounds: int = ROUNDS) -> Section:
+    with _devstack() as urls:
+        timings = [_one_round(urls, i) for i in range(rounds)]
+    packet = summary_ms([t[0] for t in timings])
+    answer = summary_ms([t[1] for t in timings])
+    worst = max(t[0] for t in timings)
+    lines = [
+        f"{rounds} rounds; each: a new report by a demo customer, then five photos (four scenes "
+        "and a VIN plate, ~1600x1200 JPEG) posted in parallel over HTTP.",
+        "",
+        *table(
+            ["from the first photo POST to", "p50 ms", "max ms", "mean ms"],
+            [
+                ["packet written, claim moved", fmt(packet["p50"]), fmt(packet["max"]),
+                 fmt(packet["mean"])],
+                ["confirmation at the WeChat emulator", fmt(answer["p50"]), fmt(answer["max"]),
+                 fmt(answer["mean"])],
+            ],
+        ),  # fmt: skip
+    ]
+    check = Check(
+        "five photos received → packet ready (devstack, max)",
+        f"{BUDGET_S:.0f} s",
+        f"{worst:.1f} s",
+        verdict(worst, BUDGET_S),
+    )
+    return Section(
+        "Self-survey: five photos → packet",
+        lines,
+        headline={"survey packet max s": f"{worst:.1f}"},
+        checks=[check],
+    )
+
+
+class _devstack:
+    def __enter__(self) -> dict[str, Any]:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        for name in ("AWS_ENDPOINT_URL", "PHOTOS_BUCKET", "CLAIMBOT_PRIVACY_URL",
+                     "CLAIMBOT_PUBLIC_URL"):  # fmt: skip
+            env.pop(name, None)
+        args = [sys.executable, "-m", "devstack", "dev", "--no-simulator"]
+        for name in defaults.PORTS:
+            args += [f"--{name}-port", "0"]
+        progress("starting claimbot dev in a child process")
+        self.proc = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        urls: dict[str, Any] = {"logins": []}
+        for line in self.proc.stdout:
+            line = line.strip()
+            if line == "ready":
+                return urls
+            if line.startswith("demo login: "):
+                urls["logins"].append(line[len("demo login: ") :].split(" / "))
+            elif ": " in line:
+                name, url = line.split(": ", 1)
+                urls[name] = url
+        raise RuntimeError("claimbot dev stopped before it was ready")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _one_round(urls: dict[str, Any], index: int) -> tuple[float, float]:
+    from devstack import survey_photos
+    from devstack.simulator.client import WeChatSimulatorClient, upload_image
+
+    client = WeChatSimulatorClient(urls["webhook"], defaults.WECHAT_TOKEN, defaults.WECHAT_APP_ID,
+                                   defaults.WECHAT_ENCODING_AES_KEY, mode="safe")  # fmt: skip
+    _policy_no, plate, last6, _ = urls["logins"][0]
+    openid = f"o_bench_{uuid.uuid4().hex[:8]}"
+    client.send_text(openid, "自助查勘")
+    client.send_text(openid, plate)
+    client.send_text(openid, last6)
+    for said in ("否", "否", "是", "刚刚", "深圳市南山区科技园南路"):
+        client.send_text(openid, said)
+    opened = client.send_text(openid, "倒车撞到石墩").content or ""
+    claim_no = opened.split("报案号：")[1].split("\n")[0]
+    seed = 1000 + 10 * index
+    photos = [survey_photos.scene(seed + 1), survey_photos.scene(seed + 2, view="rear"),
+              survey_photos.scene(seed + 3), survey_photos.scene(seed + 4, view="rear"),
+              survey_photos.vin_photo(seed + 5)]  # fmt: skip
+    uploads = [upload_image(urls["wechat-emulator"], p) for p in photos]
+    xmls = [client.build_message(openid, "image", [("PicUrl", u), ("MediaId", m)])
+            for m, u in uploads]  # fmt: skip
+    dynamodb = boto3.client("dynamodb", endpoint_url=urls["aws"], region_name="ap-east-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        list(pool.map(lambda x: client.deliver(openid, x), xmls))
+    packet_s = _until(lambda: _packet_written(dynamodb, claim_no), started)
+    answer_s = _until(lambda: _confirmed(urls, openid), started)
+    progress(f"round {index + 1}: packet {packet_s:.2f} s, confirmation {answer_s:.2f} s")
+    return packet_s, answer_s
+
+
+def _packet_written(dynamodb: Any, claim_no: str) -> bool:
+    item = dynamodb.get_item(
+        TableName="claimbot-local-surveys", Key={"claim_no": {"S": claim_no}}
+    ).get("Item", {})
+    return "packet_key" in item and "S" in item["packet_key"]
+
+
+def _confirmed(urls: dict[str, Any], openid: str) -> bool:
+    pushed = requests.get(
+        f"{urls['wechat-emulator']}/_emulator/messages", params={"touser": openid}, timeout=5
+    ).json()
+    return any("全部收到" in m.get("payload", {}).get("text", {}).get("content", "")
+               for m in pushed)  # fmt: skip
+
+
+def _until(done: Any, started: float, timeout_s: float = 120.0) -> float:
+    while time.perf_counter() - started < timeout_s:
+        if done():
+            return time.perf_counter() - started
+        time.sleep(0.05)
+    raise RuntimeError("the survey did not complete in time")
+
+
+if __name__ == "__main__":
+    section = run()
+    print("\n".join(section.lines))
+    for c in section.checks:
+        print(f"{c.result:4}  {c.what}: {c.measured} (budget {c.budget})")
