@@ -59,9 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--mode", choices=["safe", "compat", "plain"])
     chat.set_defaults(func=_cmd_chat)
 
-    from devstack.commands import licence, quote
+    from devstack.commands import licence, photo_check, quote
 
     licence.register(sub)
+    photo_check.register(sub)
     quote.register(sub)
 
     menu = sub.add_parser("menu", help="custom menu")

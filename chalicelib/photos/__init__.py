@@ -1,0 +1,1 @@
+"""Survey photos: normalize what a customer sends, check its quality, lay out a contact sheet."""
