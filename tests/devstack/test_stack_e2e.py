@@ -117,8 +117,8 @@ def test_follow_menu_and_reply_round_trip_with_an_async_outbox_message(stack, cl
     assert pushed[0]["payload"]["news"]["articles"][0]["title"] == t.PRIVACY_NOTICE_TITLE
     assert client.send_text(openid, "你好").content == t.UNKNOWN_TEXT
     assert "行驶证" in client.send_text(openid, "1").content
-    assert "自助查勘" in client.click(openid, "SURVEY").content
-    assert "验证身份" in client.click(openid, "CLAIM").content
+    assert "验证身份" in client.click(openid, "SURVEY").content  # bind first, then survey
+    assert "人工服务" in client.click(openid, "HUMAN").content
     assert client.unfollow(openid) is None
 
 
