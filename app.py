@@ -44,6 +44,15 @@ def _respond(result) -> Response:
     )
 
 
+def _console():
+    from chalicelib.console.blueprint import console_blueprint
+
+    return console_blueprint(lambda: services())  # late-bound: tests may swap services
+
+
+app.register_blueprint(_console())
+
+
 @app.route("/wechat", methods=["GET"])
 def wechat_verify() -> Response:
     query = app.current_request.query_params or {}

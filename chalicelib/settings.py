@@ -59,6 +59,12 @@ class Settings:
     public_url: str = ""  # where this app is served, e.g. https://api.example.com/prod
     photo_qc: tuple[tuple[str, str], ...] = ()  # PHOTO_QC_<FIELD> overrides of QcThresholds
     cjk_font: str = ""  # a font with Chinese glyphs for contact-sheet labels
+    console_dev_login: bool = False  # demo users sign in without a password (local only)
+    console_dev_secret: str = ""  # signs dev sign-in tokens (HS256)
+    console_jwks_url: str = ""  # Cognito user pool's JWKS: its tokens are accepted
+    console_jwt_issuer: str = ""
+    console_jwt_audience: str = ""  # the console's Cognito app client id
+    console_login_url: str = ""  # the hosted sign-in page the console sends people to
 
     def table(self, logical: str) -> str:
         return resource_name(self.resource_prefix, logical)
@@ -118,6 +124,8 @@ class Settings:
             raise SettingsError("WECHAT_ENCODING_AES_KEY must be 43 characters")
         if self.wechat_max_clock_skew_s < 0:
             raise SettingsError("WECHAT_MAX_CLOCK_SKEW_S must be >= 0")
+        if self.console_dev_login and self.stage not in ("local", "dev", "test"):
+            raise SettingsError(f"CONSOLE_DEV_LOGIN must not be on in stage {self.stage!r}")
         return self
 
 
@@ -129,6 +137,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -162,6 +181,12 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             )
         ),
         cjk_font=env.get("CLAIMBOT_CJK_FONT", ""),
+        console_dev_login=_flag(env, "CONSOLE_DEV_LOGIN", default=stage == "local"),
+        console_dev_secret=env.get("CONSOLE_DEV_SECRET", ""),
+        console_jwks_url=env.get("CONSOLE_JWKS_URL", ""),
+        console_jwt_issuer=env.get("CONSOLE_JWT_ISSUER", ""),
+        console_jwt_audience=env.get("CONSOLE_JWT_AUDIENCE", ""),
+        console_login_url=env.get("CONSOLE_LOGIN_URL", ""),
     )
 
 

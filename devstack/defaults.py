@@ -13,6 +13,7 @@ WECHAT_APP_SECRET = "claimbot-local-app-secret"
 WECHAT_ENCODING_AES_KEY = "6fVrfwdMrra5Lu9PIAyx0yBohIgWfNofIG15NbSCksg"
 MODE = "safe"
 ID_PEPPER = "claimbot-local-id-pepper"
+CONSOLE_DEV_SECRET = "claimbot-local-console-dev-secret"
 CLAIM_STATUS_TEMPLATE = "claim-status-local"
 
 
@@ -27,6 +28,7 @@ SECRET_NAMES = (
     "WECHAT_APP_SECRET",
     "WECHAT_ENCODING_AES_KEY",
     "CLAIMBOT_ID_PEPPER",
+    "CONSOLE_DEV_SECRET",
 )
 
 
@@ -37,5 +39,6 @@ def secret(name: str) -> str:
         "WECHAT_APP_SECRET": WECHAT_APP_SECRET,
         "WECHAT_ENCODING_AES_KEY": WECHAT_ENCODING_AES_KEY,
         "CLAIMBOT_ID_PEPPER": ID_PEPPER,
+        "CONSOLE_DEV_SECRET": CONSOLE_DEV_SECRET,
     }
     return os.environ.get(name) or defaults[name]

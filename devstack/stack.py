@@ -100,6 +100,7 @@ class DevStack:
                 "WECHAT_API_BASE": self.urls["wechat-emulator"],
                 "PHOTOS_BUCKET": self.resources["PhotosBucket"],
                 "CLAIMBOT_ID_PEPPER": defaults.secret("CLAIMBOT_ID_PEPPER"),
+                "CONSOLE_DEV_SECRET": defaults.secret("CONSOLE_DEV_SECRET"),
                 "WECHAT_TEMPLATE_CLAIM_STATUS": os.environ.get(
                     "WECHAT_TEMPLATE_CLAIM_STATUS", defaults.CLAIM_STATUS_TEMPLATE
                 ),

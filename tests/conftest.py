@@ -50,6 +50,8 @@ def settings(local_aws, emulator):
         photos_bucket_name=resources["PhotosBucket"],
         privacy_url="https://example.invalid/privacy",
         id_pepper=defaults.ID_PEPPER,
+        console_dev_login=True,
+        console_dev_secret=defaults.CONSOLE_DEV_SECRET,
         claim_status_template_id=defaults.CLAIM_STATUS_TEMPLATE,
     )
 

@@ -281,3 +281,23 @@ SURVEY_REMINDER = (
     "回复“继续查勘”即可接着拍，{hours}小时内有效。"
 )
 SURVEY_LEFT = "已暂停查勘，已收到的照片都会保留。72小时内回复“继续查勘”即可接着拍。\n\n" + NUMBERED_MENU
+
+# --- Adjusters' decisions, as the customer hears them ---------------------------------------
+
+RESHOOT_REASON_WORDS = {
+    "blurred": SURVEY_REASONS["blurred"],
+    "too_dark": SURVEY_REASONS["too_dark"],
+    "too_bright": SURVEY_REASONS["too_bright"],
+    "not_a_photo": SURVEY_REASONS["not_a_photo"],
+    "vin_unreadable": SURVEY_REASONS["vin_unreadable"],
+    "wrong_subject": "拍摄的内容和要求不一致，请参照示例图拍摄",
+    "plate_unreadable": "车牌看不清，请让车牌完整、清晰地出现在画面中",
+    "incomplete": "没有拍全，请后退几步把要求的部位完整拍进画面",
+}
+RESHOOT_ASKED = (
+    "理赔人员审核了您的报案 {claim_no}，还需要补拍以下照片：\n{items}\n"
+    "请直接按顺序发送补拍的照片；如已退出查勘，请先回复“继续查勘”。"
+)
+RESHOOT_ITEM = "第{n}张（{title}）：{reason}"
+CLAIM_STATUS_RESHOOT = "需要补拍照片"
+CLAIM_NEXT_RESHOOT = "请按公众号消息中的提示补拍照片（回复“继续查勘”）。"

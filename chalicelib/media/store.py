@@ -25,6 +25,12 @@ class MediaStore:
         )
         return key
 
+    def presigned_url(self, key: str, expires_s: int = 300) -> str:
+        """A short-lived GET link for the console; S3 keys carry no personal data."""
+        return self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s
+        )
+
     def get(self, key: str) -> bytes:
         return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 

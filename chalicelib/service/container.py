@@ -152,6 +152,35 @@ class Container:
         )
 
     @cached_property
+    def console_auth(self) -> Any:
+        from chalicelib.console.auth import TokenVerifier
+
+        s = self.settings
+        return TokenVerifier(
+            dev_secret=s.console_dev_secret if s.console_dev_login else "",
+            jwks_url=s.console_jwks_url,
+            issuer=s.console_jwt_issuer,
+            audience=s.console_jwt_audience,
+        )
+
+    @cached_property
+    def console(self) -> Any:
+        from chalicelib.console.service import ConsoleService
+        from chalicelib.store.audit import AuditLog
+        from chalicelib.store.sessions import Sessions
+
+        return ConsoleService(
+            book=self.book,
+            surveys=self.surveys,
+            media=self.media,
+            conversations=self.conversations,
+            audit=AuditLog(),
+            sessions=Sessions(self.settings.session_ttl_s),
+            queues=self.queues,
+            hotline=self.settings.hotline,
+        )
+
+    @cached_property
     def watchdog(self) -> Any:
         from chalicelib.service.watchdog import Watchdog
 

@@ -32,14 +32,15 @@ class ClaimNotifier:
         change = _status_change(event_name, new_image, old_image)
         if change is None:
             return 0
-        claim_no, customer_id, status, timeline = change
+        claim_no, customer_id, status, timeline, previous = change
         key = f"notify:{claim_no}:{status}:{len(timeline)}"
         if self.inbox.claim(key).state != NEW:
             return 0
         openids = self.book.openids_of(customer_id)
         if openids:
             entry = timeline[-1]
-            bodies = [self._message(o, claim_no, status, entry) for o in openids]
+            reshoot = previous == ClaimStatus.UNDER_REVIEW and status is ClaimStatus.SURVEY_RECEIVED
+            bodies = [self._message(o, claim_no, status, entry, reshoot) for o in openids]
             self.queues.publish(OUTBOX, bodies)
         self.inbox.complete(key, None)
         log_event(
@@ -47,8 +48,11 @@ class ClaimNotifier:
         )
         return len(openids)
 
-    def _message(self, openid: str, claim_no: str, status: ClaimStatus, entry: Any) -> dict:
-        words = t.CLAIM_STATUS[str(status)]
+    def _message(
+        self, openid: str, claim_no: str, status: ClaimStatus, entry: Any, reshoot: bool = False
+    ) -> dict:
+        words = t.CLAIM_STATUS_RESHOOT if reshoot else t.CLAIM_STATUS[str(status)]
+        next_step = t.CLAIM_NEXT_RESHOOT if reshoot else render.next_step(status, self.hotline)
         if entry.amount:
             words += t.CLAIM_AMOUNT.format(amount=render.yuan(entry.amount))
         data = {
@@ -56,9 +60,7 @@ class ClaimNotifier:
             "keyword1": {"value": claim_no},
             "keyword2": {"value": words},
             "keyword3": {"value": render.when(entry.at, date.min)},
-            "remark": {
-                "value": t.NOTIFY_REMARK.format(next_step=render.next_step(status, self.hotline))
-            },
+            "remark": {"value": t.NOTIFY_REMARK.format(next_step=next_step)},
         }
         return {
             "id": new_message_id(),
@@ -70,7 +72,8 @@ class ClaimNotifier:
 
 
 def _status_change(event: str, new: dict | None, old: dict | None):
-    """(claim_no, customer_id, new status, timeline) when the status changed, else None.
+    """(claim_no, customer_id, new status, timeline, previous status or None) when the status
+    changed, else None.
 
     A new claim is announced only when it is freshly reported: importing a claim that is
     already further along must not send a burst of messages about the past.
@@ -86,4 +89,5 @@ def _status_change(event: str, new: dict | None, old: dict | None):
     timeline = timeline_from_json(new.get("timeline", {}).get("S", "[]"))
     if not timeline:
         return None
-    return new["claim_no"]["S"], new["customer_id"]["S"], status, timeline
+    previous = old.get("status", {}).get("S")
+    return new["claim_no"]["S"], new["customer_id"]["S"], status, timeline, previous

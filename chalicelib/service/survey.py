@@ -285,9 +285,13 @@ class SurveyDesk:
         self.store.mark_announced(item, item.batches)
 
     def _submit(self, item: Any) -> None:
-        manifest_key = self._write_packet(item)
+        manifest_key, flags = self._write_packet(item)
         self._advance_claim(item.claim_no)
-        item.update(actions=[type(item).packet_key.set(manifest_key)], add_version_condition=False)
+        model = type(item)
+        item.update(
+            actions=[model.packet_key.set(manifest_key), model.flags.set(flags)],
+            add_version_condition=False,
+        )
         self._end_session(item)
         log_event("survey.submitted", submission=item.submissions, claim=ref(item.claim_no))
 
@@ -312,7 +316,7 @@ class SurveyDesk:
             origin=f"survey:{item.claim_no}",
         )
 
-    def _write_packet(self, item: Any) -> str:
+    def _write_packet(self, item: Any) -> tuple[str, list[str]]:
         from chalicelib.photos.sheet import SheetPhoto, contact_sheet
 
         photos = {p.seq: p for p in self.store.photos(item.claim_no)}
@@ -327,7 +331,8 @@ class SurveyDesk:
         ]
         sheet = contact_sheet(sheet_photos, title=item.claim_no, font_path=self.font_path)
         manifest = build_manifest(item, photos, slots)
-        return self.packets.write(item.claim_no, item.submissions, sheet, manifest)
+        key = self.packets.write(item.claim_no, item.submissions, sheet, manifest)
+        return key, manifest["flags"]
 
 
 def build_manifest(item: Any, photos: dict[str, Any], slots: dict[int, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.domain.book import (
     BIND_LOCK_S,
@@ -22,6 +22,7 @@ from chalicelib.domain.book import (
     Policy,
 )
 from chalicelib.domain.claims import (
+    WITH_AMOUNT,
     ClaimStatus,
     TimelineEntry,
     is_policy_number,
@@ -32,7 +33,22 @@ from chalicelib.domain.identity import matches
 from chalicelib.domain.people import Gender
 from chalicelib.domain.plates import is_valid_plate, normalize_plate
 from chalicelib.domain.policies import Coverage
-from chalicelib.store.models import ClaimItem, CustomerItem, LockoutItem, PolicyItem
+from chalicelib.store.models import (
+    ClaimItem,
+    CustomerItem,
+    LockoutItem,
+    PolicyItem,
+    condition_failed,
+)
+
+
+class StaleClaim(Exception):
+    """The claim changed since the caller read it; `claim` is how it is now."""
+
+    def __init__(self, claim: Claim, version: int) -> None:
+        super().__init__(f"claim {claim.claim_no} is now {claim.status.value} (v{version})")
+        self.claim = claim
+        self.version = version
 
 
 def _gender(value: str | None) -> Gender | None:
@@ -157,6 +173,49 @@ class BookStore:
         item.timeline = timeline_to_json(timeline)
         item.save()
         return claim_from_item(item)
+
+    def decide(
+        self,
+        claim_no: str,
+        expected_version: int,
+        statuses: tuple[ClaimStatus, ...],
+        at: datetime,
+        amount: Decimal | None,
+        record: dict[str, Any],
+    ) -> tuple[Claim, int]:
+        """An adjuster's decision: append `statuses` to the timeline (the amount goes with the
+        status that carries one) and `record` to the decisions, only if the claim is still at
+        `expected_version`. Raises StaleClaim otherwise. Returns the claim and its new version."""
+        item = ClaimItem.get(claim_no, consistent_read=True)
+        if item.version != expected_version:
+            raise StaleClaim(claim_from_item(item), item.version)
+        timeline = claim_from_item(item).timeline
+        for status in statuses:
+            require_move(timeline[-1].status, status)
+            carried = amount if status in WITH_AMOUNT else None
+            timeline += (TimelineEntry(status, at, carried),)
+        validate_timeline(timeline)
+        item.status = str(statuses[-1])
+        item.timeline = timeline_to_json(timeline)
+        item.decisions = [*(item.decisions or []), record]
+        try:
+            item.save()
+        except PutError as exc:
+            if condition_failed(exc):
+                fresh = ClaimItem.get(claim_no, consistent_read=True)
+                raise StaleClaim(claim_from_item(fresh), fresh.version) from exc
+            raise
+        return claim_from_item(item), item.version
+
+    def claims_in(self, statuses: tuple[ClaimStatus, ...]) -> list[ClaimItem]:
+        """Claims in these statuses (the adjusters' queue), as stored."""
+        return [item for s in statuses for item in ClaimItem.by_status.query(str(s))]
+
+    def claim_item(self, claim_no: str) -> ClaimItem | None:
+        try:
+            return ClaimItem.get(claim_no, consistent_read=True)
+        except DoesNotExist:
+            return None
 
     # --- binding -----------------------------------------------------------------------
 

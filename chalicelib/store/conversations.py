@@ -48,3 +48,8 @@ class Conversations:
 
     def history(self, openid: str, limit: int = 50) -> list[ConversationRecord]:
         return list(ConversationRecord.query(openid, scan_index_forward=True, limit=limit))
+
+    def latest(self, openid: str, limit: int = 30) -> list[ConversationRecord]:
+        """The newest `limit` records, oldest first (an excerpt for the console)."""
+        newest = ConversationRecord.query(openid, scan_index_forward=False, limit=limit)
+        return list(reversed(list(newest)))

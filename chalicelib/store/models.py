@@ -192,6 +192,14 @@ class PolicyItem(Model):
     by_customer = _ByCustomer()
 
 
+class _ByStatus(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+
+
 class ClaimItem(Model):
     class Meta:
         table_name = "claims"
@@ -203,9 +211,11 @@ class ClaimItem(Model):
     accident_date = UnicodeAttribute()
     status = UnicodeAttribute()
     timeline = JSONAttribute(default=list)  # [{"status", "at", "amount"}], oldest first
+    decisions = JSONAttribute(default=list)  # adjusters' decisions: who, action, reason, at
     source_hash = UnicodeAttribute(null=True)
     version = VersionAttribute()
     by_customer = _ByCustomer()
+    by_status = _ByStatus()
 
 
 class LockoutItem(Model):
@@ -269,6 +279,7 @@ class SurveyItem(Model):
     placements = JSONAttribute(default=dict)  # seq -> {slot, accepted, reasons, flags}
     last_batch = JSONAttribute(default=list)  # seqs placed by the latest placement
     reshoot = JSONAttribute(default=list)  # slots an adjuster asked to take again
+    flags = JSONAttribute(default=list)  # for the adjuster, from the latest packet
     batches = NumberAttribute(default=0)  # placements made so far
     announced = NumberAttribute(default=0)  # the batch whose progress message is queued
     submissions = NumberAttribute(default=0)
@@ -305,8 +316,29 @@ class ClaimPhotoItem(Model):
     vin = JSONAttribute(null=True)  # {"read": str|None, "matches_policy": bool|None, ...}
 
 
+class AuditEntry(Model):
+    """One console event. `hash` covers this entry and the previous entry's hash."""
+
+    class Meta:
+        table_name = "audit"
+
+    chain = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = NumberAttribute()
+    who = UnicodeAttribute()
+    role = UnicodeAttribute()
+    action = UnicodeAttribute()
+    claim_no = UnicodeAttribute(null=True)
+    detail = JSONAttribute(default=dict)
+    source_ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    prev_hash = UnicodeAttribute()
+    hash = UnicodeAttribute()
+
+
 ALL_MODELS.update(
     {
+        "audit": AuditEntry,
         "surveys": SurveyItem,
         "claim_photos": ClaimPhotoItem,
         "customers": CustomerItem,

@@ -164,6 +164,31 @@ class SurveyStore:
             if not condition_failed(exc):
                 raise
 
+    def reopen(self, claim_no: str, slots: list[int], at: float) -> SurveyItem | None:
+        """An adjuster asked for these shots again: empty their slots and open the survey;
+        the next complete set is a new submission (a new packet beside the old one)."""
+        for _ in range(5):
+            item = self.load(claim_no)
+            if item is None:
+                return None
+            item.slots = {k: v for k, v in (item.slots or {}).items() if int(k) not in slots}
+            item.reshoot = sorted(set(item.reshoot or []) | set(slots))
+            item.state = str(sv.SurveyState.OPEN)
+            item.packet_key = None
+            item.last_activity = at
+            item.reminded = False
+            try:
+                self.save(item)
+                return item
+            except SurveyConflict:
+                continue
+        raise SurveyConflict(claim_no)
+
+    def many(self, claim_nos: list[str]) -> dict[str, SurveyItem]:
+        if not claim_nos:
+            return {}
+        return {i.claim_no: i for i in SurveyItem.batch_get(claim_nos)}
+
     def idle_open_surveys(self, before: float) -> list[SurveyItem]:
         """Open surveys whose customer has been silent since `before` (for the watchdog)."""
         return list(

@@ -33,7 +33,7 @@ class FakeSSM:
 
 def test_defaults_from_empty_environment():
     s = settings_from_env({})
-    assert s == Settings()
+    assert s == Settings(console_dev_login=True)  # the local stage offers the dev sign-in
     assert s.stage == "local"
     assert s.resource_prefix == "claimbot-local-"
     assert s.region == "ap-east-1"
@@ -248,3 +248,23 @@ def test_current_settings_validates(monkeypatch, fresh_current_settings):
     _clear_env(monkeypatch)
     with pytest.raises(SettingsError, match="WECHAT_TOKEN"):
         fresh_current_settings()
+
+
+def test_the_console_dev_sign_in_is_local_only():
+    assert settings_from_env({"CLAIMBOT_STAGE": "prod"}).console_dev_login is False
+    on = settings_from_env({"CLAIMBOT_STAGE": "prod", "CONSOLE_DEV_LOGIN": "true",
+                            "WECHAT_TOKEN": "t"})  # fmt: skip
+    with pytest.raises(SettingsError, match="CONSOLE_DEV_LOGIN must not be on"):
+        on.validate()
+    with pytest.raises(SettingsError, match="true or false"):
+        settings_from_env({"CONSOLE_DEV_LOGIN": "maybe"})
+
+
+def test_photo_check_thresholds_from_the_environment():
+    s = settings_from_env({"PHOTO_QC_MIN_SHARPNESS": "0.3", "PHOTO_QC_MIN_SHORT_SIDE": "700"})
+    thresholds = s.qc_thresholds()
+    assert thresholds.min_sharpness == 0.3 and thresholds.min_short_side == 700
+    with pytest.raises(SettingsError, match="unknown PHOTO_QC_NOPE"):
+        settings_from_env({"PHOTO_QC_NOPE": "1"}).qc_thresholds()
+    with pytest.raises(SettingsError, match="must be a float"):
+        settings_from_env({"PHOTO_QC_MIN_SHARPNESS": "sharp"}).qc_thresholds()

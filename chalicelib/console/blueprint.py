@@ -1,0 +1,165 @@
+"""The adjusters' console as a Chalice blueprint: the static page and its JSON API.
+
+Routes stay thin: authenticate, call ConsoleService, map its errors to status codes. Nothing
+heavy is imported here, so registering the blueprint costs the webhook's cold start nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from chalice import Blueprint, Response
+
+STATIC = Path(__file__).with_name("static")
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def console_blueprint(services: Callable[[], Any]) -> Blueprint:
+    """`services` gives the Container (built once per Lambda container, on first use)."""
+    bp = Blueprint(__name__)
+
+    def staff():
+        request = bp.current_request
+        return services().console_auth.staff(request.headers.get("authorization"))
+
+    def source():
+        from chalicelib.console.service import Source
+
+        request = bp.current_request
+        identity = (request.context or {}).get("identity") or {}
+        return Source(ip=identity.get("sourceIp"), user_agent=request.headers.get("user-agent"))
+
+    @bp.route("/console", methods=["GET"])
+    def console_page() -> Response:
+        return _static("index.html")
+
+    @bp.route("/console/static/{name}", methods=["GET"])
+    def console_static(name: str) -> Response:
+        return _static(name)
+
+    @bp.route("/console/api/config", methods=["GET"])
+    def console_config() -> Response:
+        settings = services().settings
+        return _json(
+            {
+                "stage": settings.stage,
+                "dev_login": settings.console_dev_login,
+                "login_url": settings.console_login_url,
+            }
+        )
+
+    @bp.route("/console/api/dev-users", methods=["GET"])
+    def dev_users() -> Response:
+        from chalicelib.console.auth import DEV_USERS
+
+        if not services().settings.console_dev_login:
+            return _error(404, "not found")
+        return _json({"users": list(DEV_USERS)})
+
+    @bp.route("/console/api/dev-login", methods=["POST"])
+    def dev_login() -> Response:
+        from chalicelib.console.auth import dev_user, issue_dev_token
+
+        settings = services().settings
+        if not settings.console_dev_login:
+            return _error(404, "not found")
+        user = dev_user(str((_body(bp) or {}).get("user", "")))
+        if user is None:
+            return _error(400, "unknown demo user")
+        token = issue_dev_token(user, settings.console_dev_secret)
+        return _json({"token": token, "user": user})
+
+    @bp.route("/console/api/me", methods=["GET"])
+    def me() -> Response:
+        return _guarded(lambda: staff().to_json())
+
+    @bp.route("/console/api/claims", methods=["GET"])
+    def claims() -> Response:
+        params = bp.current_request.query_params or {}
+        return _guarded(
+            lambda: services().console.queue(
+                staff(), params.get("status") or "waiting", params.get("flag") or ""
+            )
+        )
+
+    @bp.route("/console/api/claims/{claim_no}", methods=["GET"])
+    def claim(claim_no: str) -> Response:
+        return _guarded(lambda: services().console.claim(staff(), claim_no, source()))
+
+    @bp.route("/console/api/claims/{claim_no}/decisions", methods=["POST"])
+    def decide(claim_no: str) -> Response:
+        return _guarded(
+            lambda: services().console.decide(staff(), claim_no, _body(bp) or {}, source())
+        )
+
+    @bp.route("/console/api/audit", methods=["GET"])
+    def audit() -> Response:
+        params = bp.current_request.query_params or {}
+        return _guarded(
+            lambda: services().console.audit_entries(staff(), params.get("claim_no") or None)
+        )
+
+    return bp
+
+
+def _guarded(call: Callable[[], Any]) -> Response:
+    from chalicelib.console.auth import Forbidden, Unauthorized
+    from chalicelib.console.service import BadRequest, Conflict, NotFound
+
+    try:
+        return _json(call())
+    except Unauthorized:
+        return _error(401, "sign in")
+    except Forbidden as exc:
+        return _error(403, str(exc))
+    except NotFound as exc:
+        return _error(404, str(exc))
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    except Conflict as exc:
+        return _error(409, str(exc))
+    except Exception:
+        logging.getLogger("claimbot").exception("console request failed")
+        return _error(500, "something went wrong on our side; try again")
+
+
+def _body(bp: Blueprint) -> dict[str, Any] | None:
+    raw = bp.current_request.raw_body or b""
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **NO_STORE},
+    )
+
+
+def _error(status: int, message: str) -> Response:
+    return _json({"error": message}, status)
+
+
+def _static(name: str) -> Response:
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or not path.is_file() or path.suffix not in STATIC_TYPES:
+        return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
+    data = path.read_bytes()
+    content_type = STATIC_TYPES[path.suffix]
+    body: Any = data if content_type.startswith("image/png") else data.decode("utf-8")
+    return Response(body=body, headers={"Content-Type": content_type, **NO_STORE})

@@ -1,0 +1,410 @@
+"""What the adjusters' console does: the queue, one claim with its packet, decisions, audit.
+
+Every call names the staff member (already authenticated) and where the request came from;
+views and decisions are written to the audit log. Photos are only ever handed out as
+pre-signed S3 links that expire within PHOTO_LINK_S.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.console.auth import Permission, Staff
+from chalicelib.dialog import catalogue as t
+from chalicelib.dialog import render
+from chalicelib.dialog import survey as survey_dialog
+from chalicelib.dialog.outcome import SessionState
+from chalicelib.domain import review
+from chalicelib.domain import survey as sv
+from chalicelib.domain.claims import ClaimStatus
+from chalicelib.domain.masking import mask_plate
+from chalicelib.jobs.queues import OUTBOX
+from chalicelib.service.logs import log_event, ref
+from chalicelib.store.book import StaleClaim, claim_from_item
+from chalicelib.wechat.replies import reply_to_json
+
+PHOTO_LINK_S = 300
+WAITING = (ClaimStatus.SURVEY_RECEIVED, ClaimStatus.UNDER_REVIEW)
+DECIDED = (ClaimStatus.APPROVED, ClaimStatus.SURVEYOR_SENT, ClaimStatus.REJECTED)
+STATUS_FILTERS: dict[str, tuple[ClaimStatus, ...]] = {
+    "waiting": WAITING,
+    "survey_received": (ClaimStatus.SURVEY_RECEIVED,),
+    "under_review": (ClaimStatus.UNDER_REVIEW,),
+    "reported": (ClaimStatus.REPORTED,),
+    "decided": DECIDED,
+}
+
+
+class NotFound(Exception):
+    pass
+
+
+class BadRequest(ValueError):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a console request came from (for the audit log)."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+class ConsoleService:
+    def __init__(
+        self,
+        book: Any,
+        surveys: Any,
+        media: Any,
+        conversations: Any,
+        audit: Any,
+        sessions: Any,
+        queues: Any,
+        hotline: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.book = book
+        self.surveys = surveys
+        self.media = media
+        self.conversations = conversations
+        self.audit = audit
+        self.sessions = sessions
+        self.queues = queues
+        self.hotline = hotline
+        self.clock = clock
+
+    # --- the queue -------------------------------------------------------------------------
+
+    def queue(self, staff: Staff, status: str = "waiting", flag: str = "") -> dict[str, Any]:
+        staff.require(Permission.VIEW_CLAIMS)
+        if status not in STATUS_FILTERS:
+            raise BadRequest(f"status must be one of {', '.join(STATUS_FILTERS)}")
+        items = self.book.claims_in(STATUS_FILTERS[status])
+        surveys = self.surveys.many([i.claim_no for i in items])
+        now = self.clock()
+        rows = [self._queue_row(i, surveys.get(i.claim_no), now) for i in items]
+        if flag:
+            rows = [r for r in rows if flag in r["flags"]]
+        rows.sort(key=lambda r: r["waiting_since"])
+        return {"claims": rows}
+
+    def _queue_row(self, item: Any, survey: Any, now: float) -> dict[str, Any]:
+        claim = claim_from_item(item)
+        since = claim.timeline[-1].at
+        return {
+            "claim_no": claim.claim_no,
+            "status": str(claim.status),
+            "status_text": t.CLAIM_STATUS[str(claim.status)],
+            "waiting_since": since.isoformat(),
+            "age_minutes": max(0, int((now - since.timestamp()) // 60)),
+            "plate_masked": mask_plate(claim.plate) if claim.plate else "",
+            "flags": _flags(survey),
+            "reshoots": _reshoot_count(survey),
+            "photos": len(survey.slots or {}) if survey else 0,
+        }
+
+    # --- one claim -------------------------------------------------------------------------
+
+    def claim(self, staff: Staff, claim_no: str, source: Source) -> dict[str, Any]:
+        staff.require(Permission.VIEW_CLAIMS)
+        item = self.book.claim_item(claim_no)
+        if item is None:
+            raise NotFound(f"no claim {claim_no}")
+        detail = self._detail(staff, item)
+        self.audit.append(staff.id, staff.role, "view_claim", claim_no, {},
+                          source.ip, source.user_agent)  # fmt: skip
+        return detail
+
+    def _detail(self, staff: Staff, item: Any) -> dict[str, Any]:
+        survey = self.surveys.load(item.claim_no)
+        photos = {p.seq: p for p in self.surveys.photos(item.claim_no)} if survey else {}
+        slots = {int(k): photos[v] for k, v in ((survey.slots or {}) if survey else {}).items()
+                 if v in photos}  # fmt: skip
+        decidable = ClaimStatus(item.status) in review.REVIEWABLE and staff.may(Permission.DECIDE)
+        in_slots = {p.seq for p in slots.values()}
+        return {
+            "claim": self.claim_json(item),
+            "policy": self._policy_json(item.policy_no),
+            "accident": _accident(survey),
+            "photos": [self._photo_json(n, slots[n], survey) for n in sorted(slots)],
+            "others": [
+                self._other_json(p, (survey.placements or {}).get(seq))
+                for seq, p in sorted(photos.items())
+                if seq not in in_slots
+            ],
+            "flags": _flags(survey),
+            "contact_sheet_url": self._sheet_url(survey),
+            "conversation": self._conversation(survey),
+            "actions": [a.value for a in review.Action] if decidable else [],
+        }
+
+    def claim_json(self, item: Any) -> dict[str, Any]:
+        claim = claim_from_item(item)
+        decisions = list(item.decisions or [])
+        timeline = []
+        for entry in claim.timeline:
+            made = next((d for d in decisions if d.get("at") == entry.at.isoformat()), None)
+            timeline.append(
+                {
+                    "status": str(entry.status),
+                    "status_text": t.CLAIM_STATUS[str(entry.status)],
+                    "at": entry.at.isoformat(),
+                    "amount": str(entry.amount) if entry.amount is not None else None,
+                    "by": made.get("by_name") if made else None,
+                    "reason": (made.get("reason") or None) if made else None,
+                }
+            )
+        return {
+            "claim_no": claim.claim_no,
+            "status": str(claim.status),
+            "status_text": t.CLAIM_STATUS[str(claim.status)],
+            "version": item.version,
+            "accident_date": claim.accident_date.isoformat(),
+            "timeline": timeline,
+        }
+
+    def _policy_json(self, policy_no: str) -> dict[str, Any] | None:
+        policy = self.book.policy(policy_no)
+        if policy is None:
+            return None
+        holder = render.salutation(policy.holder_name, policy.holder_gender)
+        return {
+            "policy_no": policy.policy_no,
+            "product": policy.product,
+            "plate_masked": mask_plate(policy.plate),
+            "vin_masked": policy.vin_masked,
+            "holder": holder,
+            "start": policy.start.isoformat(),
+            "end": policy.end.isoformat(),
+            "coverages": [
+                {"name": c.name, "limit_text": render.coverage_text(c)} for c in policy.coverages
+            ],
+        }
+
+    def _photo_json(self, slot: int, photo: Any, survey: Any) -> dict[str, Any]:
+        placement = (survey.placements or {}).get(photo.seq, {})
+        return {
+            "slot": slot,
+            "label": t.SURVEY_SHOT_TITLES[slot],
+            "seq": photo.seq,
+            **self._links(photo),
+            "received_at": _iso(photo.received_at),
+            "qc": {"reasons": photo.reasons or [], "metrics": photo.metrics or {}},
+            "exif": photo.facts or {},
+            "vin": photo.vin,
+            "flags": placement.get("flags", []),
+        }
+
+    def _other_json(self, photo: Any, placement: dict[str, Any] | None) -> dict[str, Any]:
+        reasons = (placement or {}).get("reasons") or photo.reasons or []
+        return {
+            "seq": photo.seq,
+            **self._links(photo),
+            "slot": (placement or {}).get("slot"),
+            "reasons": reasons,
+            "received_at": _iso(photo.received_at),
+        }
+
+    def _links(self, photo: Any) -> dict[str, str | None]:
+        files = photo.files or {}
+
+        def link(name: str) -> str | None:
+            key = files.get(name, {}).get("key")
+            return self.media.presigned_url(key, PHOTO_LINK_S) if key else None
+
+        return {"thumb_url": link("thumbnail"), "full_url": link("normalized")}
+
+    def _sheet_url(self, survey: Any) -> str | None:
+        if not survey or not survey.packet_key:
+            return None
+        key = survey.packet_key.rsplit("/", 1)[0] + "/contact-sheet.jpg"
+        return self.media.presigned_url(key, PHOTO_LINK_S)
+
+    def _conversation(self, survey: Any) -> list[dict[str, Any]]:
+        if survey is None:
+            return []
+        return [
+            {
+                "at": _iso(int(r.record_id.split("#", 1)[0]) / 1000),
+                "direction": r.direction,
+                "type": r.msg_type,
+                "content": r.content or "",
+            }
+            for r in self.conversations.latest(survey.openid, 30)
+        ]
+
+    # --- decisions -------------------------------------------------------------------------
+
+    def decide(
+        self, staff: Staff, claim_no: str, body: dict[str, Any], source: Source
+    ) -> dict[str, Any]:
+        staff.require(Permission.DECIDE)
+        try:
+            decision = review.parse_decision(body)
+            version = _version(body.get("version"))
+        except review.InvalidDecision as exc:
+            raise BadRequest(str(exc)) from exc
+        item = self.book.claim_item(claim_no)
+        if item is None:
+            raise NotFound(f"no claim {claim_no}")
+        if item.version != version:
+            raise Conflict(_stale_message(claim_from_item(item)))
+        try:
+            statuses = review.steps(ClaimStatus(item.status), decision.action)
+        except review.InvalidDecision as exc:
+            raise BadRequest(str(exc)) from exc
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        record = _record(staff, decision, now)
+        try:
+            _, new_version = self.book.decide(
+                claim_no, version, statuses, now, decision.amount, record
+            )
+        except StaleClaim as exc:
+            raise Conflict(_stale_message(exc.claim)) from exc
+        if decision.action is review.Action.RESHOOT:
+            self._ask_reshoot(claim_no, decision)
+        self.audit.append(staff.id, staff.role, f"decide:{decision.action.value}", claim_no,
+                          {k: v for k, v in record.items() if k not in ("at", "by", "by_name")}
+                          | {"version": new_version}, source.ip, source.user_agent)  # fmt: skip
+        log_event("console.decided", action=decision.action.value, claim=ref(claim_no))
+        return {"claim": self.claim_json(self.book.claim_item(claim_no))}
+
+    def _ask_reshoot(self, claim_no: str, decision: review.Decision) -> None:
+        slots = [r.slot for r in decision.reshoots]
+        survey = self.surveys.reopen(claim_no, slots, self.clock())
+        if survey is None:
+            return
+        items = "\n".join(
+            t.RESHOOT_ITEM.format(
+                n=r.slot,
+                title=t.SURVEY_SHOT_TITLES[r.slot],
+                reason=r.note if r.reason == "other" else t.RESHOOT_REASON_WORDS[r.reason],
+            )
+            + (f"（{r.note}）" if r.note and r.reason != "other" else "")
+            for r in decision.reshoots
+        )
+        text = t.RESHOOT_ASKED.format(claim_no=claim_no, items=items)
+        self._send(survey.openid, f"reshoot-{claim_no}-{survey.version}", text)
+        self._into_photos(survey.openid, claim_no)
+
+    def _send(self, openid: str, message_id: str, text: str) -> None:
+        from chalicelib.domain.messages import TextReply
+
+        body = {
+            "id": message_id,
+            "kind": "custom",
+            "openid": openid,
+            "reply": reply_to_json(TextReply(text)),
+            "origin": "console",
+            "created_at": self.clock(),
+        }
+        self.queues.publish(OUTBOX, [body])
+
+    def _into_photos(self, openid: str, claim_no: str) -> None:
+        """A customer at rest goes straight to the photos step, so the re-shot photos count
+        without a word; one busy elsewhere says 继续查勘 (the message tells them)."""
+        from chalicelib.store.sessions import SessionConflict
+
+        for _ in range(3):
+            state, item = self.sessions.load(openid)
+            if not state.idle:
+                return
+            try:
+                photos = SessionState(survey_dialog.FLOW, survey_dialog.PHOTOS,
+                                      {"claim_no": claim_no})  # fmt: skip
+                self.sessions.save(item, photos)
+                return
+            except SessionConflict:
+                continue
+
+    # --- audit -----------------------------------------------------------------------------
+
+    def audit_entries(self, staff: Staff, claim_no: str | None) -> dict[str, Any]:
+        staff.require(Permission.VIEW_AUDIT)
+        return {
+            "entries": [
+                {
+                    "seq": int(e.seq),
+                    "at": _iso(e.at),
+                    "who": e.who,
+                    "role": e.role,
+                    "action": e.action,
+                    "claim_no": e.claim_no,
+                    "detail": e.detail or {},
+                    "ip": e.source_ip,
+                }
+                for e in self.audit.entries(claim_no)
+            ]
+        }
+
+
+def _version(raw: object) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise review.InvalidDecision("version (the claim's version you loaded) is required")
+    return raw
+
+
+def _record(staff: Staff, decision: review.Decision, now: datetime) -> dict[str, Any]:
+    return {
+        "at": now.isoformat(),
+        "by": staff.id,
+        "by_name": staff.name,
+        "action": decision.action.value,
+        "reason": decision.reason,
+        "amount": str(decision.amount) if decision.amount is not None else None,
+        "reshoots": [
+            {"slot": r.slot, "reason": r.reason, "note": r.note} for r in decision.reshoots
+        ],
+    }
+
+
+def _stale_message(claim: Any) -> str:
+    return (
+        f"This claim changed since you opened it: it is now '{claim.status.value}'. "
+        "Reload to see the change before deciding."
+    )
+
+
+def _flags(survey: Any) -> list[str]:
+    if survey is None:
+        return []
+    flags = set(survey.flags or [])
+    for placement in (survey.placements or {}).values():
+        flags.update(placement.get("flags", []))
+    if _reshoot_count(survey):
+        flags.add(sv.FLAG_RESHOOTS)
+    return sorted(flags)
+
+
+def _reshoot_count(survey: Any) -> int:
+    if survey is None:
+        return 0
+    placements = (survey.placements or {}).values()
+    rejected = sum(1 for p in placements if p.get("slot") and not p.get("accepted"))
+    return rejected + len(survey.reshoot or [])
+
+
+def _accident(survey: Any) -> dict[str, Any] | None:
+    if survey is None:
+        return None
+    facts = survey.facts or {}
+    return {
+        "at": facts.get("accident_at"),
+        "place": facts.get("place"),
+        "description": facts.get("description"),
+    }
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(float(epoch), UTC).isoformat()

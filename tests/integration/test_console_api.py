@@ -1,0 +1,195 @@
+"""The adjusters' console API through Chalice's own test client, against moto server: roles,
+the queue, a claim's packet, each decision, stale versions, and the audit log."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from chalice.test import Client
+
+from chalicelib.domain.claims import ClaimStatus
+from chalicelib.store.audit import AuditLog
+from chalicelib.store.models import AuditEntry, SessionItem, SurveyItem
+from devstack import survey_photos
+from tests.integration.test_survey_desk import (  # noqa: F401 (vin_engine is a fixture)
+    _drain,
+    _open_survey,
+    _photos_for_slots,
+    _run_jobs,
+    _send_photos,
+    _survey_messages,
+    vin_engine,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def api(container, monkeypatch):
+    import app
+
+    monkeypatch.setattr(app, "services", lambda: container)
+    with Client(app.app) as client:
+        yield client
+
+
+def _token(api, user: str) -> dict[str, str]:
+    res = api.http.post(
+        "/console/api/dev-login",
+        body=json.dumps({"user": user}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert res.status_code == 200
+    return {"Authorization": f"Bearer {res.json_body['token']}"}
+
+
+def _get(api, path: str, user: str = "adjuster1"):
+    return api.http.get(path, headers=_token(api, user))
+
+
+def _decide(api, claim_no: str, body: dict, user: str = "adjuster1"):
+    headers = {**_token(api, user), "Content-Type": "application/json"}
+    return api.http.post(
+        f"/console/api/claims/{claim_no}/decisions", body=json.dumps(body), headers=headers
+    )
+
+
+@pytest.fixture
+def submitted(container, emulator, openid, vin_engine):  # noqa: F811
+    """A claim whose five photos are in: waiting for an adjuster."""
+    _drain(container, "outbox")
+    claim_no = _open_survey(container, openid)
+    _send_photos(container, emulator, openid, _photos_for_slots())
+    _run_jobs(container)
+    _survey_messages(container, openid)
+    assert container.book.claim(claim_no).status is ClaimStatus.SURVEY_RECEIVED
+    return claim_no
+
+
+def test_without_a_token_it_is_401_and_with_a_forged_one_too(api):
+    assert api.http.get("/console/api/me").status_code == 401
+    forged = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad"}
+    assert api.http.get("/console/api/claims", headers=forged).status_code == 401
+    me = _get(api, "/console/api/me").json_body
+    assert me == {"id": "adjuster1", "name": "李理赔", "roles": ["adjuster"]}
+
+
+def test_each_role_sees_what_it_may(api, submitted):
+    assert _get(api, "/console/api/claims", "agent1").status_code == 403
+    assert _get(api, f"/console/api/claims/{submitted}", "agent1").status_code == 403
+    assert _get(api, "/console/api/claims", "auditor1").status_code == 200
+    assert _get(api, "/console/api/audit", "adjuster1").status_code == 403
+    assert _get(api, "/console/api/audit", "auditor1").status_code == 200
+    detail = _get(api, f"/console/api/claims/{submitted}", "auditor1").json_body
+    assert detail["actions"] == []  # read-only
+    refused = _decide(api, submitted, {"action": "approve", "amount": "1", "version": 1},
+                      "auditor1")  # fmt: skip
+    assert refused.status_code == 403
+
+
+def test_the_queue_lists_waiting_claims_oldest_first_with_flags(api, submitted):
+    rows = _get(api, "/console/api/claims").json_body["claims"]
+    mine = next(r for r in rows if r["claim_no"] == submitted)
+    assert mine["status"] == "survey_received" and mine["photos"] == 5
+    assert mine["plate_masked"] == "粤B·***45"
+    assert [r["waiting_since"] for r in rows] == sorted(r["waiting_since"] for r in rows)
+    flagged = _get(api, "/console/api/claims?flag=vin_mismatch").json_body["claims"]
+    assert submitted not in {r["claim_no"] for r in flagged}
+    assert _get(api, "/console/api/claims?status=nope").status_code == 400
+
+
+def test_a_claim_shows_its_packet_through_short_lived_links(api, submitted):
+    detail = _get(api, f"/console/api/claims/{submitted}").json_body
+    assert [p["slot"] for p in detail["photos"]] == [1, 2, 3, 4, 5]
+    assert detail["photos"][0]["label"] == "车头45°"
+    assert detail["photos"][4]["vin"]["matches_policy"] is True
+    assert (
+        detail["policy"]["holder"] == "欧阳女士" and "粤B·***45" == detail["policy"]["plate_masked"]
+    )
+    assert detail["accident"]["description"] == "倒车撞到柱子"
+    assert any(c["content"] == "倒车撞到柱子" for c in detail["conversation"])
+    assert detail["actions"] == ["approve", "reshoot", "surveyor", "reject"]
+    for photo in detail["photos"]:
+        for url in (photo["thumb_url"], photo["full_url"]):
+            query = parse_qs(urlparse(url).query)
+            assert int(query["X-Amz-Expires"][0]) <= 300
+            assert "粤B" not in url and "欧阳" not in url
+        assert requests.get(photo["thumb_url"], timeout=5).content[:2] == b"\xff\xd8"
+    assert detail["contact_sheet_url"]
+
+
+def test_approving_moves_the_claim_records_the_amount_and_audits(api, container, submitted):
+    version = _get(api, f"/console/api/claims/{submitted}").json_body["claim"]["version"]
+    assert _decide(api, submitted, {"action": "approve", "version": version}).status_code == 400
+    res = _decide(api, submitted, {"action": "approve", "amount": "2350", "version": version,
+                                   "reason": "损失清晰"})  # fmt: skip
+    assert res.status_code == 200
+    claim = res.json_body["claim"]
+    assert [e["status"] for e in claim["timeline"]] == [
+        "reported", "survey_received", "under_review", "approved"]  # fmt: skip
+    assert claim["timeline"][-1]["amount"] == "2350.00"
+    assert claim["timeline"][-1]["by"] == "李理赔"
+    entries = _get(api, f"/console/api/audit?claim_no={submitted}", "supervisor1").json_body
+    actions = [(e["who"], e["action"]) for e in entries["entries"]]
+    assert ("adjuster1", "decide:approve") in actions and ("adjuster1", "view_claim") in actions
+    again = _decide(
+        api, submitted, {"action": "reject", "reason": "x", "version": claim["version"]}
+    )
+    assert again.status_code == 400  # decided already: not waiting for review
+
+
+def test_a_second_decision_on_a_changed_claim_is_refused(api, submitted):
+    version = _get(api, f"/console/api/claims/{submitted}").json_body["claim"]["version"]
+    first = _decide(
+        api, submitted, {"action": "surveyor", "reason": "需现场确认", "version": version}
+    )
+    assert first.status_code == 200
+    second = _decide(api, submitted, {"action": "reject", "reason": "不符", "version": version},
+                     "adjuster2")  # fmt: skip
+    assert second.status_code == 409
+    assert "changed since you opened it" in second.json_body["error"]
+
+
+def test_a_reshoot_tells_the_customer_which_and_why_and_reopens_only_those_slots(
+    api, container, emulator, openid, submitted
+):
+    version = _get(api, f"/console/api/claims/{submitted}").json_body["claim"]["version"]
+    body = {"action": "reshoot", "version": version,
+            "reshoots": [{"slot": 2, "reason": "plate_unreadable"}]}  # fmt: skip
+    assert _decide(api, submitted, body).status_code == 200
+    assert container.book.claim(submitted).status is ClaimStatus.SURVEY_RECEIVED
+    survey = SurveyItem.get(submitted)
+    assert survey.state == "open" and set(survey.slots) == {"1", "3", "4", "5"}
+    [message] = [m for m in _drain(container, "outbox") if m["openid"] == openid]
+    text = message["reply"]["content"]
+    assert "第2张（车尾45°）：车牌看不清" in text and submitted in text
+    assert SessionItem.get(openid).step == "photos"  # the next photo counts straight away
+
+    _send_photos(container, emulator, openid, [survey_photos.scene(402, view="rear")])
+    _run_jobs(container)
+    [done] = _survey_messages(container, openid)
+    assert "全部收到" in done["reply"]["content"]
+    survey = SurveyItem.get(submitted)
+    assert survey.submissions == 2 and "/packets/2/" in survey.packet_key
+
+
+def test_the_audit_log_chains_and_tampering_shows(api, container, submitted):
+    log = AuditLog()
+    _get(api, f"/console/api/claims/{submitted}")
+    assert log.verify() is None
+    newest = next(iter(AuditEntry.query("console", scan_index_forward=False, limit=1)))
+    newest.update(actions=[AuditEntry.who.set("someone-else")])
+    assert log.verify() == newest.seq
+    newest.update(actions=[AuditEntry.who.set("adjuster1")])  # put it back for other tests
+    assert log.verify() is None
+
+
+def test_the_console_page_and_its_static_files_are_served(api):
+    page = api.http.get("/console")
+    assert page.status_code in (200, 404)  # the page lands with the front-end
+    assert api.http.get("/console/static/..%2Fservice.py").status_code == 404
+    config = api.http.get("/console/api/config").json_body
+    assert config["dev_login"] is True
