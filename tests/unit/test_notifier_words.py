@@ -1,0 +1,60 @@
+"""The claim notice says "需要补拍照片" when an adjuster sends a claim back for photos."""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.service.notifier import ClaimNotifier
+from chalicelib.store.inbox import Claim
+
+
+class Inbox:
+    def claim(self, key):
+        return Claim("new")
+
+    def complete(self, key, reply):
+        pass
+
+
+class Book:
+    def openids_of(self, customer_id):
+        return ["o_1"]
+
+
+class Queues:
+    def __init__(self):
+        self.sent = []
+
+    def publish(self, queue, bodies):
+        self.sent += list(bodies)
+
+
+def image(status: str, statuses: list[str]) -> dict:
+    timeline = [{"status": s, "at": f"2026-11-22T1{i}:00:00+08:00", "amount": None}
+                for i, s in enumerate(statuses)]  # fmt: skip
+    return {
+        "claim_no": {"S": "RSVY1"},
+        "customer_id": {"S": "c_1"},
+        "status": {"S": status},
+        "timeline": {"S": json.dumps(timeline)},
+    }
+
+
+def words(old: str, new: str, statuses: list[str]) -> tuple[str, str]:
+    queues = Queues()
+    notifier = ClaimNotifier(Book(), Inbox(), queues, "tpl", "95500")
+    notifier.on_change("MODIFY", image(new, statuses), image(old, statuses[:-1]))
+    data = queues.sent[0]["template"]["data"]
+    return data["keyword2"]["value"], data["remark"]["value"]
+
+
+def test_sent_back_for_photos_is_said_so():
+    history = ["reported", "survey_received", "under_review", "survey_received"]
+    status, remark = words("under_review", "survey_received", history)
+    assert status == t.CLAIM_STATUS_RESHOOT and t.CLAIM_NEXT_RESHOOT in remark
+
+
+def test_photos_arriving_is_the_usual_notice():
+    status, _ = words("reported", "survey_received", ["reported", "survey_received"])
+    assert status == t.CLAIM_STATUS["survey_received"]
