@@ -94,8 +94,16 @@ def _active_policies(customer: Customer, config) -> list[Policy]:
     return list(by_plate.values())
 
 
+OWN_DAMAGE_WORDS = ("车损", "车辆损失", "机动车损失")
+
+
 def _covers_own_damage(policy: Policy) -> bool:
-    return "商业" in policy.product or any("损失" in c.name for c in policy.coverages)
+    """车损险 (the car's own damage); 交强险's 财产损失 is a third party's property."""
+    if "强制" in policy.product:
+        return False
+    return "商业" in policy.product or any(
+        w in c.name for c in policy.coverages for w in OWN_DAMAGE_WORDS
+    )
 
 
 def _ask_questions(policy_no: str, prefix: tuple[str, ...]) -> Outcome:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -346,9 +346,18 @@ def test_every_reason_code_has_customer_words():
 
 
 def test_a_car_with_compulsory_and_commercial_policies_is_one_choice_the_commercial_one():
-    compulsory = policy(OUYANG, "PDZA202600000000000001", TODAY + timedelta(days=100),
-                        product="机动车交通事故责任强制保险")  # fmt: skip
+    from chalicelib.domain.policies import Coverage
+
+    compulsory = replace(
+        policy(OUYANG, "PDZA202600000000000001", TODAY + timedelta(days=100),
+               product="机动车交通事故责任强制保险"),
+        coverages=(Coverage("财产损失赔偿", None),),
+    )  # fmt: skip
     commercial = policy(OUYANG, "PDAA202600000000000002", TODAY + timedelta(days=100))
+    for order in ((compulsory, commercial), (commercial, compulsory)):
+        chat = Chat(make_config(bound_book(*order)))
+        chat.say(text("2"))
+        assert chat.state.data["policy_no"] == commercial.policy_no
     chat = Chat(make_config(bound_book(compulsory, commercial)))
     chat.say(text("2"))
     assert chat.state.step == "q:injured"
