@@ -91,10 +91,12 @@ class ConsoleService:
         items = self.book.claims_in(STATUS_FILTERS[status])
         surveys = self.surveys.many([i.claim_no for i in items])
         now = self.clock()
+        if status == "waiting":  # claims sent back for photos wait for the customer, not us
+            items = [i for i in items if not _awaiting_photos(surveys.get(i.claim_no))]
         rows = [self._queue_row(i, surveys.get(i.claim_no), now) for i in items]
         if flag:
             rows = [r for r in rows if flag in r["flags"]]
-        rows.sort(key=lambda r: r["waiting_since"])
+        rows.sort(key=lambda r: datetime.fromisoformat(r["waiting_since"]))
         return {"claims": rows}
 
     def _queue_row(self, item: Any, survey: Any, now: float) -> dict[str, Any]:
@@ -103,7 +105,7 @@ class ConsoleService:
         return {
             "claim_no": claim.claim_no,
             "status": str(claim.status),
-            "status_text": t.CLAIM_STATUS[str(claim.status)],
+            "status_text": _status_text(claim.status, survey),
             "waiting_since": since.isoformat(),
             "age_minutes": max(0, int((now - since.timestamp()) // 60)),
             "plate_masked": mask_plate(claim.plate) if claim.plate else "",
@@ -120,7 +122,7 @@ class ConsoleService:
         if item is None:
             raise NotFound(f"no claim {claim_no}")
         detail = self._detail(staff, item)
-        self.audit.append(staff.id, staff.role, "view_claim", claim_no, {},
+        self.audit.append(staff.id, staff.role, "view_claim", claim_no, {"name": staff.name},
                           source.ip, source.user_agent)  # fmt: skip
         return detail
 
@@ -131,8 +133,10 @@ class ConsoleService:
                  if v in photos}  # fmt: skip
         decidable = ClaimStatus(item.status) in review.REVIEWABLE and staff.may(Permission.DECIDE)
         in_slots = {p.seq for p in slots.values()}
+        claim_json = self.claim_json(item)
+        claim_json["status_text"] = _status_text(ClaimStatus(item.status), survey)
         return {
-            "claim": self.claim_json(item),
+            "claim": claim_json,
             "policy": self._policy_json(item.policy_no),
             "accident": _accident(survey),
             "photos": [self._photo_json(n, slots[n], survey) for n in sorted(slots)],
@@ -186,7 +190,7 @@ class ConsoleService:
             "start": policy.start.isoformat(),
             "end": policy.end.isoformat(),
             "coverages": [
-                {"name": c.name, "limit_text": render.coverage_text(c)} for c in policy.coverages
+                {"name": c.name, "limit_text": _limit_text(c)} for c in policy.coverages
             ],
         }
 
@@ -237,7 +241,7 @@ class ConsoleService:
                 "at": _iso(int(r.record_id.split("#", 1)[0]) / 1000),
                 "direction": r.direction,
                 "type": r.msg_type,
-                "content": r.content or "",
+                "content": _readable(r),
             }
             for r in self.conversations.latest(survey.openid, 30)
         ]
@@ -274,7 +278,8 @@ class ConsoleService:
             self._ask_reshoot(claim_no, decision)
         self.audit.append(staff.id, staff.role, f"decide:{decision.action.value}", claim_no,
                           {k: v for k, v in record.items() if k not in ("at", "by", "by_name")}
-                          | {"version": new_version}, source.ip, source.user_agent)  # fmt: skip
+                          | {"version": new_version, "name": staff.name},
+                          source.ip, source.user_agent)  # fmt: skip
         log_event("console.decided", action=decision.action.value, claim=ref(claim_no))
         return {"claim": self.claim_json(self.book.claim_item(claim_no))}
 
@@ -372,6 +377,33 @@ def _stale_message(claim: Any) -> str:
         f"This claim changed since you opened it: it is now '{claim.status.value}'. "
         "Reload to see the change before deciding."
     )
+
+
+AWAITING_PHOTOS_TEXT = "待客户补拍"
+CONVERSATION_TYPES = {"image": "[图片]", "voice": "[语音]", "video": "[视频]",
+                      "template": "[模板通知]", "news": "[图文]", "location": "[位置]"}  # fmt: skip
+
+
+def _awaiting_photos(survey: Any) -> bool:
+    return survey is not None and survey.state == sv.SurveyState.OPEN and bool(survey.reshoot)
+
+
+def _status_text(status: ClaimStatus, survey: Any) -> str:
+    if status is ClaimStatus.SURVEY_RECEIVED and _awaiting_photos(survey):
+        return AWAITING_PHOTOS_TEXT
+    return t.CLAIM_STATUS[str(status)]
+
+
+def _limit_text(coverage: Any) -> str:
+    return render.coverage_text(coverage).removeprefix(coverage.name).strip()
+
+
+def _readable(record: Any) -> str:
+    if record.msg_type in ("text", "subscribe", "CLICK", "click") or not record.msg_type:
+        return record.content or ""
+    if record.msg_type == "location":
+        return f"[位置] {record.content or ''}".strip()
+    return CONVERSATION_TYPES.get(record.msg_type, f"[{record.msg_type}]")
 
 
 def _flags(survey: Any) -> list[str]:

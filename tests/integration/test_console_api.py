@@ -189,7 +189,11 @@ def test_the_audit_log_chains_and_tampering_shows(api, container, submitted):
 
 def test_the_console_page_and_its_static_files_are_served(api):
     page = api.http.get("/console")
-    assert page.status_code in (200, 404)  # the page lands with the front-end
+    assert page.status_code == 200 and "console.js" in page.body.decode()
+    script = api.http.get("/console/static/console.js")
+    assert script.headers["Content-Type"].startswith("text/javascript")
     assert api.http.get("/console/static/..%2Fservice.py").status_code == 404
+    assert api.http.get("/console/static/nope.js").status_code == 404
+    assert 'location.pathname.endsWith("/")' in page.body.decode()  # /console/ → /console
     config = api.http.get("/console/api/config").json_body
     assert config["dev_login"] is True
