@@ -380,8 +380,8 @@ def _stale_message(claim: Any) -> str:
 
 
 AWAITING_PHOTOS_TEXT = "待客户补拍"
-CONVERSATION_TYPES = {"image": "[图片]", "voice": "[语音]", "video": "[视频]",
-                      "template": "[模板通知]", "news": "[图文]", "location": "[位置]"}  # fmt: skip
+# Records whose content is an id (media, template) rather than words: the page labels them.
+CONTENT_IS_AN_ID = ("image", "voice", "video", "shortvideo", "file", "template")
 
 
 def _awaiting_photos(survey: Any) -> bool:
@@ -399,11 +399,7 @@ def _limit_text(coverage: Any) -> str:
 
 
 def _readable(record: Any) -> str:
-    if record.msg_type in ("text", "subscribe", "CLICK", "click") or not record.msg_type:
-        return record.content or ""
-    if record.msg_type == "location":
-        return f"[位置] {record.content or ''}".strip()
-    return CONVERSATION_TYPES.get(record.msg_type, f"[{record.msg_type}]")
+    return "" if record.msg_type in CONTENT_IS_AN_ID else record.content or ""
 
 
 def _flags(survey: Any) -> list[str]:
