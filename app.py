@@ -65,6 +65,17 @@ def wechat_receive() -> Response:
     return _respond(services().webhook.receive(request.query_params or {}, request.raw_body))
 
 
+@app.route("/wecom", methods=["GET"])
+def wecom_verify() -> Response:
+    return _respond(services().staff_inbox.verify(app.current_request.query_params or {}))
+
+
+@app.route("/wecom", methods=["POST"], content_types=WECHAT_CONTENT_TYPES)
+def wecom_receive() -> Response:
+    request = app.current_request
+    return _respond(services().staff_inbox.receive(request.query_params or {}, request.raw_body))
+
+
 @app.route("/privacy", methods=["GET"])
 def privacy_notice() -> Response:
     from chalicelib.web import privacy_page

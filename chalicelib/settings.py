@@ -18,6 +18,9 @@ SECRET_NAMES = (
     "WECHAT_APP_SECRET",
     "WECHAT_ENCODING_AES_KEY",
     "CLAIMBOT_ID_PEPPER",
+    "WECOM_CORP_SECRET",
+    "WECOM_CALLBACK_TOKEN",
+    "WECOM_CALLBACK_AES_KEY",
 )
 
 
@@ -65,6 +68,15 @@ class Settings:
     console_jwt_issuer: str = ""
     console_jwt_audience: str = ""  # the console's Cognito app client id
     console_login_url: str = ""  # the hosted sign-in page the console sends people to
+    business_hours: str = "09:00-18:00"  # people answer on working days (China time)
+    handoff_in_hours: str = "wechat_kf"  # in hours: WeChat's own customer-service console
+    handoff_escalate_after_s: int = 600  # the on-call person's time to answer, then the backup
+    wecom_corp_id: str = ""
+    wecom_corp_secret: str = ""
+    wecom_agent_id: str = ""
+    wecom_callback_token: str = ""
+    wecom_callback_aes_key: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
 
     def table(self, logical: str) -> str:
         return resource_name(self.resource_prefix, logical)
@@ -115,6 +127,11 @@ class Settings:
                 "WECHAT_ENCODING_AES_KEY", self.wechat_encoding_aes_key
             ),
             id_pepper=secrets.get("CLAIMBOT_ID_PEPPER", self.id_pepper),
+            wecom_corp_secret=secrets.get("WECOM_CORP_SECRET", self.wecom_corp_secret),
+            wecom_callback_token=secrets.get("WECOM_CALLBACK_TOKEN", self.wecom_callback_token),
+            wecom_callback_aes_key=secrets.get(
+                "WECOM_CALLBACK_AES_KEY", self.wecom_callback_aes_key
+            ),
         )
 
     def validate(self) -> Settings:
@@ -124,6 +141,14 @@ class Settings:
             raise SettingsError("WECHAT_ENCODING_AES_KEY must be 43 characters")
         if self.wechat_max_clock_skew_s < 0:
             raise SettingsError("WECHAT_MAX_CLOCK_SKEW_S must be >= 0")
+        from chalicelib.domain.hours import BusinessHours, HoursError
+
+        try:
+            BusinessHours.parse(self.business_hours)
+        except HoursError as exc:
+            raise SettingsError(f"CLAIMBOT_BUSINESS_HOURS: {exc}") from exc
+        if self.handoff_in_hours not in ("wechat_kf", "wecom"):
+            raise SettingsError("HANDOFF_IN_HOURS must be wechat_kf or wecom")
         if self.console_dev_login and self.stage not in ("local", "dev", "test"):
             raise SettingsError(f"CONSOLE_DEV_LOGIN must not be on in stage {self.stage!r}")
         return self
@@ -187,6 +212,15 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         console_jwt_issuer=env.get("CONSOLE_JWT_ISSUER", ""),
         console_jwt_audience=env.get("CONSOLE_JWT_AUDIENCE", ""),
         console_login_url=env.get("CONSOLE_LOGIN_URL", ""),
+        business_hours=env.get("CLAIMBOT_BUSINESS_HOURS", "09:00-18:00"),
+        handoff_in_hours=env.get("HANDOFF_IN_HOURS", "wechat_kf"),
+        handoff_escalate_after_s=_int(env, "HANDOFF_ESCALATE_AFTER_S", 600),
+        wecom_corp_id=env.get("WECOM_CORP_ID", ""),
+        wecom_corp_secret=env.get("WECOM_CORP_SECRET", ""),
+        wecom_agent_id=env.get("WECOM_AGENT_ID", ""),
+        wecom_callback_token=env.get("WECOM_CALLBACK_TOKEN", ""),
+        wecom_callback_aes_key=env.get("WECOM_CALLBACK_AES_KEY", ""),
+        wecom_api_base=env.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com").rstrip("/"),
     )
 
 

@@ -6,6 +6,7 @@ claimbot menu push [--file]  send the custom menu to WeChat (or the local emulat
 claimbot import policies F   import the core system's policies.csv (docs/IMPORT.md)
 claimbot import claims F     import the core system's claims.csv
 claimbot seed demo [--out]   write and import the demo book, print demo logins
+claimbot roster add|list|now who is on call when (after-hours handoffs to WeCom)
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     licence.register(sub)
     photo_check.register(sub)
     quote.register(sub)
+
+    from devstack.commands import roster
+
+    roster.register(sub)
 
     menu = sub.add_parser("menu", help="custom menu")
     menu_sub = menu.add_subparsers()

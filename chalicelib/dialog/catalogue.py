@@ -301,3 +301,43 @@ RESHOOT_ASKED = (
 RESHOOT_ITEM = "第{n}张（{title}）：{reason}"
 CLAIM_STATUS_RESHOOT = "需要补拍照片"
 CLAIM_NEXT_RESHOOT = "请按公众号消息中的提示补拍照片（回复“继续查勘”）。"
+
+# --- People behind the bot (人工服务) ------------------------------------------------------
+
+HANDOFF_TRANSFERRING = "正在为您转接人工客服，请稍候…"
+HANDOFF_IN_HOURS = (
+    "已为您转接人工客服，请稍候，客服会在这里回复您。您可以直接发文字或图片说明情况。\n"
+    "回复“结束人工”可回到自助服务。"
+)
+HANDOFF_AFTER_HOURS = (
+    "现在是非工作时间（人工客服工作时间：工作日 {hours}）。\n"
+    "已把您的问题转给今天的值班同事，他会尽快在这里回复您；如果暂时没能回复，"
+    "我们会在 {next_open} 后尽快与您联系。\n"
+    "您可以直接发文字或图片说明情况。回复“结束人工”可回到自助服务。\n"
+    "如遇紧急情况（有人受伤等），请拨打 120 / 122，理赔报案电话 {hotline}（24小时）。"
+)
+HANDOFF_NEVER_OPEN = (
+    "已把您的问题转给值班同事，他会尽快在这里回复您。回复“结束人工”可回到自助服务。\n"
+    "紧急情况请拨打 {hotline}（24小时）。"
+)
+HANDOFF_ALREADY = "已在为您联系人工客服，请直接发送您的问题。回复“结束人工”可回到自助服务。"
+HANDOFF_ENDED_BY_CUSTOMER = "已结束人工服务。\n\n" + NUMBERED_MENU
+HANDOFF_ENDED_BY_STAFF = "本次人工服务已结束，感谢您的耐心。如还有问题，回复“人工”即可再次联系我们。"
+HANDOFF_STAFF_SAYS = "【人工客服 {name}】{text}"
+HANDOFF_CALLBACK_PROMISE = (
+    "抱歉，值班同事暂时没能及时回复您。我们已登记回访（编号 {ticket_no}），"
+    "会在 {when} 前后联系您。紧急情况请拨打 {hotline}。"
+)
+HANDOFF_NOBODY_ON_CALL = HANDOFF_CALLBACK_PROMISE
+SENSITIVE_APOLOGY = (
+    "非常抱歉给您带来不好的体验。您反映的问题我们非常重视，已登记为优先处理（编号 {ticket_no}），"
+    "主管会尽快与您电话联系。您也可以拨打客服热线 {hotline}。"
+)
+
+# --- Questions (知识库) -------------------------------------------------------------------
+
+KB_CANDIDATES = "您想问的是不是：\n{choices}\n请回复序号；都不是的话，换个说法问我，或回复“人工”。"
+KB_CANDIDATE_LINE = "{n} {question}"
+KB_NOTHING = "抱歉，这个问题我暂时回答不了。换个说法试试，或回复“人工”联系客服。"
+KB_OFFER_PERSON = "抱歉，还是没能帮到您。"
+KB_ANSWER_FOOTER = "\n\n还有其他问题可以直接问我，回复“菜单”查看服务。"

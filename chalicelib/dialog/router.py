@@ -14,8 +14,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import lookup, quote, survey
+from chalicelib.dialog import faq, handoff, lookup, quote, survey
 from chalicelib.dialog.outcome import Job, Outcome, SessionState
+from chalicelib.domain.handoff import sensitive_words_in
 from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
 
 SERVICES = ("quote", "survey", "policy", "claim", "human")
@@ -54,6 +55,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("帮助", "help"),
     ("help", "help"),
     ("menu", "menu"),
+    ("结束人工", "cancel"),
     ("解绑", "unbind"),
     ("解除绑定", "unbind"),
     ("取消", "cancel"),
@@ -80,6 +82,9 @@ class DialogConfig:
     book: Any = None  # dialog.ports.Book
     quotes: Any = None  # dialog.ports.Quotes
     surveys: Any = None  # dialog.ports.Surveys
+    kb: Any = None  # domain.kb.KnowledgeBase, or a callable giving the current one
+    hours: Any = None  # domain.hours.BusinessHours (None: always after hours)
+    handoff_in_hours: str = handoff.WECHAT_KF  # who takes a conversation in business hours
     public_url: str = ""  # where the app is served (example pictures in news cards)
     today: Callable[[], date] = _today_in_china
     clock: Callable[[], float] = field(default=time.time)
@@ -94,6 +99,9 @@ FLOWS: dict[str, Flow] = {
     "policy": lookup.policy_flow,
     "claim": lookup.claim_flow,
     "bind": lookup.bind_flow,
+    "human": lambda msg, state, config: handoff.request(msg, config),
+    "handoff": handoff.handoff_flow,
+    "faq": faq.faq_flow,
 }
 
 
@@ -101,6 +109,11 @@ def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Ou
     """Decide what to do with one inbound message."""
     if msg.is_event:
         return _on_event(msg, state, config)
+    if state.flow == handoff.FLOW:
+        return _in_handoff(msg, state, config)
+    words = sensitive_words_in(msg.text or msg.recognition)
+    if words and msg.kind in (Kind.TEXT, Kind.VOICE):
+        return handoff.sensitive(msg, words, config)
     in_flow = not state.idle and state.flow in FLOWS
     # Inside a flow a bare number is an answer (seats, claims...), not a menu choice.
     route = (
@@ -113,7 +126,17 @@ def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Ou
         return lookup.claim_number_typed(msg, claim_no, config)
     if not state.idle and state.flow in FLOWS:
         return FLOWS[state.flow](msg, state, config)
-    return _outside_flow(msg, config)
+    return _outside_flow(msg, state, config)
+
+
+def _in_handoff(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+    """A person has the conversation: only leaving it is for the bot, the rest is relayed."""
+    route = _route_for_text(msg, numbers=False) if msg.kind in (Kind.TEXT, Kind.VOICE) else None
+    if route == "cancel":
+        return handoff.end_by_customer(msg)
+    if route == "human":
+        return Outcome(reply=TextReply(t.HANDOFF_ALREADY))
+    return handoff.handoff_flow(msg, state, config)
 
 
 def normalize_text(text: str) -> str:
@@ -183,9 +206,11 @@ def _menu() -> Outcome:
     return Outcome(reply=TextReply(t.NUMBERED_MENU))
 
 
-def _outside_flow(msg: InboundMessage, config: DialogConfig) -> Outcome:
+def _outside_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     if msg.kind is Kind.TEXT or msg.kind is Kind.VOICE:
-        return Outcome(reply=TextReply(t.UNKNOWN_TEXT))
+        if config.kb is None:
+            return Outcome(reply=TextReply(t.UNKNOWN_TEXT))
+        return faq.ask(msg, state, config)
     if msg.kind is Kind.IMAGE:
         return Outcome(reply=TextReply(t.IMAGE_OUTSIDE_FLOW), jobs=(media_fetch_job(msg),))
     if msg.kind is Kind.LOCATION:

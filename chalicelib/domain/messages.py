@@ -109,4 +109,9 @@ class ImageReply:
     media_id: str
 
 
-Reply = TextReply | NewsReply | ImageReply
+@dataclass(frozen=True)
+class TransferReply:
+    """Hand the conversation to WeChat's own customer-service console (passive only)."""
+
+
+Reply = TextReply | NewsReply | ImageReply | TransferReply

@@ -111,7 +111,76 @@ class Container:
             quotes=QuoteStore(),
             surveys=self.surveys,
             public_url=self.settings.public_url,
+            kb=self.knowledge_base,
+            hours=self.hours,
+            handoff_in_hours=self.settings.handoff_in_hours,
         )
+
+    @cached_property
+    def hours(self) -> Any:
+        from chalicelib.domain.hours import BusinessHours
+
+        return BusinessHours.parse(self.settings.business_hours)
+
+    def knowledge_base(self) -> Any:
+        """The KB staff imported (cached for minutes), else the one shipped with the code."""
+        if not hasattr(self, "_kb_store"):
+            from chalicelib.store.kb import KbStore
+
+            self._kb_store = KbStore()
+        try:
+            current = self._kb_store.cached()
+        except Exception:  # the table unreachable: answer from the shipped KB, not an error
+            current = None
+        if current is not None:
+            return current
+        from chalicelib.kb import load_default
+
+        if not hasattr(self, "_kb_default"):
+            self._kb_default = load_default()
+        return self._kb_default
+
+    @cached_property
+    def wecom(self) -> Any:
+        from chalicelib.staff.wecom import WeComApi
+        from chalicelib.store.tokens import SharedToken
+
+        s = self.settings
+        api = WeComApi(s.wecom_corp_id, s.wecom_corp_secret, s.wecom_agent_id or 0,
+                       s.wecom_api_base)  # fmt: skip
+        api._tokens = SharedToken(f"wecom:{s.wecom_corp_id}:{s.wecom_agent_id}", api.fetch_token)
+        return api
+
+    @cached_property
+    def handoff_desk(self) -> Any:
+        from chalicelib.service.handoff import HandoffDesk
+        from chalicelib.store.handoffs import Handoffs, Roster, Tickets
+        from chalicelib.store.sessions import Sessions
+
+        return HandoffDesk(
+            handoffs=Handoffs(),
+            roster=Roster(),
+            tickets=Tickets(),
+            wecom=self.wecom,
+            book=self.book,
+            conversations=self.conversations,
+            queues=self.queues,
+            sessions=Sessions(self.settings.session_ttl_s),
+            inbox=self.inbox,
+            hours=self.hours,
+            hotline=self.settings.hotline,
+            escalate_after_s=self.settings.handoff_escalate_after_s,
+        )
+
+    @cached_property
+    def staff_inbox(self) -> Any:
+        from chalicelib.service.handoff import StaffInbox
+        from chalicelib.staff.wecom import WeComCallback
+
+        s = self.settings
+        callback = WeComCallback(s.wecom_callback_token, s.wecom_callback_aes_key,
+                                 s.wecom_corp_id, agent_id=s.wecom_agent_id or None)  # fmt: skip
+        return StaffInbox(callback, self.handoff_desk)
 
     @cached_property
     def surveys(self) -> Any:
@@ -184,7 +253,8 @@ class Container:
     def watchdog(self) -> Any:
         from chalicelib.service.watchdog import Watchdog
 
-        return Watchdog(self.surveys, self.quotas, self.queues)
+        return Watchdog(self.surveys, self.quotas, self.queues,
+                        handoffs=lambda: self.handoff_desk)  # fmt: skip
 
     @cached_property
     def notifier(self) -> Any:
@@ -238,6 +308,7 @@ class Container:
             dialog_config=self.dialog_config,
             ocr_engine=self.ocr_engine,
             survey=lambda: self.survey_desk,
+            handoffs=lambda: self.handoff_desk,
         )
 
     def ocr_engine(self) -> Any:

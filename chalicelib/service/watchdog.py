@@ -1,5 +1,8 @@
 """The scheduled watchdog: things that happen because time passed, not because someone wrote.
 
+Handoffs: an on-call person who has not answered within the escalation time → the backup;
+nobody → a callback ticket and the customer is told (service/handoff.py `escalate`).
+
 Self-surveys: a survey resting for REMIND_AFTER_S gets one reminder, sent only while the
 customer's 48 h window is open (a reminder held until they write again would be stale); a
 survey resting for SURVEY_TTL_S expires and is left for staff to follow up by phone.
@@ -24,12 +27,18 @@ WINDOW_MARGIN_S = 15 * 60
 
 class Watchdog:
     def __init__(
-        self, surveys: Any, quotas: Any, queues: Any, clock: Callable[[], float] = time.time
+        self,
+        surveys: Any,
+        quotas: Any,
+        queues: Any,
+        clock: Callable[[], float] = time.time,
+        handoffs: Callable[[], Any] | None = None,
     ) -> None:
         self.surveys = surveys
         self.quotas = quotas
         self.queues = queues
         self.clock = clock
+        self.handoffs = handoffs
 
     def run(self) -> dict[str, int]:
         counts = {"reminded": 0, "expired": 0}
@@ -42,6 +51,8 @@ class Watchdog:
                     counts["reminded"] += self._remind(item, now)
             except SurveyConflict:
                 log_event("watchdog.survey_busy", claim=ref(item.claim_no))  # next run
+        if self.handoffs is not None:
+            counts.update(self.handoffs().escalate())
         log_event("watchdog.ran", **counts)
         return counts
 

@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import router
 from chalicelib.dialog.outcome import Outcome
-from chalicelib.domain.messages import InboundMessage, TextReply
+from chalicelib.domain.messages import InboundMessage, TextReply, TransferReply
 from chalicelib.jobs.queues import JOBS, OUTBOX, new_message_id
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
@@ -153,7 +153,12 @@ class WebhookService:
             self.queues.publish(OUTBOX, [self._outbox_body(msg, r) for r in outcome.sends])
 
     def _send_later(self, msg: InboundMessage, outcome: Outcome) -> None:
-        self.queues.publish(OUTBOX, [self._outbox_body(msg, outcome.reply)])
+        if isinstance(outcome.reply, TransferReply):  # only a passive reply can transfer
+            reply = TextReply(t.HANDOFF_TRANSFERRING)
+            log_event("webhook.transfer_missed", msg=ref(msg.dedupe_key))
+        else:
+            reply = outcome.reply
+        self.queues.publish(OUTBOX, [self._outbox_body(msg, reply)])
 
     def _outbox_body(self, msg: InboundMessage, reply: Any) -> dict[str, Any]:
         return {

@@ -23,6 +23,7 @@ class Worker:
         dialog_config: Any = None,
         ocr_engine: Callable[[], Any] | None = None,
         survey: Callable[[], Any] | None = None,
+        handoffs: Callable[[], Any] | None = None,
     ) -> None:
         self.api = api
         self.media = media
@@ -37,6 +38,10 @@ class Worker:
             "outbox.release": lambda p: self.outbox.release(p["openid"]),
             "ocr.licence": self.read_licence,
             "survey.photo": lambda p: survey().check_photo(p),
+            "handoff.start": lambda p: handoffs().start(p),
+            "handoff.relay": lambda p: handoffs().relay_to_staff(p),
+            "handoff.end": lambda p: handoffs().end_by_customer(p),
+            "ticket.sensitive": lambda p: handoffs().sensitive(p),
         }
 
     def run(self, job: dict[str, Any]) -> Any:

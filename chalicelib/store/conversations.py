@@ -19,6 +19,7 @@ class Entry:
     content: str = ""
     media_key: str = ""
     dedupe_key: str = ""
+    staff_id: str = ""  # a person's words relayed to or from the customer (handoffs)
 
 
 class Conversations:
@@ -43,6 +44,7 @@ class Conversations:
             content=entry.content or None,
             media_key=entry.media_key or None,
             dedupe_key=entry.dedupe_key or None,
+            staff_id=entry.staff_id or None,
             expires_at=int(now + self.ttl_s),
         )
 

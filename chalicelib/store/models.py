@@ -81,6 +81,7 @@ class ConversationRecord(Model):
     media_key = UnicodeAttribute(null=True)
     dedupe_key = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
+    staff_id = UnicodeAttribute(null=True)  # the staff member who said it (handoffs)
 
 
 class TokenItem(Model):
@@ -336,8 +337,82 @@ class AuditEntry(Model):
     hash = UnicodeAttribute()
 
 
+class RosterShift(Model):
+    class Meta:
+        table_name = "roster"
+
+    shift_id = UnicodeAttribute(hash_key=True)
+    staff_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    wecom_userid = UnicodeAttribute()
+    start = NumberAttribute()
+    end = NumberAttribute()
+    role = UnicodeAttribute()  # domain.handoff.Role
+
+
+class _ByStaff(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_staff"
+        projection = AllProjection()
+
+    staff_userid = UnicodeAttribute(hash_key=True)
+
+
+class _OpenByTime(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "open_by_time"
+        projection = AllProjection()
+
+    open_bucket = UnicodeAttribute(hash_key=True)
+    started_at = NumberAttribute(range_key=True)
+
+
+class HandoffItem(Model):
+    """A customer's conversation with a person (one current per WeChat user)."""
+
+    class Meta:
+        table_name = "handoffs"
+
+    openid = UnicodeAttribute(hash_key=True)
+    handoff_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # waiting | active | ended
+    channel = UnicodeAttribute()  # wecom | console
+    reason = UnicodeAttribute()
+    started_at = NumberAttribute()
+    level = NumberAttribute(default=0)  # 0 primary, 1 backup
+    notified_at = NumberAttribute(default=0)  # when the current level was told
+    last_activity = NumberAttribute(default=0)  # the latest message either way
+    staff_userid = UnicodeAttribute(null=True)  # who is answering (or was asked last)
+    staff_id = UnicodeAttribute(null=True)
+    answered_at = NumberAttribute(null=True)
+    ended_at = NumberAttribute(null=True)
+    ticket_no = UnicodeAttribute(null=True)
+    open_bucket = UnicodeAttribute(null=True)  # "open" while waiting or active
+    version = VersionAttribute()
+    expires_at = NumberAttribute(null=True)
+    by_staff = _ByStaff()
+    open_by_time = _OpenByTime()
+
+
+class TicketItem(Model):
+    class Meta:
+        table_name = "tickets"
+
+    ticket_no = UnicodeAttribute(hash_key=True)
+    openid = UnicodeAttribute()
+    kind = UnicodeAttribute()  # callback | sensitive
+    priority = UnicodeAttribute()  # normal | high
+    created_at = NumberAttribute()
+    due_at = NumberAttribute(null=True)  # the promised callback time
+    summary = UnicodeAttribute(default="")  # masked: no names, numbers or plates
+    status = UnicodeAttribute(default="open")
+
+
 ALL_MODELS.update(
     {
+        "roster": RosterShift,
+        "handoffs": HandoffItem,
+        "tickets": TicketItem,
         "audit": AuditEntry,
         "surveys": SurveyItem,
         "claim_photos": ClaimPhotoItem,

@@ -5,11 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from wechatpy.replies import ArticlesReply
+from wechatpy.replies import ArticlesReply, TransferCustomerServiceReply
 from wechatpy.replies import ImageReply as WxImageReply
 from wechatpy.replies import TextReply as WxTextReply
 
-from chalicelib.domain.messages import ImageReply, InboundMessage, NewsReply, Reply, TextReply
+from chalicelib.domain.messages import (
+    ImageReply,
+    InboundMessage,
+    NewsReply,
+    Reply,
+    TextReply,
+    TransferReply,
+)
 
 
 def render_passive(reply: Reply, msg: InboundMessage, now: float | None = None) -> str:
@@ -27,6 +34,8 @@ def render_passive(reply: Reply, msg: InboundMessage, now: float | None = None) 
         articles = ArticlesReply(**common)
         articles.add_article(_article(reply))
         return articles.render()
+    if isinstance(reply, TransferReply):
+        return TransferCustomerServiceReply(**common).render()
     raise TypeError(f"cannot render {type(reply).__name__}")
 
 
@@ -58,6 +67,8 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
             "url": reply.url,
             "image": reply.image_url,
         }
+    if isinstance(reply, TransferReply):
+        return {"type": "transfer_customer_service"}
     raise TypeError(f"cannot serialise {type(reply).__name__}")
 
 
@@ -83,4 +94,6 @@ def summarize(reply: Reply) -> str:
         return reply.content
     if isinstance(reply, NewsReply):
         return f"{reply.title} {reply.url}".strip()
+    if isinstance(reply, TransferReply):
+        return "transfer_customer_service"
     return f"image:{reply.media_id}"
