@@ -94,7 +94,9 @@ class WeChatCodec:
         signature = query.get("signature", "")
         if not (timestamp and nonce and signature):
             raise Rejected(403, "missing signature")
-        if not hmac.compare_digest(_sign(self.token, timestamp, nonce), signature):
+        if not hmac.compare_digest(
+            _sign(self.token, timestamp, nonce).encode(), signature.encode()
+        ):
             raise Rejected(403, "bad signature")
         self._check_clock(timestamp)
         return timestamp

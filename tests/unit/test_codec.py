@@ -219,6 +219,7 @@ def test_verify_url_works_without_aes_key():
 @pytest.mark.parametrize(
     ("change", "status"),
     [
+        ({"signature": "签名" * 20}, 403),  # non-ASCII must be refused, not crash
         ({"signature": "0" * 40}, 403),
         ({"signature": sha1_sorted("other-token", str(NOW), NONCE)}, 403),
         ({"signature": ""}, 403),
@@ -226,7 +227,8 @@ def test_verify_url_works_without_aes_key():
         ({"nonce": ""}, 403),
         ({"echostr": None}, 400),
     ],
-    ids=["bad-signature", "other-token", "no-signature", "no-timestamp", "no-nonce", "no-echo"],
+    ids=["non-ascii", "bad-signature", "other-token", "no-signature", "no-timestamp", "no-nonce",
+         "no-echo"],  # fmt: skip
 )
 def test_verify_url_refusals(change, status):
     query = {**plain_query(), "echostr": "abc", **change}
