@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 HOST = "127.0.0.1"
-PORTS = {"aws": 4566, "webhook": 8000, "emulator": 8001, "simulator": 8002}
+PORTS = {"aws": 4566, "webhook": 8000, "emulator": 8001, "simulator": 8002, "wecom": 8003}
 
 WECHAT_TOKEN = "claimbot-local-token"
 WECHAT_APP_ID = "wx00000000c1a1b07d"

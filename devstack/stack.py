@@ -42,6 +42,7 @@ class DevStack:
         self.urls: dict[str, str] = {}
         self._aws: Any = None
         self._emulator: Any = None
+        self._wecom: Any = None
         self._webhook: Any = None
         self._webhook_thread: Any = None
         self._pump: Any = None
@@ -52,10 +53,13 @@ class DevStack:
     def start(self, announce: Any = print) -> dict[str, str]:
         self._start_aws()
         self._start_emulator()
+        self._start_wecom()
         self._configure_app_environment()
         if self.options.seed_demo:
             self._seed_demo()
+        self._seed_roster()
         self._start_webhook()
+        self._wecom.set_callback_url(self.urls["webhook"].rsplit("/wechat", 1)[0] + "/wecom")
         self._start_pump()
         if self.options.push_menu:
             self._push_menu()
@@ -64,7 +68,7 @@ class DevStack:
         self._write_state()
         for login in self.demo_logins:
             announce(f"demo login: {login}")
-        for name in ("webhook", "wechat-emulator", "simulator", "aws"):
+        for name in ("webhook", "wechat-emulator", "wecom-emulator", "simulator", "aws"):
             if name in self.urls:
                 announce(f"{name}: {self.urls[name]}")
         announce("ready")
@@ -87,7 +91,45 @@ class DevStack:
         self._emulator.start()
         self.urls["wechat-emulator"] = self._emulator.url
 
+    def _start_wecom(self) -> None:
+        from devstack import wecom_defaults as wd
+        from devstack.wecom_emulator import WeComEmulator
+
+        o = self.options
+        self._wecom = WeComEmulator(
+            wd.secret("WECOM_CORP_ID"),
+            wd.secret("WECOM_CORP_SECRET"),
+            int(wd.secret("WECOM_AGENT_ID")),
+            wd.secret("WECOM_CALLBACK_TOKEN"),
+            wd.secret("WECOM_CALLBACK_AES_KEY"),
+            o.host,
+            o.ports.get("wecom", wd.port()),
+        ).start()
+        self.urls["wecom-emulator"] = self._wecom.url
+
+    def _seed_roster(self) -> None:
+        """Someone on call (primary, backup, supervisor) for the month, unless already set."""
+        import time
+
+        from chalicelib.domain.handoff import Role, Shift
+        from chalicelib.settings import settings_from_env
+        from chalicelib.store.handoffs import Roster
+        from chalicelib.store.models import bind_tables
+        from devstack import wecom_defaults as wd
+
+        bind_tables(settings_from_env())
+        roster = Roster()
+        if roster.shifts():
+            return
+        now = time.time()
+        for staff_id, name, userid, role in wd.DEMO_ROSTER:
+            shift = Shift(f"demo-{userid}", staff_id, name, userid, now - 86400,
+                          now + 30 * 86400, Role(role))  # fmt: skip
+            roster.add(shift)
+
     def _configure_app_environment(self) -> None:
+        from devstack import wecom_defaults as wd
+
         o = self.options
         os.environ.update(
             {
@@ -101,6 +143,8 @@ class DevStack:
                 "PHOTOS_BUCKET": self.resources["PhotosBucket"],
                 "CLAIMBOT_ID_PEPPER": defaults.secret("CLAIMBOT_ID_PEPPER"),
                 "CONSOLE_DEV_SECRET": defaults.secret("CONSOLE_DEV_SECRET"),
+                **{name: wd.secret(name) for name in wd.SECRET_NAMES},
+                "WECOM_API_BASE": self.urls["wecom-emulator"],
                 "WECHAT_TEMPLATE_CLAIM_STATUS": os.environ.get(
                     "WECHAT_TEMPLATE_CLAIM_STATUS", defaults.CLAIM_STATUS_TEMPLATE
                 ),
@@ -208,6 +252,8 @@ class DevStack:
             self._webhook.server.server_close()
         if self._emulator is not None:
             self._emulator.stop()
+        if self._wecom is not None:
+            self._wecom.stop()
         if self._aws is not None:
             self._aws.stop()
         STATE_FILE.unlink(missing_ok=True)

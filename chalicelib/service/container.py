@@ -148,7 +148,7 @@ class Container:
         s = self.settings
         api = WeComApi(s.wecom_corp_id, s.wecom_corp_secret, s.wecom_agent_id or 0,
                        s.wecom_api_base)  # fmt: skip
-        api._tokens = SharedToken(f"wecom:{s.wecom_corp_id}:{s.wecom_agent_id}", api.fetch_token)
+        api.tokens = SharedToken(f"wecom:{s.wecom_corp_id}:{s.wecom_agent_id}", api.fetch_token)
         return api
 
     @cached_property
