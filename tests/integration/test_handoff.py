@@ -1,0 +1,210 @@
+"""After hours: the conversation goes to the on-call person's WeCom and their answers come back,
+against moto server, the WeChat emulator and the WeCom emulator. Escalation to the backup,
+the callback promise when nobody answers, sensitive matters."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from chalicelib.domain.handoff import Role, Shift, short_code
+from chalicelib.service.container import Container
+from chalicelib.store.handoffs import Roster
+from chalicelib.store.models import ConversationRecord, HandoffItem, RosterShift, TicketItem
+from devstack import wecom_defaults as wd
+from devstack.wecom_emulator import WeComEmulator
+from tests.integration.helpers import signed, text_xml
+from tests.integration.test_survey_desk import _bound_customer, _drain
+
+pytestmark = pytest.mark.integration
+
+PRIMARY, BACKUP, SUPERVISOR = "oncall-li", "oncall-wang", "supervisor-chen"
+
+
+@pytest.fixture(scope="module")
+def wecom() -> Iterator[WeComEmulator]:
+    emu = WeComEmulator().start()
+    emu.add_user(SUPERVISOR)
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="module")
+def desk_container(settings, wecom) -> Container:
+    """The app's services, with WeCom configured and nobody ever at work (after hours)."""
+    return Container(
+        dataclasses.replace(
+            settings,
+            business_hours="none",
+            wecom_corp_id=wd.WECOM_CORP_ID,
+            wecom_corp_secret=wd.WECOM_CORP_SECRET,
+            wecom_agent_id=str(wd.WECOM_AGENT_ID),
+            wecom_callback_token=wd.WECOM_CALLBACK_TOKEN,
+            wecom_callback_aes_key=wd.WECOM_CALLBACK_AES_KEY,
+            wecom_api_base=wecom.url,
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def callback_url(desk_container, wecom) -> Iterator[str]:
+    """Stands in for API Gateway in front of app.wecom_receive."""
+    inbox = desk_container.staff_inbox
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            result = inbox.receive(query, body)
+            self.send_response(result.status)
+            self.end_headers()
+            self.wfile.write(result.body.encode())
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/wecom"
+    wecom.set_callback_url(url)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def roster(desk_container) -> Roster:
+    for item in RosterShift.scan():
+        item.delete()
+    roster = Roster()
+    now = time.time()
+    people = (
+        ("S1", "李值班", PRIMARY, Role.PRIMARY),
+        ("S2", "王备班", BACKUP, Role.BACKUP),
+        ("S3", "陈主管", SUPERVISOR, Role.SUPERVISOR),
+    )
+    for shift_id, name, userid, role in people:
+        roster.add(Shift(f"t-{shift_id}", shift_id, name, userid, now - 3600, now + 3600, role))
+    return roster
+
+
+def _say(container, openid: str, said: str) -> None:
+    container.webhook.receive(*signed(text_xml(openid, said)))
+
+
+def _run_jobs(container) -> list:
+    return [container.worker.run(job) for job in _drain(container, "jobs")
+            if job["kind"].startswith(("handoff.", "ticket."))]  # fmt: skip
+
+
+def _to_customer(container, openid: str) -> list[str]:
+    return [m["reply"]["content"] for m in _drain(container, "outbox") if m["openid"] == openid]
+
+
+def test_after_hours_relay_both_ways_until_the_staff_member_ends_it(
+    desk_container, wecom, callback_url, roster, openid
+):
+    c = desk_container
+    _bound_customer(c, openid)
+    _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
+    _say(c, openid, "人工")
+    assert _run_jobs(c) == ["notified"]
+    [context] = wecom.texts(PRIMARY)
+    assert context.startswith(f"【人工转接】{short_code(openid)} 欧阳女士")
+    assert "机动车商业保险 粤B·***45" in context and "欧阳娜娜" not in context
+
+    _say(c, openid, "我的车在高速上抛锚了，电话13800138000")
+    assert _run_jobs(c) == ["relayed"]
+    relayed = wecom.texts(PRIMARY)[-1]
+    assert relayed.endswith("我的车在高速上抛锚了，电话138******00")  # digits masked
+
+    result = wecom.reply(PRIMARY, "您好，我是值班的李值班，请问车辆现在在什么位置？")
+    assert result["status"] == 200
+    [answer] = _to_customer(c, openid)
+    assert answer == "【人工客服 李值班】您好，我是值班的李值班，请问车辆现在在什么位置？"
+    handoff = HandoffItem.get(openid)
+    assert handoff.state == "active" and handoff.staff_id == "S1"
+    said_by_staff = [r for r in ConversationRecord.query(openid) if r.staff_id]
+    assert [(r.direction, r.staff_id) for r in said_by_staff] == [("out", "S1")]
+
+    wecom.reply(PRIMARY, "/结束")
+    [ended] = _to_customer(c, openid)
+    assert "本次人工服务已结束" in ended
+    assert HandoffItem.get(openid).state == "ended"
+    from chalicelib.store.models import SessionItem
+
+    assert SessionItem.get(openid).flow == ""
+
+
+def test_a_repeated_staff_callback_is_relayed_once(
+    desk_container, wecom, callback_url, roster, openid
+):
+    c = desk_container
+    _drain(c, "jobs"), _drain(c, "outbox")
+    _say(c, openid, "人工")
+    _run_jobs(c)
+    wecom.reply(PRIMARY, "在的", msg_id="77001")
+    wecom.reply(PRIMARY, "在的", msg_id="77001")  # WeCom retrying the same callback
+    assert _to_customer(c, openid) == ["【人工客服 李值班】在的"]
+
+
+def test_nobody_answers_the_backup_is_asked_then_a_callback_is_promised(
+    desk_container, wecom, callback_url, roster, openid
+):
+    from chalicelib.service.watchdog import Watchdog
+
+    c = desk_container
+    _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
+    _say(c, openid, "人工")
+    _run_jobs(c)
+    start = HandoffItem.get(openid).notified_at
+    clock = {"now": start + 11 * 60}
+    desk = c.handoff_desk
+    watchdog = Watchdog(c.surveys, c.quotas, c.queues, lambda: clock["now"],
+                        handoffs=lambda: desk)  # fmt: skip
+    desk.clock = lambda: clock["now"]
+    try:
+        assert watchdog.run()["escalated"] >= 1
+        assert wecom.texts(BACKUP)[-1].startswith(f"【人工转接】{short_code(openid)}")
+        assert HandoffItem.get(openid).level == 1
+        clock["now"] += 11 * 60
+        assert watchdog.run()["callbacks"] >= 1
+    finally:
+        desk.clock = time.time
+    [promise] = _to_customer(c, openid)
+    handoff = HandoffItem.get(openid)
+    assert handoff.state == "ended" and handoff.ticket_no and handoff.ticket_no in promise
+    ticket = TicketItem.get(handoff.ticket_no)
+    assert (ticket.kind, ticket.priority, ticket.status) == ("callback", "normal", "open")
+
+
+def test_no_one_on_call_means_a_callback_promise_at_once(
+    desk_container, wecom, callback_url, openid
+):
+    c = desk_container
+    for item in RosterShift.scan():
+        item.delete()
+    _drain(c, "jobs"), _drain(c, "outbox")
+    _say(c, openid, "人工")
+    assert _run_jobs(c) == ["callback"]
+    [promise] = _to_customer(c, openid)
+    assert "已登记回访" in promise
+
+
+def test_sensitive_words_make_a_priority_ticket_and_tell_the_supervisor(
+    desk_container, wecom, roster, openid
+):
+    c = desk_container
+    _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
+    _say(c, openid, "再不赔我就找媒体曝光，电话13900001111")
+    [ticket_no] = _run_jobs(c)
+    ticket = TicketItem.get(ticket_no)
+    assert (ticket.kind, ticket.priority) == ("sensitive", "high")
+    assert "13900001111" not in ticket.summary
+    [told] = wecom.texts(SUPERVISOR)
+    assert ticket_no in told and "媒体" in told and "13900001111" not in told
