@@ -194,6 +194,10 @@ class DevStack:
         from devstack.pump import EventPump, bindings_from_app
 
         sqs, streams, schedules = bindings_from_app(self.app_module)
+        every = os.environ.get("CLAIMBOT_SCHEDULE_EVERY_S")  # e.g. 2 for a quick demo or test
+        if every:
+            for binding in schedules:
+                binding.every_s = float(every)
         self._pump = EventPump(
             boto3.session.Session(),
             sqs,
