@@ -95,11 +95,11 @@ def on_outbox(event) -> None:
         services().outbox.deliver(json.loads(record.body))
 
 
-@app.route("/survey/examples/{slot}.jpg", methods=["GET"])
-def survey_example(slot: str) -> Response:
+@app.route("/survey/examples/{name}", methods=["GET"])  # API Gateway: whole-segment params
+def survey_example(name: str) -> Response:
     from chalicelib.web import survey_example as example
 
-    picture = example(slot)
+    picture = example(name.removesuffix(".jpg")) if name.endswith(".jpg") else None
     if picture is None:
         return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
     return Response(
