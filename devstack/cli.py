@@ -7,6 +7,8 @@ claimbot import policies F   import the core system's policies.csv (docs/IMPORT.
 claimbot import claims F     import the core system's claims.csv
 claimbot seed demo [--out]   write and import the demo book, print demo logins
 claimbot roster add|list|now who is on call when (after-hours handoffs to WeCom)
+claimbot kb import F         check and store the FAQ knowledge base (chalicelib/kb)
+claimbot kb ask "问题"        show how the knowledge base answers a question (JSON)
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--mode", choices=["safe", "compat", "plain"])
     chat.set_defaults(func=_cmd_chat)
 
-    from devstack.commands import licence, photo_check, quote
+    from devstack.commands import kb, licence, photo_check, quote
 
+    kb.register(sub)
     licence.register(sub)
     photo_check.register(sub)
     quote.register(sub)

@@ -60,7 +60,14 @@ def _missed(msg: InboundMessage, state: SessionState, config) -> Outcome:
 
 
 def _answer(entry, config):
+    from chalicelib.domain.kb import fill
+
+    values = {"hotline": config.hotline, "privacy_url": config.privacy_url}
     if entry.article is not None:
         article = entry.article
-        return NewsReply(title=article.title, description=article.description, url=article.url)
-    return TextReply(entry.answer.replace("{hotline}", config.hotline) + t.KB_ANSWER_FOOTER)
+        return NewsReply(
+            title=fill(article.title, values),
+            description=fill(article.description, values),
+            url=fill(article.url, values),
+        )
+    return TextReply(fill(entry.answer, values) + t.KB_ANSWER_FOOTER)

@@ -123,22 +123,12 @@ class Container:
         return BusinessHours.parse(self.settings.business_hours)
 
     def knowledge_base(self) -> Any:
-        """The KB staff imported (cached for minutes), else the one shipped with the code."""
+        """The KB staff imported (re-checked every few minutes), else the one shipped."""
         if not hasattr(self, "_kb_store"):
             from chalicelib.store.kb import KbStore
 
             self._kb_store = KbStore()
-        try:
-            current = self._kb_store.cached()
-        except Exception:  # the table unreachable: answer from the shipped KB, not an error
-            current = None
-        if current is not None:
-            return current
-        from chalicelib.kb import load_default
-
-        if not hasattr(self, "_kb_default"):
-            self._kb_default = load_default()
-        return self._kb_default
+        return self._kb_store.cached()
 
     @cached_property
     def wecom(self) -> Any:

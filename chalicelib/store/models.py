@@ -423,3 +423,12 @@ ALL_MODELS.update(
         "quotes": QuoteItem,
     }
 )
+
+
+def _register_kb() -> None:
+    from chalicelib.store.kb import KbSnapshot  # its own module: it needs no other model
+
+    ALL_MODELS["kb"] = KbSnapshot
+
+
+_register_kb()

@@ -39,18 +39,18 @@ def _drain(container, logical):
 
 
 def test_encrypted_text_gets_an_encrypted_numbered_menu(container, openid):
-    query, body = signed(text_xml(openid, "随便问问"))
+    query, body = signed(text_xml(openid, "菜单"))
     result = container.webhook.receive(query, body)
     assert result.status == 200
     assert "<Encrypt>" in result.body
-    assert _content(result, query) == t.UNKNOWN_TEXT
+    assert _content(result, query) == t.NUMBERED_MENU
 
 
 def test_plaintext_mode_replies_in_plaintext(container, openid):
-    query, body = signed(text_xml(openid, "0"), encrypted=False)
+    query, body = signed(text_xml(openid, "3"), encrypted=False)
     result = container.webhook.receive(query, body)
     assert "<Encrypt>" not in result.body
-    assert "人工服务" in result.body and "即将上线" in result.body
+    assert "验证身份" in result.body
 
 
 def test_follow_welcomes_and_queues_the_privacy_notice(container, openid):
@@ -99,7 +99,7 @@ def test_a_retry_while_busy_gets_success_and_the_answer_goes_by_outbox(container
 def test_slow_first_request_sends_its_answer_through_the_outbox(container, openid, monkeypatch):
     _drain(container, "outbox")
     service = container.webhook
-    xml = text_xml(openid, "0")
+    xml = text_xml(openid, "3")
     q1, b1 = signed(xml)
     original_decide = service._decide
     results = {}
@@ -114,12 +114,12 @@ def test_slow_first_request_sends_its_answer_through_the_outbox(container, openi
     assert results["retry"].body == "success"
     assert results["first"].body == "success"
     queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
-    assert len(queued) == 1 and "人工服务" in queued[0]["reply"]["content"]
+    assert len(queued) == 1 and "验证身份" in queued[0]["reply"]["content"]
 
 
 def test_fifty_concurrent_copies_are_processed_once(container, openid):
     _drain(container, "outbox")
-    xml = text_xml(openid, "0")
+    xml = text_xml(openid, "3")
     requests = [signed(xml) for _ in range(50)]
     with ThreadPoolExecutor(max_workers=25) as pool:
         results = list(pool.map(lambda qb: (qb[0], container.webhook.receive(*qb)), requests))
@@ -127,7 +127,7 @@ def test_fifty_concurrent_copies_are_processed_once(container, openid):
     replies = {_content(r, q) for q, r in results if r.body != "success"}
     queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
     answers = replies | {m["reply"]["content"] for m in queued}
-    assert len(answers) == 1 and "人工服务" in answers.pop()
+    assert len(answers) == 1 and "验证身份" in answers.pop()
     assert len(queued) <= 1
     inbound = [r for r in _records(openid) if r.direction == "in"]
     assert len(inbound) == 1

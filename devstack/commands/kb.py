@@ -1,0 +1,245 @@
+"""`claimbot kb`: the knowledge base that answers customers' questions (chalicelib/kb).
+
+claimbot kb import FILE [--synonyms FILE] [--dry-run]
+    Check every row of FILE (faq.csv's columns) and of the synonyms file (default: the shipped
+    chalicelib/kb/synonyms.csv). Any problem: print each with its file and row, write nothing,
+    exit 1. Otherwise store it as the next version in DynamoDB (the running `claimbot dev`, or
+    the stage the environment's settings name) and print what was imported. Lambda containers
+    pick a new version up within 5 minutes.
+
+claimbot kb ask "问题" [--file FILE [--synonyms FILE] | --stored] [--top N]
+    Print how the knowledge base answers a question, as JSON: kind (answer / candidates /
+    none), confidence, the matches with ids and scores, and the N best scores. Default: the
+    shipped files; --file: a file being edited; --stored: what is in DynamoDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "kb",
+        help="the FAQ knowledge base: import staff's CSV files, try a question",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    sub = parser.add_subparsers()
+
+    imp = sub.add_parser(
+        "import",
+        help="check and store faq.csv (and synonyms.csv) as the knowledge base's next version",
+        description="Check every row; on any problem print them all and write nothing (exit 1). "
+        "Otherwise store the knowledge base in DynamoDB: the running `claimbot dev`, or the "
+        "stage the environment's settings name.",
+    )
+    imp.add_argument("file", help="the FAQ CSV (id, category, questions, keywords, answer, …)")
+    imp.add_argument("--synonyms", help="synonyms CSV (word, synonyms); default: the shipped one")
+    imp.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    imp.set_defaults(func=run_import)
+
+    ask = sub.add_parser("ask", help="print how the knowledge base answers a question (JSON)")
+    ask.add_argument("question", help="the customer's question, e.g. 交强险多少钱")
+    source = ask.add_mutually_exclusive_group()
+    source.add_argument("--file", help="FAQ CSV to use instead of the shipped one")
+    source.add_argument("--stored", action="store_true", help="use the version in DynamoDB")
+    ask.add_argument("--synonyms", help="synonyms CSV to use with --file (default: shipped)")
+    ask.add_argument("--top", type=int, default=5, help="also list the N best scores (default 5)")
+    ask.set_defaults(func=run_ask)
+
+    parser.set_defaults(func=lambda _args: parser.print_help() or EXIT_ERROR)
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from chalicelib.kb import pinyin_table
+
+    files = _read_files(args.file, args.synonyms)
+    if files is None:
+        return EXIT_ERROR
+    faq_bytes, synonym_bytes, synonym_name = files
+    kb = _check(args.file, faq_bytes, synonym_name, synonym_bytes, pinyin_table())
+    if kb is None:
+        return EXIT_ERROR
+    counts = _counts(kb)
+    if args.dry_run:
+        print(f"{args.file}: no problems; {counts}; nothing written (--dry-run)")
+        return EXIT_OK
+
+    saved = _save(kb, faq_bytes + b"\0" + synonym_bytes)
+    if saved is None:
+        return EXIT_ERROR
+    if saved.changed:
+        print(f"imported knowledge base version {saved.version}: {counts}")
+        print("Lambda containers answer with it within 5 minutes.")
+    else:
+        print(f"unchanged: version {saved.version} already has these files ({counts})")
+    return EXIT_OK
+
+
+def _read_files(faq: str, synonyms: str | None) -> tuple[bytes, bytes, str] | None:
+    from chalicelib.kb import SYNONYMS_FILE, read_default_bytes
+
+    try:
+        faq_bytes = Path(faq).read_bytes()
+        if synonyms:
+            return faq_bytes, Path(synonyms).read_bytes(), synonyms
+    except OSError as exc:
+        _fail(f"cannot read {exc.filename}: {exc.strerror or exc}")
+        return None
+    return faq_bytes, read_default_bytes()[1], f"(shipped) {SYNONYMS_FILE}"
+
+
+def _check(
+    faq_name: str, faq_bytes: bytes, synonym_name: str, synonym_bytes: bytes, pinyin: Any
+) -> Any:
+    """The knowledge base, or None after printing every problem with its file and row."""
+    from chalicelib.domain.kb import KbError, csv_rows, parse_kb, parse_synonyms
+
+    problems: list[tuple[str, int, str]] = []
+    faq_rows = synonym_rows = None
+    try:
+        synonym_rows = csv_rows(synonym_bytes)
+        parse_synonyms(synonym_rows)
+    except KbError as exc:
+        problems += [(synonym_name, line, reason) for line, reason in exc.errors]
+    try:
+        faq_rows = csv_rows(faq_bytes)
+    except KbError as exc:
+        problems += [(faq_name, line, reason) for line, reason in exc.errors]
+    kb = None
+    if faq_rows is not None and not problems:
+        try:
+            kb = parse_kb(faq_rows, synonym_rows, pinyin)
+        except KbError as exc:
+            problems += [(faq_name, line, reason) for line, reason in exc.errors]
+    elif faq_rows is not None:  # synonyms broken: still report every FAQ row's problems
+        try:
+            parse_kb(faq_rows, (), pinyin)
+        except KbError as exc:
+            problems += [(faq_name, line, reason) for line, reason in exc.errors]
+    if problems:
+        for name, line, reason in problems:
+            where = f"{name} row {line}" if line else name
+            print(f"{where}: {reason}", file=sys.stderr)
+        count = len(problems)
+        _fail(f"{count} problem{'s' if count > 1 else ''} found; nothing was imported")
+        return None
+    return kb
+
+
+def _counts(kb: Any) -> str:
+    questions = sum(len(e.questions) for e in kb.entries)
+    keywords = sum(len(e.keywords) for e in kb.entries)
+    articles = sum(1 for e in kb.entries if e.article)
+    categories = len({e.category for e in kb.entries if e.category})
+    return (
+        f"{len(kb.entries)} entries in {categories} categories, {questions} questions, "
+        f"{keywords} keywords, {articles} with an article, {len(kb.synonyms)} synonym words"
+    )
+
+
+def _save(kb: Any, source: bytes) -> Any:
+    from pynamodb.exceptions import PynamoDBException
+
+    from chalicelib.settings import SettingsError
+    from chalicelib.store.kb import KbConflict, KbTooLarge
+
+    try:
+        return _store().save(kb, source)
+    except (KbTooLarge, KbConflict) as exc:
+        _fail(f"{exc}; nothing was imported")
+    except SettingsError as exc:
+        _fail(f"{exc} (start `claimbot dev`, or set the app's settings)")
+    except PynamoDBException as exc:
+        if getattr(exc, "cause_response_code", None) == "ResourceNotFoundException":
+            _fail(
+                f"no knowledge base table ({_table_name()}): it comes with infra/resources.yaml "
+                "(restart `claimbot dev`, or deploy the stack); nothing was imported"
+            )
+        else:
+            _fail(
+                f"DynamoDB failed ({exc}); nothing was imported, the same file can be imported "
+                "again"
+            )
+    return None
+
+
+def _table_name() -> str:
+    from chalicelib.store.kb import KbSnapshot
+
+    return KbSnapshot.Meta.table_name
+
+
+def _store() -> Any:
+    """A KbStore on this stage's table: the running `claimbot dev`'s when nothing is set."""
+    from chalicelib.settings import current_settings
+    from chalicelib.store.kb import KbStore, bind_kb_table
+    from devstack.cli import _use_running_stack_if_unconfigured
+
+    _use_running_stack_if_unconfigured()
+    bind_kb_table(current_settings())
+    return KbStore()
+
+
+# --- ask -----------------------------------------------------------------------------------
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from chalicelib.domain.kb import KbError
+
+    try:
+        kb, source = _knowledge_base(args)
+    except KbError as exc:
+        _fail(f"the knowledge base has problems (`kb import --dry-run` lists them):\n{exc}")
+        return EXIT_ERROR
+    except OSError as exc:
+        _fail(f"cannot read {exc.filename}: {exc.strerror or exc}")
+        return EXIT_ERROR
+    if kb is None:
+        _fail("nothing stored yet: `claimbot kb import FILE` first")
+        return EXIT_ERROR
+    result = kb.ask(args.question)
+    out = {"question": args.question, "source": source, **result.to_json()}
+    for item, match in zip(out["matches"], result.matches, strict=True):
+        item["category"] = match.entry.category
+    if args.top > 0:
+        out["top"] = [
+            {"id": m.entry.id, "score": round(m.score, 3)} for m in kb.scores(args.question)
+        ][: args.top]
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _knowledge_base(args: argparse.Namespace) -> tuple[Any, str]:
+    from chalicelib.domain.kb import csv_rows, parse_kb
+    from chalicelib.kb import load_default, pinyin_table, read_default_bytes
+
+    if args.stored:
+        from pynamodb.exceptions import PynamoDBException
+
+        from chalicelib.settings import SettingsError
+
+        try:
+            store = _store()
+            head = store.head()
+            return store.load(), f"stored version {head['version']}" if head else "stored"
+        except (SettingsError, PynamoDBException) as exc:
+            raise OSError(0, f"DynamoDB: {exc}", "the stored knowledge base") from exc
+    if args.file:
+        faq = Path(args.file).read_bytes()
+        synonyms = Path(args.synonyms).read_bytes() if args.synonyms else read_default_bytes()[1]
+        return parse_kb(csv_rows(faq), csv_rows(synonyms), pinyin_table()), args.file
+    return load_default(), "shipped"
+
+
+def _fail(message: str) -> None:
+    print(f"claimbot: {message}", file=sys.stderr)
