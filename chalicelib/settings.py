@@ -147,8 +147,8 @@ class Settings:
             BusinessHours.parse(self.business_hours)
         except HoursError as exc:
             raise SettingsError(f"CLAIMBOT_BUSINESS_HOURS: {exc}") from exc
-        if self.handoff_in_hours not in ("wechat_kf", "wecom"):
-            raise SettingsError("HANDOFF_IN_HOURS must be wechat_kf or wecom")
+        if self.handoff_in_hours not in ("wechat_kf", "console", "wecom"):
+            raise SettingsError("HANDOFF_IN_HOURS must be wechat_kf, console or wecom")
         if self.console_dev_login and self.stage not in ("local", "dev", "test"):
             raise SettingsError(f"CONSOLE_DEV_LOGIN must not be on in stage {self.stage!r}")
         return self

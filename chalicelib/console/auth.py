@@ -22,13 +22,16 @@ class Permission(StrEnum):
     VIEW_CLAIMS = "view_claims"
     DECIDE = "decide"
     VIEW_AUDIT = "view_audit"
+    HANDLE_CHATS = "handle_chats"
 
 
 GRANTS: dict[str, frozenset[Permission]] = {
     "adjuster": frozenset({Permission.VIEW_CLAIMS, Permission.DECIDE}),
-    "supervisor": frozenset({Permission.VIEW_CLAIMS, Permission.DECIDE, Permission.VIEW_AUDIT}),
+    "supervisor": frozenset(
+        {Permission.VIEW_CLAIMS, Permission.DECIDE, Permission.VIEW_AUDIT, Permission.HANDLE_CHATS}
+    ),
     "auditor": frozenset({Permission.VIEW_CLAIMS, Permission.VIEW_AUDIT}),
-    "agent": frozenset(),  # the handoff inbox (people behind the bot), not claims
+    "agent": frozenset({Permission.HANDLE_CHATS}),  # the agents' inbox, not claims
 }
 
 DEV_USERS: tuple[dict[str, Any], ...] = (

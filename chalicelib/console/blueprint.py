@@ -103,6 +103,20 @@ def console_blueprint(services: Callable[[], Any]) -> Blueprint:
             lambda: services().console.decide(staff(), claim_no, _body(bp) or {}, source())
         )
 
+    @bp.route("/console/api/chats", methods=["GET"])
+    def chats() -> Response:
+        return _guarded(lambda: services().console.chats(staff()))
+
+    @bp.route("/console/api/chats/{chat_id}/messages", methods=["POST"])
+    def chat_reply(chat_id: str) -> Response:
+        return _guarded(
+            lambda: services().console.chat_reply(staff(), chat_id, _body(bp) or {}, source())
+        )
+
+    @bp.route("/console/api/chats/{chat_id}/end", methods=["POST"])
+    def chat_end(chat_id: str) -> Response:
+        return _guarded(lambda: services().console.chat_end(staff(), chat_id, source()))
+
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
         params = bp.current_request.query_params or {}

@@ -28,6 +28,7 @@ from chalicelib.store.book import StaleClaim, claim_from_item
 from chalicelib.wechat.replies import reply_to_json
 
 PHOTO_LINK_S = 300
+MAX_CHAT_CHARS = 1000
 WAITING = (ClaimStatus.SURVEY_RECEIVED, ClaimStatus.UNDER_REVIEW)
 DECIDED = (ClaimStatus.APPROVED, ClaimStatus.SURVEYOR_SENT, ClaimStatus.REJECTED)
 STATUS_FILTERS: dict[str, tuple[ClaimStatus, ...]] = {
@@ -71,6 +72,7 @@ class ConsoleService:
         queues: Any,
         hotline: str,
         clock: Callable[[], float] = time.time,
+        desk: Callable[[], Any] | None = None,
     ) -> None:
         self.book = book
         self.surveys = surveys
@@ -81,6 +83,7 @@ class ConsoleService:
         self.queues = queues
         self.hotline = hotline
         self.clock = clock
+        self.desk = desk  # service.handoff.HandoffDesk, built on first use
 
     # --- the queue -------------------------------------------------------------------------
 
@@ -330,6 +333,69 @@ class ConsoleService:
                 return
             except SessionConflict:
                 continue
+
+    # --- the agents' inbox (handoffs taken in the console) ---------------------------------
+
+    def chats(self, staff: Staff) -> dict[str, Any]:
+        staff.require(Permission.HANDLE_CHATS)
+        desk = self.desk()
+        now = self.clock()
+        return {"chats": [self._chat_json(desk, item, now) for item in desk.console_chats()]}
+
+    def _chat_json(self, desk: Any, item: Any, now: float) -> dict[str, Any]:
+        from chalicelib.domain.handoff import short_code
+        from chalicelib.service.handoff import REASON_WORDS
+
+        return {
+            "id": item.handoff_id,
+            "code": short_code(item.openid),
+            "state": item.state,
+            "reason": REASON_WORDS.get(item.reason, item.reason),
+            "started_at": _iso(item.started_at),
+            "waiting_minutes": max(0, int((now - item.started_at) // 60)),
+            "context": desk.context_lines(item),
+            "messages": [
+                {
+                    "at": _iso(int(r.record_id.split("#", 1)[0]) / 1000),
+                    "direction": r.direction,
+                    "type": r.msg_type,
+                    "content": _readable(r),
+                    "staff": r.staff_id,
+                }
+                for r in self.conversations.latest(item.openid, 30)
+            ],
+        }
+
+    def chat_reply(
+        self, staff: Staff, chat_id: str, body: dict[str, Any], source: Source
+    ) -> dict[str, Any]:
+        staff.require(Permission.HANDLE_CHATS)
+        text = str(body.get("text") or "").strip()
+        if not text:
+            raise BadRequest("text is required")
+        if len(text) > MAX_CHAT_CHARS:
+            raise BadRequest(f"text is longer than {MAX_CHAT_CHARS} characters")
+        desk = self.desk()
+        item = desk.console_chat(chat_id)
+        if item is None:
+            raise NotFound(f"no open chat {chat_id}")
+        desk.console_reply(item, staff.id, staff.name, text)
+        self.audit.append(staff.id, staff.role, "chat_reply", None,
+                          {"chat": chat_id, "name": staff.name, "chars": len(text)},
+                          source.ip, source.user_agent)  # fmt: skip
+        return {"ok": True}
+
+    def chat_end(self, staff: Staff, chat_id: str, source: Source) -> dict[str, Any]:
+        staff.require(Permission.HANDLE_CHATS)
+        desk = self.desk()
+        item = desk.console_chat(chat_id)
+        if item is None:
+            raise NotFound(f"no open chat {chat_id}")
+        desk.console_end(item)
+        self.audit.append(staff.id, staff.role, "chat_end", None,
+                          {"chat": chat_id, "name": staff.name}, source.ip,
+                          source.user_agent)  # fmt: skip
+        return {"ok": True}
 
     # --- audit -----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from chalicelib.domain.messages import InboundMessage, Kind, TextReply, Transfer
 FLOW = "handoff"
 END_WORDS = ("结束人工", "结束", "取消", "退出", "结束对话")
 WECHAT_KF = "wechat_kf"
+CONSOLE = "console"  # the claimbot console's agent inbox
 
 
 def request(msg: InboundMessage, config, reason: str = Reason.ASKED) -> Outcome:
@@ -28,7 +29,8 @@ def request(msg: InboundMessage, config, reason: str = Reason.ASKED) -> Outcome:
     in_hours = hours is not None and hours.is_open(now)
     if in_hours and config.handoff_in_hours == WECHAT_KF:
         return Outcome(reply=TransferReply(), state=SessionState())
-    job = Job("handoff.start", {"openid": msg.openid, "reason": str(reason), "channel": "wecom"})
+    channel = CONSOLE if in_hours and config.handoff_in_hours == CONSOLE else "wecom"
+    job = Job("handoff.start", {"openid": msg.openid, "reason": str(reason), "channel": channel})
     state = SessionState(flow=FLOW, step="open", data={"reason": str(reason)})
     text = t.HANDOFF_IN_HOURS if in_hours else _after_hours_text(now, config)
     return Outcome(reply=TextReply(text), jobs=(job,), state=state)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 CHINA = timezone(timedelta(hours=8))
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 NEVER = "none"  # a setting value: always after hours (e.g. a night-only pilot, or a demo)
+ALWAYS = "always"  # a setting value: people answer around the clock (a 24/7 service desk)
 MAX_DAYS_AHEAD = 40  # the longest run of non-working days (Spring Festival) is far shorter
 
 
@@ -26,11 +27,14 @@ class HoursError(ValueError):
 class BusinessHours:
     opens: time | None  # None: never open (NEVER)
     closes: time | None
+    always: bool = False
 
     @classmethod
     def parse(cls, setting: str) -> BusinessHours:
         if setting.strip().lower() == NEVER:
             return cls(None, None)
+        if setting.strip().lower() == ALWAYS:
+            return cls(time(0, 0), None, always=True)
         match = _HOURS.match(setting)
         if not match:
             raise HoursError(
@@ -46,6 +50,8 @@ class BusinessHours:
         return cls(opens, closes)
 
     def is_open(self, moment: datetime) -> bool:
+        if self.always:
+            return True
         if self.opens is None or self.closes is None:
             return False
         local = moment.astimezone(CHINA)
@@ -69,6 +75,8 @@ class BusinessHours:
 
     def describe(self) -> str:
         """For customers: "工作日 09:00-18:00" (Chinese; the catalogue wraps it)."""
+        if self.always:
+            return "24小时"
         if self.opens is None or self.closes is None:
             return ""
         return f"{self.opens:%H:%M}-{self.closes:%H:%M}"

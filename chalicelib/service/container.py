@@ -237,6 +237,7 @@ class Container:
             sessions=Sessions(self.settings.session_ttl_s),
             queues=self.queues,
             hotline=self.settings.hotline,
+            desk=lambda: self.handoff_desk,
         )
 
     @cached_property

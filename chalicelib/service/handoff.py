@@ -83,6 +83,10 @@ class HandoffDesk:
         item, new = self.handoffs.open(openid, payload.get("channel", "wecom"), payload["reason"])
         if not new:
             return "already-open"
+        if item.channel == "console":  # the agents' inbox shows it; nobody to message
+            item.notified_at = self.clock()
+            self.handoffs.save(item)
+            return "in-console"
         return self._notify_level(item, 0)
 
     def relay_to_staff(self, payload: dict[str, Any]) -> str:
@@ -91,6 +95,10 @@ class HandoffDesk:
         if item is None:
             log_event("handoff.relay_without_handoff", user=ref(openid))
             return "no-handoff"
+        if item.channel == "console":  # the inbox reads the conversation records
+            item.last_activity = self.clock()
+            self._save_quietly(item)
+            return "in-console"
         said = _customer_words(payload)
         code = rules.short_code(openid)
         name = self._salutation(openid)
@@ -172,31 +180,50 @@ class HandoffDesk:
         return self._relay_to_customer(target, message, text)
 
     def _relay_to_customer(self, item: Any, message: Any, text: str) -> str:
-        now = self.clock()
         shift = self._shift_of(message.userid)
+        staff_id = shift.staff_id if shift else message.userid
+        name = shift.name if shift else "值班同事"
+        self._answer(item, staff_id, name, text, f"wecom-{message.msg_id or self.clock()}",
+                     channel="wecom", userid=message.userid)  # fmt: skip
+        return "relayed"
+
+    def _answer(
+        self, item: Any, staff_id: str, name: str, text: str, message_id: str, channel: str,
+        userid: str | None = None,
+    ) -> None:  # fmt: skip
+        now = self.clock()
         if item.state == "waiting":
             item.state = "active"
             item.answered_at = now
-            item.staff_userid = message.userid
-            item.staff_id = shift.staff_id if shift else message.userid
+            item.staff_userid = userid or item.staff_userid
+            item.staff_id = staff_id
         item.last_activity = now
         self._save_quietly(item)
-        name = shift.name if shift else "值班同事"
-        words = t.HANDOFF_STAFF_SAYS.format(name=name, text=text)
-        self._send_customer(item.openid, words, f"wecom-{message.msg_id or now}")
+        self._send_customer(item.openid, t.HANDOFF_STAFF_SAYS.format(name=name, text=text),
+                            message_id)  # fmt: skip
         self.conversations.log(
-            [
-                Entry(
-                    openid=item.openid,
-                    direction="out",
-                    channel="wecom",
-                    msg_type="text",
-                    content=text,
-                    staff_id=item.staff_id or message.userid,
-                )
-            ]
+            [Entry(openid=item.openid, direction="out", channel=channel, msg_type="text",
+                   content=text, staff_id=staff_id)]  # fmt: skip
         )
-        return "relayed"
+
+    # --- the console's agent inbox ------------------------------------------------------------
+
+    def console_chats(self) -> list[Any]:
+        return [h for h in self.handoffs.open_ones() if h.channel == "console"]
+
+    def console_chat(self, handoff_id: str) -> Any:
+        return next((h for h in self.console_chats() if h.handoff_id == handoff_id), None)
+
+    def console_reply(self, item: Any, staff_id: str, name: str, text: str) -> None:
+        message_id = f"console-{item.handoff_id}-{int(self.clock() * 1000)}"
+        self._answer(item, staff_id, name, text, message_id, channel="console")
+
+    def console_end(self, item: Any) -> None:
+        self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
+        self._end(item)
+
+    def context_lines(self, item: Any) -> list[str]:
+        return self._context(item).splitlines()[:-1]  # without the WeCom reply instructions
 
     # --- watchdog ----------------------------------------------------------------------------
 
@@ -206,7 +233,10 @@ class HandoffDesk:
         for item in self.handoffs.open_ones():
             try:
                 if item.state == "waiting" and now - item.notified_at >= self.escalate_after_s:
-                    if item.level == 0:
+                    if item.channel == "console":  # no agent took it: a callback, as after hours
+                        self._promise_callback(item)
+                        counts["callbacks"] += 1
+                    elif item.level == 0:
                         self._notify_level(item, 1)
                         counts["escalated"] += 1
                     else:

@@ -208,3 +208,61 @@ def test_sensitive_words_make_a_priority_ticket_and_tell_the_supervisor(
     assert "13900001111" not in ticket.summary
     [told] = wecom.texts(SUPERVISOR)
     assert ticket_no in told and "媒体" in told and "13900001111" not in told
+
+
+@pytest.fixture(scope="module")
+def inbox_container(settings, wecom) -> Container:
+    """In business hours around the clock, with the console's agent inbox taking chats."""
+    return Container(
+        dataclasses.replace(settings, business_hours="always", handoff_in_hours="console",
+                            wecom_corp_id=wd.WECOM_CORP_ID, wecom_api_base=wecom.url)
+    )  # fmt: skip
+
+
+@pytest.fixture
+def inbox_api(inbox_container, monkeypatch):
+    from chalice.test import Client
+
+    import app
+
+    monkeypatch.setattr(app, "services", lambda: inbox_container)
+    with Client(app.app) as client:
+        yield client
+
+
+def _console(api, method: str, path: str, user: str = "agent1", body: dict | None = None):
+    import json
+
+    login = api.http.post("/console/api/dev-login", body=json.dumps({"user": user}),
+                          headers={"Content-Type": "application/json"})  # fmt: skip
+    headers = {"Authorization": f"Bearer {login.json_body['token']}",
+               "Content-Type": "application/json"}  # fmt: skip
+    call = api.http.get if method == "GET" else api.http.post
+    kwargs = {"body": json.dumps(body or {})} if method == "POST" else {}
+    return call(path, headers=headers, **kwargs)
+
+
+def test_in_hours_an_agent_answers_from_the_console_inbox(inbox_container, inbox_api, openid):
+    c = inbox_container
+    _bound_customer(c, openid)
+    _drain(c, "jobs"), _drain(c, "outbox")
+    _say(c, openid, "人工")
+    assert _run_jobs(c) == ["in-console"]
+    _say(c, openid, "我想改一下保单上的手机号")
+    assert _run_jobs(c) == ["in-console"]
+
+    assert _console(inbox_api, "GET", "/console/api/chats", "adjuster1").status_code == 403
+    chats = _console(inbox_api, "GET", "/console/api/chats").json_body["chats"]
+    [chat] = [x for x in chats if x["code"] == short_code(openid)]
+    assert chat["context"][0].startswith(f"【人工转接】{short_code(openid)} 欧阳女士")
+    assert chat["messages"][-1]["content"] == "我想改一下保单上的手机号"
+
+    path = f"/console/api/chats/{chat['id']}"
+    assert _console(inbox_api, "POST", f"{path}/messages", body={"text": " "}).status_code == 400
+    sent = _console(inbox_api, "POST", f"{path}/messages", body={"text": "好的，请提供新号码"})
+    assert sent.status_code == 200
+    assert _to_customer(c, openid) == ["【人工客服 赵客服】好的，请提供新号码"]
+    assert HandoffItem.get(openid).staff_id == "agent1"
+    assert _console(inbox_api, "POST", f"{path}/end").status_code == 200
+    assert "本次人工服务已结束" in _to_customer(c, openid)[0]
+    assert _console(inbox_api, "POST", f"{path}/end").status_code == 404

@@ -51,6 +51,8 @@ def test_when_people_are_next_at_work():
 
 
 def test_hours_settings():
+    always = BusinessHours.parse("always")
+    assert always.is_open(at("2026-10-01 03:00")) and always.next_open(at("2026-10-01 03:00"))
     assert BusinessHours.parse("none").is_open(at("2026-11-23 10:00")) is False
     assert BusinessHours.parse("none").next_open(at("2026-11-23 10:00")) is None
     for bad in ("9-18", "18:00-09:00", "25:00-26:00", ""):
