@@ -243,9 +243,10 @@ class Container:
     @cached_property
     def watchdog(self) -> Any:
         from chalicelib.service.watchdog import Watchdog
+        from chalicelib.store.handoffs import Tickets
 
         return Watchdog(self.surveys, self.quotas, self.queues,
-                        handoffs=lambda: self.handoff_desk)  # fmt: skip
+                        handoffs=lambda: self.handoff_desk, tickets=Tickets())  # fmt: skip
 
     @cached_property
     def notifier(self) -> Any:

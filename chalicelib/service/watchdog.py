@@ -5,7 +5,7 @@ nobody → a callback ticket and the customer is told (service/handoff.py `escal
 
 Self-surveys: a survey resting for REMIND_AFTER_S gets one reminder, sent only while the
 customer's 48 h window is open (a reminder held until they write again would be stale); a
-survey resting for SURVEY_TTL_S expires and is left for staff to follow up by phone.
+survey resting for SURVEY_TTL_S expires, and a callback ticket asks staff to phone the customer.
 """
 
 from __future__ import annotations
@@ -33,12 +33,14 @@ class Watchdog:
         queues: Any,
         clock: Callable[[], float] = time.time,
         handoffs: Callable[[], Any] | None = None,
+        tickets: Any = None,
     ) -> None:
         self.surveys = surveys
         self.quotas = quotas
         self.queues = queues
         self.clock = clock
         self.handoffs = handoffs
+        self.tickets = tickets
 
     def run(self) -> dict[str, int]:
         counts = {"reminded": 0, "expired": 0}
@@ -59,6 +61,15 @@ class Watchdog:
     def _expire(self, item: Any) -> int:
         item.state = str(sv.SurveyState.EXPIRED)
         self.surveys.save(item)
+        if self.tickets is not None:  # staff call the customer: the claim is still open
+            filled = len(item.slots or {})
+            self.tickets.create(
+                item.openid,
+                kind="callback",
+                priority="normal",
+                summary=f"自助查勘超过72小时未完成：报案号 {item.claim_no}，已收到 {filled}/5 张照片",
+                ticket_no=f"TV{item.claim_no}",
+            )
         log_event("survey.expired", filled=len(item.slots or {}), claim=ref(item.claim_no))
         return 1
 

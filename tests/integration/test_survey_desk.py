@@ -340,8 +340,14 @@ def test_the_watchdog_reminds_once_while_the_window_is_open_then_expires(
     watchdog.run()
     assert _survey_messages(container, openid) == []  # once only
     clock["now"] = start + sv.SURVEY_TTL_S + 60
+    from chalicelib.store.handoffs import Tickets
+    from chalicelib.store.models import TicketItem
+
+    watchdog.tickets = Tickets()
     watchdog.run()
     assert SurveyItem.get(claim_no).state == "expired"
+    ticket = TicketItem.get(f"TV{claim_no}")
+    assert ticket.kind == "callback" and claim_no in ticket.summary
     _say(container, openid, "继续查勘")
     assert SessionItem.get(openid).flow == ""
 
