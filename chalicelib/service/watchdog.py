@@ -67,7 +67,7 @@ class Watchdog:
                 item.openid,
                 kind="callback",
                 priority="normal",
-                summary=f"自助查勘超过72小时未完成：报案号 {item.claim_no}，已收到 {filled}/5 张照片",
+                summary=f"自助查勘超过72小时未完成：{item.claim_no}，已收到 {filled}/5 张照片",
                 ticket_no=f"TV{item.claim_no}",
             )
         log_event("survey.expired", filled=len(item.slots or {}), claim=ref(item.claim_no))
