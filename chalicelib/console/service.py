@@ -21,7 +21,7 @@ from chalicelib.dialog.outcome import SessionState
 from chalicelib.domain import review
 from chalicelib.domain import survey as sv
 from chalicelib.domain.claims import ClaimStatus
-from chalicelib.domain.masking import mask_plate
+from chalicelib.domain.masking import mask_long_numbers, mask_plate
 from chalicelib.jobs.queues import OUTBOX
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.book import StaleClaim, claim_from_item
@@ -349,6 +349,7 @@ class ConsoleService:
         return {
             "id": item.handoff_id,
             "code": short_code(item.openid),
+            "name": desk.salutation(item.openid),
             "state": item.state,
             "reason": REASON_WORDS.get(item.reason, item.reason),
             "started_at": _iso(item.started_at),
@@ -465,7 +466,11 @@ def _limit_text(coverage: Any) -> str:
 
 
 def _readable(record: Any) -> str:
-    return "" if record.msg_type in CONTENT_IS_AN_ID else record.content or ""
+    """Words for staff: ids are not words, and long numbers (an ID's last six typed to bind,
+    phones) are masked."""
+    if record.msg_type in CONTENT_IS_AN_ID:
+        return ""
+    return mask_long_numbers(record.content or "")
 
 
 def _flags(survey: Any) -> list[str]:

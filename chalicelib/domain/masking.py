@@ -76,3 +76,19 @@ def _reveal_first_only(name: str) -> str:
     if len(name) < 2:
         return MASK * len(name)
     return name[0] + MASK * (len(name) - 1)
+
+
+_LONG_NUMBER = re.compile(r"[0-9Xx]{6,}")
+
+
+def mask_long_numbers(text: str) -> str:
+    """Runs of 6+ digits in free text (phones, ID and card numbers, an ID's last six) masked
+    before the text is shown to staff: "13800138000" -> "138******00"."""
+
+    def masked(match: re.Match[str]) -> str:
+        digits = match.group(0)
+        if len(digits) < 8:
+            return digits[:1] + "*" * (len(digits) - 2) + digits[-1:]
+        return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
+
+    return _LONG_NUMBER.sub(masked, text)

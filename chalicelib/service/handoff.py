@@ -11,7 +11,6 @@ the next business morning and the customer is told.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -23,11 +22,10 @@ from chalicelib.dialog import render
 from chalicelib.dialog.outcome import SessionState
 from chalicelib.domain import handoff as rules
 from chalicelib.domain.hours import CHINA
-from chalicelib.domain.masking import mask_plate
+from chalicelib.domain.masking import mask_long_numbers, mask_plate
 from chalicelib.domain.messages import TextReply
 from chalicelib.jobs.queues import OUTBOX
 from chalicelib.service.logs import log_event, ref
-from chalicelib.store.conversations import Entry
 from chalicelib.store.handoffs import HandoffConflict
 from chalicelib.store.inbox import NEW
 from chalicelib.store.sessions import SessionConflict
@@ -42,7 +40,6 @@ REASON_WORDS = {
 }
 IDLE_END_S = 2 * 3600  # an active handoff nobody has written in for this long is closed
 CONTEXT_MESSAGES = 6
-_DIGITS = re.compile(r"\d{6,}")
 
 
 class HandoffDesk:
@@ -199,12 +196,9 @@ class HandoffDesk:
             item.staff_id = staff_id
         item.last_activity = now
         self._save_quietly(item)
+        # The outbox records it when it is sent, with who said it.
         self._send_customer(item.openid, t.HANDOFF_STAFF_SAYS.format(name=name, text=text),
-                            message_id)  # fmt: skip
-        self.conversations.log(
-            [Entry(openid=item.openid, direction="out", channel=channel, msg_type="text",
-                   content=text, staff_id=staff_id)]  # fmt: skip
-        )
+                            message_id, staff_id=staff_id)  # fmt: skip
 
     # --- the console's agent inbox ------------------------------------------------------------
 
@@ -221,6 +215,9 @@ class HandoffDesk:
     def console_end(self, item: Any) -> None:
         self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
         self._end(item)
+
+    def salutation(self, openid: str) -> str:
+        return self._salutation(openid)
 
     def context_lines(self, item: Any) -> list[str]:
         return self._context(item).splitlines()[:-1]  # without the WeCom reply instructions
@@ -308,20 +305,20 @@ class HandoffDesk:
             except SessionConflict:
                 continue
 
-    def _send_customer(self, openid: str, text: str, message_id: str) -> None:
-        self.queues.publish(
-            OUTBOX,
-            [
-                {
-                    "id": message_id,
-                    "kind": "custom",
-                    "openid": openid,
-                    "reply": reply_to_json(TextReply(text)),
-                    "origin": "handoff",
-                    "created_at": self.clock(),
-                }
-            ],
-        )
+    def _send_customer(
+        self, openid: str, text: str, message_id: str, staff_id: str = ""
+    ) -> None:
+        body = {
+            "id": message_id,
+            "kind": "custom",
+            "openid": openid,
+            "reply": reply_to_json(TextReply(text)),
+            "origin": "handoff",
+            "created_at": self.clock(),
+        }
+        if staff_id:
+            body["staff_id"] = staff_id
+        self.queues.publish(OUTBOX, [body])
 
     def _targets(self, item: Any) -> list[str]:
         if item.state == "active" and item.staff_userid:
@@ -364,7 +361,8 @@ class HandoffDesk:
             lines.append("最近消息：")
             for r in recent:
                 who = "客户" if r.direction == "in" else "公众号"
-                lines.append(f"{who}：{_masked(r.content or r.msg_type)[:60]}")
+                said = " ".join((r.content or r.msg_type).split())  # one line per message
+                lines.append(f"{who}：{mask_long_numbers(said)[:60]}")
         lines.append(f"直接回复即可转给客户；多位客户时回复前加 {code}；回复“/结束”结束服务。")
         return "\n".join(lines)
 
@@ -395,9 +393,7 @@ def _customer_words(payload: dict[str, Any]) -> str:
 
 
 def _masked(text: str) -> str:
-    """Long digit runs (phones, ID and card numbers) are masked before leaving the bot."""
-    return _DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:],
-                       text)  # fmt: skip
+    return mask_long_numbers(text)
 
 
 

@@ -108,6 +108,7 @@ class OutboxSender:
                     msg_type=msg_type,
                     content=content,
                     dedupe_key=message.get("origin", ""),
+                    staff_id=message.get("staff_id", ""),  # a person's answer (handoffs)
                 )
             ]
         )

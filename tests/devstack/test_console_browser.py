@@ -325,6 +325,8 @@ def test_an_auditor_reads_the_audit_log_and_cannot_decide(stack, survey, browser
 def test_an_agent_has_no_claims_access(stack, browser):
     _, urls, _ = stack
     agent = Staff(browser, urls, "agent1")
+    agent.by("inbox-view").wait_for()  # an agent starts in the inbox (人工客服)
+    agent.page.goto(f"{_console_url(urls)}#/claim/RDAA0000000000000000")
     agent.by("forbidden-view").wait_for()
     assert "没有权限" in agent.by("forbidden-view").inner_text()
     agent.close()

@@ -103,7 +103,11 @@ def _run_jobs(container) -> list:
 
 
 def _to_customer(container, openid: str) -> list[str]:
-    return [m["reply"]["content"] for m in _drain(container, "outbox") if m["openid"] == openid]
+    """What reached the customer: the queued messages, delivered by the outbox sender."""
+    queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
+    for message in queued:
+        container.outbox.deliver(message)
+    return [m["reply"]["content"] for m in queued]
 
 
 def test_after_hours_relay_both_ways_until_the_staff_member_ends_it(

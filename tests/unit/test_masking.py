@@ -90,3 +90,12 @@ def test_mask_plate(value: str, expected: str) -> None:
 )
 def test_mask_vin(value: str, expected: str) -> None:
     assert mask_vin(value) == expected
+
+
+def test_long_numbers_in_free_text_are_masked_for_staff():
+    from chalicelib.domain.masking import mask_long_numbers
+
+    assert mask_long_numbers("电话13800138000") == "电话138******00"
+    assert mask_long_numbers("后六位16580X") == "后六位1****X"
+    assert mask_long_numbers("12345 车") == "12345 车"
+    assert mask_long_numbers("身份证110105194912310021") == "身份证110*************21"

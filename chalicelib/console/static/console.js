@@ -1,4 +1,5 @@
-// Claims console: sign-in, the review queue, a claim's photo packet and the decision panel.
+// Claims console: sign-in, the review queue, a claim's photo packet and the decision panel;
+// the agents' inbox (人工客服): customers handed over to a person, answered from here.
 // Vanilla JS for modern browsers, no build step. The page lives at <root>/console and talks to
 // <root>/console/api (JSON, Bearer token kept in sessionStorage). Every DOM node is built with
 // h() below, never from HTML strings, so nothing a customer typed can become markup.
@@ -12,7 +13,9 @@
   const API = `${ROOT}/api`;
   const TOKEN_KEY = "claimbot.console.token";
   const USER_KEY = "claimbot.console.user";
+  const DRAFTS_KEY = "claimbot.console.drafts"; // unsent inbox replies, per chat
   const QUEUE_REFRESH_MS = 30_000;
+  const CHATS_REFRESH_MS = 3_000;
   const URL_REFRESH_MS = 4 * 60_000; // photo URLs are pre-signed for at most 5 minutes
   const TZ = "Asia/Shanghai";
   const SLOTS = [1, 2, 3, 4, 5];
@@ -81,6 +84,7 @@
   ];
   const ROLE_LABELS = { adjuster: "理赔员", supervisor: "主管", auditor: "稽核", agent: "坐席" };
   const CLAIM_ROLES = ["adjuster", "supervisor", "auditor"];
+  const CHAT_ROLES = ["agent", "supervisor"];
   const AUDIT_ROLES = ["supervisor", "auditor"];
   const MESSAGE_TYPES = {
     text: "",
@@ -102,13 +106,17 @@
   };
   const MAX_AMOUNT = 1_000_000;
   const MAX_TEXT = 200;
+  const MAX_CHAT_TEXT = 1000; // a reply to a customer, in characters (as the API counts them)
+  const CHAT_SOON_MINUTES = 2; // a waiting customer turns amber, then red
+  const CHAT_LATE_MINUTES = 5;
+  const VIEW_TITLES = { inbox: "人工客服 · 理赔审核台" };
 
   // ---------------------------------------------------------------------------------------
   // State
 
   const state = {
     user: null,
-    view: null, // "signin" | "queue" | "claim" | "forbidden"
+    view: null, // "signin" | "queue" | "claim" | "inbox" | "forbidden"
     timers: [], // cleared when the view changes
     queue: { status: "waiting", flag: "", claims: [], loadedAt: null, seq: 0 },
     lastClaimNo: null, // focused again when coming back to the queue
@@ -118,6 +126,19 @@
     action: null, // the selected action tab
     result: null, // the last decision's outcome, shown in the action panel
     sending: false,
+    inbox: {
+      chats: [], // open chats as last loaded: waiting first, longest waiting first
+      selected: null, // the chat id on the right
+      current: null, // the selected chat as last shown (kept when it ends meanwhile)
+      gone: false, // the selected chat has ended: shown read-only
+      notice: null, // shown on the right once nothing is selected ("已结束与 … 的服务")
+      loadedAt: null,
+      seq: 0,
+      loading: false,
+      failed: false, // the last poll failed (its banner is cleared by the next success)
+      sending: false,
+      listSig: "",
+    },
   };
 
   // ---------------------------------------------------------------------------------------
@@ -296,12 +317,14 @@
     return sessionStorage.getItem(TOKEN_KEY);
   }
 
-  async function api(path, { method = "GET", body, auth = true } = {}) {
+  // `quiet`: no progress bar (background polls every few seconds would make it flicker).
+  async function api(path, { method = "GET", body, auth = true, quiet = false } = {}) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth && token()) headers.Authorization = `Bearer ${token()}`;
     let res;
-    busy(+1);
+    const shown = quiet ? 0 : 1;
+    busy(+shown);
     try {
       res = await fetch(API + path, {
         method,
@@ -312,7 +335,7 @@
     } catch (err) {
       throw new ApiError(0, "无法连接服务器，请检查网络后重试", null);
     } finally {
-      busy(-1);
+      busy(-shown);
     }
     let data = null;
     try {
@@ -339,9 +362,22 @@
     state.timers = [];
     state.view = name;
     document.body.dataset.view = name;
+    document.title = VIEW_TITLES[name] || "理赔审核台";
     showBanner("");
-    $("#topnav").hidden = !(state.user && hasRole(...CLAIM_ROLES));
-    for (const a of $$("#topnav a")) a.classList.toggle("active", name === "queue");
+    state.inbox.failed = false;
+    const claims = Boolean(state.user) && hasRole(...CLAIM_ROLES);
+    const chats = Boolean(state.user) && hasRole(...CHAT_ROLES);
+    $("#topnav").hidden = !(claims || chats);
+    $("#nav-queue").hidden = !claims;
+    $("#nav-inbox").hidden = !chats;
+    $("#nav-queue").classList.toggle("active", name === "queue" || name === "claim");
+    $("#nav-inbox").classList.toggle("active", name === "inbox");
+  }
+
+  // Where a user starts: the claims queue, or the inbox for those who only answer customers.
+  function homeHash() {
+    if (state.user && !hasRole(...CLAIM_ROLES) && hasRole(...CHAT_ROLES)) return "#/inbox";
+    return "#/queue";
   }
 
   function every(ms, fn) {
@@ -367,8 +403,19 @@
         return;
       }
     }
-    if (!hasRole(...CLAIM_ROLES)) return showForbidden();
     const { parts, params } = parseHash();
+    if (parts[0] === "inbox") {
+      if (!hasRole(...CHAT_ROLES)) return showForbidden("inbox");
+      return showInbox(parts[1] ? decodeURIComponent(parts[1]) : null);
+    }
+    if (!hasRole(...CLAIM_ROLES)) {
+      // Agents answer customers and do not see claims: their start page is the inbox.
+      if (hasRole(...CHAT_ROLES) && parts[0] !== "claim") {
+        history.replaceState(null, "", `${location.pathname}${location.search}#/inbox`);
+        return showInbox(null);
+      }
+      return showForbidden("claims");
+    }
     if (parts[0] === "claim" && parts[1]) return showClaim(decodeURIComponent(parts[1]));
     return showQueue(params);
   }
@@ -385,11 +432,16 @@
     who.hidden = !user;
     who.textContent = user ? `${user.name} · ${rolesText(user.roles)}` : "";
     $("#signout").hidden = !user;
+    $("#brand").setAttribute("href", homeHash());
   }
 
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(USER_KEY);
+    sessionStorage.removeItem(DRAFTS_KEY);
+    drafts.clear();
+    Object.assign(state.inbox, { chats: [], selected: null, current: null, gone: false });
+    Object.assign(state.inbox, { notice: null, listSig: "" });
     setUser(null);
     closeViewer();
     for (const d of $$("dialog[open]")) d.close("cancel");
@@ -486,7 +538,9 @@
       sessionStorage.setItem(TOKEN_KEY, res.token);
       setUser(res.user);
       const { parts } = parseHash();
-      if (!parts.length || parts[0] === "signin") location.hash = "#/queue";
+      if (!parts.length || parts[0] === "signin") {
+        history.replaceState(null, "", `${location.pathname}${location.search}${homeHash()}`);
+      }
       await route();
     } catch (err) {
       showBanner(`登录失败：${err.message}`);
@@ -507,12 +561,22 @@
 
   // ----- no access -----
 
-  function showForbidden() {
+  // `what`: "claims" (the queue and claim pages) or "inbox" (the agents' inbox).
+  function showForbidden(what = "claims") {
     setView("forbidden");
+    const denied = what === "inbox" ? "没有使用人工客服工作台的权限" : "没有查看赔案的权限";
+    const elsewhere = [];
+    const link = (href, testid, text) => h("a", { href, class: "button primary", testid }, text);
+    if (what !== "inbox" && hasRole(...CHAT_ROLES)) {
+      elsewhere.push(link("#/inbox", "forbidden-to-inbox", "前往人工客服"));
+    }
+    if (what !== "claims" && hasRole(...CLAIM_ROLES)) {
+      elsewhere.push(link("#/queue", "forbidden-to-queue", "前往审核队列"));
+    }
     setMain(
       h(
         "section",
-        { class: "panel signin", testid: "forbidden-view" },
+        { class: "panel signin", testid: "forbidden-view", "data-denied": what },
         h("h2", null, "没有权限"),
         h(
           "div",
@@ -521,9 +585,14 @@
             "p",
             null,
             `${state.user ? state.user.name : "您"}（${rolesText(state.user && state.user.roles)}）`,
-            "没有查看赔案的权限。如需开通，请联系理赔主管。",
+            `${denied}。如需开通，请联系理赔主管。`,
           ),
-          h("button", { type: "button", onclick: () => signOut() }, "换一个账号登录"),
+          h(
+            "div",
+            { class: "button-row" },
+            elsewhere,
+            h("button", { type: "button", onclick: () => signOut() }, "换一个账号登录"),
+          ),
         ),
       ),
     );
@@ -1831,6 +1900,759 @@
   }
 
   // ---------------------------------------------------------------------------------------
+  // The agents' inbox (人工客服): customers who asked for a person, answered from here. Polled
+  // every few seconds while on screen; the selection and what was typed survive every refresh.
+
+  const drafts = loadDrafts();
+
+  function loadDrafts() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(DRAFTS_KEY) || "{}");
+      return new Map(Object.entries(saved).filter(([, v]) => typeof v === "string" && v));
+    } catch (err) {
+      return new Map();
+    }
+  }
+
+  function setDraft(chatId, text) {
+    if (text) drafts.set(chatId, text);
+    else drafts.delete(chatId);
+    try {
+      const saved = JSON.stringify(Object.fromEntries(drafts));
+      if (drafts.size) sessionStorage.setItem(DRAFTS_KEY, saved);
+      else sessionStorage.removeItem(DRAFTS_KEY);
+    } catch (err) {
+      // storage full or blocked: the draft still lives in the page
+    }
+  }
+
+  // Characters as the API counts them (code points: an emoji is one).
+  const charCount = (text) => [...text].length;
+
+  function shortTime(iso) {
+    const full = formatTime(iso);
+    const today = formatTime(new Date().toISOString());
+    return full.slice(0, 10) === today.slice(0, 10) ? full.slice(11) : full.slice(5);
+  }
+
+  // "【人工转接】#K7Q 欧阳女士" → "欧阳女士" (the masked salutation; "客户" when not bound).
+  function customerName(chat) {
+    const first = String((chat.context || [])[0] || "");
+    const name = first
+      .replace(/^【[^】]*】\s*/, "")
+      .replace(chat.code || "", "")
+      .trim();
+    return name || "客户";
+  }
+
+  // The customer facts: the context lines after the title and before the recent messages
+  // (those are in the conversation below).
+  function contextFacts(chat) {
+    const lines = (chat.context || []).slice(1);
+    const end = lines.indexOf("最近消息：");
+    return (end < 0 ? lines : lines.slice(0, end)).filter((line) => line.trim());
+  }
+
+  // The outbox records what it delivered too: "【人工客服 赵客服】text" right after the agent's
+  // own record of "text". Show the agent's record once.
+  function visibleMessages(chat) {
+    const said = new Map();
+    const shown = [];
+    for (const m of chat.messages || []) {
+      const content = String(m.content || "");
+      if (m.direction === "out" && m.staff) said.set(content, (said.get(content) || 0) + 1);
+      if (m.direction === "out" && !m.staff) {
+        const relayed = /^【人工客服 [^】]*】([\s\S]*)$/.exec(content);
+        if (relayed && said.get(relayed[1])) {
+          said.set(relayed[1], said.get(relayed[1]) - 1);
+          continue;
+        }
+      }
+      shown.push(m);
+    }
+    return shown;
+  }
+
+  function messageLabel(m) {
+    const kind = MESSAGE_TYPES[m.type] ?? m.type;
+    const text = messageText(m).replace(/\s+/g, " ").trim();
+    if (kind && text) return `[${kind}] ${text}`;
+    return kind ? `[${kind}]` : text;
+  }
+
+  function chatUrgency(chat) {
+    if (chat.state !== "waiting") return "";
+    const minutes = Number(chat.waiting_minutes) || 0;
+    if (minutes >= CHAT_LATE_MINUTES) return "late";
+    if (minutes >= CHAT_SOON_MINUTES) return "soon";
+    return "";
+  }
+
+  function chatStateChip(chat, ended) {
+    let el;
+    if (ended) el = chip("已结束", "", "chat-state");
+    else if (chat.state === "waiting") {
+      el = chip("等待中", chatUrgency(chat) === "late" ? "bad" : "warn", "chat-state");
+    } else el = chip("服务中", "ok", "chat-state");
+    el.dataset.state = ended ? "ended" : chat.state;
+    return el;
+  }
+
+  function sortChats(chats) {
+    const at = (c) => {
+      const t = Date.parse(c.started_at);
+      return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+    };
+    const rank = (c) => (c.state === "waiting" ? 0 : 1);
+    return chats
+      .map((c, i) => [c, i])
+      .sort(([a, i], [b, j]) => rank(a) - rank(b) || at(a) - at(b) || i - j)
+      .map(([c]) => c);
+  }
+
+  function showInbox(chatId) {
+    setView("inbox");
+    const ib = state.inbox;
+    if (chatId) ib.selected = chatId;
+    ib.chats = [];
+    ib.loadedAt = null;
+    ib.current = null;
+    ib.gone = false;
+    ib.listSig = "";
+    if (chatId) ib.notice = null;
+    setMain(
+      h(
+        "section",
+        { class: "inbox", testid: "inbox-view" },
+        h(
+          "aside",
+          { class: "panel inbox-list", testid: "chat-list-pane" },
+          h(
+            "div",
+            { class: "inbox-list-head" },
+            h("h1", null, "人工客服"),
+            h("span", { class: "count", id: "chat-count", testid: "chat-count" }),
+            h("span", { class: "spacer" }),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "link",
+                testid: "chats-refresh",
+                onclick: () => loadChats(),
+                title: "刷新 (r)",
+              },
+              "刷新",
+            ),
+          ),
+          h(
+            "ul",
+            { class: "chat-list", id: "chat-list", testid: "chat-list", "aria-label": "客户会话" },
+            h("li", { class: "chat-empty muted" }, "加载中…"),
+          ),
+          h("div", { class: "inbox-list-foot faint", id: "chat-updated", testid: "chat-updated" }),
+        ),
+        h("section", { class: "panel inbox-chat", id: "chat-pane", testid: "chat-pane" }),
+      ),
+    );
+    renderChatPane();
+    loadChats();
+    every(CHATS_REFRESH_MS, () => {
+      if (!document.hidden) loadChats({ quiet: true });
+    });
+  }
+
+  async function loadChats({ quiet = false } = {}) {
+    const ib = state.inbox;
+    if (quiet && ib.loading) return; // a poll never piles up behind a slow one
+    const seq = ++ib.seq;
+    ib.loading = true;
+    let data;
+    try {
+      data = await api("/chats", { quiet });
+    } catch (err) {
+      if (seq !== ib.seq) return;
+      ib.loading = false;
+      if (state.view !== "inbox" || err.status === 401) return;
+      if (err.status === 403) return showForbidden("inbox");
+      ib.failed = true;
+      showBanner(`会话列表刷新失败：${err.message}（每 3 秒自动重试）`);
+      return;
+    }
+    if (seq !== ib.seq) return; // a newer request is on its way
+    ib.loading = false;
+    if (state.view !== "inbox") return;
+    if (ib.failed) {
+      ib.failed = false;
+      showBanner("");
+    }
+    ib.chats = sortChats((data && data.chats) || []);
+    ib.loadedAt = new Date();
+    renderChatList();
+    renderChatPane();
+  }
+
+  function renderChatList() {
+    const ib = state.inbox;
+    const list = $("#chat-list");
+    if (!list) return;
+    const waiting = ib.chats.filter((c) => c.state === "waiting").length;
+    const count = $("#chat-count");
+    const active = ib.chats.length - waiting;
+    count.textContent = ib.chats.length ? `等待 ${waiting} · 服务中 ${active}` : "";
+    count.classList.toggle("has-waiting", waiting > 0);
+    $("#chat-updated").textContent = `更新于 ${formatTime(ib.loadedAt.toISOString(), {
+      seconds: true,
+    }).slice(11)} · 每 3 秒自动刷新`;
+
+    // Rebuilt only when something shown changed (the minutes tick, a message arrives, …).
+    const sig = JSON.stringify([
+      ib.selected,
+      ib.chats.map((c) => [c.id, c.state, c.waiting_minutes, (c.context || [])[0], c.messages]),
+    ]);
+    if (sig === ib.listSig) return;
+    ib.listSig = sig;
+    const focused = document.activeElement && document.activeElement.closest("#chat-list");
+    const focusedId = focused ? document.activeElement.dataset.chatId : null;
+    list.replaceChildren(
+      ...(ib.chats.length
+        ? ib.chats.map(chatItem)
+        : [
+            h(
+              "li",
+              { class: "chat-empty", testid: "inbox-empty" },
+              h("div", { class: "big" }, "暂无等待的客户"),
+              h("div", { class: "faint" }, "客户转人工后会自动出现在这里。"),
+            ),
+          ]),
+    );
+    if (focusedId) {
+      const again = $(`[data-chat-id="${CSS.escape(focusedId)}"]`, list);
+      if (again) again.focus({ preventScroll: true });
+    }
+  }
+
+  function chatItem(chat) {
+    const ib = state.inbox;
+    const selected = chat.id === ib.selected;
+    const urgency = chatUrgency(chat);
+    const shown = visibleMessages(chat);
+    const last = shown[shown.length - 1];
+    const needsReply = chat.state === "active" && last && last.direction === "in";
+    const minutes = Number(chat.waiting_minutes) || 0;
+    const since = `自 ${formatTime(chat.started_at)}`;
+    let preview = "—";
+    if (last) {
+      let who = "";
+      if (last.direction === "out") {
+        if (!last.staff) who = "公众号：";
+        else who = state.user && last.staff === state.user.id ? "我：" : `${last.staff}：`;
+      }
+      preview = `${who}${messageLabel(last)}`;
+    }
+    const cls = ["chat-item", chat.state, urgency, selected ? "selected" : ""];
+    return h(
+      "li",
+      null,
+      h(
+        "button",
+        {
+          type: "button",
+          class: cls.filter(Boolean).join(" "),
+          testid: "chat-item",
+          "data-chat-id": chat.id,
+          "data-code": chat.code,
+          "data-state": chat.state,
+          "data-urgency": urgency || null,
+          "aria-current": selected ? "true" : null,
+          onclick: () => selectChat(chat.id, { focusInput: true }),
+        },
+        h(
+          "div",
+          { class: "row" },
+          h("span", { class: "code mono", testid: "chat-item-code" }, chat.code),
+          h("span", { class: "name", testid: "chat-item-name" }, customerName(chat)),
+          chat.reason && chat.reason !== "客户要求人工服务"
+            ? chip(chat.reason, "bad", "chat-item-reason")
+            : null,
+          h("span", { class: "spacer" }),
+          needsReply
+            ? h("span", { class: "dot", title: "客户有新消息待回复", testid: "chat-needs-reply" })
+            : null,
+          chatStateChip(chat),
+        ),
+        h(
+          "div",
+          { class: "row" },
+          h("span", { class: "preview", testid: "chat-preview" }, preview),
+          h(
+            "span",
+            {
+              class: `wait num ${urgency}`.trim(),
+              testid: "chat-wait",
+              title: chat.state === "waiting" ? `已等待，${since}` : `服务中，${since}`,
+            },
+            formatAge(minutes),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function selectChat(chatId, { focusInput = false } = {}) {
+    const ib = state.inbox;
+    if (ib.selected !== chatId || ib.gone) {
+      ib.selected = chatId;
+      ib.notice = null;
+      history.replaceState(
+        null,
+        "",
+        `${location.pathname}${location.search}#/inbox/${encodeURIComponent(chatId)}`,
+      );
+      renderChatList();
+      renderChatPane();
+    }
+    const input = $("#chat-input");
+    if (focusInput && input && !input.disabled) input.focus();
+  }
+
+  function clearSelection(notice) {
+    const ib = state.inbox;
+    ib.selected = null;
+    ib.current = null;
+    ib.gone = false;
+    ib.notice = notice || null;
+    history.replaceState(null, "", `${location.pathname}${location.search}#/inbox`);
+    renderChatList();
+    renderChatPane();
+  }
+
+  // The right pane: built when another chat is selected, updated in place on every poll (so
+  // the textarea, its draft, the caret and the scroll position stay as the agent left them).
+  function renderChatPane() {
+    const ib = state.inbox;
+    const pane = $("#chat-pane");
+    if (!pane) return;
+    const chat = ib.selected ? ib.chats.find((c) => c.id === ib.selected) : null;
+    if (!chat) {
+      if (ib.selected && ib.current && ib.current.id === ib.selected) {
+        markGone("该会话已结束（客户已退出人工服务，或已由同事结束）。");
+        return;
+      }
+      if (ib.selected && ib.loadedAt) {
+        ib.selected = null; // an old link: no such open chat
+        ib.notice = "该会话已结束或不存在。";
+        history.replaceState(null, "", `${location.pathname}${location.search}#/inbox`);
+      }
+      let hint = "加载中…";
+      if (ib.loadedAt) hint = ib.chats.length ? "从左侧选择一位客户开始服务" : "暂无等待的客户";
+      const key = `${ib.notice || ""}|${hint}`;
+      if (pane.dataset.chatId !== "" || pane.dataset.placeholder !== key) {
+        pane.dataset.chatId = "";
+        pane.dataset.placeholder = key;
+        pane.replaceChildren(
+          h(
+            "div",
+            { class: "chat-placeholder", testid: "chat-placeholder" },
+            ib.notice
+              ? h("p", { class: "result ok", testid: "chat-pane-notice" }, ib.notice)
+              : null,
+            h("p", { class: "muted" }, hint),
+          ),
+        );
+      }
+      ib.current = null;
+      return;
+    }
+    if (pane.dataset.chatId !== chat.id || ib.gone) {
+      ib.gone = false;
+      pane.dataset.chatId = chat.id;
+      pane.dataset.placeholder = "";
+      pane.replaceChildren(...chatPaneParts(chat));
+      ib.current = chat;
+      updateChat(chat, { scroll: true });
+      updateComposer();
+      return;
+    }
+    ib.current = chat;
+    updateChat(chat, { scroll: false });
+  }
+
+  function chatPaneParts(chat) {
+    const staffName = state.user ? state.user.name : "";
+    const input = h("textarea", {
+      id: "chat-input",
+      testid: "chat-input",
+      rows: 3,
+      placeholder: "输入回复…（Enter 发送，Shift+Enter 换行）",
+      "aria-label": `回复客户 ${chat.code}`,
+      oninput: (e) => {
+        setDraft(chat.id, e.currentTarget.value);
+        showChatError("");
+        updateComposer();
+      },
+      onkeydown: (e) => {
+        // Enter sends; Shift+Enter is a new line; an input method's Enter picks its candidate.
+        if (e.key !== "Enter" || e.shiftKey || e.altKey || e.isComposing || e.keyCode === 229) {
+          return;
+        }
+        e.preventDefault();
+        sendReply();
+      },
+    });
+    input.value = drafts.get(chat.id) || "";
+    const messages = h("div", {
+      class: "chat-messages",
+      id: "chat-messages",
+      testid: "chat-messages",
+      role: "log",
+      "aria-live": "polite",
+      onscroll: (e) => {
+        if (atBottom(e.currentTarget)) $("#chat-new-below").hidden = true;
+      },
+    });
+    return [
+      h(
+        "header",
+        { class: "chat-head", testid: "chat-head", "data-chat-id": chat.id },
+        h("span", { class: "code mono", testid: "chat-code" }, chat.code),
+        h("span", { class: "name", testid: "chat-name" }, customerName(chat)),
+        h("span", { id: "chat-state" }),
+        h("span", { class: "faint", id: "chat-since", testid: "chat-since" }),
+        h("span", { class: "spacer" }),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "danger-outline",
+            id: "chat-end",
+            testid: "chat-end",
+            onclick: () => endChat(),
+          },
+          "结束服务",
+        ),
+      ),
+      h("div", {
+        class: "chat-notice",
+        id: "chat-notice",
+        testid: "chat-notice",
+        role: "alert",
+        hidden: true,
+      }),
+      h("div", { class: "chat-context", id: "chat-context", testid: "chat-context" }),
+      h(
+        "div",
+        { class: "chat-scroll" },
+        messages,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "new-below",
+            id: "chat-new-below",
+            testid: "chat-new-below",
+            hidden: true,
+            onclick: () => {
+              messages.scrollTop = messages.scrollHeight;
+              $("#chat-new-below").hidden = true;
+            },
+          },
+          "有新消息 ↓",
+        ),
+      ),
+      h(
+        "form",
+        {
+          class: "composer",
+          testid: "chat-composer",
+          novalidate: true,
+          onsubmit: (e) => {
+            e.preventDefault();
+            sendReply();
+          },
+        },
+        input,
+        h(
+          "div",
+          { class: "composer-bar" },
+          h(
+            "span",
+            { class: "faint" },
+            `Enter 发送 · Shift+Enter 换行 · 客户在微信中看到“【人工客服 ${staffName}】…”`,
+          ),
+          h("span", { class: "spacer" }),
+          h("span", { class: "counter num", id: "chat-counter", testid: "chat-counter" }),
+          h(
+            "button",
+            { type: "submit", class: "primary", id: "chat-send", testid: "chat-send" },
+            "发送",
+          ),
+        ),
+        h("div", {
+          class: "form-error",
+          id: "chat-error",
+          testid: "chat-error",
+          role: "alert",
+          hidden: true,
+        }),
+      ),
+    ];
+  }
+
+  function atBottom(box) {
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 24;
+  }
+
+  // Header, facts and messages of the chat on screen, each redrawn only if it changed.
+  function updateChat(chat, { scroll }) {
+    $("#chat-state").replaceChildren(chatStateChip(chat));
+    const minutes = formatAge(chat.waiting_minutes);
+    $("#chat-since").textContent =
+      chat.state === "waiting"
+        ? `${formatTime(chat.started_at).slice(11)} 转入 · 已等待 ${minutes}`
+        : `${formatTime(chat.started_at).slice(11)} 转入 · ${minutes}`;
+
+    const facts = contextFacts(chat);
+    const context = $("#chat-context");
+    const factsSig = JSON.stringify(facts);
+    if (context.dataset.sig !== factsSig) {
+      context.dataset.sig = factsSig;
+      context.replaceChildren(
+        h(
+          "dl",
+          null,
+          facts.map((line) => {
+            const pair = /^([^：]{1,8})：([\s\S]*)$/.exec(line);
+            return pair
+              ? [h("dt", null, pair[1]), h("dd", null, pair[2])]
+              : h("dd", { class: "whole" }, line);
+          }),
+        ),
+      );
+      context.hidden = !facts.length;
+    }
+
+    const box = $("#chat-messages");
+    const shown = visibleMessages(chat);
+    const sig = JSON.stringify(shown);
+    if (box.dataset.sig === sig) return;
+    const follow = scroll || !box.dataset.sig || atBottom(box);
+    const before = box.scrollTop;
+    box.dataset.sig = sig;
+    box.replaceChildren(
+      ...(shown.length
+        ? shown.map(chatBubble)
+        : [h("p", { class: "muted chat-none" }, "还没有消息")]),
+    );
+    if (follow) {
+      box.scrollTop = box.scrollHeight;
+      $("#chat-new-below").hidden = true;
+    } else {
+      box.scrollTop = before; // reading further up: stay there, say there is more below
+      $("#chat-new-below").hidden = false;
+    }
+  }
+
+  function chatBubble(m) {
+    const out = m.direction === "out";
+    const who = !out ? "客户" : m.staff ? `客服 ${m.staff}` : "公众号";
+    const kind = MESSAGE_TYPES[m.type] ?? m.type;
+    const text = messageText(m);
+    const cls = ["msg", out ? "out" : "in", out ? (m.staff ? "staff" : "bot") : ""];
+    return h(
+      "div",
+      {
+        class: cls.filter(Boolean).join(" "),
+        testid: "chat-message",
+        "data-direction": out ? "out" : "in",
+        "data-staff": m.staff || null,
+      },
+      h(
+        "span",
+        { class: "when", title: formatTime(m.at, { seconds: true }) },
+        who,
+        " · ",
+        shortTime(m.at),
+      ),
+      h("div", { class: "bubble" }, kind ? chip(kind) : null, text),
+    );
+  }
+
+  function updateComposer() {
+    const ib = state.inbox;
+    const input = $("#chat-input");
+    if (!input) return;
+    const n = charCount(input.value);
+    const counter = $("#chat-counter");
+    counter.textContent = `${n}/${MAX_CHAT_TEXT}`;
+    counter.classList.toggle("over", n > MAX_CHAT_TEXT);
+    input.disabled = ib.gone;
+    input.readOnly = ib.sending;
+    const send = $("#chat-send");
+    send.disabled = ib.gone || ib.sending || !input.value.trim() || n > MAX_CHAT_TEXT;
+    send.textContent = ib.sending ? "发送中…" : "发送";
+    $("#chat-end").disabled = ib.gone || ib.sending;
+  }
+
+  function showChatError(text) {
+    const box = $("#chat-error");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  // The chat on the right has ended (found gone on a refresh, or a 404 from send/end): keep it
+  // readable, with what was typed, but nothing more can be sent.
+  function markGone(text) {
+    const ib = state.inbox;
+    ib.gone = true;
+    const notice = $("#chat-notice");
+    if (!notice || !ib.current) return;
+    notice.replaceChildren(
+      text,
+      " ",
+      h(
+        "button",
+        { type: "button", testid: "chat-close-ended", onclick: () => clearSelection() },
+        "关闭",
+      ),
+    );
+    notice.hidden = false;
+    $("#chat-state").replaceChildren(chatStateChip(ib.current, true));
+    setDraft(ib.current.id, "");
+    updateComposer();
+  }
+
+  async function sendReply() {
+    const ib = state.inbox;
+    const chat = ib.current;
+    const input = $("#chat-input");
+    if (!chat || !input || ib.gone || ib.sending) return;
+    const text = input.value.trim();
+    if (!text) return;
+    const n = charCount(text);
+    if (n > MAX_CHAT_TEXT) {
+      showChatError(`回复最多 ${MAX_CHAT_TEXT} 字，现在是 ${n} 字。`);
+      return;
+    }
+    showChatError("");
+    ib.sending = true;
+    updateComposer();
+    try {
+      await api(`/chats/${encodeURIComponent(chat.id)}/messages`, {
+        method: "POST",
+        body: { text },
+      });
+    } catch (err) {
+      ib.sending = false;
+      if (state.view !== "inbox") return;
+      updateComposer();
+      if (ib.selected !== chat.id || err.status === 401) return;
+      if (err.status === 404) {
+        markGone("该会话已结束，消息未发送。");
+        loadChats();
+      } else if (err.status === 403) showChatError("未发送：您没有回复客户的权限。");
+      else if (err.status === 400) showChatError(`未发送：${err.message}`);
+      else if (err.status === 0) {
+        showChatError(`${err.message}。消息可能未发出：请确认对话里没有这条后再重试。`);
+      } else showChatError(`发送失败，请重试：${err.message}`);
+      return;
+    }
+    ib.sending = false;
+    // Sent: the draft goes (even if the agent has meanwhile opened another chat).
+    if ((drafts.get(chat.id) || "").trim() === text) setDraft(chat.id, "");
+    if (state.view !== "inbox") return;
+    const box = $("#chat-input");
+    if (box && ib.selected === chat.id) {
+      box.value = drafts.get(chat.id) || "";
+      box.focus();
+      const messages = $("#chat-messages");
+      messages.scrollTop = messages.scrollHeight; // the reply is the newest message: follow it
+    }
+    updateComposer();
+    loadChats();
+  }
+
+  async function endChat() {
+    const ib = state.inbox;
+    const chat = ib.current;
+    if (!chat || ib.gone || ib.sending) return;
+    const name = customerName(chat);
+    const unsent = ($("#chat-input") || { value: "" }).value.trim();
+    const ok = await confirmDialog(
+      `结束服务：${chat.code} ${name}`,
+      h(
+        "div",
+        { class: "confirm-summary" },
+        h("div", null, `结束与 ${chat.code} ${name} 的人工服务？`),
+        h(
+          "div",
+          { class: "faint" },
+          "客户会在微信里收到“本次人工服务已结束”的通知，之后由机器人继续服务。",
+        ),
+        unsent
+          ? h(
+              "div",
+              { class: "bad", testid: "confirm-unsent" },
+              "输入框里还有未发送的内容，结束后不会发送。",
+            )
+          : null,
+      ),
+      "结束服务",
+      true,
+    );
+    if (!ok || state.view !== "inbox" || !ib.current || ib.current.id !== chat.id || ib.gone) {
+      return;
+    }
+    try {
+      await api(`/chats/${encodeURIComponent(chat.id)}/end`, { method: "POST" });
+    } catch (err) {
+      if (state.view !== "inbox" || ib.selected !== chat.id || err.status === 401) return;
+      if (err.status === 404) {
+        markGone("该会话已结束。");
+        loadChats();
+      } else if (err.status === 403) showChatError("未结束：您没有结束人工服务的权限。");
+      else showChatError(`结束失败，请重试：${err.message}`);
+      return;
+    }
+    setDraft(chat.id, "");
+    if (state.view !== "inbox") return;
+    clearSelection(`已结束与 ${chat.code} ${name} 的服务，客户已收到通知。`);
+    loadChats();
+  }
+
+  function inboxKey(e) {
+    const ib = state.inbox;
+    const ids = ib.chats.map((c) => c.id);
+    const active = document.activeElement;
+    const focused = active && active.dataset ? active.dataset.chatId : null;
+    const at = ids.indexOf(focused || ib.selected);
+    const move = (to) => {
+      const id = ids[Math.max(0, Math.min(ids.length - 1, to))];
+      if (!id) return;
+      selectChat(id);
+      const item = $(`#chat-list [data-chat-id="${CSS.escape(id)}"]`);
+      if (item) item.focus();
+    };
+    if (e.key === "ArrowDown" || e.key === "j") {
+      e.preventDefault();
+      move(at + 1);
+    } else if (e.key === "ArrowUp" || e.key === "k") {
+      e.preventDefault();
+      move(at < 0 ? 0 : at - 1);
+    } else if (e.key === "r") {
+      e.preventDefault();
+      loadChats();
+    } else if (e.key === "i" || e.key === "/") {
+      const input = $("#chat-input");
+      if (input && !input.disabled) {
+        e.preventDefault();
+        input.focus();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Photo viewer: wheel / +/- to zoom, drag to pan, ←/→ to step, Esc to close.
 
   const viewer = { items: [], index: 0, scale: 1, fit: 1, x: 0, y: 0, drag: null, open: false };
@@ -2017,6 +2839,7 @@
     }
     if (state.view === "queue") queueKey(e);
     else if (state.view === "claim" && state.claim) claimKey(e);
+    else if (state.view === "inbox") inboxKey(e);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -2038,6 +2861,7 @@
     document.addEventListener("visibilitychange", () => {
       if (document.hidden) return;
       if (state.view === "queue") loadQueue({ quiet: true });
+      else if (state.view === "inbox") loadChats({ quiet: true });
       else if (state.view === "claim" && Date.now() - state.claimLoadedAt > URL_REFRESH_MS) {
         refreshUrls();
       }
