@@ -7,12 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit bench clean help fonts browser
+.PHONY: run test lint unit bench clean help fonts browser package template-lint
 
 help:
 	@echo "make run    start claimbot locally (AWS emulator, WeChat emulator, webhook, simulator)"
 	@echo "make test   lint and run every test"
 	@echo "make bench  run the benchmarks and update bench/RESULTS.md"
+	@echo "make package STAGE=prod   the deployable SAM template and artefacts in infra/out/ (docs/deploy.md)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ocr.txt requirements-ocr-nodeps.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "claimbot needs Python 3.11 (Lambda runtime python3.11); set PYTHON=...")'
@@ -47,11 +48,27 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q
 
-test: lint browser
+test: lint template-lint browser
 	$(BIN)/python -m pytest -q
+
+# `make package STAGE=prod [MEASURE=1]`: infra/out/template.yaml (Chalice's functions merged with
+# infra/resources.yaml and infra/functions.yaml), the API's deployment.zip and the worker
+# image's build context; MEASURE=1 also measures the worker's packages (docs/deploy.md, Sizes).
+STAGE ?= dev
+package: $(STAMP)
+	$(BIN)/python -m infra.package --stage $(STAGE) --out infra/out $(if $(MEASURE),--measure)
+	$(BIN)/cfn-lint --include-checks I -- infra/out/template.yaml
+
+# CI: the template each stage would deploy (template only, no artefacts) must pass cfn-lint,
+# informational checks included (regions: .cfnlintrc.yaml).
+template-lint: $(STAMP)
+	@for stage in dev prod; do \
+	  $(BIN)/python -m infra.package --stage $$stage --fast --out build/template/$$stage || exit 1; \
+	  $(BIN)/cfn-lint --include-checks I -- build/template/$$stage/template.yaml || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .devstack
+	rm -rf $(VENV) .pytest_cache .ruff_cache .devstack build infra/out

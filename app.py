@@ -114,7 +114,14 @@ def watchdog(event) -> None:
 
 
 @app.on_dynamodb_record(stream_arn=_names.stream_arn("claims"), batch_size=50)
-def on_claim_change(event) -> None:
+def on_claim_change(event) -> dict:
+    """The mapping reports partial batch failures (ReportBatchItemFailures, infra/functions.yaml):
+    the first record that fails and everything after it are retried, not the records before."""
     notifier = services().notifier
     for record in event:
-        notifier.on_change(record.event_name, record.new_image, record.old_image)
+        try:
+            notifier.on_change(record.event_name, record.new_image, record.old_image)
+        except Exception:
+            app.log.exception("claim change %s failed", record.sequence_number)
+            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
+    return {"batchItemFailures": []}

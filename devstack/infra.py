@@ -2,6 +2,9 @@
 
 The CloudFormation template is the one source of truth: this reads it (short tags such as
 !Sub, !GetAtt and !Ref included) and makes the same tables, queues and bucket through boto3.
+What only matters in AWS (alarms, their topic, the console's Cognito user pool, the bucket's
+TLS-only policy, the bucket's lifecycle rules) is listed in AWS_ONLY and skipped; any other
+type the devstack does not know stops it, so nothing in the template is silently left out.
 """
 
 from __future__ import annotations
@@ -43,6 +46,16 @@ for _short, _long in {
     "!Join": "Fn::Join",
     "!If": "Fn::If",
     "!Equals": "Fn::Equals",
+    "!Not": "Fn::Not",
+    "!And": "Fn::And",
+    "!Or": "Fn::Or",
+    "!Select": "Fn::Select",
+    "!Split": "Fn::Split",
+    "!FindInMap": "Fn::FindInMap",
+    "!Base64": "Fn::Base64",
+    "!ImportValue": "Fn::ImportValue",
+    "!GetAZs": "Fn::GetAZs",
+    "!Condition": "Condition",
 }.items():
     _CfnLoader.add_constructor(_short, _tag(_long))
 
@@ -51,27 +64,86 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
 
 
+# Resource types that only matter in AWS: nothing local reads them (the console signs in with
+# the dev sign-in, alarms watch AWS metrics).
+AWS_ONLY = frozenset(
+    {
+        "AWS::CloudWatch::Alarm",
+        "AWS::SNS::Topic",
+        "AWS::SNS::Subscription",
+        "AWS::S3::BucketPolicy",
+        "AWS::Cognito::UserPool",
+        "AWS::Cognito::UserPoolGroup",
+        "AWS::Cognito::UserPoolClient",
+        "AWS::Cognito::UserPoolDomain",
+    }
+)
+
+
 class Resolver:
     """Resolves the intrinsic functions the template uses, for one stage and region."""
 
-    def __init__(self, stage: str, region: str, account_id: str = LOCAL_ACCOUNT_ID) -> None:
-        self.values = {"Stage": stage, "AWS::Region": region, "AWS::AccountId": account_id}
+    def __init__(
+        self,
+        stage: str,
+        region: str,
+        account_id: str = LOCAL_ACCOUNT_ID,
+        template: dict[str, Any] | None = None,
+    ) -> None:
+        self.values = {
+            "Stage": stage,
+            "AWS::Region": region,
+            "AWS::AccountId": account_id,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        template = template or {}
+        for name, parameter in (template.get("Parameters") or {}).items():
+            if name not in self.values and "Default" in parameter:
+                self.values[name] = str(parameter["Default"])
+        self.conditions = template.get("Conditions") or {}
         self.attributes: dict[tuple[str, str], str] = {}
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
             ((key, arg),) = value.items()
             if key == "Fn::Sub":
-                return re.sub(r"\$\{([^}]+)\}", lambda m: self._lookup(m.group(1)), arg)
+                return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub(m.group(1)), arg)
             if key == "Ref":
                 return self._lookup(arg)
             if key == "Fn::GetAtt":
                 return self.attributes[(arg[0], arg[1])]
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
         if isinstance(value, dict):
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
+
+    def condition(self, name: str) -> bool:
+        return self._truth(self.conditions[name])
+
+    def _truth(self, expression: Any) -> bool:
+        ((key, arg),) = expression.items()
+        if key == "Fn::Equals":
+            return self.resolve(arg[0]) == self.resolve(arg[1])
+        if key == "Fn::Not":
+            return not self._truth(arg[0])
+        if key == "Fn::And":
+            return all(self._truth(a) for a in arg)
+        if key == "Fn::Or":
+            return any(self._truth(a) for a in arg)
+        if key == "Condition":
+            return self.condition(arg)
+        raise KeyError(f"the devstack cannot evaluate condition {key}")
+
+    def _sub(self, name: str) -> str:
+        if "." in name and name not in self.values:
+            logical, attribute = name.split(".", 1)
+            return self.attributes[(logical, attribute)]
+        return self._lookup(name)
 
     def _lookup(self, name: str) -> str:
         if name in self.values:
@@ -81,21 +153,32 @@ class Resolver:
 
 def create_resources(session: Any, stage: str = "local", region: str = "ap-east-1") -> dict:
     """Create every resource of the template; returns {logical id: physical name}."""
+    return create_resources_with_attributes(session, stage, region)[0]
+
+
+def create_resources_with_attributes(
+    session: Any, stage: str = "local", region: str = "ap-east-1"
+) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Like create_resources, also returning what !GetAtt gives: {(logical, attribute): value}."""
     template = load_template()
-    resolver = Resolver(stage, region)
+    resolver = Resolver(stage, region, template=template)
     created: dict[str, str] = {}
     for logical, resource in _creation_order(template["Resources"]):
-        props = resolver.resolve(resource.get("Properties", {}))
         kind = resource["Type"]
+        if kind in AWS_ONLY:
+            continue
+        if "Condition" in resource and not resolver.condition(resource["Condition"]):
+            continue
         creator = _CREATORS.get(kind)
         if creator is None:
             raise ValueError(f"devstack cannot create {kind} ({logical})")
+        props = resolver.resolve(resource.get("Properties", {}))
         name, attributes = creator(session, props, region)
         created[logical] = name
         resolver.values[logical] = name
         for attribute, value in attributes.items():
             resolver.attributes[(logical, attribute)] = value
-    return created
+    return created, dict(resolver.attributes)
 
 
 def _creation_order(resources: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -147,7 +230,7 @@ def _queue(session: Any, props: dict[str, Any], region: str) -> tuple[str, dict[
         attrs["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
     url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-    return name, {"Arn": arn["QueueArn"], "QueueUrl": url}
+    return name, {"Arn": arn["QueueArn"], "QueueUrl": url, "QueueName": name}
 
 
 def _bucket(session: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, str]]:
@@ -166,6 +249,10 @@ def _bucket(session: Any, props: dict[str, Any], region: str) -> tuple[str, dict
         s3.put_public_access_block(
             Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
         )
+    if "VersioningConfiguration" in props:
+        status = props["VersioningConfiguration"]["Status"]
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": status})
+    # LifecycleConfiguration and OwnershipControls: AWS-only (nothing ages locally).
     return name, {"Arn": f"arn:aws:s3:::{name}"}
 
 

@@ -7,6 +7,9 @@ called here are the very functions Lambda calls, with Lambda-shaped events:
   maxReceiveCount, as configured in infra/).
 - DynamoDB streams: records in shard order; a failing batch is retried (up to
   `stream_retries` times) before it is skipped and logged, like MaximumRetryAttempts.
+- A handler that returns {"batchItemFailures": [...]} (ReportBatchItemFailures, as the claims
+  stream mapping in infra/functions.yaml has) with any item failed counts as a failure: the
+  batch is retried whole (Lambda retries from the failed item; the handlers are idempotent).
 """
 
 from __future__ import annotations
@@ -275,7 +278,13 @@ class EventPump:
         with self._count_lock:
             self.invocations += 1
         try:
-            handler(event, LambdaContext(function_name=name))
+            result = handler(event, LambdaContext(function_name=name))
+            failed = result.get("batchItemFailures") if isinstance(result, dict) else None
+            if failed:
+                with self._count_lock:
+                    self.failures += 1
+                log.error("pump: handler %s reported %d failed item(s)", name, len(failed))
+                return False
             return True
         except Exception:
             with self._count_lock:

@@ -51,6 +51,10 @@ class DevStack:
         self.demo_logins: list[Any] = []
 
     def start(self, announce: Any = print) -> dict[str, str]:
+        if os.environ.get("CLAIMBOT_IAM_AUDIT"):  # pytest -p infra.iam_audit (infra/iam.py)
+            from infra.iam import audit_if_requested
+
+            audit_if_requested()
         self._start_aws()
         self._start_emulator()
         self._start_wecom()

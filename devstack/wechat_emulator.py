@@ -613,10 +613,12 @@ class WeChatEmulator:
         content_type: str = "image/jpeg",
         media_type: str = "image",
         filename: str | None = None,
+        media_id: str | None = None,
     ) -> dict[str, Any]:
-        """Store media as if a user had sent it; returns media_id and pic_url."""
+        """Store media as if a user had sent it; returns media_id and pic_url. A fixed
+        `media_id` lets a recorded event (events/) refer to it."""
         with self._lock:
-            media = self._store_media(data, content_type, media_type, filename)
+            media = self._store_media(data, content_type, media_type, filename, media_id)
             return self._media_info(media)
 
     @property
@@ -863,9 +865,14 @@ class WeChatEmulator:
     # -- media
 
     def _store_media(
-        self, data: bytes, content_type: str, media_type: str, filename: str | None
+        self,
+        data: bytes,
+        content_type: str,
+        media_type: str,
+        filename: str | None,
+        media_id: str | None = None,
     ) -> _Media:
-        media_id = secrets.token_urlsafe(32)
+        media_id = media_id or secrets.token_urlsafe(32)
         extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
         media = _Media(
             media_id,

@@ -169,7 +169,8 @@ class Container:
 
         s = self.settings
         callback = WeComCallback(s.wecom_callback_token, s.wecom_callback_aes_key,
-                                 s.wecom_corp_id, agent_id=s.wecom_agent_id or None)  # fmt: skip
+                                 s.wecom_corp_id, agent_id=s.wecom_agent_id or None,
+                                 max_clock_skew_s=s.wechat_max_clock_skew_s)  # fmt: skip
         return StaffInbox(callback, self.handoff_desk)
 
     @cached_property

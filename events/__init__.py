@@ -1,0 +1,1 @@
+"""Sample events for every function (see generate.py and docs/deploy.md)."""

@@ -1,0 +1,434 @@
+"""`sam local invoke`, without the container: run one function of the packaged template.
+
+    python -m infra.invoke APIHandler -e events/wechat-get-verify.json
+        [-t infra/out/template.yaml] [--env-vars env.json] [--parameter-overrides K=V ...]
+
+Like SAM it reads the template, takes the function's handler (Handler, or ImageConfig.Command
+for the worker's image) and its Environment, resolves the values CloudFormation would fill in
+(parameters, names and ARNs of the tables, queues and bucket), applies --env-vars (SAM's format:
+{"<Function>": {...}, "Parameters": {...}}; like SAM only variables the template declares can be
+overridden, and naming one it does not is an error here), then runs the handler in a fresh
+Python process with exactly that environment - plus AWS_ENDPOINT_URL and credentials from this
+shell, which is how a local AWS (the devstack's moto server) stands in for AWS - and prints
+the result as JSON. --record-calls adds every AWS call it made and which of them the function's
+role would refuse in AWS.
+
+Not emulated: the Lambda runtime API, memory and time limits, the image's operating system
+(the worker runs with this machine's packages, which are the image's pins).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATE = ROOT / "infra" / "out" / "template.yaml"
+LOCAL_ACCOUNT = "123456789012"
+# What a Lambda process gets from this shell: only what reaches the local AWS, and the basics.
+PASSED_THROUGH = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "TZ",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "NO_PROXY",
+    "no_proxy",
+)
+
+
+class InvokeError(Exception):
+    """The template cannot be invoked as asked; the message says why."""
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    from devstack.infra import load_template as load
+
+    return load(path)
+
+
+# --- resolving CloudFormation values ---------------------------------------------------------
+
+
+class Values:
+    """What CloudFormation would substitute, for a stack in `region`/`account`.
+
+    Physical names come from the template itself (TableName, QueueName, ...), ARNs from AWS's
+    formats; `attributes` overrides any of them with what a local AWS really made (e.g. the
+    stream ARN, which carries a timestamp)."""
+
+    def __init__(
+        self,
+        template: dict[str, Any],
+        parameters: dict[str, str] | None = None,
+        region: str = "ap-east-1",
+        account: str = LOCAL_ACCOUNT,
+        attributes: dict[tuple[str, str], str] | None = None,
+    ) -> None:
+        self.template = template
+        self.region, self.account = region, account
+        self.pseudo = {
+            "AWS::Region": region,
+            "AWS::AccountId": account,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "claimbot",
+            "AWS::NoValue": None,
+        }
+        self.parameters: dict[str, str] = {}
+        for name, spec in (template.get("Parameters") or {}).items():
+            if "Default" in spec:
+                self.parameters[name] = str(spec["Default"])
+        self.parameters.update(parameters or {})
+        self.overrides = dict(attributes or {})
+
+    @classmethod
+    def local(cls, template: dict[str, Any], **parameters: str) -> Values:
+        """For reading policies: throwaway values for the parameters without a default."""
+        filler = {
+            name: "x"
+            for name, spec in (template.get("Parameters") or {}).items()
+            if "Default" not in spec
+        }
+        return cls(template, {**filler, **parameters})
+
+    def missing_parameters(self) -> list[str]:
+        return sorted(set(self.template.get("Parameters") or {}) - set(self.parameters))
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Fn::GetAtt":
+                logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+                return self.attribute(logical, attribute)
+            if key == "Fn::Sub":
+                text, names = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                local = {k: self.resolve(v) for k, v in names.items()}
+                return re.sub(r"\$\{([^}!]+)\}", lambda m: self._sub(m.group(1), local), text)
+            if key == "Fn::Join":
+                return arg[0].join(str(self.resolve(v)) for v in self.resolve(arg[1]))
+            if key == "Fn::Select":
+                return self.resolve(arg[1])[int(self.resolve(arg[0]))]
+            if key == "Fn::Split":
+                return str(self.resolve(arg[1])).split(arg[0])
+            if key == "Fn::If":
+                name, yes, no = arg
+                return self.resolve(yes if self.condition(name) else no)
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [v for v in (self.resolve(x) for x in value) if v is not None]
+        return value
+
+    def condition(self, name: str) -> bool:
+        return self._truth(self.template["Conditions"][name])
+
+    def _truth(self, expression: Any) -> bool:
+        ((key, arg),) = expression.items()
+        if key == "Fn::Equals":
+            return self.resolve(arg[0]) == self.resolve(arg[1])
+        if key == "Fn::Not":
+            return not self._truth(arg[0])
+        if key == "Fn::And":
+            return all(self._truth(a) for a in arg)
+        if key == "Fn::Or":
+            return any(self._truth(a) for a in arg)
+        if key == "Condition":
+            return self.condition(arg)
+        raise InvokeError(f"cannot evaluate condition function {key}")
+
+    def _sub(self, name: str, local: dict[str, Any]) -> str:
+        if name in local:
+            return str(local[name])
+        if "." in name:
+            logical, attribute = name.split(".", 1)
+            return str(self.attribute(logical, attribute))
+        return str(self.ref(name))
+
+    def ref(self, name: str) -> Any:
+        if name in self.pseudo:
+            return self.pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in (self.template.get("Parameters") or {}):
+            raise InvokeError(f"parameter {name} has no value: pass --parameter-overrides {name}=")
+        return self.attribute(name, "Ref")
+
+    def attribute(self, logical: str, attribute: str) -> Any:
+        if (logical, attribute) in self.overrides:
+            return self.overrides[(logical, attribute)]
+        resource = (self.template.get("Resources") or {}).get(logical)
+        if resource is None:
+            raise InvokeError(f"the template has no resource {logical}")
+        kind, props = resource["Type"], resource.get("Properties") or {}
+        arn = f"arn:aws:{{}}:{self.region}:{self.account}:{{}}"
+        if kind == "AWS::DynamoDB::Table":
+            name = self.resolve(props["TableName"])
+            table_arn = arn.format("dynamodb", f"table/{name}")
+            return {"Ref": name, "Arn": table_arn, "StreamArn": f"{table_arn}/stream/local"}[
+                attribute
+            ]
+        if kind == "AWS::SQS::Queue":
+            name = self.resolve(props["QueueName"])
+            url = f"https://sqs.{self.region}.amazonaws.com/{self.account}/{name}"
+            return {"Ref": url, "QueueUrl": url, "QueueName": name, "Arn": arn.format("sqs", name)}[
+                attribute
+            ]
+        if kind == "AWS::S3::Bucket":
+            name = self.resolve(props["BucketName"])
+            return {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}[attribute]
+        if kind == "AWS::Serverless::Function":
+            name = self.resolve(props.get("FunctionName", logical))
+            return {"Ref": name, "Arn": arn.format("lambda", f"function:{name}")}[attribute]
+        if kind == "AWS::IAM::Role":
+            return f"arn:aws:iam::{self.account}:role/{logical}"
+        if kind == "AWS::SNS::Topic":
+            return arn.format("sns", self.resolve(props.get("TopicName", logical)))
+        if kind == "AWS::Cognito::UserPool" and attribute == "Ref":
+            return f"{self.region}_{logical}"
+        if attribute == "Ref":
+            return logical.lower()  # what the rest only needs: a stable id
+        raise InvokeError(f"cannot resolve {logical}.{attribute} ({kind}) locally")
+
+
+# --- what to run -------------------------------------------------------------------------------
+
+
+def function_resource(template: dict[str, Any], logical: str) -> dict[str, Any]:
+    resource = (template.get("Resources") or {}).get(logical)
+    if resource is None or resource["Type"] != "AWS::Serverless::Function":
+        names = sorted(
+            k for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"
+        )
+        raise InvokeError(f"no function {logical} in the template; it has {names}")
+    return resource
+
+
+def handler_of(template: dict[str, Any], logical: str) -> str:
+    props = function_resource(template, logical)["Properties"]
+    if props.get("PackageType") == "Image":
+        command = (props.get("ImageConfig") or {}).get("Command") or []
+        if len(command) != 1:
+            raise InvokeError(f"{logical}: its image's Command should be one handler: {command}")
+        return command[0]
+    return props["Handler"]
+
+
+def environment_of(
+    template: dict[str, Any],
+    logical: str,
+    values: Values,
+    env_vars: dict[str, dict[str, str]] | None = None,
+) -> dict[str, str]:
+    """The function's variables as CloudFormation sets them, then --env-vars as SAM does."""
+    props = function_resource(template, logical)["Properties"]
+    declared = (props.get("Environment") or {}).get("Variables") or {}
+    env = {name: str(values.resolve(value)) for name, value in declared.items()}
+    for scope in ("Parameters", logical):
+        for name, value in ((env_vars or {}).get(scope) or {}).items():
+            if name not in declared:
+                raise InvokeError(
+                    f"--env-vars sets {name} for {logical}, which its template does not declare "
+                    "(SAM would ignore it)"
+                )
+            env[name] = str(value)
+    return env
+
+
+def role_statements(template: dict[str, Any], logical: str, values: Values) -> list[dict]:
+    """The function role's inline policy statements, resolved."""
+    role = function_resource(template, logical)["Properties"].get("Role")
+    if not (isinstance(role, dict) and "Fn::GetAtt" in role):
+        raise InvokeError(f"{logical}: its Role is not a role of this template: {role!r}")
+    resource = template["Resources"][role["Fn::GetAtt"][0]]
+    statements: list[dict] = []
+    for policy in resource["Properties"].get("Policies") or []:
+        statements.extend(values.resolve(policy["PolicyDocument"]["Statement"]))
+    return statements
+
+
+def invoke(
+    template: dict[str, Any],
+    logical: str,
+    event: dict[str, Any],
+    values: Values,
+    env_vars: dict[str, dict[str, str]] | None = None,
+    code_dir: Path = ROOT,
+    record_calls: bool = False,
+    timeout_s: float | None = None,
+) -> dict[str, Any]:
+    """Run the function once in a fresh process; returns {"result"|"error", "logs", ...}."""
+    missing = values.missing_parameters()
+    if missing:
+        raise InvokeError(f"parameters without a value: {missing} (--parameter-overrides)")
+    props = function_resource(template, logical)["Properties"]
+    handler = handler_of(template, logical)
+    env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
+    function_name = str(values.resolve(props.get("FunctionName", logical)))
+    env.update(
+        {
+            "AWS_REGION": values.region,
+            "AWS_DEFAULT_REGION": values.region,
+            "AWS_LAMBDA_FUNCTION_NAME": function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(props.get("MemorySize", 128)),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "LAMBDA_TASK_ROOT": str(code_dir),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    env.update(environment_of(template, logical, values, env_vars))
+    timeout = float(timeout_s or props.get("Timeout", 3))
+    with tempfile.TemporaryDirectory() as tmp:
+        event_file = Path(tmp) / "event.json"
+        event_file.write_text(json.dumps(event, ensure_ascii=False), encoding="utf-8")
+        command = [sys.executable, "-m", "infra.invoke", "--child", handler, str(event_file)]
+        command += ["--function-name", function_name, "--timeout", str(timeout)]
+        if record_calls:
+            command.append("--record-calls")
+        child_env = {**env, "PYTHONPATH": os.pathsep.join([str(code_dir), str(ROOT)])}
+        started = time.monotonic()
+        proc = subprocess.run(  # noqa: S603 - our own module
+            command,
+            cwd=code_dir,
+            env=child_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout + 60,  # imports and a cold start on top of the function's timeout
+        )
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise InvokeError(
+            f"{logical} ({handler}) crashed (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
+        )
+    outcome = json.loads(lines[-1])
+    # Chalice's app logger (the app's JSON events) writes to stdout, the rest to stderr.
+    outcome["logs"] = "\n".join(lines[:-1]) + "\n" + proc.stderr
+    outcome["duration_s"] = round(time.monotonic() - started, 3)
+    outcome["environment"] = env
+    if record_calls:
+        from infra.iam import Call, denied
+
+        calls = [Call(c["action"], c["resource"]) for c in outcome["calls"]]
+        refused = denied(calls, role_statements(template, logical, values))
+        outcome["refused"] = [c.to_json() for c in refused]
+    return outcome
+
+
+# --- the child: one Lambda instance, one invocation ----------------------------------------------
+
+
+class LambdaContext:
+    def __init__(self, function_name: str, timeout_s: float) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.invoked_function_arn = f"arn:aws:lambda:local:{LOCAL_ACCOUNT}:function:{function_name}"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _child(handler: str, event_file: Path, function_name: str, timeout_s: float, record: bool):
+    import importlib
+    import logging
+
+    # The Lambda runtime logs INFO and above; here they go to stderr, the result to stdout.
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
+    recorder = None
+    if record:
+        from infra.iam import Context, recording
+
+        manager = recording(Context(os.environ["AWS_REGION"], LOCAL_ACCOUNT))
+        recorder = manager.__enter__()
+    module_name, _, attribute = handler.rpartition(".")
+    outcome: dict[str, Any]
+    try:
+        module = importlib.import_module(module_name)
+        function = getattr(module, attribute)
+    except (ImportError, AttributeError) as exc:
+        outcome = {"error": {"errorType": "Runtime.HandlerNotFound", "errorMessage": str(exc)}}
+    else:
+        event = json.loads(event_file.read_text(encoding="utf-8"))
+        try:
+            result = function(event, LambdaContext(function_name, timeout_s))
+            outcome = {"result": result}
+        except Exception as exc:  # what Lambda reports as the invocation's error
+            logging.getLogger("infra.invoke").exception("handler raised")
+            outcome = {"error": {"errorType": type(exc).__name__, "errorMessage": str(exc)}}
+    if recorder is not None:
+        outcome["calls"] = [c.to_json() for _, c in recorder.calls]
+    print(json.dumps(outcome, ensure_ascii=False, default=str))
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--parameter-overrides wants Key=Value, got {item!r}")
+        out[key] = value
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        parser = argparse.ArgumentParser(prog="infra.invoke --child")
+        parser.add_argument("handler")
+        parser.add_argument("event", type=Path)
+        parser.add_argument("--function-name", default="local")
+        parser.add_argument("--timeout", type=float, default=3.0)
+        parser.add_argument("--record-calls", action="store_true")
+        args = parser.parse_args(argv[1:])
+        _child(args.handler, args.event, args.function_name, args.timeout, args.record_calls)
+        return 0
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.invoke",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("function", help="logical id, e.g. APIHandler, OnJob")
+    parser.add_argument("-e", "--event", type=Path, required=True)
+    parser.add_argument("-t", "--template", type=Path, default=DEFAULT_TEMPLATE)
+    parser.add_argument("--env-vars", type=Path)
+    parser.add_argument("--parameter-overrides", nargs="*", default=[])
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "ap-east-1"))
+    parser.add_argument("--record-calls", action="store_true")
+    args = parser.parse_args(argv)
+    template = load_template(args.template)
+    values = Values(template, _pairs(args.parameter_overrides), region=args.region)
+    env_vars = json.loads(args.env_vars.read_text(encoding="utf-8")) if args.env_vars else None
+    event = json.loads(args.event.read_text(encoding="utf-8"))
+    try:
+        outcome = invoke(
+            template, args.function, event, values, env_vars, record_calls=args.record_calls
+        )
+    except InvokeError as exc:
+        print(f"invoke: {exc}", file=sys.stderr)
+        return 1
+    sys.stderr.write(outcome.pop("logs"))
+    outcome.pop("environment")
+    print(json.dumps(outcome, ensure_ascii=False, indent=2, default=str))
+    return 1 if "error" in outcome or outcome.get("refused") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
