@@ -126,7 +126,10 @@ def measure_first_requests(stack: Any, runs: int = FIRST_REQUEST_RUNS) -> list[d
 
 
 def _check_reply(pusher: Any, query: dict[str, str], result: dict[str, Any]) -> None:
-    if result["status"] != [200, 200] or "没有理解" not in pusher.reply_text(
+    from bench.messages import KINDS
+
+    expected = KINDS["text"][1]
+    if result["status"] != [200, 200] or expected not in pusher.reply_text(
         result["bodies"][0], query
     ):
         raise RuntimeError(f"unexpected first reply: {result['status']} {result['bodies'][0]!r}")

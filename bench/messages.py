@@ -42,14 +42,16 @@ def click_xml(openid: str, key: str, created: int) -> str:
 
 # kind -> (xml builder(openid, created), text the decrypted reply must contain)
 KINDS: dict[str, tuple[Callable[[str, int], str], str]] = {
-    "text": (lambda openid, created: text_xml(openid, "随便问问", created), "没有理解"),
+    # A question the knowledge base answers (matching included in the measurement).
+    "text": (lambda openid, created: text_xml(openid, "交强险多少钱", created), "950"),
     "menu click": (lambda openid, created: click_xml(openid, "HELP", created), "使用帮助"),
-    "numbered choice": (lambda openid, created: text_xml(openid, "2", created), "即将上线"),
+    # "3" (保单查询) by a bound customer: a number that routes, and leaves no state behind.
+    "numbered choice": (lambda openid, created: text_xml(openid, "3", created), "您名下的保单"),
     "lookup": (lambda openid, created: text_xml(openid, "保单查询", created), "您名下的保单"),
 }
 
 # Kinds whose senders must be bound customers (bench/customers.py binds the stream's pool).
-BOUND_KINDS = frozenset({"lookup"})
+BOUND_KINDS = frozenset({"lookup", "numbered choice"})
 
 
 class Pusher:

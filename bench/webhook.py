@@ -241,7 +241,12 @@ def fake_parts(settings: Any, calls: Calls, book: Any) -> dict[str, Any]:
         app_id=settings.wechat_app_id,
         encoding_aes_key=settings.wechat_encoding_aes_key,
     )
-    config = DialogConfig(hotline=settings.hotline, privacy_url=settings.privacy_url, book=book)
+    from chalicelib.kb import load_default
+
+    knowledge = load_default()  # the shipped FAQ, built once, as a warm Lambda holds it
+    config = DialogConfig(
+        hotline=settings.hotline, privacy_url=settings.privacy_url, book=book, kb=knowledge
+    )
     return {"codec": codec, "dialog_config": config, **fake_adapters(calls)}
 
 
