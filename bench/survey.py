@@ -12,20 +12,21 @@ Run alone: `python -m bench.survey` (prints its section; `python -m bench` write
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import boto3
 import requests
 
-from bench.common import REPO, Check, Section, fmt, progress, summary_ms, table, verdict
+from bench.common import Check, Section, fmt, progress, summary_ms, table, verdict
 from devstack import defaults
+from devstack.process import running_stack
 
 ROUNDS = 5
 BUDGET_S = 10.0
@@ -65,37 +66,12 @@ def run(rounds: int = ROUNDS) -> Section:
     )
 
 
-class _devstack:
-    def __enter__(self) -> dict[str, Any]:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
-        for name in ("AWS_ENDPOINT_URL", "PHOTOS_BUCKET", "CLAIMBOT_PRIVACY_URL",
-                     "CLAIMBOT_PUBLIC_URL"):  # fmt: skip
-            env.pop(name, None)
-        args = [sys.executable, "-m", "devstack", "dev", "--no-simulator"]
-        for name in defaults.PORTS:
-            args += [f"--{name}-port", "0"]
-        progress("starting claimbot dev in a child process")
-        self.proc = subprocess.Popen(
-            args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        urls: dict[str, Any] = {"logins": []}
-        for line in self.proc.stdout:
-            line = line.strip()
-            if line == "ready":
-                return urls
-            if line.startswith("demo login: "):
-                urls["logins"].append(line[len("demo login: ") :].split(" / "))
-            elif ": " in line:
-                name, url = line.split(": ", 1)
-                urls[name] = url
-        raise RuntimeError("claimbot dev stopped before it was ready")
-
-    def __exit__(self, *exc: object) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+@contextmanager
+def _devstack() -> Iterator[dict[str, Any]]:
+    progress("starting claimbot dev in a child process")
+    with tempfile.TemporaryDirectory(prefix="claimbot-bench-survey-") as folder:
+        with running_stack(Path(folder), simulator=False) as running:
+            yield {**running.urls, "logins": running.logins}
 
 
 def _one_round(urls: dict[str, Any], index: int) -> tuple[float, float]:

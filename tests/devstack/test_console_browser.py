@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +19,7 @@ import pytest
 import requests
 
 from devstack import defaults
+from devstack.process import running_stack
 from devstack.simulator.client import WeChatSimulatorClient, upload_image
 
 pytestmark = pytest.mark.devstack
@@ -45,43 +43,10 @@ def _wait_for(predicate, timeout_s: float = 15.0):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """`claimbot dev` on free ports, as tests/devstack/test_stack_e2e.py starts it."""
-    cwd = tmp_path_factory.mktemp("devstack-console")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    for name in (
-        "AWS_ENDPOINT_URL",
-        "PHOTOS_BUCKET",
-        "CLAIMBOT_PRIVACY_URL",
-        "CLAIMBOT_PUBLIC_URL",
-    ):
-        env.pop(name, None)
-    args = [sys.executable, "-m", "devstack", "dev"]
-    for name in defaults.PORTS:
-        args += [f"--{name}-port", "0"]
-    proc = subprocess.Popen(
-        args,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=open(cwd / "stderr.log", "w"),
-        text=True,
-    )
-    urls = {}
-    deadline = time.monotonic() + 90
-    for line in proc.stdout:
-        line = line.strip()
-        if line == "ready":
-            break
-        if line.startswith("demo login: "):
-            urls.setdefault("demo logins", []).append(line[len("demo login: ") :].split(" / "))
-        elif ": " in line:
-            name, url = line.split(": ", 1)
-            urls[name] = url
-        assert time.monotonic() < deadline, "stack did not become ready"
-    assert {"webhook", "wechat-emulator", "simulator", "aws"} <= urls.keys()
-    yield proc, urls, cwd
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=20) == 0
+    """`claimbot dev` on free ports, as `make run` starts it."""
+    with running_stack(tmp_path_factory.mktemp("devstack-console")) as running:
+        assert {"webhook", "wechat-emulator", "simulator", "aws"} <= running.urls.keys()
+        yield running.proc, {**running.urls, "demo logins": running.logins}, running.folder
 
 
 def _texts(urls, openid):

@@ -10,12 +10,7 @@ Started as tests/devstack/test_console_browser.py starts the stack; Debian's Chr
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -24,6 +19,7 @@ import requests
 
 from chalicelib.domain.handoff import short_code
 from devstack import defaults
+from devstack.process import running_stack
 from devstack.simulator.client import WeChatSimulatorClient
 from tests.devstack.test_console_browser import Staff, _console_url, _texts, _wait_for, browser
 
@@ -36,33 +32,11 @@ __all__ = ["browser"]  # the fixture, shared with the claims console's test
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """`claimbot dev` on free ports, people answering in the console at any hour."""
-    cwd = tmp_path_factory.mktemp("devstack-inbox")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
-           "CLAIMBOT_BUSINESS_HOURS": "always", "HANDOFF_IN_HOURS": "console"}  # fmt: skip
-    for name in ("AWS_ENDPOINT_URL", "PHOTOS_BUCKET", "CLAIMBOT_PRIVACY_URL",
-                 "CLAIMBOT_PUBLIC_URL"):  # fmt: skip
-        env.pop(name, None)
-    args = [sys.executable, "-m", "devstack", "dev", "--no-simulator"]
-    for name in defaults.PORTS:
-        args += [f"--{name}-port", "0"]
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=open(cwd / "stderr.log", "w"), text=True)  # fmt: skip
-    urls = {}
-    deadline = time.monotonic() + 90
-    for line in proc.stdout:
-        line = line.strip()
-        if line == "ready":
-            break
-        if line.startswith("demo login: "):
-            urls.setdefault("demo logins", []).append(line[len("demo login: ") :].split(" / "))
-        elif ": " in line:
-            name, url = line.split(": ", 1)
-            urls[name] = url
-        assert time.monotonic() < deadline, "stack did not become ready"
-    assert {"webhook", "wechat-emulator", "demo logins"} <= urls.keys()
-    yield urls
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=20) == 0
+    env = {"CLAIMBOT_BUSINESS_HOURS": "always", "HANDOFF_IN_HOURS": "console"}
+    folder = tmp_path_factory.mktemp("devstack-inbox")
+    with running_stack(folder, env, simulator=False) as running:
+        assert {"webhook", "wechat-emulator"} <= running.urls.keys() and running.logins
+        yield {**running.urls, "demo logins": running.logins}
 
 
 @pytest.fixture(scope="module")

@@ -5,22 +5,17 @@ WeChat, and the backup ends the handoff."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
 from devstack import defaults
+from devstack.process import running_stack
 from devstack.simulator.client import WeChatSimulatorClient
 
 pytestmark = pytest.mark.devstack
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _wait_for(predicate, timeout_s: float = 20.0):
@@ -35,30 +30,12 @@ def _wait_for(predicate, timeout_s: float = 20.0):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    cwd = tmp_path_factory.mktemp("devstack-handoff")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
-           "CLAIMBOT_BUSINESS_HOURS": "none", "HANDOFF_ESCALATE_AFTER_S": "2",
+    env = {"CLAIMBOT_BUSINESS_HOURS": "none", "HANDOFF_ESCALATE_AFTER_S": "2",
            "CLAIMBOT_SCHEDULE_EVERY_S": "1"}  # fmt: skip
-    for name in ("AWS_ENDPOINT_URL", "PHOTOS_BUCKET", "CLAIMBOT_PRIVACY_URL",
-                 "CLAIMBOT_PUBLIC_URL"):  # fmt: skip
-        env.pop(name, None)
-    args = [sys.executable, "-m", "devstack", "dev", "--no-simulator", "--no-seed"]
-    for name in defaults.PORTS:
-        args += [f"--{name}-port", "0"]
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=open(cwd / "stderr.log", "w"), text=True)  # fmt: skip
-    urls = {}
-    for line in proc.stdout:
-        line = line.strip()
-        if line == "ready":
-            break
-        if ": " in line:
-            name, url = line.split(": ", 1)
-            urls[name] = url
-    assert {"webhook", "wechat-emulator", "wecom-emulator"} <= urls.keys()
-    yield urls
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=20) == 0
+    folder = tmp_path_factory.mktemp("devstack-handoff")
+    with running_stack(folder, env, simulator=False, seed=False) as running:
+        assert {"webhook", "wechat-emulator", "wecom-emulator"} <= running.urls.keys()
+        yield running.urls
 
 
 def _wecom_texts(urls, userid: str) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import requests
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.menu import load_menu
 from devstack import defaults
+from devstack.process import running_stack
 from devstack.simulator.client import WeChatSimulatorClient, upload_image
 from tests.integration.helpers import signed, text_xml
 
@@ -38,42 +38,9 @@ def _wait_for(predicate, timeout_s: float = 15.0):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    cwd = tmp_path_factory.mktemp("devstack")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    for name in (
-        "AWS_ENDPOINT_URL",
-        "PHOTOS_BUCKET",
-        "CLAIMBOT_PRIVACY_URL",
-        "CLAIMBOT_PUBLIC_URL",
-    ):
-        env.pop(name, None)
-    args = [sys.executable, "-m", "devstack", "dev"]
-    for name in defaults.PORTS:
-        args += [f"--{name}-port", "0"]
-    proc = subprocess.Popen(
-        args,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=open(cwd / "stderr.log", "w"),
-        text=True,
-    )
-    urls = {}
-    deadline = time.monotonic() + 90
-    for line in proc.stdout:
-        line = line.strip()
-        if line == "ready":
-            break
-        if line.startswith("demo login: "):
-            urls.setdefault("demo logins", []).append(line[len("demo login: ") :].split(" / "))
-        elif ": " in line:
-            name, url = line.split(": ", 1)
-            urls[name] = url
-        assert time.monotonic() < deadline, "stack did not become ready"
-    assert {"webhook", "wechat-emulator", "simulator", "aws"} <= urls.keys()
-    yield proc, urls, cwd
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=20) == 0
+    with running_stack(tmp_path_factory.mktemp("devstack")) as running:
+        assert {"webhook", "wechat-emulator", "simulator", "aws"} <= running.urls.keys()
+        yield running.proc, {**running.urls, "demo logins": running.logins}, running.folder
 
 
 @pytest.fixture
