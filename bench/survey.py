@@ -16,7 +16,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -75,32 +74,20 @@ def _devstack() -> Iterator[dict[str, Any]]:
 
 
 def _one_round(urls: dict[str, Any], index: int) -> tuple[float, float]:
-    from devstack import survey_photos
-    from devstack.simulator.client import WeChatSimulatorClient, upload_image
+    from devstack.scenarios import photo_messages, report_accident, send_at_once, survey_set
+    from devstack.simulator.client import WeChatSimulatorClient
 
     client = WeChatSimulatorClient(urls["webhook"], defaults.WECHAT_TOKEN, defaults.WECHAT_APP_ID,
                                    defaults.WECHAT_ENCODING_AES_KEY, mode="safe")  # fmt: skip
     _policy_no, plate, last6, _ = urls["logins"][0]
     openid = f"o_bench_{uuid.uuid4().hex[:8]}"
-    client.send_text(openid, "自助查勘")
-    client.send_text(openid, plate)
-    client.send_text(openid, last6)
-    for said in ("否", "否", "是", "刚刚", "深圳市南山区科技园南路"):
-        client.send_text(openid, said)
-    opened = client.send_text(openid, "倒车撞到石墩").content or ""
-    claim_no = opened.split("报案号：")[1].split("\n")[0]
-    seed = 1000 + 10 * index
-    photos = [survey_photos.scene(seed + 1), survey_photos.scene(seed + 2, view="rear"),
-              survey_photos.scene(seed + 3), survey_photos.scene(seed + 4, view="rear"),
-              survey_photos.vin_photo(seed + 5)]  # fmt: skip
-    uploads = [upload_image(urls["wechat-emulator"], p) for p in photos]
-    xmls = [client.build_message(openid, "image", [("PicUrl", u), ("MediaId", m)])
-            for m, u in uploads]  # fmt: skip
+    claim_no = report_accident(client, openid, plate, last6)
+    photos = survey_set(1001 + 10 * index)
+    xmls = photo_messages(client, urls["wechat-emulator"], openid, photos)
     dynamodb = boto3.client("dynamodb", endpoint_url=urls["aws"], region_name="ap-east-1",
                             aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        list(pool.map(lambda x: client.deliver(openid, x), xmls))
+    send_at_once(client, openid, xmls)
     packet_s = _until(lambda: _packet_written(dynamodb, claim_no), started)
     answer_s = _until(lambda: _confirmed(urls, openid), started)
     progress(f"round {index + 1}: packet {packet_s:.2f} s, confirmation {answer_s:.2f} s")

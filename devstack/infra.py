@@ -126,18 +126,12 @@ class Resolver:
         return self._truth(self.conditions[name])
 
     def _truth(self, expression: Any) -> bool:
-        ((key, arg),) = expression.items()
-        if key == "Fn::Equals":
-            return self.resolve(arg[0]) == self.resolve(arg[1])
-        if key == "Fn::Not":
-            return not self._truth(arg[0])
-        if key == "Fn::And":
-            return all(self._truth(a) for a in arg)
-        if key == "Fn::Or":
-            return any(self._truth(a) for a in arg)
-        if key == "Condition":
-            return self.condition(arg)
-        raise KeyError(f"the devstack cannot evaluate condition {key}")
+        from infra.conditions import UnknownFunction, truth
+
+        try:
+            return truth(expression, self.resolve, self.condition)
+        except UnknownFunction as exc:
+            raise KeyError(f"the devstack cannot evaluate condition {exc.args[0]}") from exc
 
     def _sub(self, name: str) -> str:
         if "." in name and name not in self.values:

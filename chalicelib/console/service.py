@@ -320,19 +320,8 @@ class ConsoleService:
     def _into_photos(self, openid: str, claim_no: str) -> None:
         """A customer at rest goes straight to the photos step, so the re-shot photos count
         without a word; one busy elsewhere says 继续查勘 (the message tells them)."""
-        from chalicelib.store.sessions import SessionConflict
-
-        for _ in range(3):
-            state, item = self.sessions.load(openid)
-            if not state.idle:
-                return
-            try:
-                photos = SessionState(survey_dialog.FLOW, survey_dialog.PHOTOS,
-                                      {"claim_no": claim_no})  # fmt: skip
-                self.sessions.save(item, photos)
-                return
-            except SessionConflict:
-                continue
+        photos = SessionState(survey_dialog.FLOW, survey_dialog.PHOTOS, {"claim_no": claim_no})
+        self.sessions.change(openid, lambda state: photos if state.idle else None)
 
     # --- the agents' inbox (handoffs taken in the console) ---------------------------------
 

@@ -17,7 +17,7 @@ FLOW = "faq"
 
 
 def ask(msg: InboundMessage, state: SessionState, config) -> Outcome:
-    kb = config.kb() if callable(config.kb) else config.kb
+    kb = _kb(config)
     question = (msg.text or msg.recognition).strip()
     if kb is None or not question:
         return Outcome(reply=TextReply(t.UNKNOWN_TEXT))
@@ -40,11 +40,16 @@ def faq_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
     said = to_halfwidth(msg.text or msg.recognition).strip()
     ids = state.data.get("candidates", [])
     if said.isdigit() and 1 <= int(said) <= len(ids):
-        kb = config.kb() if callable(config.kb) else config.kb
+        kb = _kb(config)
         entry = kb.entry(ids[int(said) - 1]) if kb is not None else None
         if entry is not None:
             return Outcome(reply=_answer(entry, config), state=SessionState())
     return ask(msg, SessionState(), config)
+
+
+def _kb(config):
+    """DialogConfig.kb is the knowledge base, or a callable giving the current one."""
+    return config.kb() if callable(config.kb) else config.kb
 
 
 def _missed(msg: InboundMessage, state: SessionState, config) -> Outcome:

@@ -7,8 +7,10 @@ function of what is stored, so whichever worker runs it last reaches the same an
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 SLOTS = (1, 2, 3, 4, 5)
@@ -236,8 +238,6 @@ def taken_before_accident(captured_at: Sequence[str], accident_at: str) -> bool:
     """Does any photo's EXIF capture time (phone-local, China time assumed when it carries no
     offset) fall clearly before the reported accident? WeChat strips EXIF from most photos;
     the check runs on those that kept it."""
-    from datetime import datetime, timedelta, timezone
-
     china = timezone(timedelta(hours=8))
     accident = datetime.fromisoformat(accident_at)
     for raw in captured_at:
@@ -256,9 +256,6 @@ def claim_number_for(created_at: int, dedupe_key: str) -> str:
     """The claim number a report gets: R + SVY + the China-time second it was sent + 4 digits
     from the message itself. The same message always gives the same number, so a retried or
     re-decided report cannot open a second claim."""
-    import hashlib
-    from datetime import datetime, timedelta, timezone
-
     moment = datetime.fromtimestamp(created_at, timezone(timedelta(hours=8)))
     digest = int(hashlib.sha256(dedupe_key.encode()).hexdigest(), 16) % 10_000
     return f"RSVY{moment:%Y%m%d%H%M%S}{digest:04d}"

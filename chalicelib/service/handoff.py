@@ -28,7 +28,6 @@ from chalicelib.jobs.queues import OUTBOX
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.handoffs import HandoffConflict
 from chalicelib.store.inbox import NEW
-from chalicelib.store.sessions import SessionConflict
 from chalicelib.wechat.replies import reply_to_json
 
 END_COMMANDS = ("/结束", "/end", "结束", "/close")
@@ -123,7 +122,7 @@ class HandoffDesk:
             openid,
             kind="sensitive",
             priority="high",
-            summary=_masked(payload.get("text", ""))[:200],
+            summary=mask_long_numbers(payload.get("text", ""))[:200],
             ticket_no=payload["ticket_no"],
         )
         on_call = rules.on_call(self.roster.shifts(), self.clock())
@@ -133,7 +132,7 @@ class HandoffDesk:
             self.wecom.send_text(
                 shift.wecom_userid,
                 f"【优先回访】{ticket.ticket_no} {self._salutation(openid)} 提到：{words}。"
-                f"\n{_masked(payload.get('text', ''))[:120]}\n请尽快电话联系客户。",
+                f"\n{mask_long_numbers(payload.get('text', ''))[:120]}\n请尽快电话联系客户。",
             )
         log_event("ticket.sensitive", told=len(people), user=ref(openid))
         return ticket.ticket_no
@@ -295,15 +294,9 @@ class HandoffDesk:
         self._leave_session(item.openid)
 
     def _leave_session(self, openid: str) -> None:
-        for _ in range(3):
-            state, stored = self.sessions.load(openid)
-            if state.flow != dialog.FLOW:
-                return
-            try:
-                self.sessions.save(stored, SessionState())
-                return
-            except SessionConflict:
-                continue
+        self.sessions.change(
+            openid, lambda state: SessionState() if state.flow == dialog.FLOW else None
+        )
 
     def _send_customer(
         self, openid: str, text: str, message_id: str, staff_id: str = ""
@@ -382,7 +375,7 @@ def _addressed(open_ones: list[Any], text: str) -> tuple[Any, str]:
 def _customer_words(payload: dict[str, Any]) -> str:
     kind = payload.get("kind")
     if kind == "text":
-        return _masked(payload.get("text", ""))
+        return mask_long_numbers(payload.get("text", ""))
     if kind == "image":
         return "[图片]（已保存，可在理赔控制台查看）"
     if kind == "location":
@@ -392,8 +385,6 @@ def _customer_words(payload: dict[str, Any]) -> str:
     return f"[{kind}]"
 
 
-def _masked(text: str) -> str:
-    return mask_long_numbers(text)
 
 
 

@@ -36,7 +36,7 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.utils import WeChatSigner
 
 from chalicelib.wechat.codec import Rejected
-from chalicelib.wechat.inbound import BadMessage, screen_xml
+from chalicelib.wechat.inbound import BadMessage, screen_xml, text_field
 
 __all__ = [
     "BadMessage",
@@ -58,7 +58,6 @@ TIMEOUT_S = 5
 MAX_TEXT_BYTES = 2048  # WeCom truncates a text message's content beyond this
 
 USERID_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-MAX_FIELD_CHARS = 4096
 
 
 # ------------------------------------------------------------------- outbound
@@ -361,30 +360,30 @@ class WeComCallback:
         return self._to_staff(data)
 
     def _to_staff(self, data: dict[str, Any]) -> StaffMessage:
-        if _field(data, "ToUserName", required=True) != self.corp_id:
+        if text_field(data, "ToUserName", required=True) != self.corp_id:
             raise BadMessage("message for another corp")
-        userid = _field(data, "FromUserName", required=True)
+        userid = text_field(data, "FromUserName", required=True)
         if not USERID_PATTERN.match(userid):
             raise BadMessage("invalid FromUserName")
-        created = _field(data, "CreateTime", required=True)
+        created = text_field(data, "CreateTime", required=True)
         if not _ascii_digits(created, 12):
             raise BadMessage("invalid CreateTime")
-        agent = _field(data, "AgentID", required=True)
+        agent = text_field(data, "AgentID", required=True)
         if not _ascii_digits(agent, 12):
             raise BadMessage("invalid AgentID")
         if self.agent_id is not None and int(agent) != self.agent_id:
             raise BadMessage("message for another agent")
-        kind = _field(data, "MsgType", required=True).lower()
-        msg_id = _field(data, "MsgId")
+        kind = text_field(data, "MsgType", required=True).lower()
+        msg_id = text_field(data, "MsgId")
         if msg_id and not _ascii_digits(msg_id, 24):
             raise BadMessage("invalid MsgId")
         if kind == "text":
-            text = _field(data, "Content", required=True)
+            text = text_field(data, "Content", required=True)
             if not msg_id:
                 raise BadMessage("missing field MsgId")
         else:
             text = ""
-        event = _field(data, "Event", required=True).lower() if kind == "event" else ""
+        event = text_field(data, "Event", required=True).lower() if kind == "event" else ""
         return StaffMessage(
             userid=userid,
             text=text,
@@ -407,19 +406,6 @@ def _envelope(text: str) -> str:
     if len(encrypt) > 64 * 1024:
         raise BadMessage("field Encrypt too long")
     return encrypt
-
-
-def _field(data: dict[str, Any], name: str, required: bool = False) -> str:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise BadMessage(f"missing field {name}")
-        return ""
-    if not isinstance(value, str):
-        raise BadMessage(f"field {name} must be text")
-    if len(value) > MAX_FIELD_CHARS:
-        raise BadMessage(f"field {name} too long")
-    return value
 
 
 def _ascii_digits(value: str, max_len: int) -> bool:

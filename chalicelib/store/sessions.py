@@ -38,3 +38,22 @@ class Sessions:
             if condition_failed(exc):
                 raise SessionConflict(item.openid) from exc
             raise
+
+    def change(
+        self, openid: str, change: Callable[[SessionState], SessionState | None], tries: int = 3
+    ) -> bool:
+        """Apply `change` to the stored state (None: leave it), re-reading on a conflict; False
+        when nothing was saved. For work outside the webhook that moves a conversation (a
+        handoff ended, a re-shoot asked). It gives up after `tries` conflicts: the customer is
+        writing right now, and their own messages decide where the conversation goes."""
+        for _ in range(tries):
+            state, item = self.load(openid)
+            new = change(state)
+            if new is None:
+                return False
+            try:
+                self.save(item, new)
+                return True
+            except SessionConflict:
+                continue
+        return False

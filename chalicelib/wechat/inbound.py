@@ -59,7 +59,8 @@ def parse_inbound(text: str) -> InboundMessage:
     return _to_inbound(wx, data)
 
 
-def _field(data: dict[str, Any], name: str, required: bool = False) -> str:
+def text_field(data: dict[str, Any], name: str, required: bool = False) -> str:
+    """A parsed XML field as bounded text; BadMessage when missing (if required) or odd."""
     value = data.get(name)
     if value is None:
         if required:
@@ -73,16 +74,16 @@ def _field(data: dict[str, Any], name: str, required: bool = False) -> str:
 
 
 def _to_inbound(wx: Any, data: dict[str, Any]) -> InboundMessage:
-    openid = _field(data, "FromUserName", required=True)
+    openid = text_field(data, "FromUserName", required=True)
     if not OPENID_PATTERN.match(openid):
         raise BadMessage("invalid FromUserName")
-    created = _field(data, "CreateTime", required=True)
+    created = text_field(data, "CreateTime", required=True)
     if not _ascii_digits(created, 12):
         raise BadMessage("invalid CreateTime")
-    raw_type = _field(data, "MsgType", required=True).lower()
+    raw_type = text_field(data, "MsgType", required=True).lower()
     common = {
         "openid": openid,
-        "account": _field(data, "ToUserName"),
+        "account": text_field(data, "ToUserName"),
         "created_at": int(created),
         "raw_type": raw_type,
     }
@@ -92,7 +93,7 @@ def _to_inbound(wx: Any, data: dict[str, Any]) -> InboundMessage:
 
 
 def _message(data: dict[str, Any], raw_type: str, common: dict[str, Any]) -> InboundMessage:
-    msg_id = _field(data, "MsgId")
+    msg_id = text_field(data, "MsgId")
     if msg_id and not _ascii_digits(msg_id, 24):
         raise BadMessage("invalid MsgId")
     key_part = msg_id or f"{common['created_at']}:{raw_type}"
@@ -104,14 +105,14 @@ def _message(data: dict[str, Any], raw_type: str, common: dict[str, Any]) -> Inb
         "kind": kind,
         "msg_id": msg_id,
         "dedupe_key": f"m:{common['openid']}:{key_part}",
-        "text": _field(data, "Content"),
-        "media_id": _field(data, "MediaId"),
-        "pic_url": _field(data, "PicUrl"),
-        "media_format": _field(data, "Format"),
-        "recognition": _field(data, "Recognition"),
-        "label": _field(data, "Label"),
-        "url": _field(data, "Url"),
-        "title": _field(data, "Title") or _field(data, "FileName"),
+        "text": text_field(data, "Content"),
+        "media_id": text_field(data, "MediaId"),
+        "pic_url": text_field(data, "PicUrl"),
+        "media_format": text_field(data, "Format"),
+        "recognition": text_field(data, "Recognition"),
+        "label": text_field(data, "Label"),
+        "url": text_field(data, "Url"),
+        "title": text_field(data, "Title") or text_field(data, "FileName"),
     }
     if kind is Kind.LOCATION:
         fields.update(_location(data, "Location_X", "Location_Y"))
@@ -120,8 +121,8 @@ def _message(data: dict[str, Any], raw_type: str, common: dict[str, Any]) -> Inb
 
 
 def _event(data: dict[str, Any], wx: Any, common: dict[str, Any]) -> InboundMessage:
-    raw_event = _field(data, "Event", required=True).lower()
-    event_key = _field(data, "EventKey")
+    raw_event = text_field(data, "Event", required=True).lower()
+    event_key = text_field(data, "EventKey")
     event = _EVENTS.get(raw_event, Event.OTHER)
     dedupe = f"e:{common['openid']}:{common['created_at']}:{raw_event}:{event_key}"
     fields: dict[str, Any] = {
@@ -136,7 +137,10 @@ def _event(data: dict[str, Any], wx: Any, common: dict[str, Any]) -> InboundMess
     if event is Event.VIEW:
         fields["url"] = event_key
     if raw_event == "templatesendjobfinish":
-        fields["extra"] = {"status": _field(data, "Status"), "msg_id": _field(data, "MsgID")}
+        fields["extra"] = {
+            "status": text_field(data, "Status"),
+            "msg_id": text_field(data, "MsgID"),
+        }
     return InboundMessage(**common, **fields)
 
 
@@ -153,7 +157,7 @@ def _location(data: dict[str, Any], lat_name: str, lng_name: str) -> dict[str, f
 
 
 def _number(data: dict[str, Any], name: str, cast: type) -> Any:
-    raw = _field(data, name)
+    raw = text_field(data, name)
     if not raw:
         return None
     try:

@@ -12,7 +12,6 @@ import os
 import shutil
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ import requests
 
 from devstack import defaults
 from devstack.process import running_stack
-from devstack.simulator.client import WeChatSimulatorClient, upload_image
+from devstack.simulator.client import WeChatSimulatorClient
 
 pytestmark = pytest.mark.devstack
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +59,7 @@ def _texts(urls, openid):
 def survey(stack):
     """A bound customer reports an accident and sends the five photos at once, as in
     test_self_survey_five_photos_at_once_through_the_whole_stack; (openid, claim_no)."""
-    from devstack import survey_photos
+    from devstack.scenarios import photo_messages, report_accident, send_at_once, survey_set
 
     _, urls, _ = stack
     client = WeChatSimulatorClient(
@@ -72,27 +71,9 @@ def survey(stack):
     )
     _policy_no, plate, last6, _salutation = urls["demo logins"][0]
     openid = f"o_console_{uuid.uuid4().hex[:8]}"
-    client.send_text(openid, "自助查勘")
-    client.send_text(openid, plate)
-    assert "事故中有人受伤吗" in client.send_text(openid, last6).content
-    for said in ("否", "否", "是", "半小时前", "深圳市南山区科技园南路"):
-        client.send_text(openid, said)
-    opened = client.send_text(openid, "倒车时撞到路边石墩，后保险杠裂开").content
-    claim_no = opened.split("报案号：")[1].split("\n")[0]
-
-    photos = [
-        survey_photos.scene(31),
-        survey_photos.scene(32, view="rear"),
-        survey_photos.scene(33),
-        survey_photos.scene(34, view="rear"),
-        survey_photos.vin_photo(35),
-    ]
-    uploads = [upload_image(urls["wechat-emulator"], p) for p in photos]
-    xmls = [
-        client.build_message(openid, "image", [("PicUrl", u), ("MediaId", m)]) for m, u in uploads
-    ]
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        list(pool.map(lambda x: client.deliver(openid, x), xmls))
+    claim_no = report_accident(client, openid, plate, last6)
+    send_at_once(client, openid, photo_messages(client, urls["wechat-emulator"], openid,
+                                                survey_set(31)))  # fmt: skip
 
     (done,) = _wait_for(lambda: [x for x in _texts(urls, openid) if "全部收到" in x], timeout_s=60)
     assert claim_no in done

@@ -314,32 +314,15 @@ def test_self_survey_five_photos_at_once_through_the_whole_stack(stack, client):
     moves on, and the packet is in S3 with a manifest whose hashes match the files."""
     import hashlib
 
-    from devstack import survey_photos
+    from devstack.scenarios import photo_messages, report_accident, send_at_once, survey_set
 
     _, urls, _ = stack
     _policy_no, plate, last6, _salutation = urls["demo logins"][0]
     openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
-    client.send_text(openid, "自助查勘")
-    client.send_text(openid, plate)
-    assert "事故中有人受伤吗" in client.send_text(openid, last6).content
-    for said in ("否", "否", "是", "半小时前", "深圳市南山区科技园南路"):
-        client.send_text(openid, said)
-    opened = client.send_text(openid, "倒车时撞到路边石墩，后保险杠裂开").content
-    claim_no = opened.split("报案号：")[1].split("\n")[0]
-
-    photos = [
-        survey_photos.scene(31),
-        survey_photos.scene(32, view="rear"),
-        survey_photos.scene(33),
-        survey_photos.scene(34, view="rear"),
-        survey_photos.vin_photo(35),
-    ]
-    uploads = [upload_image(urls["wechat-emulator"], p) for p in photos]
-    xmls = [
-        client.build_message(openid, "image", [("PicUrl", u), ("MediaId", m)]) for m, u in uploads
-    ]
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        list(pool.map(lambda x: client.deliver(openid, x), xmls + xmls))
+    claim_no = report_accident(client, openid, plate, last6)
+    photos = survey_set(31)
+    xmls = photo_messages(client, urls["wechat-emulator"], openid, photos)
+    send_at_once(client, openid, xmls + xmls)  # each one retried too
 
     def confirmation():
         texts = [m["payload"]["text"]["content"] for m in _pushed(urls, openid)
