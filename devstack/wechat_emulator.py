@@ -15,10 +15,12 @@ field ``media``) and answering like WeChat does (HTTP 200 with
 * ``POST menu/create`` (validated), ``GET menu/get``, ``GET|POST menu/delete``.
 * ``POST media/upload`` and ``GET media/get`` - temporary media, 3-day expiry.
 * ``GET user/info``.
+* ``GET template/get_all_private_template`` - the account's templates (title and content,
+  whose ``label：{{key.DATA}}`` lines name the fields), `DEFAULT_TEMPLATES` unless given.
 * Anything else under ``/cgi-bin/``: ``{"errcode": -1, ...}`` with HTTP 200.
 
 A control API under ``/_emulator/`` (messages, media, faults, calls, reset,
-expire_tokens, menu, tokens, health) lets tests inspect what the bot sent and
+expire_tokens, menu, templates, tokens, health) lets tests inspect what the bot sent and
 inject failures; the same operations exist in-process on `WeChatEmulator`.
 Time comes from an injectable ``clock`` so tests can check expiry rules.
 
@@ -36,7 +38,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -44,6 +46,8 @@ from email.utils import collapse_rfc2231_value
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs, urlsplit
+
+from devstack import defaults
 
 CGI_PREFIX = "/cgi-bin/"
 CONTROL_PREFIX = "/_emulator/"
@@ -130,6 +134,24 @@ FIELD_ERRCODES = {
     "appid": 40013,
     "pagepath": 40165,
 }
+# The account's templates, as the template library gives them to it (title, industry, content,
+# example). The content's "label：{{key.DATA}}" lines are how WeChat labels each field.
+DEFAULT_TEMPLATES: tuple[dict[str, str], ...] = (
+    {
+        "template_id": defaults.CLAIM_STATUS_TEMPLATE,
+        "title": "理赔进度通知",
+        "primary_industry": "金融业",
+        "deputy_industry": "保险",
+        "content": (
+            "{{first.DATA}}\n报案号：{{keyword1.DATA}}\n理赔状态：{{keyword2.DATA}}\n"
+            "更新时间：{{keyword3.DATA}}\n{{remark.DATA}}"
+        ),
+        "example": (
+            "您的理赔进度有更新\n报案号：RSVY202611220930001234\n理赔状态：已结案\n"
+            "更新时间：2026-11-22 09:30\n如有疑问请致电客服热线"
+        ),
+    },
+)
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -467,6 +489,7 @@ class WeChatEmulator:
         *,
         clock: Callable[[], float] | None = None,
         verbose: bool = False,
+        templates: Iterable[dict[str, str]] = DEFAULT_TEMPLATES,
     ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
@@ -476,6 +499,7 @@ class WeChatEmulator:
         self._clock = clock or time.time
         self._lock = threading.RLock()
         self._state = _State()
+        self._templates = [dict(t) for t in templates]
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._api_routes = self._build_api_routes()
@@ -607,6 +631,10 @@ class WeChatEmulator:
         with self._lock:
             return copy.deepcopy(self._state.menu)
 
+    def templates(self) -> list[dict[str, str]]:
+        """The account's templates (template_id, title, content, ...)."""
+        return [dict(t) for t in self._templates]
+
     def add_media(
         self,
         data: bytes,
@@ -709,6 +737,9 @@ class WeChatEmulator:
             "media/upload": _Route(post, self._api_media_upload),
             "media/get": _Route(get, self._api_media_get),
             "user/info": _Route(get, self._api_user_info),
+            "template/get_all_private_template": _Route(
+                get, lambda _r: json_response({"template_list": self.templates()})
+            ),
         }
 
     # -- tokens
@@ -927,6 +958,7 @@ class WeChatEmulator:
             ("POST", "reset"): self._ctl_reset,
             ("POST", "expire_tokens"): self._ctl_expire_tokens,
             ("GET", "menu"): lambda _r: json_response(self.menu()),
+            ("GET", "templates"): lambda _r: json_response({"template_list": self.templates()}),
             ("GET", "tokens"): lambda _r: json_response(self.token_stats()),
         }
 
