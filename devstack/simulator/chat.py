@@ -8,6 +8,7 @@ the WeChat API emulator (custom/template messages).
 from __future__ import annotations
 
 import argparse
+import glob
 import shlex
 import threading
 from collections.abc import Callable
@@ -15,13 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from devstack.simulator.client import (
+    MAX_PHOTOS,
+    Delivery,
     PassiveReply,
     SimulatorError,
     WeChatSimulatorClient,
+    private_templates,
     pushed_messages,
     render_pushed,
     render_reply,
-    upload_image,
+    upload_images,
 )
 
 REPLY_PREFIX = "bot> "
@@ -33,7 +37,8 @@ HELP = """命令：
   /unfollow             取消关注
   /click KEY            点击菜单（CLICK 事件）
   /view URL             点击网页菜单（VIEW 事件）
-  /image PATH           发送图片
+  /image PATH...        发送图片；多张（最多 9 张，可用通配符如 /tmp/survey/*.jpg）
+                        像在微信相册里多选一样同时发出
   /location LAT LNG     发送位置
   /scan SCENE           已关注用户扫描带参数二维码
   /help                 显示本帮助
@@ -89,8 +94,9 @@ class PushPoller:
     def poll_once(self) -> int:
         with self._lock:
             messages = pushed_messages(self.emulator_url, self.openid, self.since_id)
+            templates = private_templates(self.emulator_url) if messages else {}
             for msg in sorted(messages, key=lambda m: int(m.get("id", 0))):
-                self._out(PUSH_PREFIX + render_pushed(msg))
+                self._out(PUSH_PREFIX + render_pushed(msg, templates))
                 self.since_id = max(self.since_id, int(msg.get("id", 0)))
             return len(messages)
 
@@ -134,10 +140,35 @@ def _cmd_follow(s: _Session, args: list[str]) -> PassiveReply | None:
     return s.client.follow(s.openid, args[0] if args else None)
 
 
-def _cmd_image(s: _Session, args: list[str]) -> PassiveReply | None:
-    (path,) = _need(args, 1, "/image PATH")
-    media_id, pic_url = upload_image(s.emulator_url, path)
-    return s.client.send_image(s.openid, media_id, pic_url)
+def _image_paths(args: list[str]) -> list[str]:
+    """The paths as given, each pattern (*, ?, [...]) replaced by what it matches, sorted."""
+    if not args:
+        raise ValueError("用法：/image PATH [PATH ...]")
+    paths: list[str] = []
+    for arg in args:
+        if glob.has_magic(arg):
+            matched = sorted(glob.glob(arg))
+            if not matched:
+                raise ValueError(f"没有与 {arg} 匹配的文件")
+            paths += matched
+        else:
+            paths.append(arg)
+    if len(paths) > MAX_PHOTOS:
+        raise ValueError(f"微信一次最多发送 {MAX_PHOTOS} 张图片，这里有 {len(paths)} 张")
+    return paths
+
+
+def _cmd_image(s: _Session, args: list[str]) -> None:
+    """One photo, or several picked together: all stored in the emulator first, then posted
+    at once; each reply (or error) printed in the order the photos were picked."""
+    paths = _image_paths(args)
+    outcomes = s.client.send_images(s.openid, upload_images(s.emulator_url, paths))
+    for n, outcome in enumerate(outcomes, 1):
+        where = f"（第 {n} 张）" if len(outcomes) > 1 else ""
+        if isinstance(outcome, SimulatorError):
+            s.out(f"错误{where}：{outcome}")
+        else:
+            _print_delivery(s, outcome, where)
 
 
 def _cmd_location(s: _Session, args: list[str]) -> PassiveReply | None:
@@ -151,7 +182,6 @@ COMMANDS: dict[str, Callable[[_Session, list[str]], PassiveReply | None]] = {
     "/click": lambda s, a: s.client.click(s.openid, _need(a, 1, "/click KEY")[0]),
     "/view": lambda s, a: s.client.view(s.openid, _need(a, 1, "/view URL")[0]),
     "/scan": lambda s, a: s.client.scan(s.openid, _need(a, 1, "/scan SCENE")[0]),
-    "/image": _cmd_image,
     "/location": _cmd_location,
 }
 
@@ -159,25 +189,29 @@ COMMANDS: dict[str, Callable[[_Session, list[str]], PassiveReply | None]] = {
 def _execute(session: _Session, line: str) -> None:
     """Run one input line; prints the passive reply (if any)."""
     if not line.startswith("/"):
-        reply = session.client.send_text(session.openid, line)
+        session.client.send_text(session.openid, line)
     else:
         parts = shlex.split(line)
+        if parts[0] == "/image":
+            _cmd_image(session, parts[1:])  # prints a reply per photo itself
+            return
         handler = COMMANDS.get(parts[0])
         if handler is None:
             session.out(f"未知命令 {parts[0]}，输入 /help 查看命令")
             return
-        reply = handler(session, parts[1:])
-    _print_reply(session, reply)
-
-
-def _print_reply(session: _Session, reply: PassiveReply | None) -> None:
+        handler(session, parts[1:])
     delivery = session.client.last_delivery
-    if delivery and delivery.attempts > 1:
-        session.out(f"（微信重试了 {delivery.attempts - 1} 次）")
-    if reply is None:
-        session.out("（无被动回复）")
+    if delivery is not None:
+        _print_delivery(session, delivery)
+
+
+def _print_delivery(session: _Session, delivery: Delivery, where: str = "") -> None:
+    if delivery.attempts > 1:
+        session.out(f"{where}（微信重试了 {delivery.attempts - 1} 次）")
+    if delivery.reply is None:
+        session.out(f"{where}（无被动回复）")
     else:
-        session.out(REPLY_PREFIX + render_reply(reply))
+        session.out(where + REPLY_PREFIX + render_reply(delivery.reply))
 
 
 def _read(input_fn: Callable[[str], str]) -> str | None:

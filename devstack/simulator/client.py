@@ -12,8 +12,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import re
 import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
 MODES = ("plain", "compat", "safe")
+MAX_PHOTOS = 9  # WeChat's album picker lets a user send at most nine at once
 _HEADER_TAGS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
 _MSG_IDS = itertools.count(time.time_ns() // 1000)
 _MSG_ID_LOCK = threading.Lock()
@@ -94,11 +98,17 @@ class Delivery:
 
 
 def _article(item: dict[str, Any]) -> dict[str, str]:
+    """One article of a news message, whichever spelling it came in: a passive reply's
+    Title/Description/PicUrl/Url or a customer-service message's title/description/picurl/url."""
+
+    def first(*names: str) -> str:
+        return next((str(item[n]) for n in names if item.get(n)), "")
+
     return {
-        "title": item.get("Title") or "",
-        "description": item.get("Description") or "",
-        "pic_url": item.get("PicUrl") or "",
-        "url": item.get("Url") or "",
+        "title": first("Title", "title"),
+        "description": first("Description", "description"),
+        "pic_url": first("PicUrl", "picurl", "pic_url"),
+        "url": first("Url", "url"),
     }
 
 
@@ -232,6 +242,29 @@ class WeChatSimulatorClient:
 
     def send_image(self, openid: str, media_id: str, pic_url: str) -> PassiveReply | None:
         return self._message(openid, "image", [("PicUrl", pic_url), ("MediaId", media_id)])
+
+    def send_images(
+        self, openid: str, images: Sequence[tuple[str, str]]
+    ) -> list[Delivery | SimulatorError]:
+        """Photos picked together in the album: one image message per (media_id, pic_url),
+        built in the order picked (each its own MsgId, CreateTime often the same second) and
+        posted concurrently, as WeChat does. One result per photo, in that order: its
+        Delivery, or the SimulatorError its delivery ended with."""
+        if not 1 <= len(images) <= MAX_PHOTOS:
+            raise ValueError(f"WeChat sends 1 to {MAX_PHOTOS} photos at once, not {len(images)}")
+        xmls = [
+            self.build_message(openid, "image", [("PicUrl", pic_url), ("MediaId", media_id)])
+            for media_id, pic_url in images
+        ]
+
+        def one(xml: str) -> Delivery | SimulatorError:
+            try:
+                return self.deliver(openid, xml)
+            except SimulatorError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=len(xmls), thread_name_prefix="photo") as pool:
+            return list(pool.map(one, xmls))
 
     def send_voice(
         self, openid: str, media_id: str, recognition: str | None = None
@@ -459,6 +492,11 @@ def _sniff_image_type(data: bytes, name: str = "") -> str:
     return "image/png" if name.lower().endswith(".png") else "image/jpeg"
 
 
+def upload_images(emulator_url: str, items: Sequence[str | Path | bytes]) -> list[tuple[str, str]]:
+    """Store several pictures in the emulator, in order; their (media_id, pic_url)."""
+    return [upload_image(emulator_url, item) for item in items]
+
+
 def upload_image(
     emulator_url: str, path_or_bytes: str | Path | bytes, content_type: str | None = None
 ) -> tuple[str, str]:
@@ -485,6 +523,20 @@ def pushed_messages(emulator_url: str, openid: str, since_id: int = 0) -> list[d
     if not isinstance(body, list):
         raise SimulatorError(f"emulator messages answer is not a list: {body!r}")
     return [m for m in body if isinstance(m, dict) and int(m.get("id", 0)) > since_id]
+
+
+def private_templates(emulator_url: str) -> dict[str, dict[str, Any]]:
+    """The account's templates as the emulator has them ({template_id: {title, content...}},
+    as WeChat's template/get_all_private_template lists them); empty if it has none to say."""
+    try:
+        body = _emulator_call("GET", emulator_url, "/_emulator/templates").json()
+    except (SimulatorError, ValueError):
+        return {}
+    if isinstance(body, dict):
+        body = body.get("template_list", [])
+    if not isinstance(body, list):
+        return {}
+    return {str(t["template_id"]): t for t in body if isinstance(t, dict) and t.get("template_id")}
 
 
 def current_menu(emulator_url: str) -> dict[str, Any] | None:
@@ -529,14 +581,21 @@ def _emulator_call(
 
 def _render_articles(articles: list[dict[str, Any]]) -> str:
     lines = []
-    for art in articles:
-        title = art.get("title") or art.get("Title") or ""
-        desc = art.get("description") or art.get("Description") or ""
-        url = art.get("url") or art.get("Url") or ""
-        lines.append(
-            "[图文] " + title + (f" — {desc}" if desc else "") + (f" ({url})" if url else "")
-        )
+    for art in map(_article, articles):
+        line = "[图文] " + art["title"]
+        line += f" — {art['description']}" if art["description"] else ""
+        line += f" ({art['url']})" if art["url"] else ""
+        if art["pic_url"]:  # the link alone when it is the picture itself
+            line += " [图片]" if art["pic_url"] == art["url"] else f" [图片 {art['pic_url']}]"
+        lines.append(line)
     return "\n".join(lines) or "[图文]"
+
+
+def news_articles(msg: dict[str, Any]) -> list[dict[str, str]]:
+    """Articles of a pushed news message (title, description, pic_url, url)."""
+    payload = msg.get("payload") or {}
+    items = (payload.get("news") or {}).get("articles") or []
+    return [_article(item) for item in items if isinstance(item, dict)]
 
 
 def _render_msgmenu(menu: dict[str, Any]) -> str:
@@ -568,35 +627,85 @@ def _render_custom(payload: dict[str, Any]) -> str:
     return f"[{labels.get(msgtype, msgtype or '未知消息')}] {detail}".rstrip()
 
 
+# WeChat has shown neither the first line nor the remark of a template message since
+# 4 May 2023, and cuts each remaining field to one line of 20 characters.
+HIDDEN_TEMPLATE_KEYS = ("first", "remark")
+TEMPLATE_FIELD_CHARS = 20
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\.DATA\s*\}\}")
+# How WeChat counts those 20 is not documented; as observed, a run of Latin letters and digits
+# (a claim number, say) counts as one.
+_COUNTED = re.compile(r"[A-Za-z0-9]+|.", re.S)
+
+
+def template_fields(content: str) -> list[tuple[str, str]]:
+    """(key, label) of each field of a template's content, in order:
+    "报案号：{{keyword1.DATA}}" gives ("keyword1", "报案号"); a bare "{{first.DATA}}" an
+    empty label."""
+    fields = []
+    for line in content.splitlines():
+        match = _PLACEHOLDER.search(line)
+        if match:
+            label = line[: match.start()].strip().rstrip(":：").strip()
+            fields.append((match.group(1), label))
+    return fields
+
+
 def _template_value(item: Any) -> str:
     return str(item.get("value", "")) if isinstance(item, dict) else str(item)
 
 
-def _render_template(payload: dict[str, Any]) -> str:
+def _as_shown(value: str) -> str:
+    one_line = " ".join(value.split())
+    units = _COUNTED.findall(one_line)
+    if len(units) <= TEMPLATE_FIELD_CHARS:
+        return one_line
+    return "".join(units[:TEMPLATE_FIELD_CHARS]) + "…"
+
+
+def template_card(
+    payload: dict[str, Any], templates: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A template message as WeChat shows it: the template's title, one row per field
+    (label, value) without first/remark, and the link if any. Labels come from the template's
+    content (`templates`, as private_templates returns); a template not known there shows
+    its data keys."""
     data = payload.get("data") or {}
-    title = (
-        _template_value(data["first"])
-        if "first" in data
-        else f"模板消息 {payload.get('template_id', '')}"
-    )
-    lines = [title.strip()]
-    lines += [
-        f"{key}: {_template_value(val)}"
-        for key, val in data.items()
-        if key not in ("first", "remark")
+    if not isinstance(data, dict):
+        data = {}
+    template = (templates or {}).get(str(payload.get("template_id", ""))) or {}
+    if template.get("content"):
+        keys = template_fields(str(template["content"]))
+    else:
+        keys = [(key, "") for key in data]
+    rows = [
+        {"key": key, "label": label or key, "value": _as_shown(_template_value(data.get(key, "")))}
+        for key, label in keys
+        if key not in HIDDEN_TEMPLATE_KEYS
     ]
-    if "remark" in data:
-        lines.append(_template_value(data["remark"]))
-    if payload.get("url"):
-        lines.append(f"详情: {payload['url']}")
+    title = template.get("title") or f"模板消息 {payload.get('template_id', '')}".strip()
+    return {"title": str(title), "rows": rows, "url": payload.get("url") or ""}
+
+
+def _render_template(
+    payload: dict[str, Any], templates: dict[str, dict[str, Any]] | None = None
+) -> str:
+    card = template_card(payload, templates)
+    lines = [card["title"]] + [f"{row['label']}: {row['value']}" for row in card["rows"]]
+    if card["url"]:
+        lines.append(f"详情: {card['url']}")
     return "\n".join(lines)
 
 
-def render_pushed(msg: dict[str, Any]) -> str:
-    """Display text of a pushed custom/template message from the emulator."""
+def is_template(msg: dict[str, Any]) -> bool:
+    return msg.get("kind") == "template" or "template_id" in (msg.get("payload") or {})
+
+
+def render_pushed(msg: dict[str, Any], templates: dict[str, dict[str, Any]] | None = None) -> str:
+    """Display text of a pushed custom/template message from the emulator (`templates` as
+    private_templates returns, for the fields' labels)."""
     payload = msg.get("payload") or {}
-    if msg.get("kind") == "template" or "template_id" in payload:
-        return _render_template(payload)
+    if is_template(msg):
+        return _render_template(payload, templates)
     if "msgtype" not in payload and msg.get("msgtype"):
         payload = {**payload, "msgtype": msg["msgtype"]}
     return _render_custom(payload)

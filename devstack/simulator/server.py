@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import threading
 from collections.abc import Callable
+from email.parser import BytesHeaderParser
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,17 +21,24 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from devstack.simulator.client import (
+    MAX_PHOTOS,
+    Delivery,
     SimulatorError,
     WeChatSimulatorClient,
     current_menu,
+    is_template,
+    news_articles,
+    private_templates,
     pushed_messages,
     render_pushed,
+    template_card,
     upload_image,
 )
 
 LOG = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY = 10 * 1024 * 1024
+MAX_PHOTOS_BODY = MAX_PHOTOS * MAX_BODY
 
 
 class BadRequest(Exception):
@@ -102,6 +110,42 @@ def _delivery_json(client: WeChatSimulatorClient, reply: Any) -> dict[str, Any]:
     return {"reply": reply.to_dict() if reply else None, "attempts": attempts}
 
 
+def _outcome_json(outcome: Delivery | SimulatorError) -> dict[str, Any]:
+    if isinstance(outcome, SimulatorError):
+        return {"error": str(outcome)}
+    reply = outcome.reply
+    return {"reply": reply.to_dict() if reply else None, "attempts": outcome.attempts}
+
+
+def form_files(body: bytes, content_type: str) -> list[tuple[bytes, str]]:
+    """(data, content type) of each file in a multipart/form-data body, in order."""
+    header = BytesHeaderParser().parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode())
+    boundary = header.get_param("boundary")
+    if header.get_content_type() != "multipart/form-data" or not isinstance(boundary, str):
+        raise BadRequest("expected a multipart/form-data body with a boundary")
+    delimiter = b"\r\n--" + boundary.encode("latin-1")
+    parts: list[bytes] = []
+    for piece in (b"\r\n" + body).split(delimiter)[1:]:
+        if piece.lstrip(b" \t").startswith(b"\r\n"):
+            parts.append(piece)  # a part follows the delimiter line
+        elif piece.startswith(b"--"):
+            break  # the close delimiter; what follows is the epilogue
+        elif parts:
+            parts[-1] += delimiter + piece  # the boundary was only a prefix of a line
+    else:
+        raise BadRequest("multipart body is not closed by its boundary")
+    files = []
+    for chunk in parts:
+        head, sep, data = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise BadRequest("multipart part without a blank line after its headers")
+        headers = BytesHeaderParser().parsebytes(head.lstrip(b" \t\r\n") + b"\r\n\r\n")
+        if headers.get_filename() is None:
+            continue  # a plain form field, not a file
+        files.append((data, headers.get_content_type() if headers["Content-Type"] else ""))
+    return files
+
+
 # --------------------------------------------------------------------------
 # HTTP handler
 # --------------------------------------------------------------------------
@@ -133,10 +177,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.dumps(data, ensure_ascii=False).encode("utf-8")
         self._send_bytes(status, body, "application/json; charset=utf-8")
 
-    def _body(self) -> bytes:
+    def _body(self, limit: int = MAX_BODY) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise BadRequest(f"body larger than {MAX_BODY} bytes")
+        if length > limit:
+            raise BadRequest(f"body larger than {limit} bytes")
         return self.rfile.read(length) if length else b""
 
     def _run(self, action: Callable[[], tuple[int, Any]]) -> None:
@@ -176,7 +220,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
-        routes = {"/api/send": self._send, "/api/image": self._image}
+        routes = {"/api/send": self._send, "/api/image": self._image, "/api/images": self._images}
         if path in routes:
             self._run(routes[path])
         else:
@@ -219,6 +263,28 @@ class _Handler(BaseHTTPRequestHandler):
         result = _delivery_json(client, client.send_image(openid, media_id, pic_url))
         return HTTPStatus.OK, {**result, "media_id": media_id, "pic_url": pic_url}
 
+    def _images(self) -> tuple[int, Any]:
+        """Photos picked together (multipart, one file part each, in the order picked):
+        each stored in the emulator, then one image message each, posted concurrently."""
+        openid = _required(self._query, "openid")
+        files = form_files(self._body(MAX_PHOTOS_BODY), self.headers.get("Content-Type") or "")
+        if not 1 <= len(files) <= MAX_PHOTOS:
+            raise BadRequest(f"send 1 to {MAX_PHOTOS} photos at once, not {len(files)}")
+        if any(not data for data, _ in files):
+            raise BadRequest("empty image")
+        uploads = [
+            upload_image(
+                self.server.emulator_url, data, ctype if ctype.startswith("image/") else None
+            )
+            for data, ctype in files
+        ]
+        outcomes = self.server.client.send_images(openid, uploads)
+        results = [
+            {**_outcome_json(outcome), "media_id": media_id, "pic_url": pic_url}
+            for outcome, (media_id, pic_url) in zip(outcomes, uploads, strict=True)
+        ]
+        return HTTPStatus.OK, {"results": results}
+
     def _messages(self) -> tuple[int, Any]:
         query = self._query
         openid = _required(query, "openid")
@@ -227,7 +293,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             raise BadRequest("since_id must be an integer") from exc
         messages = pushed_messages(self.server.emulator_url, openid, since_id)
-        return HTTPStatus.OK, [{**m, "text": render_pushed(m)} for m in messages]
+        templates = (
+            private_templates(self.server.emulator_url) if any(map(is_template, messages)) else {}
+        )
+        return HTTPStatus.OK, [_pushed_view(m, templates) for m in messages]
 
     def _menu(self) -> tuple[int, Any]:
         return HTTPStatus.OK, current_menu(self.server.emulator_url)
@@ -239,6 +308,17 @@ class _Handler(BaseHTTPRequestHandler):
             "account": client.account,
             "webhook_url": client.webhook_url,
         }
+
+
+def _pushed_view(msg: dict[str, Any], templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A pushed message for the page: as recorded, its display text, and the card WeChat
+    would draw (`card` for a template message, `articles` for news)."""
+    view = {**msg, "text": render_pushed(msg, templates)}
+    if is_template(msg):
+        view["card"] = template_card(msg.get("payload") or {}, templates)
+    elif (msg.get("payload") or {}).get("msgtype", msg.get("msgtype")) == "news":
+        view["articles"] = news_articles(msg)
+    return view
 
 
 class _Server(ThreadingHTTPServer):

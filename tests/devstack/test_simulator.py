@@ -1,13 +1,17 @@
-"""Tests for the local chat simulator (devstack/simulator)."""
+"""Tests for the local chat simulator (devstack/simulator): the client, web server and terminal
+chat against fakes of the bot and the WeChat API emulator, then the page itself in headless
+Chromium against the whole stack (`claimbot dev`)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,24 +23,41 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import ArticlesReply, TextReply
 from wechatpy.utils import check_signature
 
+from devstack import defaults
 from devstack.simulator.chat import run_chat
 from devstack.simulator.client import (
+    Delivery,
     ReplyError,
     ReplySignatureError,
     WebhookError,
     WeChatSimulatorClient,
     build_xml,
+    private_templates,
     pushed_messages,
     render_pushed,
+    template_card,
+    template_fields,
     upload_image,
 )
-from devstack.simulator.server import SimulatorServer
+from devstack.simulator.server import SimulatorServer, form_files
+from devstack.wechat_emulator import WeChatEmulator
 
 TOKEN = "sim_token"
 APP_ID = "wx1234567890abcdef"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 ACCOUNT = "gh_claimbot"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+CLAIM_TEMPLATE = {
+    "template_id": "TPL_CLAIM",
+    "title": "理赔进度通知",
+    "content": "{{first.DATA}}\n报案号：{{keyword1.DATA}}\n理赔状态：{{keyword2.DATA}}\n"
+    "更新时间: {{keyword3.DATA}}\n{{remark.DATA}}",
+}
+
+
+def png(n: int) -> bytes:
+    """A distinct small "PNG" per n, with bytes a multipart parser could trip on."""
+    return PNG + b"\r\n--not-a-boundary\r\n\r\n" + bytes([n]) * (n + 1) + b"\r"
 
 
 # --------------------------------------------------------------------------
@@ -167,6 +188,7 @@ class FakeEmulator:
         self.messages: list[dict[str, Any]] = []
         self.media: list[tuple[str, bytes]] = []
         self.menu: dict[str, Any] | None = None
+        self.templates: list[dict[str, Any]] | None = None  # None: no /_emulator/templates
         self._lock = threading.Lock()
 
     def push(self, touser: str, payload: dict[str, Any], kind: str = "custom") -> None:
@@ -212,6 +234,8 @@ class _EmulatorHandler(BaseHTTPRequestHandler):
             self._json(emu.select(q["touser"], int(q.get("since_id", 0))))
         elif url.path == "/_emulator/menu":
             self._json(emu.menu)
+        elif url.path == "/_emulator/templates" and emu.templates is not None:
+            self._json({"template_list": emu.templates})
         else:
             self.send_error(404)
 
@@ -445,6 +469,50 @@ def test_msg_ids_unique_64_bit(bot):
 
 
 # --------------------------------------------------------------------------
+# Client: several photos picked together
+# --------------------------------------------------------------------------
+
+
+def test_photos_picked_together_are_posted_at_once_one_message_each(bot):
+    url, state = bot
+    together = threading.Barrier(5, timeout=5)  # nobody passes until all five are in flight
+    state.on_message = lambda msg: together.wait()
+    images = [(f"m{n}", f"http://p/{n}.jpg") for n in range(1, 6)]
+    outcomes = make_client(url, "safe", timeout_s=10, tries=1).send_images("o_u", images)
+
+    assert all(isinstance(o, Delivery) for o in outcomes), outcomes
+    assert [o.reply.content for o in outcomes] == ["got image"] * 5
+    got = [r.message for r in state.received]
+    assert all(isinstance(m, messages.ImageMessage) for m in got)
+    # each its own MsgId, given in the order picked; the same few seconds
+    by_media = {m.media_id: m for m in got}
+    assert sorted(by_media) == [f"m{n}" for n in range(1, 6)]
+    ids = [by_media[f"m{n}"].id for n in range(1, 6)]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert {by_media[m].image for m, _ in images} == {u for _, u in images}
+    assert (
+        max(m.create_time for m in got).timestamp() - min(m.create_time for m in got).timestamp()
+        <= 1
+    )
+    for outcome, (media_id, _) in zip(outcomes, images, strict=True):
+        assert media_id in outcome.xml  # results come back in the order picked
+
+
+def test_photos_picked_together_limits_and_failures(bot):
+    url, state = bot
+    client = make_client(url, "plain", tries=1)
+    with pytest.raises(ValueError, match="1 to 9"):
+        client.send_images("o_u", [])
+    with pytest.raises(ValueError, match="1 to 9"):
+        client.send_images("o_u", [(f"m{n}", "http://p") for n in range(10)])
+    assert state.received == []
+    state.status = 403
+    outcomes = client.send_images("o_u", [("m1", "http://p/1"), ("m2", "http://p/2")])
+    assert [type(o) for o in outcomes] == [WebhookError, WebhookError]
+    assert len(state.received) == 2
+
+
+# --------------------------------------------------------------------------
 # Client: every builder maps to the right wechatpy class
 # --------------------------------------------------------------------------
 
@@ -574,14 +642,97 @@ def test_render_pushed():
             },
         },
     }
+    # An unknown template: its data keys as labels; first and remark never shown (WeChat, May 2023)
     assert render_pushed(template) == (
-        "理赔进度通知\nkeyword1: CLM001\nkeyword2: 已赔付\n感谢\n详情: https://e.com/c"
+        "模板消息 T1\nkeyword1: CLM001\nkeyword2: 已赔付\n详情: https://e.com/c"
+    )
+    known = {"T1": {**CLAIM_TEMPLATE, "template_id": "T1"}}
+    assert render_pushed(template, known) == (
+        "理赔进度通知\n报案号: CLM001\n理赔状态: 已赔付\n更新时间: \n详情: https://e.com/c"
     )
     bare = {
         "kind": "template",
         "payload": {"template_id": "T2", "data": {"thing1": {"value": "x"}}},
     }
     assert render_pushed(bare) == "模板消息 T2\nthing1: x"
+
+
+def test_template_card_as_wechat_shows_it_since_may_2023():
+    payload = {
+        "template_id": "TPL_CLAIM",
+        "data": {
+            "first": {"value": "您的理赔进度有更新"},
+            "keyword1": {"value": "RSVY202612060721498278"},
+            "keyword2": {"value": "已收到查勘照片，理赔人员将尽快审核并通过消息通知您"},
+            "keyword3": {"value": "2026-12-06\n07:21"},
+            "remark": {"value": "下一步：请等待审核"},
+        },
+    }
+    card = template_card(payload, {"TPL_CLAIM": CLAIM_TEMPLATE})
+    assert card == {
+        "title": "理赔进度通知",
+        "rows": [
+            {"key": "keyword1", "label": "报案号", "value": "RSVY202612060721498278"},
+            # at most 20 characters (a run of Latin letters/digits counting as one), one line
+            {
+                "key": "keyword2",
+                "label": "理赔状态",
+                "value": "已收到查勘照片，理赔人员将尽快审核并通过…",
+            },
+            {"key": "keyword3", "label": "更新时间", "value": "2026-12-06 07:21"},
+        ],
+        "url": "",
+    }
+    assert template_fields(CLAIM_TEMPLATE["content"])[0] == ("first", "")
+
+
+def test_news_card_keeps_its_picture():
+    news = {
+        "kind": "custom",
+        "payload": {
+            "msgtype": "news",
+            "news": {
+                "articles": [
+                    {
+                        "title": "第1张：车头45°",
+                        "description": "站在车头斜前方约3米处",
+                        "url": "http://app/survey/examples/1.jpg",
+                        "picurl": "http://app/survey/examples/1.jpg",
+                    }
+                ]
+            },
+        },
+    }
+    assert render_pushed(news) == (
+        "[图文] 第1张：车头45° — 站在车头斜前方约3米处 (http://app/survey/examples/1.jpg) [图片]"
+    )
+
+
+def test_emulator_lists_the_claim_status_template_the_devstack_uses():
+    with WeChatEmulator("wx1", "secret") as emu:
+        templates = private_templates(emu.url)
+        token = requests.get(
+            emu.url + "/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": "wx1", "secret": "secret"},
+            timeout=5,
+        ).json()["access_token"]
+        listed = requests.get(
+            emu.url + "/cgi-bin/template/get_all_private_template",
+            params={"access_token": token},
+            timeout=5,
+        ).json()["template_list"]
+    assert [t["template_id"] for t in listed] == [defaults.CLAIM_STATUS_TEMPLATE]
+    template = templates[defaults.CLAIM_STATUS_TEMPLATE]
+    assert template["title"] == "理赔进度通知"
+    # the fields chalicelib/service/notifier.py fills, each with a label
+    assert template_fields(template["content"]) == [
+        ("first", ""),
+        ("keyword1", "报案号"),
+        ("keyword2", "理赔状态"),
+        ("keyword3", "更新时间"),
+        ("remark", ""),
+    ]
+    assert private_templates("http://127.0.0.1:9") == {}  # no emulator: no labels, no crash
 
 
 # --------------------------------------------------------------------------
@@ -682,7 +833,7 @@ def test_api_messages_and_menu(sim):
         kind="template",
     )
     resp = requests.get(url + "/api/messages", params={"openid": "o_w", "since_id": 0}, timeout=5)
-    assert [m["text"] for m in resp.json()] == ["报案已受理", "通知"]
+    assert [m["text"] for m in resp.json()] == ["报案已受理", "模板消息 T"]
     resp = requests.get(url + "/api/messages", params={"openid": "o_w", "since_id": 1}, timeout=5)
     assert [m["id"] for m in resp.json()] == [2]
     assert requests.get(url + "/api/menu", timeout=5).json() is None
@@ -697,6 +848,95 @@ def test_api_messages_and_menu(sim):
     }
     assert requests.get(url + "/api/menu", timeout=5).json() == emu.menu
     assert requests.get(url + "/api/messages", timeout=5).status_code == 400
+
+
+def test_api_images_sends_photos_picked_together(sim):
+    url, state, emu = sim
+    photos = [png(n) for n in range(1, 4)]
+    files = [("image", (f"{n}.png", p, "image/png")) for n, p in enumerate(photos, 1)]
+    resp = requests.post(
+        url + "/api/images", params={"openid": "o_w"}, files=files, data={"x": "y"}, timeout=10
+    )
+    assert resp.status_code == 200, resp.text
+    results = resp.json()["results"]
+    assert [r["media_id"] for r in results] == ["media_1", "media_2", "media_3"]
+    assert [r["reply"]["content"] for r in results] == ["got image"] * 3
+    assert emu.media == [("image/png", p) for p in photos]  # byte for byte, in order
+    got = sorted((r.message for r in state.received), key=lambda m: m.id)
+    assert [m.media_id for m in got] == ["media_1", "media_2", "media_3"]
+
+
+def test_api_images_refuses_what_wechat_would_not_send(sim):
+    url, state, emu = sim
+    ten = [("image", (f"{n}.png", png(n), "image/png")) for n in range(10)]
+    for kwargs in (
+        {"files": ten},
+        {"files": {"x": (None, "a plain field")}},
+        {"data": PNG, "headers": {"Content-Type": "image/png"}},
+        {"files": [("image", ("a.png", b"", "image/png"))]},
+    ):
+        resp = requests.post(url + "/api/images", params={"openid": "o_w"}, timeout=10, **kwargs)
+        assert resp.status_code == 400 and resp.json()["error"], kwargs
+    assert requests.post(url + "/api/images", files=ten[:1], timeout=10).status_code == 400
+    assert emu.media == [] and state.received == []
+
+
+def test_form_files_keeps_bytes_and_order():
+    body = (
+        b"preamble\r\n--XyZ\r\n"
+        b'Content-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n\xff\xd8\r\n--XyZZ\r\n\r\n--XyZ\r\n"
+        b'Content-Disposition: form-data; name="note"\r\n\r\nhello\r\n--XyZ\r\n'
+        b'Content-Disposition: form-data; name="image"; filename="b"\r\n\r\n\x00\r\n--XyZ--\r\n'
+    )
+    assert form_files(body, "multipart/form-data; boundary=XyZ") == [
+        (b"\xff\xd8\r\n--XyZZ\r\n", "image/jpeg"),
+        (b"\x00", ""),
+    ]
+
+
+def test_api_messages_draws_news_and_template_cards(sim):
+    url, _, emu = sim
+    article = {
+        "title": "示例",
+        "description": "车头",
+        "url": "http://a/1.jpg",
+        "picurl": "http://a/1.jpg",
+    }
+    emu.push("o_w", {"touser": "o_w", "msgtype": "news", "news": {"articles": [article]}})
+    data = {
+        "first": {"value": "您的理赔进度有更新"},
+        "keyword1": {"value": "CLM1"},
+        "keyword2": {"value": "已报案"},
+        "remark": {"value": "下一步"},
+    }
+    template = {"touser": "o_w", "template_id": "TPL_CLAIM", "url": "http://a/c", "data": data}
+    emu.push("o_w", template, kind="template")
+
+    news, tpl = requests.get(url + "/api/messages", params={"openid": "o_w"}, timeout=5).json()
+    assert news["articles"] == [
+        {
+            "title": "示例",
+            "description": "车头",
+            "pic_url": "http://a/1.jpg",
+            "url": "http://a/1.jpg",
+        }
+    ]
+    assert tpl["card"]["title"] == "模板消息 TPL_CLAIM"  # the emulator has no templates to say
+    assert [r["label"] for r in tpl["card"]["rows"]] == ["keyword1", "keyword2"]
+
+    emu.templates = [CLAIM_TEMPLATE]
+    _, tpl = requests.get(url + "/api/messages", params={"openid": "o_w"}, timeout=5).json()
+    assert tpl["card"] == {
+        "title": "理赔进度通知",
+        "rows": [
+            {"key": "keyword1", "label": "报案号", "value": "CLM1"},
+            {"key": "keyword2", "label": "理赔状态", "value": "已报案"},
+            {"key": "keyword3", "label": "更新时间", "value": ""},
+        ],
+        "url": "http://a/c",
+    }
+    assert "您的理赔进度有更新" not in tpl["text"] and "下一步" not in tpl["text"]
 
 
 # --------------------------------------------------------------------------
@@ -774,3 +1014,178 @@ def test_chat_repl_ends_on_eof_and_reports_errors(emulator):
     run_chat(client, emu_url, "o_c", input_fn=read, output_fn=out.append, poll_interval_s=0.05)
     assert any(line.startswith("错误：webhook failed") for line in out)
     assert out[-1] == "再见。"
+
+
+def test_chat_image_sends_several_paths_and_globs_at_once(bot, emulator, tmp_path):
+    bot_url, state = bot
+    emu_url, emu = emulator
+    for n in range(1, 4):
+        (tmp_path / f"p{n}.png").write_bytes(png(n))
+    for n in range(10):
+        (tmp_path / "many").mkdir(exist_ok=True)
+        (tmp_path / "many" / f"{n}.png").write_bytes(png(n))
+    script = iter(
+        [
+            f"/image {tmp_path / 'p2.png'} {tmp_path / 'p1.png'}",
+            f"/image {tmp_path}/p*.png",
+            f"/image {tmp_path}/none*.png",
+            f"/image {tmp_path}/many/*.png",
+            "/image",
+            "/quit",
+        ]
+    )
+    out: list[str] = []
+    run_chat(
+        make_client(bot_url, "safe"),
+        emu_url,
+        "o_c",
+        input_fn=lambda prompt: next(script),
+        output_fn=out.append,
+        poll_interval_s=0.05,
+    )
+    assert out.count("（第 1 张）bot> got image") == 2
+    assert out.count("（第 2 张）bot> got image") == 2
+    assert out.count("（第 3 张）bot> got image") == 1
+    assert any("没有与" in line and "none*.png" in line for line in out)
+    assert any("最多发送 9 张" in line for line in out)
+    assert any(line.startswith("错误：用法：/image") for line in out)
+    # p2, p1 as given; then the glob sorted: p1, p2, p3 - five image messages in all
+    assert [data for _, data in emu.media] == [png(2), png(1), png(1), png(2), png(3)]
+    got = sorted((r.message for r in state.received), key=lambda m: m.id)
+    assert [m.media_id for m in got] == [f"media_{n}" for n in range(1, 6)]
+
+
+# --------------------------------------------------------------------------
+# The page in Chromium, against the whole stack
+# --------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's (`make browser`); Playwright's own download is not used
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    from devstack.process import running_stack
+
+    with running_stack(tmp_path_factory.mktemp("devstack-simulator")) as running:
+        assert {"webhook", "wechat-emulator", "simulator"} <= running.urls.keys()
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the simulator's browser test needs {CHROMIUM}: run `make browser`")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _until(predicate: Callable[[], Any], timeout_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError("condition not met in time")
+
+
+def _recorded(emulator_url: str, openid: str) -> list[dict[str, Any]]:
+    resp = requests.get(emulator_url + "/_emulator/messages", params={"touser": openid}, timeout=5)
+    return resp.json()
+
+
+def _answered(page: Any, path: str, action: Callable[[], None]) -> Any:
+    """Do `action` on the page and wait until the simulator answered its `path` request."""
+    with page.expect_response(lambda r: urlsplit(r.url).path == path, timeout=60_000) as info:
+        action()
+    return info.value
+
+
+@pytest.mark.devstack
+def test_page_sends_photos_at_once_and_draws_news_and_template_cards(stack, chromium, tmp_path):
+    from devstack.scenarios import ANSWERS, STORY, WHEN, WHERE, survey_set
+
+    emulator = stack.urls["wechat-emulator"]
+    _policy_no, plate, last6, _greeting = stack.logins[0]
+    openid = f"o_sim_{uuid.uuid4().hex[:8]}"
+    page = chromium.new_page(viewport={"width": 480, "height": 900})
+    try:
+        page.goto(stack.urls["simulator"] + "/")
+        page.fill("#openid", openid)
+        _answered(page, "/api/messages", lambda: page.press("#openid", "Enter"))
+        _answered(page, "/api/send", lambda: page.click("#follow"))
+        for said in ("自助查勘", plate, last6, *ANSWERS, WHEN, WHERE, STORY):
+            page.fill("#text", said)
+            _answered(page, "/api/send", lambda: page.press("#text", "Enter"))
+
+        # The first shot's instructions: a news card with its example picture, as WeChat draws it
+        def shot_card() -> list[dict[str, Any]]:
+            news = [m for m in _recorded(emulator, openid) if m.get("msgtype") == "news"]
+            return [a for m in news for a in m["payload"]["news"]["articles"] if a.get("picurl")]
+
+        (article,) = _until(shot_card)
+        assert article["picurl"].endswith("/survey/examples/1.jpg")
+        card = page.locator(".news", has=page.locator(f'img.pic[src="{article["picurl"]}"]'))
+        card.wait_for(timeout=15_000)
+        picture = card.locator("img.pic").element_handle()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture)
+        assert card.get_attribute("href") == article["url"]
+        assert article["title"] in card.inner_text()
+        assert article["description"] in card.inner_text()
+
+        # The claim-progress notice: title and labelled fields; first and remark sent, not shown
+        def notices() -> list[dict[str, Any]]:
+            return [m for m in _recorded(emulator, openid) if m["kind"] == "template"]
+
+        data = _until(notices)[0]["payload"]["data"]
+        assert data["first"]["value"] and data["remark"]["value"]
+        notice = page.locator(".tpl").first
+        notice.wait_for(timeout=15_000)
+        assert notice.locator(".tpl-title").inner_text() == "理赔进度通知"
+        assert notice.locator(".tpl-label").all_inner_texts() == ["报案号", "理赔状态", "更新时间"]
+        values = notice.locator(".tpl-value").all_inner_texts()
+        assert values[:2] == [data["keyword1"]["value"], data["keyword2"]["value"]]
+        shown = notice.inner_text()
+        assert data["first"]["value"] not in shown
+        assert data["remark"]["value"].splitlines()[0] not in shown
+
+        # Five photos picked together: a bubble each, five image messages posted at once
+        paths = []
+        for n, photo in enumerate(survey_set(31), 1):
+            paths.append(tmp_path / f"{n}.jpg")
+            paths[-1].write_bytes(photo)
+        response = _answered(page, "/api/images", lambda: page.set_input_files("#file", paths))
+        results = response.json()["results"]
+        assert len(results) == 5 and not [r for r in results if "error" in r], results
+        assert len({r["media_id"] for r in results}) == 5
+        assert page.locator(".row.user img.photo").count() == 5
+
+        # The bot took them as five photos in the order picked (the VIN plate is the fifth)
+        def all_received() -> list[str]:
+            texts = [
+                m["payload"]["text"]["content"]
+                for m in _recorded(emulator, openid)
+                if m.get("msgtype") == "text"
+            ]
+            return [t for t in texts if "全部收到" in t]
+
+        assert data["keyword1"]["value"] in _until(all_received, timeout_s=90)[0]
+        bubble_says = (
+            "t => [...document.querySelectorAll('.bubble')].some(b => b.innerText.includes(t))"
+        )
+        page.wait_for_function(bubble_says, arg="全部收到", timeout=15_000)
+    finally:
+        print(page.inner_text("#chat"))  # shown by pytest when the test fails
+        page.close()
