@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -18,12 +17,11 @@ import requests
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.menu import load_menu
 from devstack import defaults
-from devstack.process import running_stack
+from devstack.process import claimbot_command, running_stack
 from devstack.simulator.client import WeChatSimulatorClient, upload_image
 from tests.integration.helpers import signed, text_xml
 
 pytestmark = pytest.mark.devstack
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _wait_for(predicate, timeout_s: float = 15.0):
@@ -53,6 +51,11 @@ def client(stack):
         defaults.WECHAT_ENCODING_AES_KEY,
         mode="safe",
     )
+
+
+def _user_env() -> dict[str, str]:
+    """The installed `claimbot`, as a user runs it: nothing of the checkout on PYTHONPATH."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 def _pushed(urls, openid):
@@ -178,9 +181,7 @@ def test_claimbot_chat_talks_to_the_running_stack(stack):
     _, urls, _ = stack
     proc = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "devstack",
+            str(claimbot_command()),
             "chat",
             "--webhook",
             urls["webhook"],
@@ -190,7 +191,7 @@ def test_claimbot_chat_talks_to_the_running_stack(stack):
             f"o_cli_{uuid.uuid4().hex[:6]}",
         ],
         input="/follow\n1\n/quit\n",
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=_user_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -211,11 +212,11 @@ def test_menu_push_uses_the_running_stack(stack):
     _, urls, cwd = stack
     requests.post(f"{urls['wechat-emulator']}/_emulator/reset", json={"keep_tokens": True})
     assert requests.get(f"{urls['wechat-emulator']}/_emulator/menu", timeout=5).json() is None
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = _user_env()
     for name in ("WECHAT_API_BASE", "AWS_ENDPOINT_URL", "WECHAT_SSM_PATH"):
         env.pop(name, None)
     proc = subprocess.run(
-        [sys.executable, "-m", "devstack", "menu", "push"],
+        [str(claimbot_command()), "menu", "push"],
         cwd=cwd,
         env=env,
         capture_output=True,
