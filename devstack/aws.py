@@ -6,7 +6,7 @@ import logging
 import os
 from typing import Any
 
-from devstack.infra import create_resources
+from devstack.infra import create_resources_with_attributes
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -85,12 +85,28 @@ class LocalAws:
         os.environ.update(self.environment())
 
     def create_resources(self, stage: str = "local") -> dict[str, str]:
+        return self.create_resources_with_attributes(stage)[0]
+
+    def create_resources_with_attributes(
+        self, stage: str = "local"
+    ) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+        """{logical id: physical name} and what !GetAtt gives ({(logical, attribute): value})."""
+        return create_resources_with_attributes(self.session(), stage=stage, region=self.region)
+
+    def put_secrets(self, path: str, secrets: dict[str, str]) -> None:
+        """SSM SecureString parameters `<path>/<NAME>`, as the functions read them in AWS."""
+        ssm = self.session().client("ssm", endpoint_url=self.url)
+        for name, value in secrets.items():
+            ssm.put_parameter(
+                Name=f"{path.rstrip('/')}/{name}", Value=value, Type="SecureString", Overwrite=True
+            )
+
+    def session(self) -> Any:
         import boto3
 
-        session = boto3.session.Session(
+        return boto3.session.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=self.region
         )
-        return create_resources(session, stage=stage, region=self.region)
 
     def stop(self) -> None:
         if self._server is not None:

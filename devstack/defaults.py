@@ -15,6 +15,10 @@ MODE = "safe"
 ID_PEPPER = "claimbot-local-id-pepper"
 CONSOLE_DEV_SECRET = "claimbot-local-console-dev-secret"
 CLAIM_STATUS_TEMPLATE = "claim-status-local"
+# `claimbot dev` also puts its secrets in the local SSM where the dev stage's functions read
+# them (WECHAT_SSM_PATH of .chalice/config.json's dev stage), so that the template
+# `make package STAGE=dev` writes can be invoked against it (python -m infra.invoke --devstack).
+SSM_PATH = "/claimbot/dev"
 
 
 def port(name: str) -> int:

@@ -59,6 +59,7 @@ class DevStack:
         self._start_emulator()
         self._start_wecom()
         self._configure_app_environment()
+        self._put_secrets_in_ssm()
         if self.options.seed_demo:
             self._seed_demo()
         self._seed_roster()
@@ -85,7 +86,9 @@ class DevStack:
         self._aws = LocalAws(self.options.host, self.options.ports["aws"])
         self.urls["aws"] = self._aws.start()
         self._aws.apply_environment()
-        self.resources = self._aws.create_resources(stage="local")
+        self.resources, self.resource_attributes = self._aws.create_resources_with_attributes(
+            stage="local"
+        )
 
     def _start_emulator(self) -> None:
         from devstack.wechat_emulator import WeChatEmulator
@@ -155,6 +158,14 @@ class DevStack:
             }
         )
         os.environ.pop("WECHAT_SSM_PATH", None)
+
+    def _put_secrets_in_ssm(self) -> None:
+        """The app's secrets also as SSM SecureStrings where the dev stage's functions read them
+        (its WECHAT_SSM_PATH), so the packaged template runs against this stack:
+        `python -m infra.invoke ... --devstack` (docs/deploy.md)."""
+        from chalicelib.settings import SECRET_NAMES
+
+        self._aws.put_secrets(defaults.SSM_PATH, {name: os.environ[name] for name in SECRET_NAMES})
 
     def _seed_demo(self) -> None:
         """The demo book, through the operator's import path, before the event pump starts
@@ -248,7 +259,21 @@ class DevStack:
     def _write_state(self) -> None:
         STATE_FILE.parent.mkdir(exist_ok=True)
         o = self.options
-        state = {"urls": self.urls, "mode": o.mode, "token": o.token, "app_id": o.app_id}
+        state = {
+            "urls": self.urls,
+            "mode": o.mode,
+            "token": o.token,
+            "app_id": o.app_id,
+            # What `python -m infra.invoke --devstack` needs to run the packaged template here.
+            "region": self._aws.region,
+            "resource_prefix": os.environ["CLAIMBOT_RESOURCE_PREFIX"],
+            "resources": self.resources,
+            "attributes": {f"{k[0]}.{k[1]}": v for k, v in self.resource_attributes.items()},
+            "ssm_path": defaults.SSM_PATH,
+            "wecom_corp_id": os.environ["WECOM_CORP_ID"],
+            "wecom_agent_id": os.environ["WECOM_AGENT_ID"],
+            "claim_status_template": os.environ["WECHAT_TEMPLATE_CLAIM_STATUS"],
+        }
         STATE_FILE.write_text(json.dumps(state, indent=2), encoding="utf-8")
 
     def stop(self) -> None:

@@ -2,6 +2,7 @@
 
     python -m infra.invoke APIHandler -e events/wechat-get-verify.json
         [-t infra/out/template.yaml] [--env-vars env.json] [--parameter-overrides K=V ...]
+        [--devstack [.devstack/stack.json]] [--record-calls]
 
 Like SAM it reads the template, takes the function's handler (Handler, or ImageConfig.Command
 for the worker's image) and its Environment, resolves the values CloudFormation would fill in
@@ -12,6 +13,15 @@ Python process with exactly that environment - plus AWS_ENDPOINT_URL and credent
 shell, which is how a local AWS (the devstack's moto server) stands in for AWS - and prints
 the result as JSON. --record-calls adds every AWS call it made and which of them the function's
 role would refuse in AWS.
+
+--devstack runs the function against the running `claimbot dev` (what it wrote about itself in
+.devstack/stack.json, in the folder it was started from): its local AWS (AWS_ENDPOINT_URL and
+throwaway credentials), its tables, queues and bucket in place of the template's names (Ref,
+GetAtt and the variables made of them, CLAIMBOT_RESOURCE_PREFIX; these win over --env-vars),
+its WeChat and WeCom emulators as the API bases, and its app id, corp id, agent id and public
+URL as the parameters not given by --parameter-overrides. `claimbot dev` keeps its secrets in
+the local SSM under the dev stage's path, so the template must be dev's (`make package
+STAGE=dev`).
 
 Not emulated: the Lambda runtime API, memory and time limits, the image's operating system
 (the worker runs with this machine's packages, which are the image's pins).
@@ -264,8 +274,11 @@ def invoke(
     code_dir: Path = ROOT,
     record_calls: bool = False,
     timeout_s: float | None = None,
+    over: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Run the function once in a fresh process; returns {"result"|"error", "logs", ...}."""
+    """Run the function once in a fresh process; returns {"result"|"error", "logs", ...}.
+
+    `over`: variables set last, over the template's and env_vars' (the devstack's places)."""
     missing = values.missing_parameters()
     if missing:
         raise InvokeError(f"parameters without a value: {missing} (--parameter-overrides)")
@@ -285,6 +298,7 @@ def invoke(
         }
     )
     env.update(environment_of(template, logical, values, env_vars))
+    env.update(over or {})
     timeout = float(timeout_s or props.get("Timeout", 3))
     with tempfile.TemporaryDirectory() as tmp:
         event_file = Path(tmp) / "event.json"
@@ -320,6 +334,102 @@ def invoke(
         refused = denied(calls, role_statements(template, logical, values))
         outcome["refused"] = [c.to_json() for c in refused]
     return outcome
+
+
+# --- against a running `claimbot dev` (--devstack) ----------------------------------------------
+
+DEVSTACK_STATE = Path(".devstack") / "stack.json"  # where `claimbot dev` writes it (its cwd)
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+def read_devstack(path: Path) -> dict[str, Any]:
+    """What a running `claimbot dev` wrote about itself (devstack/stack.py, _write_state)."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvokeError(
+            f"no running `claimbot dev` here: {path} does not exist (start `make run` in this "
+            "folder, or pass --devstack PATH/.devstack/stack.json)"
+        ) from None
+    except ValueError as exc:
+        raise InvokeError(f"{path} is not what `claimbot dev` writes: {exc}") from None
+    missing = {"urls", "region", "resource_prefix", "resources", "attributes", "ssm_path"} - set(
+        state
+    )
+    if missing:
+        raise InvokeError(f"{path} lacks {sorted(missing)}: restart `claimbot dev`")
+    return state
+
+
+def devstack_parameters(state: dict[str, Any]) -> dict[str, str]:
+    """The template's parameters as the running stack has them (--parameter-overrides win)."""
+    return {
+        "WeChatAppId": state["app_id"],
+        "WeComCorpId": state["wecom_corp_id"],
+        "WeComAgentId": str(state["wecom_agent_id"]),
+        "ClaimStatusTemplateId": state["claim_status_template"],
+        "PublicUrl": state["urls"]["webhook"].rsplit("/wechat", 1)[0],
+        "ConsoleAuthDomain": "claimbot-local",
+    }
+
+
+def devstack_attributes(template: dict[str, Any], state: dict[str, Any]) -> dict[tuple, str]:
+    """Ref and GetAtt of every resource the stack created: its names and ARNs, not the
+    template's (the stack's stage is `local`, its stream ARNs carry a timestamp)."""
+    attributes = {tuple(k.split(".", 1)): v for k, v in state["attributes"].items()}
+    resources = template.get("Resources") or {}
+    for logical, name in state["resources"].items():
+        queue = (resources.get(logical) or {}).get("Type") == "AWS::SQS::Queue"
+        attributes[(logical, "Ref")] = attributes[(logical, "QueueUrl")] if queue else name
+    return attributes
+
+
+def devstack_environment(
+    template: dict[str, Any], logical: str, values: Values, state: dict[str, Any]
+) -> dict[str, str]:
+    """The function's variables that say where things are, as the running stack has them."""
+    declared = (function_resource(template, logical)["Properties"].get("Environment") or {}).get(
+        "Variables"
+    ) or {}
+    ssm_path = declared.get("WECHAT_SSM_PATH")
+    if ssm_path is not None and str(values.resolve(ssm_path)) != state["ssm_path"]:
+        raise InvokeError(
+            f"{logical} reads its secrets from SSM under {values.resolve(ssm_path)}; the running "
+            f"`claimbot dev` keeps them under {state['ssm_path']}: invoke the dev stage's "
+            "template (make package STAGE=dev)"
+        )
+    places = {
+        "CLAIMBOT_RESOURCE_PREFIX": state["resource_prefix"],
+        "WECHAT_API_BASE": state["urls"]["wechat-emulator"],
+        "WECOM_API_BASE": state["urls"]["wecom-emulator"],
+    }
+    created = set(state["resources"])
+    env = {}
+    for name, value in declared.items():
+        if name in places:
+            env[name] = places[name]
+        elif _refers_to(value, created):
+            env[name] = str(values.resolve(value))
+    return env
+
+
+def _refers_to(value: Any, logicals: set[str]) -> bool:
+    """Does this CloudFormation value use (Ref, GetAtt, Sub) any of these resources?"""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"] in logicals
+        if "Fn::GetAtt" in value:
+            arg = value["Fn::GetAtt"]
+            return (arg[0] if isinstance(arg, list) else arg.split(".", 1)[0]) in logicals
+        if "Fn::Sub" in value:
+            arg = value["Fn::Sub"]
+            text, names = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+            used = {m.split(".", 1)[0] for m in re.findall(r"\$\{([^}!]+)\}", text)}
+            return bool((used - set(names)) & logicals) or _refers_to(names, logicals)
+        return any(_refers_to(v, logicals) for v in value.values())
+    if isinstance(value, list):
+        return any(_refers_to(v, logicals) for v in value)
+    return False
 
 
 # --- the child: one Lambda instance, one invocation ----------------------------------------------
@@ -404,16 +514,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-t", "--template", type=Path, default=DEFAULT_TEMPLATE)
     parser.add_argument("--env-vars", type=Path)
     parser.add_argument("--parameter-overrides", nargs="*", default=[])
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "ap-east-1"))
+    parser.add_argument("--region", help="default: the devstack's, AWS_REGION, ap-east-1")
     parser.add_argument("--record-calls", action="store_true")
+    parser.add_argument(
+        "--devstack",
+        type=Path,
+        nargs="?",
+        const=DEVSTACK_STATE,
+        metavar="STATE",
+        help=f"run against the running `claimbot dev` (default: {DEVSTACK_STATE})",
+    )
     args = parser.parse_args(argv)
     template = load_template(args.template)
-    values = Values(template, _pairs(args.parameter_overrides), region=args.region)
     env_vars = json.loads(args.env_vars.read_text(encoding="utf-8")) if args.env_vars else None
     event = json.loads(args.event.read_text(encoding="utf-8"))
+    parameters = _pairs(args.parameter_overrides)
     try:
+        if args.devstack:
+            state = read_devstack(args.devstack)
+            region = args.region or state["region"]
+            values = Values(
+                template,
+                {**devstack_parameters(state), **parameters},
+                region=region,
+                attributes=devstack_attributes(template, state),
+            )
+            over = devstack_environment(template, args.function, values, state)
+            os.environ.pop("AWS_SESSION_TOKEN", None)
+            os.environ.update({**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": state["urls"]["aws"]})
+        else:
+            region = args.region or os.environ.get("AWS_REGION", "ap-east-1")
+            values, over = Values(template, parameters, region=region), None
         outcome = invoke(
-            template, args.function, event, values, env_vars, record_calls=args.record_calls
+            template,
+            args.function,
+            event,
+            values,
+            env_vars,
+            record_calls=args.record_calls,
+            over=over,
         )
     except InvokeError as exc:
         print(f"invoke: {exc}", file=sys.stderr)

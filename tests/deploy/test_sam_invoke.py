@@ -100,17 +100,13 @@ def stack(template):
     try:
         session = boto3.session.Session()
         names, attributes = create_resources_with_attributes(session, stage=STAGE)
-        ssm = session.client("ssm")
         secrets = {
             **{n: defaults.secret(n) for n in defaults.SECRET_NAMES},
             **{n: wd.secret(n) for n in wd.SECRET_NAMES},
         }
         from chalicelib.settings import SECRET_NAMES
 
-        for name in SECRET_NAMES:
-            ssm.put_parameter(
-                Name=f"/claimbot/{STAGE}/{name}", Value=secrets[name], Type="SecureString"
-            )
+        aws.put_secrets(f"/claimbot/{STAGE}", {name: secrets[name] for name in SECRET_NAMES})
         wechat = WeChatEmulator(defaults.WECHAT_APP_ID, defaults.WECHAT_APP_SECRET).start()
         wechat.add_media(PICTURE, "image/jpeg", media_id=samples.MEDIA_ID)
         wecom = WeComEmulator(
