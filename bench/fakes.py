@@ -72,9 +72,12 @@ class FakeSessions:
         self.calls("sessions.load")
         return self.states.get(openid, SessionState.empty()), openid
 
-    def save(self, item: str, state: SessionState) -> None:
+    def save(self, item: str, state: SessionState, pending: Iterable[Any] = ()) -> None:
         self.calls("sessions.save")
         self.states[item] = state
+
+    def settled(self, item: str) -> None:
+        self.calls("sessions.settled")
 
 
 class FakeConversations:
@@ -107,6 +110,14 @@ class FakeQueues:
     def publish(self, logical: str, bodies: Iterable[dict[str, Any]]) -> None:
         self.calls("queues.publish")
         self.published.append((logical, list(bodies)))
+
+    def jobs(self, jobs: Iterable[Any]) -> None:
+        from chalicelib.jobs.messages import job_body
+
+        self.publish("jobs", [job_body(j) for j in jobs])
+
+    def outbox(self, messages: Iterable[Any]) -> None:
+        self.publish("outbox", [m.to_body() for m in messages])
 
 
 class FakeBook:
@@ -143,7 +154,7 @@ class FakeBook:
         self.calls("book.claim")
         return self.claims.get(claim_no)
 
-    def try_bind(self, openid: str, identifier: str, id_last6: str) -> BindResult:
+    def try_bind(self, openid: str, identifier: str, id_last6: str, attempt: str) -> BindResult:
         self.calls("book.try_bind")
         named = [p for p in self.policies.values() if identifier in (p.policy_no, p.plate)]
         for policy in named:

@@ -233,7 +233,7 @@ def real_parts(settings: Any) -> dict[str, Any]:
 
 def fake_parts(settings: Any, calls: Calls, book: Any) -> dict[str, Any]:
     from bench.fakes import fake_adapters
-    from chalicelib.dialog.router import DialogConfig
+    from chalicelib.dialog.config import DialogConfig
     from chalicelib.wechat.codec import WeChatCodec
 
     codec = WeChatCodec(

@@ -25,7 +25,10 @@ def report_accident(client: Any, openid: str, plate: str, last6: str, story: str
         raise AssertionError(f"binding did not lead to the safety questions: {asked!r}")
     for said in (*ANSWERS, WHEN, WHERE):
         client.send_text(openid, said)
-    opened = client.send_text(openid, story).content or ""
+    summary = client.send_text(openid, story).content or ""
+    if "请核对报案信息" not in summary:
+        raise AssertionError(f"the facts did not lead to the summary: {summary!r}")
+    opened = client.send_text(openid, "确认").content or ""
     return opened.split("报案号：")[1].split("\n")[0]
 
 

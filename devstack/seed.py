@@ -123,7 +123,12 @@ PATHS: dict[ClaimStatus, tuple[tuple[ClaimStatus, ...], ...]] = {
     _S.REPORTED: ((_S.REPORTED,), (_S.REPORTED,)),
     _S.SURVEY_RECEIVED: (
         (_S.REPORTED, _S.SURVEY_RECEIVED),
-        (_S.REPORTED, _S.SURVEY_RECEIVED, _S.UNDER_REVIEW, _S.SURVEY_RECEIVED),
+        (_S.REPORTED, _S.SURVEY_RECEIVED, _S.UNDER_REVIEW, _S.PHOTOS_REQUESTED,
+         _S.SURVEY_RECEIVED),  # fmt: skip
+    ),
+    _S.PHOTOS_REQUESTED: (
+        (_S.REPORTED, _S.SURVEY_RECEIVED, _S.UNDER_REVIEW, _S.PHOTOS_REQUESTED),
+        (_S.REPORTED, _S.SURVEYOR_SENT, _S.UNDER_REVIEW, _S.PHOTOS_REQUESTED),
     ),
     _S.UNDER_REVIEW: (
         (_S.REPORTED, _S.SURVEY_RECEIVED, _S.UNDER_REVIEW),
@@ -162,6 +167,7 @@ _GAPS: dict[ClaimStatus, tuple[int, int]] = {
     _S.SURVEY_RECEIVED: (15, 180),  # the customer sends the photos (or re-shoots them)
     _S.SURVEYOR_SENT: (20, 120),
     _S.UNDER_REVIEW: (60, 1200),
+    _S.PHOTOS_REQUESTED: (20, 600),
     _S.APPROVED: (240, 4320),
     _S.REPAIRING: (720, 2880),
     _S.PAID: (1440, 10080),

@@ -17,15 +17,13 @@ from chalicelib.console.auth import Permission, Staff
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
 from chalicelib.dialog import survey as survey_dialog
-from chalicelib.dialog.outcome import SessionState
 from chalicelib.domain import review
 from chalicelib.domain import survey as sv
 from chalicelib.domain.claims import ClaimStatus
 from chalicelib.domain.masking import mask_long_numbers, mask_plate
-from chalicelib.jobs.queues import OUTBOX
+from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.book import StaleClaim, claim_from_item
-from chalicelib.wechat.replies import reply_to_json
 
 PHOTO_LINK_S = 300
 MAX_CHAT_CHARS = 1000
@@ -35,6 +33,7 @@ STATUS_FILTERS: dict[str, tuple[ClaimStatus, ...]] = {
     "waiting": WAITING,
     "survey_received": (ClaimStatus.SURVEY_RECEIVED,),
     "under_review": (ClaimStatus.UNDER_REVIEW,),
+    "photos_requested": (ClaimStatus.PHOTOS_REQUESTED,),
     "reported": (ClaimStatus.REPORTED,),
     "decided": DECIDED,
 }
@@ -94,8 +93,6 @@ class ConsoleService:
         items = self.book.claims_in(STATUS_FILTERS[status])
         surveys = self.surveys.many([i.claim_no for i in items])
         now = self.clock()
-        if status == "waiting":  # claims sent back for photos wait for the customer, not us
-            items = [i for i in items if not _awaiting_photos(surveys.get(i.claim_no))]
         rows = [self._queue_row(i, surveys.get(i.claim_no), now) for i in items]
         if flag:
             rows = [r for r in rows if flag in r["flags"]]
@@ -291,15 +288,7 @@ class ConsoleService:
         survey = self.surveys.reopen(claim_no, slots, self.clock())
         if survey is None:
             return
-        items = "\n".join(
-            t.RESHOOT_ITEM.format(
-                n=r.slot,
-                title=t.SURVEY_SHOT_TITLES[r.slot],
-                reason=r.note if r.reason == "other" else t.RESHOOT_REASON_WORDS[r.reason],
-            )
-            + (f"（{r.note}）" if r.note and r.reason != "other" else "")
-            for r in decision.reshoots
-        )
+        items = render.reshoot_lines(decision.reshoots)
         text = t.RESHOOT_ASKED.format(claim_no=claim_no, items=items)
         self._send(survey.openid, f"reshoot-{claim_no}-{survey.version}", text)
         self._into_photos(survey.openid, claim_no)
@@ -307,21 +296,12 @@ class ConsoleService:
     def _send(self, openid: str, message_id: str, text: str) -> None:
         from chalicelib.domain.messages import TextReply
 
-        body = {
-            "id": message_id,
-            "kind": "custom",
-            "openid": openid,
-            "reply": reply_to_json(TextReply(text)),
-            "origin": "console",
-            "created_at": self.clock(),
-        }
-        self.queues.publish(OUTBOX, [body])
+        self.queues.outbox([custom(openid, TextReply(text), "console", message_id)])
 
     def _into_photos(self, openid: str, claim_no: str) -> None:
         """A customer at rest goes straight to the photos step, so the re-shot photos count
         without a word; one busy elsewhere says 继续查勘 (the message tells them)."""
-        photos = SessionState(survey_dialog.FLOW, survey_dialog.PHOTOS, {"claim_no": claim_no})
-        self.sessions.change(openid, lambda state: photos if state.idle else None)
+        self.sessions.change(openid, lambda s: survey_dialog.after_reshoot_asked(claim_no, s))
 
     # --- the agents' inbox (handoffs taken in the console) ---------------------------------
 
@@ -435,18 +415,11 @@ def _stale_message(claim: Any) -> str:
     )
 
 
-AWAITING_PHOTOS_TEXT = "待客户补拍"
 # Records whose content is an id (media, template) rather than words: the page labels them.
 CONTENT_IS_AN_ID = ("image", "voice", "video", "shortvideo", "file", "template")
 
 
-def _awaiting_photos(survey: Any) -> bool:
-    return survey is not None and survey.state == sv.SurveyState.OPEN and bool(survey.reshoot)
-
-
 def _status_text(status: ClaimStatus, survey: Any) -> str:
-    if status is ClaimStatus.SURVEY_RECEIVED and _awaiting_photos(survey):
-        return AWAITING_PHOTOS_TEXT
     return t.CLAIM_STATUS[str(status)]
 
 

@@ -29,6 +29,25 @@ PRIVACY_NOTICE_DESCRIPTION = (
 
 UNKNOWN_TEXT = "抱歉，我没有理解您的意思。\n\n" + NUMBERED_MENU
 
+# --- Ordinary words: a friendly line, then the menu ---------------------------------------------
+
+SMALL_GREETING = "您好！我是车险自助服务助手，报价、报案、查保单和理赔进度都可以在这里办。"
+SMALL_THANKS = "不客气，很高兴能帮到您！还有其他问题可以直接问我。"
+SMALL_ACK = "好的。还需要办理什么，可以直接告诉我。"
+SMALL_BYE = "感谢您的使用，祝您出行平安！有需要随时找我。"
+SMALL_EMOJI = "😊 收到。还需要办理什么，可以直接告诉我。"
+NOT_ON_MENU = "菜单里没有这个选项。"
+NOTHING_TO_CANCEL = "您当前没有正在办理的业务。\n\n" + NUMBERED_MENU
+SELF_SERVICE = "自助服务"
+
+# --- Someone may be hurt: always the first line ----------------------------------------------------
+
+EMERGENCY_FIRST = "⚠️ 如有人受伤，请立即拨打 120；需要交警处理请拨打 122；理赔报案电话 {hotline}（24小时）。"
+EMERGENCY_ADVICE = (
+    "请先确保人员安全：开启危险报警闪光灯，在车后方放置三角警示牌，人员撤离到护栏外等安全地带。\n"
+    "有人受伤的事故不能在线自助办理，工作人员会协助您。需要人工帮助请回复 0。"
+)
+
 HELP = "使用帮助：\n发送“菜单”可随时查看服务列表；发送“取消”可退出当前办理。\n\n" + NUMBERED_MENU
 
 COMING_SOON = "“{service}”功能即将上线，敬请期待。\n如需办理，请拨打客服热线 {hotline}。\n回复“菜单”查看其他服务。"
@@ -105,6 +124,7 @@ CLAIM_STATUS = {
     "reported": "已报案",
     "survey_received": "已收到查勘照片",
     "under_review": "审核中",
+    "photos_requested": "需要补拍照片",
     "approved": "审核通过",
     "surveyor_sent": "已派查勘员",
     "repairing": "维修中",
@@ -116,6 +136,7 @@ CLAIM_NEXT = {
     "reported": "请按提示上传 5 张查勘照片（回复 2），或等待查勘员联系您。",
     "survey_received": "理赔人员将尽快审核您的照片，结果会通过消息通知您。",
     "under_review": "审核通常在 1 个工作日内完成，结果会通过消息通知您。",
+    "photos_requested": "请按提示补拍照片：回复“继续查勘”，再直接发送照片。",
     "approved": "请将车辆送修，维修完成后我们将支付赔款。",
     "surveyor_sent": "查勘员将电话联系您，请保持电话畅通。",
     "repairing": "维修完成后我们将支付赔款到您的账户。",
@@ -140,6 +161,8 @@ QUOTE_STILL_READING = "正在识别行驶证，请稍候。如需重新拍照，
 QUOTE_NOT_LICENCE = (
     "这张照片看起来不是行驶证主页。请拍摄有“中华人民共和国机动车行驶证”字样的一面，平放后重新发送。"
 )
+QUOTE_BLURRED = "照片不够清晰（有些模糊），没能读出行驶证信息。请拿稳手机、对焦后再拍，让行驶证占满画面后重新发送。"
+QUOTE_BLURRED_HINT = "照片有些模糊，下面的识别结果可能有误，建议对焦后重新拍照。"
 QUOTE_UNREADABLE = (
     "照片不够清晰，没能读出行驶证信息。请在光线充足处、避免反光，让行驶证占满画面后重新拍摄。"
 )
@@ -175,7 +198,15 @@ QUOTE_COMPULSORY_DETAIL = "（基础保费 {base}，浮动 {rate}）"
 QUOTE_DAMAGE_DETAIL = "（保额 {sum_insured}）"
 QUOTE_SEATS_DETAIL = "（每座 {per_seat} × {seats}座）"
 QUOTE_FOOTER = "以上为参考报价，最终保费以核保为准。如需投保，请回复 0 联系人工服务。"
-QUOTE_FAILED = "暂时无法为这辆车报价：{reason}。请回复 0 联系人工服务。"
+QUOTE_REFUSALS = {
+    "use_character": "抱歉，在线报价目前只适用于非营运车辆（如家庭自用、企业非营运）。营运车辆请回复 0 联系人工客服，或拨打 {hotline} 咨询报价。",
+    "truck": "抱歉，货车暂时不能在线报价，请回复 0 联系人工客服，或拨打 {hotline} 咨询。",
+    "seats": "抱歉，这个座位数的车辆暂时不能在线报价，请回复 0 联系人工客服，或拨打 {hotline} 咨询。",
+    "register_date": "注册日期不能晚于今天，请核对行驶证上的注册日期，发送如“注册日期 2019-06-01”更正，或重新拍照。",
+    "region": "没有识别出投保地区，请回复 0 联系人工客服，或拨打 {hotline} 咨询报价。",
+    "no_tariff": "抱歉，这个地区暂时不能在线报价，请回复 0 联系人工客服，或拨打 {hotline} 咨询。",
+    "other": "抱歉，暂时无法为这辆车在线报价，请回复 0 联系人工客服，或拨打 {hotline} 咨询。",
+}
 CONFIRM_WORDS = ("确认", "确定", "是", "对", "好", "好的", "ok", "没问题", "无误", "正确")
 
 # --- Self-survey (自助查勘) ----------------------------------------------------------------
@@ -191,10 +222,9 @@ SURVEY_QUESTIONS = {
 }
 SURVEY_YES_NO = "请回复“是”或“否”。"
 SURVEY_NOT_SELF_SERVICE = (
-    "这种情况不适合自助查勘，我们会安排工作人员协助您。\n"
-    "⚠️ 如有人受伤请立即拨打 120；涉及他人或需要交警处理请拨打 122。\n"
-    "请开启危险报警闪光灯，在车后方放置三角警示牌，人员撤离到安全地带。\n"
-    "理赔报案电话：{hotline}（24小时）。"
+    EMERGENCY_FIRST + "\n"
+    "这种情况不适合自助查勘，请拨打理赔报案电话，工作人员会协助您；也可以回复 0 联系人工。\n"
+    "请开启危险报警闪光灯，在车后方放置三角警示牌，人员撤离到安全地带。"
 )
 SURVEY_PICK_POLICY = "请选择出险车辆，回复序号：\n{choices}"
 SURVEY_POLICY_CHOICE = "{n} {plate}（{product}）"
@@ -206,10 +236,22 @@ SURVEY_ASK_TIME = (
     "请告诉我们出险时间，例如：“刚刚”、“半小时前”、“今天14:30”、“昨天下午3点”。"
 )
 SURVEY_BAD_TIME = "没有看懂这个时间，请换一种写法，例如“今天14:30”或“昨天下午3点”。"
-SURVEY_FUTURE_TIME = "出险时间不能晚于现在，请重新告诉我们出险时间。"
+SURVEY_NEED_HOUR = "请再告诉我们大概几点，例如“昨天晚上8点”或“今天14:30”。"
+SURVEY_FUTURE_TIME = "这个时间还没到呢。请告诉我们事故已经发生的时间，例如“半小时前”或“今天14:30”。"
 SURVEY_TOO_LATE = (
-    "出险已超过48小时，无法自助查勘，请拨打理赔电话 {hotline}，工作人员会为您办理。"
+    "出险已超过48小时，不能在线自助查勘了。请拨打理赔电话 {hotline}，工作人员会为您办理报案。"
 )
+SURVEY_TIME_NOTED = "好的，出险时间改为 {when}。"
+SURVEY_SUMMARY = (
+    "请核对报案信息：\n"
+    "车辆：{plate}\n"
+    "出险时间：{when}\n"
+    "出险地点：{place}\n"
+    "事故经过：{description}\n\n"
+    "无误请回复“确认”报案；需要修改请回复“修改时间”“修改地点”或“修改经过”。"
+)
+SURVEY_CONFIRM_HOW = "请回复“确认”报案，或回复“修改时间”“修改地点”“修改经过”进行修改。"
+SURVEY_PLACE_SENT = "已发送的位置"
 SURVEY_OUTSIDE_POLICY = (
     "出险时间不在这张保单的保险期间内（{start} 至 {end}），请核对时间；如有疑问请拨打 {hotline}。"
 )
@@ -253,11 +295,10 @@ SURVEY_REASONS = {
     "duplicate": "和之前的照片重复了",
     "vin_unreadable": "车架号没有拍清楚，请靠近拍摄，17位字符要完整",
 }
-SURVEY_PROGRESS = "已收到 {done}/5 ✅"
-SURVEY_PROGRESS_ACCEPTED = "第{n}张（{title}）✅"
-SURVEY_PROGRESS_RESHOOT = "第{n}张（{title}）需要重拍：{reason}"
+SURVEY_PROGRESS = "已收到 {done}/5，下一张：第{n}张 {title}"
+SURVEY_PROGRESS_ACCEPTED = "第{n}张 {title} ✅"
+SURVEY_PROGRESS_RESHOOT = "第{n}张 {title} 需要重拍：{reason}"
 SURVEY_PROGRESS_SURPLUS = "多出的{count}张照片已保存，无需再发。"
-SURVEY_NEXT = "下一张请拍：第{n}张 {title}。{hint}"
 SURVEY_DONE = (
     "5张照片已全部收到 ✅ 感谢您的配合！\n报案号：{claim_no}\n"
     "理赔人员会尽快在线审核（工作时间一般2小时内），审核结果会通过本公众号通知您，"
@@ -266,7 +307,8 @@ SURVEY_DONE = (
 )
 SURVEY_WAITING_PHOTO = "请发送照片。当前需要：第{n}张 {title}。{hint}\n回复“取消”可退出（已收到的照片会保留）。"
 SURVEY_PHOTOS_ALREADY_DONE = "这个报案的5张照片已经收齐，正在审核中，无需再发送。"
-SURVEY_RESUMED = "继续查勘：报案号 {claim_no}，已收到 {done}/5。"
+SURVEY_RESUMED = "继续查勘：已收到 {done}/5，请拍第{n}张 {title}"
+SURVEY_CLAIM_LINE = "报案号 {claim_no}"
 SURVEY_NOTHING_TO_RESUME = "您没有需要继续的查勘。如需报案请回复 2。"
 SURVEY_EXPIRED = (
     "报案 {claim_no} 的自助查勘已超过72小时未完成，已转由工作人员跟进，"
@@ -298,13 +340,13 @@ RESHOOT_ASKED = (
     "理赔人员审核了您的报案 {claim_no}，还需要补拍以下照片：\n{items}\n"
     "请直接按顺序发送补拍的照片；如已退出查勘，请先回复“继续查勘”。"
 )
-RESHOOT_ITEM = "第{n}张（{title}）：{reason}"
-CLAIM_STATUS_RESHOOT = "需要补拍照片"
-CLAIM_NEXT_RESHOOT = "请按公众号消息中的提示补拍照片（回复“继续查勘”）。"
+RESHOOT_ITEM = "第{n}张 {title}：{reason}"
+CLAIM_RESHOOTS = "需要补拍：\n{items}"
 
 # --- People behind the bot (人工服务) ------------------------------------------------------
 
-HANDOFF_TRANSFERRING = "正在为您转接人工客服，请稍候…"
+HANDOFF_TRANSFER_LATE = "正在为您接通人工客服，请直接发送您要咨询的问题，客服会在这里回复您。"
+NEXT_WORKING_MORNING = "下一个工作日上午"
 HANDOFF_IN_HOURS = (
     "已为您转接人工客服，请稍候，客服会在这里回复您。您可以直接发文字或图片说明情况。\n"
     "回复“结束人工”可回到自助服务。"
@@ -321,9 +363,14 @@ HANDOFF_NEVER_OPEN = (
     "紧急情况请拨打 {hotline}（24小时）。"
 )
 HANDOFF_ALREADY = "已在为您联系人工客服，请直接发送您的问题。回复“结束人工”可回到自助服务。"
+HANDOFF_STILL_OPEN = "（您仍在人工服务中：直接发消息即可继续和客服沟通；回复“结束人工”结束。）"
+HANDOFF_LEFT = "已结束本次人工服务，为您办理“{service}”。需要时回复“人工”可再次联系客服。"
 HANDOFF_ENDED_BY_CUSTOMER = "已结束人工服务。\n\n" + NUMBERED_MENU
 HANDOFF_ENDED_BY_STAFF = "本次人工服务已结束，感谢您的耐心。如还有问题，回复“人工”即可再次联系我们。"
 HANDOFF_STAFF_SAYS = "【人工客服 {name}】{text}"
+HANDOFF_LATE_STAFF_SAYS = "【人工客服 {name}】（回复您 {at} 的人工咨询）{text}"
+HANDOFF_KF_QUEUE = "您前面还有 {waiting} 位客户在排队，预计等待约 {minutes} 分钟，请耐心等候，客服接入后会在这里回复您。"
+HANDOFF_KF_NEXT = "客服马上为您服务，请直接发送您要咨询的问题。"
 HANDOFF_CALLBACK_PROMISE = (
     "抱歉，值班同事暂时没能及时回复您。我们已登记回访（编号 {ticket_no}），"
     "会在 {when} 前后联系您。紧急情况请拨打 {hotline}。"
@@ -339,5 +386,8 @@ SENSITIVE_APOLOGY = (
 KB_CANDIDATES = "您想问的是不是：\n{choices}\n请回复序号；都不是的话，换个说法问我，或回复“人工”。"
 KB_CANDIDATE_LINE = "{n} {question}"
 KB_NOTHING = "抱歉，这个问题我暂时回答不了。换个说法试试，或回复“人工”联系客服。"
-KB_OFFER_PERSON = "抱歉，还是没能帮到您。"
+KB_OFFER_PERSON = (
+    "抱歉，还是没能帮到您。\n回复 0 转人工客服；也可以换个说法再问我，或回复“菜单”查看自助服务。"
+    "急事请拨打 {hotline}。"
+)
 KB_ANSWER_FOOTER = "\n\n还有其他问题可以直接问我，回复“菜单”查看服务。"

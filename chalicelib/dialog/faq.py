@@ -1,15 +1,16 @@
 """Questions in the customer's own words, answered from the knowledge base (domain/kb.py).
 
 Sure → the answer (text or an article card). Unsure → up to 3 numbered candidates. Nothing →
-say so; the second miss in a row hands over to a person.
+say so; after the second real miss in a row a person is offered ("回复 0 转人工"), never
+forced on the customer.
 """
 
 from __future__ import annotations
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import handoff
+from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import Outcome, SessionState
-from chalicelib.domain.handoff import MISSES_BEFORE_OFFER, Reason
+from chalicelib.domain.handoff import MISSES_BEFORE_OFFER
 from chalicelib.domain.messages import InboundMessage, NewsReply, TextReply
 from chalicelib.domain.text import to_halfwidth
 
@@ -35,32 +36,34 @@ def ask(msg: InboundMessage, state: SessionState, config) -> Outcome:
     return _missed(msg, state, config)
 
 
-def faq_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def is_pick(msg: InboundMessage, state: SessionState) -> bool:
+    """A number naming one of the candidates just offered."""
+    said = to_halfwidth(msg.text or msg.recognition).strip()
+    ids = state.data.get("candidates", [])
+    return said.isdigit() and 1 <= int(said) <= len(ids)
+
+
+def faq_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     """A numbered candidate picked, or a new question."""
     said = to_halfwidth(msg.text or msg.recognition).strip()
     ids = state.data.get("candidates", [])
-    if said.isdigit() and 1 <= int(said) <= len(ids):
+    if is_pick(msg, state):
         kb = _kb(config)
         entry = kb.entry(ids[int(said) - 1]) if kb is not None else None
         if entry is not None:
             return Outcome(reply=_answer(entry, config), state=SessionState())
-    return ask(msg, SessionState(), config)
+    return ask(msg, SessionState(data={"misses": state.data.get("misses", 0)}), config)
 
 
-def _kb(config):
-    """DialogConfig.kb is the knowledge base, or a callable giving the current one."""
-    return config.kb() if callable(config.kb) else config.kb
+def _kb(config: DialogConfig):
+    return config.knowledge_base()
 
 
-def _missed(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def _missed(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     misses = int(state.data.get("misses", 0)) + 1 if state.flow in ("", FLOW) else 1
     if misses >= MISSES_BEFORE_OFFER:
-        handed = handoff.request(msg, config, Reason.MISSES)
-        first = t.KB_OFFER_PERSON
-        reply = handed.reply
-        if isinstance(reply, TextReply):
-            reply = TextReply(first + "\n" + reply.content)
-        return Outcome(reply=reply, jobs=handed.jobs, state=handed.state)
+        offer = t.KB_OFFER_PERSON.format(hotline=config.hotline)
+        return Outcome(reply=TextReply(offer), state=SessionState(data={"misses": misses}))
     return Outcome(reply=TextReply(t.KB_NOTHING), state=SessionState(data={"misses": misses}))
 
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
-from chalicelib.dialog.outcome import Outcome, SessionState
+from chalicelib.dialog.outcome import Outcome, SessionState, Unbind
 from chalicelib.domain.book import BindOutcome, Customer
 from chalicelib.domain.claims import is_claim_number, is_policy_number, normalize_reference
 from chalicelib.domain.messages import InboundMessage, TextReply
@@ -41,8 +41,9 @@ def typed_claim_number(text: str) -> str | None:
 
 
 def unbind(msg: InboundMessage, config) -> Outcome:
-    done = config.book.unbind(msg.openid)
-    return Outcome(reply=TextReply(t.UNBOUND if done else t.NOT_BOUND), state=SessionState())
+    if config.book.customer_for(msg.openid) is None:
+        return Outcome(reply=TextReply(t.NOT_BOUND), state=SessionState())
+    return Outcome(reply=TextReply(t.UNBOUND), effects=(Unbind(msg.openid),), state=SessionState())
 
 
 def _answer_or_bind(msg: InboundMessage, wanted: str, config) -> Outcome:
@@ -100,7 +101,7 @@ def _check_id6(msg: InboundMessage, said: str, state: SessionState, config) -> O
     answer6 = said.replace(" ", "").upper()
     if not ID6.match(answer6):
         return Outcome(reply=TextReply(t.BIND_BAD_ID6), state=state)
-    result = config.book.try_bind(msg.openid, state.data["identifier"], answer6)
+    result = config.book.try_bind(msg.openid, state.data["identifier"], answer6, msg.dedupe_key)
     if result.outcome is BindOutcome.BOUND:
         greeting = t.BIND_DONE.format(salutation=render.customer_salutation(result.customer))
         return answer(result.customer, state.data.get("then", "policy"), config, [greeting])

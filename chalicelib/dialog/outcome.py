@@ -1,8 +1,14 @@
-"""What handling one message decides: a passive reply, follow-up sends, jobs, a new state."""
+"""What handling one message decides: a passive reply, follow-up sends, jobs, writes, a new state.
+
+The dialog never writes while it decides. What it wants written comes back as `effects`, which
+the caller applies once, after the new session state is saved (dialog/effects.py), so a
+decision that loses a session conflict and is made again writes nothing twice.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.messages import Reply
@@ -25,25 +31,121 @@ class SessionState:
         return cls()
 
 
+class JobKind(StrEnum):
+    """Every kind of async work the jobs queue carries (service/worker.py runs each)."""
+
+    MEDIA_FETCH = "media.fetch"  # save a customer's picture to S3 at once
+    OUTBOX_RELEASE = "outbox.release"  # the customer wrote: send what WeChat would not take
+    OCR_LICENCE = "ocr.licence"  # read a vehicle licence photo, continue the quote
+    SURVEY_PHOTO = "survey.photo"  # check one self-survey photo, place the batch
+    HANDOFF_START = "handoff.start"  # tell the on-call person (or the console) a chat waits
+    HANDOFF_RELAY = "handoff.relay"  # what the customer said, to the person answering
+    HANDOFF_END = "handoff.end"  # the customer ended or left the chat: tell staff
+    HANDOFF_QUEUE = "handoff.queue"  # WeChat's own console took it: tell the queue's length
+    TICKET_SENSITIVE = "ticket.sensitive"  # a complaint: priority ticket, supervisor told
+
+
 @dataclass(frozen=True)
 class Job:
-    """Async work for the jobs queue, e.g. ("media.fetch", {"media_id": ...})."""
+    """Async work for the jobs queue, e.g. Job(JobKind.MEDIA_FETCH, {"media_id": ...})."""
 
-    kind: str
+    kind: JobKind
     payload: dict[str, Any]
+
+
+# --- effects: the writes a decision asks for ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportClaim:
+    """Open the claim (REPORTED) and its self-survey. The claim number comes from the message,
+    so applying it again changes nothing."""
+
+    claim_no: str
+    openid: str
+    policy_no: str
+    facts: dict[str, Any]
+    at: float
+
+
+@dataclass(frozen=True)
+class RecordPhoto:
+    """A self-survey photo received (one item per photo, whatever the retries)."""
+
+    claim_no: str
+    seq: str
+    openid: str
+    media_id: str
+    dedupe_key: str
+    at: float
+
+
+@dataclass(frozen=True)
+class TouchSurvey:
+    """The customer is active on this survey now (reminders and expiry count from here)."""
+
+    claim_no: str
+    at: float
+
+
+@dataclass(frozen=True)
+class SaveQuote:
+    """Keep a quote given: its number comes from the message, so it is stored once."""
+
+    quote_no: str
+    openid: str
+    valid_until: str
+    quote_input: dict[str, Any]
+    plans: list[Any]
+    at: float
+
+
+@dataclass(frozen=True)
+class Unbind:
+    openid: str
+
+
+@dataclass(frozen=True)
+class OpenHandoff:
+    """The chat goes to a person: the handoff exists before the customer's next message is
+    handled, so that message always finds it (the worker only tells staff)."""
+
+    openid: str
+    channel: str
+    reason: str
+    at: float
+
+
+Effect = ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff
+EFFECTS: dict[str, type[Effect]] = {
+    cls.__name__: cls  # type: ignore[misc]
+    for cls in (ReportClaim, RecordPhoto, TouchSurvey, SaveQuote, Unbind, OpenHandoff)
+}
+
+
+def effect_to_json(effect: Effect) -> dict[str, Any]:
+    return {"effect": type(effect).__name__, **asdict(effect)}
+
+
+def effect_from_json(data: dict[str, Any]) -> Effect:
+    fields = dict(data)
+    cls = EFFECTS[fields.pop("effect")]
+    return cls(**fields)
 
 
 @dataclass(frozen=True)
 class Outcome:
     """The result of dialog.handle.
 
-    reply  -- answered passively in the HTTP response (costs no quota); None = "success".
-    sends  -- further messages to the same customer, delivered through the outbox queue.
-    jobs   -- async work to enqueue.
-    state  -- the session state to store; None leaves it unchanged.
+    reply   -- answered passively in the HTTP response (costs no quota); None = "success".
+    sends   -- further messages to the same customer, delivered through the outbox queue.
+    jobs    -- async work to enqueue.
+    effects -- writes to make once the state is saved (dialog/effects.py applies them).
+    state   -- the session state to store; None leaves it unchanged.
     """
 
     reply: Reply | None = None
     sends: tuple[Reply, ...] = ()
     jobs: tuple[Job, ...] = ()
+    effects: tuple[Effect, ...] = ()
     state: SessionState | None = None

@@ -1,12 +1,19 @@
-"""What the dialog may ask of the outside world. Adapters implement these; tests fake them."""
+"""What the dialog may ask of the outside world. Adapters implement these; tests fake them.
+
+Reads happen while deciding; writes only through the effects an Outcome carries, which
+dialog/effects.py applies with these ports after the session is saved.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.book import BindResult, Claim, Customer, Policy
 from chalicelib.domain.survey import SurveyView
+
+if TYPE_CHECKING:  # the knowledge base's matcher is imported when first asked, not at start
+    from chalicelib.domain.kb import Entry, KbResult
 
 
 class Book(Protocol):
@@ -22,7 +29,10 @@ class Book(Protocol):
 
     def claim(self, claim_no: str) -> Claim | None: ...
 
-    def try_bind(self, openid: str, identifier: str, id_last6: str) -> BindResult: ...
+    def try_bind(self, openid: str, identifier: str, id_last6: str, attempt: str) -> BindResult:
+        """Bind if the facts match; a failure counts once per `attempt` (the message's
+        dedupe key), however often the same message is decided."""
+        ...
 
     def unbind(self, openid: str) -> bool: ...
 
@@ -56,6 +66,40 @@ class Surveys(Protocol):
 class Quotes(Protocol):
     """Where quotes are kept (store/quotes.py)."""
 
-    def save(self, openid: str, quote_input: Any, plans: Any) -> tuple[str, date]:
-        """Store a quote; returns its number and the last day it is valid."""
+    def save(
+        self,
+        quote_no: str,
+        openid: str,
+        quote_input: dict[str, Any],
+        plans: list[Any],
+        valid_until: str,
+        at: float,
+    ) -> None:
+        """Store a quote once under its number (a second save of the same number is a no-op)."""
         ...
+
+
+class Handoffs(Protocol):
+    """Conversations with people (store/handoffs.py)."""
+
+    def open(self, openid: str, channel: str, reason: str) -> tuple[Any, bool]:
+        """Start a handoff unless one is open: (the open handoff, whether it is new)."""
+        ...
+
+
+class KnowledgeBase(Protocol):
+    """Answers from the FAQ staff edit (domain/kb.py)."""
+
+    def ask(self, question: str) -> KbResult: ...
+
+    def entry(self, entry_id: str) -> Entry | None: ...
+
+
+class Hours(Protocol):
+    """When people are at work (domain/hours.py BusinessHours)."""
+
+    def is_open(self, moment: datetime) -> bool: ...
+
+    def next_open(self, moment: datetime) -> datetime | None: ...
+
+    def describe(self) -> str: ...

@@ -12,11 +12,13 @@ from decimal import Decimal, InvalidOperation
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.lookup import messages
-from chalicelib.dialog.outcome import Job, Outcome, SessionState
+from chalicelib.dialog.outcome import Job, JobKind, Outcome, SaveQuote, SessionState
 from chalicelib.domain import licence as lic
+from chalicelib.domain.jsonable import plain
 from chalicelib.domain.licence import LicenceFields
-from chalicelib.domain.masking import mask_name, mask_plate, mask_vin
+from chalicelib.domain.masking import mask_name
 from chalicelib.domain.messages import InboundMessage, Kind, TextReply
+from chalicelib.domain.quotes import quote_number, valid_until
 from chalicelib.domain.text import to_halfwidth
 from chalicelib.domain.vehicles import default_seats, reference_price
 
@@ -38,6 +40,8 @@ CORRECTABLE = {
     "注册日期": "register_date",
 }
 _DATE = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})\D*$")
+_LEAD = re.compile(r"^(我的|我家的|那个|这个|不对|错了|识别错了)[，,：:\s]*")
+_LINK = re.compile(r"^[\s:：]*(应该是|其实是|改成|改为|更正为|是|为|=)?[\s:：]*")
 
 
 def _state(step: str, data: dict) -> SessionState:
@@ -64,20 +68,35 @@ def quote_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
     }.get(step)
     if handler is None:
         return Outcome(reply=TextReply(t.QUOTE_ASK_PHOTO), state=_state("photo", state.data))
-    return handler(said, state, config)
+    return handler(msg, said, state, config)
 
 
 def _photo_received(msg: InboundMessage, state: SessionState) -> Outcome:
     job = Job(
-        kind="ocr.licence",
+        kind=JobKind.OCR_LICENCE,
         payload={"openid": msg.openid, "media_id": msg.media_id, "dedupe_key": msg.dedupe_key},
     )
     data = {**state.data, "photo": msg.dedupe_key}
     return Outcome(reply=TextReply(t.QUOTE_READING), jobs=(job,), state=_state("reading", data))
 
 
+def licence_read(
+    photo: str, fields: LicenceFields | None, state: SessionState, config
+) -> Outcome | None:
+    """The worker read the licence photo `photo` (None: it could not be opened). None when the
+    customer is no longer waiting for that photo: they moved on, or sent a newer one."""
+    waiting = state.flow == FLOW and state.step == "reading" and state.data.get("photo") == photo
+    if not waiting:
+        return None
+    if fields is None:
+        return on_photo_unusable(state)
+    return on_licence_read(fields, state, config)
+
+
 def on_licence_read(fields: LicenceFields, state: SessionState, config) -> Outcome:
     """The worker read the photo (resumes the conversation; answers go through the outbox)."""
+    if lic.BLURRED in fields.warnings and lic.UNREADABLE in fields.warnings:
+        return Outcome(reply=TextReply(t.QUOTE_BLURRED), state=_state("photo", state.data))
     if lic.NOT_A_LICENCE in fields.warnings:
         return Outcome(reply=TextReply(t.QUOTE_NOT_LICENCE), state=_state("photo", state.data))
     if lic.UNREADABLE in fields.warnings:
@@ -90,18 +109,23 @@ def on_photo_unusable(state: SessionState) -> Outcome:
 
 
 def _show(fields: LicenceFields, data: dict) -> Outcome:
+    """What was read, in full: the customer must check what they just photographed (only the
+    owner's name, which the quote does not need, stays masked)."""
+    missing = t.QUOTE_FIELD_MISSING
     shown = t.QUOTE_FIELDS.format(
-        plate=mask_plate(fields.plate_no) if fields.plate_no else t.QUOTE_FIELD_MISSING,
-        vehicle_type=fields.vehicle_type or t.QUOTE_FIELD_MISSING,
-        use_character=fields.use_character or t.QUOTE_FIELD_MISSING,
-        model=fields.model or t.QUOTE_FIELD_MISSING,
-        vin=mask_vin(fields.vin) if fields.vin else t.QUOTE_FIELD_MISSING,
-        engine_no=_mask_engine(fields.engine_no),
-        register_date=fields.register_date or t.QUOTE_FIELD_MISSING,
+        plate=fields.plate_no or missing,
+        vehicle_type=fields.vehicle_type or missing,
+        use_character=fields.use_character or missing,
+        model=fields.model or missing,
+        vin=fields.vin or missing,
+        engine_no=fields.engine_no or missing,
+        register_date=fields.register_date or missing,
     )
     problems = [t.QUOTE_PROBLEMS[w] for w in fields.warnings if w in t.QUOTE_PROBLEMS]
     if problems:
         advice = t.QUOTE_FIX_FIRST.format(problems="\n".join(f"· {p}" for p in problems))
+        if lic.BLURRED in fields.warnings:
+            advice = t.QUOTE_BLURRED_HINT + "\n" + advice
     else:
         advice = t.QUOTE_CONFIRM
     if fields.owner:
@@ -109,21 +133,18 @@ def _show(fields: LicenceFields, data: dict) -> Outcome:
     return Outcome(reply=TextReply(f"{shown}\n\n{advice}"), state=_state("confirm", data))
 
 
-def _mask_engine(engine_no: str | None) -> str:
-    if not engine_no:
-        return t.QUOTE_FIELD_MISSING
-    return "*" * max(len(engine_no) - 4, 3) + engine_no[-4:]
-
-
 def _fields(state: SessionState) -> LicenceFields:
     return LicenceFields.from_json(state.data["fields"])
 
 
-def _on_confirm(said: str, state: SessionState, config) -> Outcome:
+def _on_confirm(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
     fields = _fields(state)
     if said.lower() in t.CONFIRM_WORDS:
         if any(w in BLOCKING for w in fields.warnings):
             return _show(fields, state.data)
+        refusal = _refusal(fields, config)
+        if refusal:
+            return Outcome(reply=TextReply(refusal), state=SessionState())
         return _ask_seats(fields, state.data)
     correction = _correction(said)
     if correction is None:
@@ -134,10 +155,12 @@ def _on_confirm(said: str, state: SessionState, config) -> Outcome:
 
 
 def _correction(said: str) -> tuple[str, str] | None:
-    """ "车牌 粤B12345" / "注册日期：2019-06-01" → (field name, value)."""
+    """ "车牌 粤B12345", "车牌是粤B12345", "注册日期：2019-06-01", "我的车牌应该是粤B12345"
+    → (field name, value)."""
+    said = _LEAD.sub("", said.strip())
     for label in sorted(CORRECTABLE, key=len, reverse=True):
         if said.lower().startswith(label):
-            value = said[len(label) :].strip(" :：\t")
+            value = _LINK.sub("", said[len(label) :]).strip(" :：\t，,。")
             if not value:
                 return None
             name = CORRECTABLE[label]
@@ -166,7 +189,7 @@ def _ask_seats(fields: LicenceFields, data: dict) -> Outcome:
     )
 
 
-def _on_seats(said: str, state: SessionState, config) -> Outcome:
+def _on_seats(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
     seats = state.data["seats_default"] if _accepts(said) else _whole_number(said)
     if seats is None or not 1 <= seats <= 60:
         return Outcome(reply=TextReply(t.QUOTE_BAD_NUMBER), state=state)
@@ -178,7 +201,7 @@ def _on_seats(said: str, state: SessionState, config) -> Outcome:
     )
 
 
-def _on_price(said: str, state: SessionState, config) -> Outcome:
+def _on_price(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
     if _accepts(said):
         if not state.data.get("price_default"):
             return Outcome(reply=TextReply(t.QUOTE_PRICE_NEEDED), state=state)
@@ -191,7 +214,7 @@ def _on_price(said: str, state: SessionState, config) -> Outcome:
     return Outcome(reply=TextReply(t.QUOTE_ASK_CLAIMS), state=_state("claims", data))
 
 
-def _on_claims(said: str, state: SessionState, config) -> Outcome:
+def _on_claims(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
     claims = 0 if _accepts(said) else _whole_number(said)
     if claims is None or not 0 <= claims <= 20:
         return Outcome(reply=TextReply(t.QUOTE_BAD_NUMBER), state=state)
@@ -203,11 +226,11 @@ def _on_claims(said: str, state: SessionState, config) -> Outcome:
     return Outcome(reply=TextReply(reply), state=_state("region", data))
 
 
-def _on_region(said: str, state: SessionState, config) -> Outcome:
+def _on_region(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
     region = state.data["region_default"] if _accepts(said) else _province(said)
     if region is None:
         return Outcome(reply=TextReply(t.QUOTE_BAD_REGION), state=state)
-    return _quote(replace(state, data={**state.data, "region": region}), config)
+    return _quote(msg, replace(state, data={**state.data, "region": region}), config)
 
 
 def _province(said: str) -> str | None:
@@ -221,7 +244,7 @@ def _province(said: str) -> str | None:
     return None
 
 
-def _quote(state: SessionState, config) -> Outcome:
+def _quote(msg: InboundMessage, state: SessionState, config) -> Outcome:
     from chalicelib.dialog.quote_render import plans_text
     from chalicelib.domain.rating import RatingError, load_tariff, rate
 
@@ -230,11 +253,36 @@ def _quote(state: SessionState, config) -> Outcome:
         quote_input = _quote_input(fields, state.data, config.today())
         plans = rate(quote_input, load_tariff(quote_input.region, quote_input.quote_date))
     except RatingError as exc:
-        return Outcome(
-            reply=TextReply(t.QUOTE_FAILED.format(reason=str(exc))), state=SessionState()
-        )
-    quote_no, valid_until = config.quotes.save(state_owner(state), quote_input, plans)
-    return messages(plans_text(quote_no, valid_until, quote_input, plans), state=SessionState())
+        return Outcome(reply=TextReply(_refusal_words(exc, config)), state=SessionState())
+    quote_no = quote_number(config.today(), msg.dedupe_key)
+    until = valid_until(config.today())
+    saved = SaveQuote(quote_no, state_owner(state), until.isoformat(), plain(quote_input),
+                      plain(plans), config.clock())  # fmt: skip
+    shown = messages(plans_text(quote_no, until, quote_input, plans), state=SessionState())
+    return replace(shown, effects=(saved,))
+
+
+def _refusal(fields: LicenceFields, config) -> str | None:
+    """Why this car cannot be quoted online, found as soon as the licence is confirmed (a 营运
+    licence is refused now, not after four more questions); None when it can be."""
+    from chalicelib.domain.rating import RatingError, check_rateable, load_tariff, region_from_plate
+
+    try:
+        region = region_from_plate(fields.plate_no or "")
+        draft = {"claims": 0, "seats": default_seats(fields.vehicle_type), "price": "100000",
+                 "region": region}  # fmt: skip
+        quote_input = _quote_input(fields, draft, config.today())
+        check_rateable(quote_input, load_tariff(region, quote_input.quote_date))
+    except RatingError as exc:
+        return _refusal_words(exc, config)
+    return None
+
+
+def _refusal_words(error: Exception, config) -> str:
+    """A refusal in Chinese with what the customer can do next (never the English message)."""
+    code = getattr(error, "code", "other")
+    words = t.QUOTE_REFUSALS.get(code, t.QUOTE_REFUSALS["other"])
+    return words.format(hotline=config.hotline)
 
 
 def state_owner(state: SessionState) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from chalicelib.domain.claims import ClaimStatus
 from chalicelib.domain.masking import mask_plate
 from chalicelib.domain.people import Gender, salutation_parts
 from chalicelib.domain.policies import Coverage, days_until_renewal, policy_status
+from chalicelib.domain.review import Reshoot
 
 CHINA = timezone(timedelta(hours=8))
 RENEWAL_SOON_DAYS = 60
@@ -107,7 +109,27 @@ def claim_entry(claim: Claim, today: date, hotline: str) -> str:
         plate=mask_plate(claim.plate) if claim.plate else "-",
         status=status_words(claim),
         timeline="\n".join(steps),
-        next_step=next_step(claim.status, hotline),
+        next_step=_next_step_of(claim, hotline),
+    )
+
+
+def _next_step_of(claim: Claim, hotline: str) -> str:
+    step = next_step(claim.status, hotline)
+    if claim.status is ClaimStatus.PHOTOS_REQUESTED and claim.reshoots:
+        return t.CLAIM_RESHOOTS.format(items=reshoot_lines(claim.reshoots)) + "\n" + step
+    return step
+
+
+def reshoot_lines(reshoots: Iterable[Reshoot]) -> str:
+    """第3张 受损部位全景：照片模糊…, one line per shot asked again."""
+    return "\n".join(
+        t.RESHOOT_ITEM.format(
+            n=r.slot,
+            title=t.SURVEY_SHOT_TITLES[r.slot],
+            reason=r.note if r.reason == "other" else t.RESHOOT_REASON_WORDS.get(r.reason, r.note),
+        )
+        + (f"（{r.note}）" if r.note and r.reason != "other" else "")
+        for r in reshoots
     )
 
 

@@ -1,23 +1,26 @@
 """Routes one inbound message to a flow and returns an Outcome. Pure: no I/O.
 
-Menu clicks, numbered replies and keywords all lead to the same services. Flows register
-in FLOWS; a service without a flow yet answers politely that it is coming soon.
+Menu clicks, numbered replies and keywords all lead to the same services. Before anything
+else: someone may be hurt (120 / 122 first), a person has the chat (handoff.py decides what
+stays with the bot), a complaint (no automatic answer). Ordinary words (你好, 谢谢, 👍) get a
+friendly line and the menu and never count as a question the bot could not answer.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import faq, handoff, lookup, quote, survey
-from chalicelib.dialog.outcome import Job, Outcome, SessionState
+from chalicelib.dialog.config import DialogConfig
+from chalicelib.dialog.outcome import Job, JobKind, Outcome, SessionState
+from chalicelib.domain.claims import find_claim_number
 from chalicelib.domain.handoff import sensitive_words_in
 from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
+from chalicelib.domain.safety import someone_may_be_hurt
+from chalicelib.domain.smalltalk import Small, classify
+from chalicelib.domain.text import to_halfwidth
 
 SERVICES = ("quote", "survey", "policy", "claim", "human")
 
@@ -49,8 +52,11 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("进度", "claim"),
     ("人工服务", "human"),
     ("转人工", "human"),
+    ("人工客服", "human"),
+    ("找人工", "human"),
     ("人工", "human"),
     ("客服", "human"),
+    ("真人", "human"),
     ("菜单", "menu"),
     ("帮助", "help"),
     ("help", "help"),
@@ -62,33 +68,14 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("退出", "cancel"),
 )
 
-_NOISE = re.compile(r"[\s，。！？、,.!?;；:：'\"“”‘’（）()【】\[\]]+")
-
-
-_CHINA = timezone(timedelta(hours=8))
-
-
-def _today_in_china() -> date:
-    return datetime.now(_CHINA).date()
-
-
-@dataclass(frozen=True)
-class DialogConfig:
-    """What the dialog needs besides the message: settings, and the ports it may consult."""
-
-    hotline: str
-    account_name: str = t.ACCOUNT_NAME
-    privacy_url: str = ""
-    book: Any = None  # dialog.ports.Book
-    quotes: Any = None  # dialog.ports.Quotes
-    surveys: Any = None  # dialog.ports.Surveys
-    kb: Any = None  # domain.kb.KnowledgeBase, or a callable giving the current one
-    hours: Any = None  # domain.hours.BusinessHours (None: always after hours)
-    handoff_in_hours: str = handoff.WECHAT_KF  # who takes a conversation in business hours
-    public_url: str = ""  # where the app is served (example pictures in news cards)
-    today: Callable[[], date] = _today_in_china
-    clock: Callable[[], float] = field(default=time.time)
-
+_NOISE = re.compile(r"[\s，。！？、,.!?;；:：'\"“”‘’（）()【】\[\]~～]+")
+SMALL_TALK = {
+    Small.GREETING: t.SMALL_GREETING,
+    Small.THANKS: t.SMALL_THANKS,
+    Small.ACK: t.SMALL_ACK,
+    Small.BYE: t.SMALL_BYE,
+    Small.EMOJI: t.SMALL_EMOJI,
+}
 
 Flow = Callable[[InboundMessage, SessionState, DialogConfig], Outcome]
 
@@ -103,47 +90,120 @@ FLOWS: dict[str, Flow] = {
     "handoff": handoff.handoff_flow,
     "faq": faq.faq_flow,
 }
+# Flows that are not a form being filled in: a bare number there is a menu choice.
+AT_REST = ("", faq.FLOW)
 
 
 def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     """Decide what to do with one inbound message."""
     if msg.is_event:
+        if state.flow == handoff.FLOW and msg.event is Event.CLICK:
+            return _in_handoff(msg, state, config)
         return _on_event(msg, state, config)
+    said = msg.text or msg.recognition
+    if someone_may_be_hurt(said):
+        return _someone_hurt(msg, state, config)
     if state.flow == handoff.FLOW:
         return _in_handoff(msg, state, config)
-    words = sensitive_words_in(msg.text or msg.recognition)
+    words = sensitive_words_in(said)
     if words and msg.kind in (Kind.TEXT, Kind.VOICE):
         return handoff.sensitive(msg, words, config)
-    in_flow = not state.idle and state.flow in FLOWS
-    # Inside a flow a bare number is an answer (seats, claims...), not a menu choice.
-    route = (
-        _route_for_text(msg, numbers=not in_flow) if msg.kind in (Kind.TEXT, Kind.VOICE) else None
-    )
+    if state.flow == faq.FLOW and faq.is_pick(msg, state):
+        return faq.faq_flow(msg, state, config)
+    at_rest = state.flow in AT_REST or state.flow not in FLOWS
+    route = _text_route(msg, numbers=at_rest)
     if route:
         return _go(route, msg, state, config)
-    claim_no = lookup.typed_claim_number(msg.text) if msg.kind is Kind.TEXT else None
+    claim_no = find_claim_number(msg.text) if msg.kind is Kind.TEXT else None
     if claim_no and config.book is not None:
         return lookup.claim_number_typed(msg, claim_no, config)
-    if not state.idle and state.flow in FLOWS:
+    if at_rest and msg.kind in (Kind.TEXT, Kind.VOICE):
+        small = classify(said)
+        if small is not None:
+            return _small_talk(small)
+        if _not_on_menu(said):
+            return Outcome(reply=TextReply(t.NOT_ON_MENU + "\n\n" + t.NUMBERED_MENU))
+    if not at_rest:
         return FLOWS[state.flow](msg, state, config)
     return _outside_flow(msg, state, config)
 
 
+# --- while a person has the chat ---------------------------------------------------------------
+
+
 def _in_handoff(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
-    """A person has the conversation: only leaving it is for the bot, the rest is relayed."""
-    route = _route_for_text(msg, numbers=False) if msg.kind in (Kind.TEXT, Kind.VOICE) else None
+    """What the customer says goes to the person; leaving, the menu and the bot's own lookups
+    are answered by the bot (staff are told), and photos for an open survey reach the survey."""
+    if state.step == handoff.TRANSFER_PENDING:
+        return handoff.handoff_flow(msg, state, config)
+    if msg.is_event:
+        route = MENU_KEYS.get(msg.event_key)
+    else:
+        route = _text_route(msg, numbers=bool(state.data.get("menu_shown")))
+        claim_no = find_claim_number(msg.text) if msg.kind is Kind.TEXT else None
+        if route is None and claim_no and config.book is not None:
+            answer = lookup.claim_number_typed(msg, claim_no, config)
+            return handoff.answered_by_bot(msg, state, answer, "claim_no")
     if route == "cancel":
         return handoff.end_by_customer(msg)
     if route == "human":
-        return Outcome(reply=TextReply(t.HANDOFF_ALREADY))
+        return Outcome(reply=TextReply(t.HANDOFF_ALREADY), state=handoff.without_menu(state))
+    if route is not None:
+        return _bot_during_handoff(route, msg, state, config)
+    if msg.is_event:
+        return Outcome()
+    if msg.kind is Kind.IMAGE:
+        photo = survey.photo_for_open_survey(msg, config)
+        if photo is not None:
+            return handoff.answered_by_bot(msg, state, photo, "survey_photo", footer=False)
     return handoff.handoff_flow(msg, state, config)
 
 
+def _bot_during_handoff(
+    route: str, msg: InboundMessage, state: SessionState, config: DialogConfig
+) -> Outcome:
+    answer = _go(route, msg, state, config)
+    stays = answer.state is None or answer.state.idle
+    if route == "resume_survey" and answer.state is not None:
+        stays = True  # photos reach the survey during a handoff anyway
+    if stays:
+        return handoff.answered_by_bot(msg, state, answer, route)
+    return handoff.left_for(msg, answer, t.SERVICE_NAMES.get(route, t.SELF_SERVICE))
+
+
+# --- ordinary words, emergencies, events -------------------------------------------------------
+
+
+def _someone_hurt(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+    """120 / 122 and the hotline come first. A survey not yet reported stops: a person takes it.
+    In a handoff the words still go to the person."""
+    first = t.EMERGENCY_FIRST.format(hotline=config.hotline)
+    if state.flow == survey.FLOW and state.step != survey.PHOTOS:
+        return survey.hand_over("injured", config)
+    if state.flow == handoff.FLOW:
+        relayed = handoff.handoff_flow(msg, state, config)
+        return Outcome(reply=TextReply(first), jobs=relayed.jobs, state=relayed.state)
+    keep = state if state.flow == survey.FLOW else SessionState()
+    return Outcome(reply=TextReply(first + "\n" + t.EMERGENCY_ADVICE), state=keep)
+
+
+def _small_talk(kind: Small) -> Outcome:
+    return Outcome(reply=TextReply(SMALL_TALK[kind] + "\n\n" + t.NUMBERED_MENU))
+
+
+def _not_on_menu(said: str) -> bool:
+    """A bare number the menu does not have (5, 9, 12)."""
+    cleaned = to_halfwidth(said).strip()
+    return cleaned.isdigit() and len(cleaned) <= 3
+
+
 def normalize_text(text: str) -> str:
-    return _NOISE.sub("", text).lower()
+    return _NOISE.sub("", to_halfwidth(text)).lower()
 
 
-def _route_for_text(msg: InboundMessage, numbers: bool = True) -> str | None:
+def _text_route(msg: InboundMessage, numbers: bool = True) -> str | None:
+    if msg.kind not in (Kind.TEXT, Kind.VOICE):
+        return None
     said = normalize_text(msg.text or msg.recognition)
     if numbers and said in NUMBERS:
         return NUMBERS[said]
@@ -167,7 +227,7 @@ def _on_event(msg: InboundMessage, state: SessionState, config: DialogConfig) ->
 
 
 def _welcome(config: DialogConfig) -> Outcome:
-    sends = ()
+    sends: tuple[NewsReply, ...] = ()
     if config.privacy_url:
         sends = (
             NewsReply(
@@ -188,6 +248,8 @@ def _go(route: str, msg: InboundMessage, state: SessionState, config: DialogConf
     if route == "cancel":
         if state.flow == survey.FLOW and state.step == survey.PHOTOS:
             return survey.leave(state)
+        if state.idle or state.flow == faq.FLOW:
+            return Outcome(reply=TextReply(t.NOTHING_TO_CANCEL), state=SessionState.empty())
         return Outcome(reply=TextReply(t.CANCELLED), state=SessionState.empty())
     if route == "resume_survey":
         return survey.resume(msg, config)
@@ -212,6 +274,9 @@ def _outside_flow(msg: InboundMessage, state: SessionState, config: DialogConfig
             return Outcome(reply=TextReply(t.UNKNOWN_TEXT))
         return faq.ask(msg, state, config)
     if msg.kind is Kind.IMAGE:
+        back = survey.photo_back_in_survey(msg, config) if config.surveys is not None else None
+        if back is not None:
+            return back
         return Outcome(reply=TextReply(t.IMAGE_OUTSIDE_FLOW), jobs=(media_fetch_job(msg),))
     if msg.kind is Kind.LOCATION:
         return Outcome(reply=TextReply(t.LOCATION_OUTSIDE_FLOW))
@@ -221,6 +286,6 @@ def _outside_flow(msg: InboundMessage, state: SessionState, config: DialogConfig
 def media_fetch_job(msg: InboundMessage) -> Job:
     """Temporary media expires after 3 days: every picture is saved to S3 at once."""
     return Job(
-        kind="media.fetch",
+        kind=JobKind.MEDIA_FETCH,
         payload={"openid": msg.openid, "media_id": msg.media_id, "dedupe_key": msg.dedupe_key},
     )

@@ -1,19 +1,34 @@
 """自助查勘: report a single-vehicle accident and send five photos.
 
 Steps (SessionState.step): policy → q:injured → q:other_party → q:safe_and_drivable → time →
-place → description → photos. Reporting opens the claim (REPORTED). Photos are not placed
+place → description → confirm → photos. The customer confirms a summary (the time as a date
+and hour) before the claim is opened (REPORTED). Photos are not placed
 here: each is recorded once (Surveys.receive_photo) and checked by the worker, which places
 them in send order and sends one coalesced progress message (service/survey.py).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog.outcome import Job, Outcome, SessionState
+from chalicelib.dialog.outcome import (
+    Job,
+    JobKind,
+    Outcome,
+    RecordPhoto,
+    ReportClaim,
+    SessionState,
+    TouchSurvey,
+)
 from chalicelib.domain import survey as sv
-from chalicelib.domain.accident_time import CHINA, check_accident_time, parse_accident_time
+from chalicelib.domain.accident_time import (
+    CHINA,
+    check_accident_time,
+    names_a_day,
+    parse_accident_time,
+)
 from chalicelib.domain.book import Customer, Policy
 from chalicelib.domain.masking import mask_plate
 from chalicelib.domain.messages import InboundMessage, Kind, NewsReply, Reply, TextReply
@@ -21,8 +36,15 @@ from chalicelib.domain.text import to_halfwidth
 
 FLOW = "survey"
 PHOTOS = "photos"
-YES = ("是", "是的", "有", "对", "y", "yes", "1", "能", "可以", "嗯")
-NO = ("否", "不是", "没有", "无", "没", "不", "n", "no", "2", "不能", "不可以")
+CONFIRM = "confirm"
+AGAIN = "again"  # the step's own prompt again, after a correction typed there
+YES = ("是", "是的", "有", "对", "y", "yes", "1", "能", "可以", "嗯", "有的", "对的", "能的",
+       "可以的", "好的", "ok")  # fmt: skip
+NO = ("否", "不是", "没有", "无", "没", "不", "n", "no", "2", "不能", "不可以", "没有的", "不行")
+_NO_START = re.compile(r"^(没有|没|无|否|未|并没有|并无|不(是|能|可以|行|涉及|会|用|需要))")
+_YES_START = re.compile(r"^(有|是|对|能|可以|涉及|还能|还可以)")
+CHANGE_WORDS = {"时间": "time", "地点": "place", "位置": "place", "经过": "description",
+                "描述": "description", "情况": "description"}  # fmt: skip
 MIN_PLACE_CHARS = 4
 DESCRIPTION_CHARS = (4, 200)
 
@@ -43,11 +65,15 @@ def survey_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
         return _on_answer(said, state, config)
     if state.step == "time":
         return _on_time(said, state, config)
+    if state.step == "time_fix":
+        return _on_time(said, state, config, then=CONFIRM)
     as_typed = (msg.text or msg.recognition).strip()  # addresses and stories keep their 。，
     if state.step == "place":
-        return _on_place(msg, as_typed, state)
+        return _on_place(msg, as_typed, state, config)
     if state.step == "description":
         return _on_description(msg, as_typed, state, config)
+    if state.step == CONFIRM:
+        return _on_confirm(msg, said, state, config)
     return start(msg, config)
 
 
@@ -125,11 +151,16 @@ def _on_policy(said: str, state: SessionState, config) -> Outcome:
 
 
 def _yes_no(said: str) -> bool | None:
-    word = said.strip("。.!！ ").lower()
+    """是/否, and the sentences people answer with: 没有人受伤 (no), 能正常开 (yes)."""
+    word = said.strip("。.!！~～ ").lower()
     if word in YES:
         return True
     if word in NO:
         return False
+    if _NO_START.match(word):
+        return False
+    if _YES_START.match(word):
+        return True
     return None
 
 
@@ -151,17 +182,18 @@ def _on_answer(said: str, state: SessionState, config) -> Outcome:
 
 
 def hand_over(reason: str, config) -> Outcome:
-    """Not a case for self-service: safety first, then a person takes it (by phone for now;
-    the handoff to an agent is the "people behind the bot" work)."""
+    """Not a case for self-service: safety first (120 / 122 on the first line), then a person
+    takes it: the claims line, or 0 for a person in the chat."""
     reply = t.SURVEY_NOT_SELF_SERVICE.format(hotline=config.hotline)
     return Outcome(reply=TextReply(reply), state=SessionState(data={"handover": reason}))
 
 
-def _on_time(said: str, state: SessionState, config) -> Outcome:
+def _on_time(said: str, state: SessionState, config, then: str = "place") -> Outcome:
     now = datetime.fromtimestamp(config.clock(), CHINA)
     moment = parse_accident_time(said, now)
     if moment is None:
-        return Outcome(reply=TextReply(t.SURVEY_BAD_TIME), state=state)
+        text = t.SURVEY_NEED_HOUR if names_a_day(said) else t.SURVEY_BAD_TIME
+        return Outcome(reply=TextReply(text), state=state)
     problem = check_accident_time(moment, now, sv.MAX_REPORT_DELAY_S)
     if problem == "future":
         return Outcome(reply=TextReply(t.SURVEY_FUTURE_TIME), state=state)
@@ -174,57 +206,119 @@ def _on_time(said: str, state: SessionState, config) -> Outcome:
         reply = t.SURVEY_OUTSIDE_POLICY.format(start=start, end=end, hotline=config.hotline)
         return Outcome(reply=TextReply(reply), state=state)
     data = {**state.data, "accident_at": moment.isoformat()}
-    return Outcome(reply=TextReply(t.SURVEY_ASK_PLACE), state=_state("place", data))
+    if then == CONFIRM:
+        return _summary(data, config)
+    ask = t.SURVEY_ASK_PLACE
+    if then == AGAIN:  # a time typed at the place prompt: noted, and the place asked again
+        ask = t.SURVEY_TIME_NOTED.format(when=when_words(moment, now)) + "\n" + ask
+    return Outcome(reply=TextReply(ask), state=_state("place", data))
 
 
 def _policy(policy_no: str, config) -> Policy | None:
     return config.book.policy(policy_no)
 
 
-def _on_place(msg: InboundMessage, said: str, state: SessionState) -> Outcome:
+def _on_place(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
     if msg.kind is Kind.LOCATION and msg.latitude is not None:
         place = {"lat": msg.latitude, "lon": msg.longitude, "label": msg.label}
+    elif msg.kind in (Kind.TEXT, Kind.VOICE) and _is_a_time(said, config):
+        return _on_time(said, state, config, then=AGAIN)
     elif len(said) >= MIN_PLACE_CHARS and msg.kind in (Kind.TEXT, Kind.VOICE):
         place = {"text": said}
     else:
         return Outcome(reply=TextReply(t.SURVEY_BAD_PLACE), state=state)
     data = {**state.data, "place": place}
+    if state.data.get("description"):  # changing the place from the summary
+        return _summary(data, config)
     return Outcome(reply=TextReply(t.SURVEY_ASK_DESCRIPTION), state=_state("description", data))
+
+
+def _is_a_time(said: str, config) -> bool:
+    """"昨天下午3点" typed where the place was asked: the customer is correcting the time."""
+    now = datetime.fromtimestamp(config.clock(), CHINA)
+    return len(said) <= 20 and parse_accident_time(said, now) is not None
 
 
 def _on_description(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
     low, high = DESCRIPTION_CHARS
     if msg.kind not in (Kind.TEXT, Kind.VOICE) or not (low <= len(said) <= high):
         return Outcome(reply=TextReply(t.SURVEY_BAD_DESCRIPTION), state=state)
+    return _summary({**state.data, "description": said}, config)
+
+
+def _summary(data: dict, config) -> Outcome:
+    """Everything the claim will say, the time as a date and hour, for the customer to check."""
+    now = datetime.fromtimestamp(config.clock(), CHINA)
+    moment = datetime.fromisoformat(data["accident_at"])
+    policy = _policy(data["policy_no"], config)
+    reply = t.SURVEY_SUMMARY.format(
+        when=when_words(moment, now),
+        place=_place_words(data["place"]),
+        description=data["description"],
+        plate=mask_plate(policy.plate) if policy else "-",
+    )
+    return Outcome(reply=TextReply(reply), state=_state(CONFIRM, data))
+
+
+def when_words(moment: datetime, now: datetime) -> str:
+    """2026年12月5日（今天）15:30 — the date and the hour, never only "半小时前"."""
+    days = (now.date() - moment.date()).days
+    relative = {0: "（今天）", 1: "（昨天）", 2: "（前天）"}.get(days, "")
+    return f"{moment.year}年{moment.month}月{moment.day}日{relative} {moment:%H:%M}"
+
+
+def _place_words(place: dict) -> str:
+    if "text" in place:
+        return str(place["text"])
+    label = place.get("label") or ""
+    return f"{label}（已发送位置）" if label else t.SURVEY_PLACE_SENT
+
+
+def _on_confirm(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+    if _yes_no(said) is True or said in t.CONFIRM_WORDS:
+        return _report(msg, state, config)
+    change = next((step for word, step in CHANGE_WORDS.items() if word in said), None)
+    if change == "time":
+        return Outcome(reply=TextReply(t.SURVEY_ASK_TIME), state=_state("time_fix", state.data))
+    if change == "place":
+        return Outcome(reply=TextReply(t.SURVEY_ASK_PLACE), state=_state("place", state.data))
+    if change == "description":
+        return Outcome(reply=TextReply(t.SURVEY_ASK_DESCRIPTION),
+                       state=_state("description", state.data))  # fmt: skip
+    if _is_a_time(said, config):
+        return _on_time(said, state, config, then=CONFIRM)
+    return Outcome(reply=TextReply(t.SURVEY_CONFIRM_HOW), state=state)
+
+
+def _report(msg: InboundMessage, state: SessionState, config) -> Outcome:
     policy = _policy(state.data["policy_no"], config)
     if policy is None:
         return Outcome(reply=TextReply(t.SURVEY_NO_ACTIVE_POLICY.format(hotline=config.hotline)))
     facts = {
         "accident_at": state.data["accident_at"],
         "place": state.data["place"],
-        "description": said,
+        "description": state.data["description"],
     }
     claim_no = sv.claim_number_for(msg.created_at, msg.dedupe_key)
-    config.surveys.report(
-        claim_no=claim_no, openid=msg.openid, policy=policy, facts=facts, at=config.clock()
-    )
+    report = ReportClaim(claim_no, msg.openid, policy.policy_no, facts, config.clock())
     shots = "\n".join(
         t.SURVEY_SHOT_LINE.format(n=n, title=t.SURVEY_SHOT_TITLES[n]) for n in sv.SLOTS
     )
     reply = TextReply(t.SURVEY_OPENED.format(claim_no=claim_no, shots=shots))
     state = _state(PHOTOS, {"claim_no": claim_no})
-    return Outcome(reply=reply, sends=(shot_card(1, config),), state=state)
+    return Outcome(reply=reply, sends=(shot_card(1, config),), effects=(report,), state=state)
 
 
-def shot_card(slot: int, config) -> Reply:
-    """The instruction for one shot, with its example picture when the app's URL is known."""
-    title = t.SURVEY_SHOT_CARD_TITLE.format(n=slot, title=t.SURVEY_SHOT_TITLES[slot])
-    hint = t.SURVEY_SHOT_HINTS[slot]
+def shot_card(slot: int, config, title: str = "", lines: tuple[str, ...] = ()) -> Reply:
+    """One message for one shot: what to photograph (with its example picture when the app's
+    URL is known), after any `lines` about the photos just received."""
+    title = title or t.SURVEY_SHOT_CARD_TITLE.format(n=slot, title=t.SURVEY_SHOT_TITLES[slot])
+    body = "\n".join((*lines, t.SURVEY_SHOT_HINTS[slot]))
     base = getattr(config, "public_url", "")
     if not base:
-        return TextReply(f"{title}\n{hint}")
+        return TextReply(f"{title}\n{body}")
     picture = f"{base.rstrip('/')}/survey/examples/{slot}.jpg"
-    return NewsReply(title=title, description=hint, url=picture, image_url=picture)
+    return NewsReply(title=title, description=body, url=picture, image_url=picture)
 
 
 # --- the photos step -------------------------------------------------------------------------
@@ -246,16 +340,9 @@ def _on_photos_step(msg: InboundMessage, state: SessionState, config) -> Outcome
 
 def _photo(msg: InboundMessage, claim_no: str, config) -> Outcome:
     seq = sv.survey_seq(msg.created_at, msg.msg_id or msg.dedupe_key)
-    config.surveys.receive_photo(
-        claim_no=claim_no,
-        seq=seq,
-        openid=msg.openid,
-        media_id=msg.media_id,
-        dedupe_key=msg.dedupe_key,
-        at=config.clock(),
-    )
+    received = RecordPhoto(claim_no, seq, msg.openid, msg.media_id, msg.dedupe_key, config.clock())
     job = Job(
-        kind="survey.photo",
+        kind=JobKind.SURVEY_PHOTO,
         payload={
             "claim_no": claim_no,
             "seq": seq,
@@ -265,7 +352,7 @@ def _photo(msg: InboundMessage, claim_no: str, config) -> Outcome:
         },
     )
     # No passive reply: photos often come five at once, and the worker answers them together.
-    return Outcome(reply=None, jobs=(job,))
+    return Outcome(reply=None, jobs=(job,), effects=(received,))
 
 
 def _waiting_text(current: sv.SurveyView) -> str:
@@ -284,18 +371,57 @@ def _open_survey(openid: str, config) -> sv.SurveyView | None:
     return config.surveys.open_survey_of(openid)
 
 
+def photo_for_open_survey(msg: InboundMessage, config) -> Outcome | None:
+    """A photo sent outside the photos step (during a chat with a person, or after leaving the
+    survey) while the customer's survey waits for photos: it counts for the survey."""
+    current = _open_survey(msg.openid, config)
+    if current is None or current.expired_at(config.clock()) or not current.next_slot:
+        return None
+    return _photo(msg, current.claim_no, config)
+
+
+def photo_back_in_survey(msg: InboundMessage, config) -> Outcome | None:
+    """At rest, a photo for the open survey brings the customer back to its photos."""
+    taken = photo_for_open_survey(msg, config)
+    if taken is None:
+        return None
+    claim_no = taken.jobs[0].payload["claim_no"]
+    touched = TouchSurvey(claim_no, config.clock())
+    return Outcome(reply=None, jobs=taken.jobs, effects=(*taken.effects, touched),
+                   state=_state(PHOTOS, {"claim_no": claim_no}))  # fmt: skip
+
+
 def resume(msg: InboundMessage, config) -> Outcome:
-    """“继续查勘”: back to the photos of the customer's open survey."""
+    """“继续查勘”: back to the photos of the customer's open survey, in one message."""
     current = _open_survey(msg.openid, config)
     if current is None:
         return Outcome(reply=TextReply(t.SURVEY_NOTHING_TO_RESUME), state=SessionState())
     if current.expired_at(config.clock()):
         return _expired(current, config)
-    config.surveys.touch(current.claim_no, config.clock())
     slot = current.next_slot or sv.SLOTS[-1]
-    reply = TextReply(t.SURVEY_RESUMED.format(claim_no=current.claim_no, done=current.done))
+    title = t.SURVEY_RESUMED.format(done=current.done, n=slot, title=t.SURVEY_SHOT_TITLES[slot])
+    card = shot_card(slot, config, title=title,
+                     lines=(t.SURVEY_CLAIM_LINE.format(claim_no=current.claim_no),))  # fmt: skip
     state = _state(PHOTOS, {"claim_no": current.claim_no})
-    return Outcome(reply=reply, sends=(shot_card(slot, config),), state=state)
+    touched = TouchSurvey(current.claim_no, config.clock())
+    return Outcome(reply=card, effects=(touched,), state=state)
+
+
+def after_submission(claim_no: str, state: SessionState) -> Outcome | None:
+    """All five photos are in (the worker's confirmation says so): a customer still in this
+    survey's photos is back at rest; anyone elsewhere stays where they are."""
+    if state.flow == FLOW and state.data.get("claim_no") == claim_no:
+        return Outcome(state=SessionState())
+    return None
+
+
+def after_reshoot_asked(claim_no: str, state: SessionState) -> SessionState | None:
+    """An adjuster asked for photos again: a customer at rest goes straight to the photos, so
+    the re-shot photos count without a word. One busy elsewhere stays (the message tells them
+    to reply 继续查勘; in a chat with a person, photos reach the survey anyway)."""
+    if state.flow in ("", "faq"):
+        return _state(PHOTOS, {"claim_no": claim_no})
+    return None
 
 
 def leave(state: SessionState) -> Outcome:
@@ -309,11 +435,11 @@ def leave(state: SessionState) -> Outcome:
 def progress_replies(
     placements: list[sv.Placement], filled: frozenset[int], claim_no: str, config
 ) -> tuple[Reply, ...]:
-    """One coalesced answer for a batch of photos: the count, what to re-shoot and why, and
-    the next shot with its example; or the confirmation once all five are in."""
+    """One coalesced message for a batch of photos: what was accepted, what to re-shoot and
+    why, and the next shot with its example; or the confirmation once all five are in."""
     if filled == frozenset(sv.SLOTS):
         return (TextReply(t.SURVEY_DONE.format(claim_no=claim_no)),)
-    lines = [t.SURVEY_PROGRESS.format(done=len(filled))]
+    lines = []
     surplus = 0
     for placement in placements:
         if placement.slot is None:
@@ -330,14 +456,10 @@ def progress_replies(
     if surplus:
         lines.append(t.SURVEY_PROGRESS_SURPLUS.format(count=surplus))
     following = sv.open_slots(sorted(filled))[0]
-    lines.append(
-        t.SURVEY_NEXT.format(
-            n=following,
-            title=t.SURVEY_SHOT_TITLES[following],
-            hint=t.SURVEY_SHOT_HINTS[following],
-        )
+    heading = t.SURVEY_PROGRESS.format(
+        done=len(filled), n=following, title=t.SURVEY_SHOT_TITLES[following]
     )
-    return (TextReply("\n".join(lines)), shot_card(following, config))
+    return (shot_card(following, config, title=heading, lines=tuple(lines)),)
 
 
 def reminder(claim_no: str, filled: int, hours_left: int) -> TextReply:

@@ -1,7 +1,9 @@
 """When did it happen? Reads the way people type an accident time in Chinese.
 
 "刚刚", "14:30", "今天下午3点", "昨天晚上8点半", "前天 9:05", "11月20日14:30", "11-20 14:30",
-"2026-11-20 14:30". Times are China time (UTC+8). Returns None when the text says no time.
+"2026-11-20 14:30". Days that settle the question without an hour are read too: "三天前",
+"上周" (too long ago for self-service), "明天上午" (not yet). Times are China time (UTC+8).
+Returns None when the text says no time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ _MORNING = ("凌晨", "早上", "上午", "清晨", "早晨")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9, "十": 10}  # fmt: skip
 
+# Days far enough back (or ahead) that the hour does not matter for the 48-hour rule.
+_DAYS_AGO = re.compile(r"(\d{1,2}|几|好几)(天|日)(之?前|以前)")
+_FAR_BACK = {"大前天": 3, "上周": 7, "上星期": 7, "上个星期": 7, "上礼拜": 7, "上个礼拜": 7,
+             "上个月": 30, "上月": 30, "去年": 365}  # fmt: skip
+_AHEAD = {"明天": 1, "明日": 1, "明早": 1, "明晚": 1, "后天": 2, "下周": 7}
+_DAYS_AHEAD = re.compile(r"(\d{1,2})(天|日)(之?后|以后)")
 _AGO = re.compile(r"^(\d{1,2}|半)个?(小时|钟头|分钟)(之?前|以前)$")
 _FULL_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 _MONTH_DAY = re.compile(r"(\d{1,2})[-/.月](\d{1,2})[日号]?")
@@ -37,6 +45,12 @@ def parse_accident_time(text: str, now: datetime) -> datetime | None:
         return local_now.replace(second=0, microsecond=0)
     if ago := _ago(said):
         return (local_now - ago).replace(second=0, microsecond=0)
+    if (shift := _far_day(said)) is not None:
+        moment = local_now + timedelta(days=shift)
+        clock = _clock(said)
+        if clock is not None and 0 <= _with_period(clock[0], said) <= 23 and clock[1] <= 59:
+            moment = moment.replace(hour=_with_period(clock[0], said), minute=clock[1])
+        return moment.replace(second=0, microsecond=0)
     day, rest = _day(said, local_now.date())
     clock = _clock(rest)
     if day is None or clock is None:
@@ -46,6 +60,31 @@ def parse_accident_time(text: str, now: datetime) -> datetime | None:
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         return None
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA)
+
+
+def _far_day(said: str) -> int | None:
+    """Days from today for a day that is at least 3 back or any day ahead, else None."""
+    for word, ahead in _AHEAD.items():
+        if word in said:
+            return ahead
+    if match := _DAYS_AHEAD.search(said):
+        return int(match.group(1))
+    for word, back in _FAR_BACK.items():
+        if word in said:
+            return -back
+    if match := _DAYS_AGO.search(said):
+        amount = match.group(1)
+        back = 3 if not amount.isdigit() else int(amount)
+        return -back if back >= 3 else None
+    return None
+
+
+def names_a_day(text: str) -> bool:
+    """The text names a day or a part of it but no hour (昨天, 昨晚, 今天早上, 两天前): the
+    customer should be asked for the hour rather than told the time was not understood."""
+    said = _arabic(to_halfwidth(text).strip())
+    day_words = (*_DAY_WORDS, *_AFTERNOON, *_MORNING, *_NOON)
+    return _clock(said) is None and (any(w in said for w in day_words) or "天前" in said)
 
 
 def _ago(said: str) -> timedelta | None:
@@ -111,7 +150,7 @@ def _arabic(said: str) -> str:
         value = (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
         return str(value)
 
-    said = re.sub(r"[零〇一二两三四五六七八九十]+(?=[点时分月日号个小])", number, _minutes(said))
+    said = re.sub(r"[零〇一二两三四五六七八九十]+(?=[点时分月日号个小天])", number, _minutes(said))
     return said
 
 

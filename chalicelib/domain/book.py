@@ -10,6 +10,7 @@ from enum import StrEnum
 from chalicelib.domain.claims import ClaimStatus, TimelineEntry
 from chalicelib.domain.people import Gender
 from chalicelib.domain.policies import Coverage
+from chalicelib.domain.review import Reshoot
 
 # Binding (reference: issue "Policy binding"): 5 wrong answers lock for an hour.
 MAX_BIND_FAILURES = 5
@@ -52,6 +53,8 @@ class Claim:
     accident_date: date
     status: ClaimStatus
     timeline: tuple[TimelineEntry, ...]
+    # While photos_requested: which shots the adjuster asked for again, and why.
+    reshoots: tuple[Reshoot, ...] = ()
 
     def amount(self, status: ClaimStatus) -> Decimal | None:
         """The amount recorded with the latest entry of `status` (approved, paid)."""

@@ -16,6 +16,7 @@ class ClaimStatus(StrEnum):
     REPORTED = "reported"
     SURVEY_RECEIVED = "survey_received"
     UNDER_REVIEW = "under_review"
+    PHOTOS_REQUESTED = "photos_requested"  # the reviewer asked the customer to re-shoot
     APPROVED = "approved"
     SURVEYOR_SENT = "surveyor_sent"
     REPAIRING = "repairing"
@@ -29,8 +30,11 @@ _S = ClaimStatus
 ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     _S.REPORTED: frozenset({_S.SURVEY_RECEIVED, _S.SURVEYOR_SENT, _S.WITHDRAWN}),
     _S.SURVEY_RECEIVED: frozenset({_S.UNDER_REVIEW, _S.SURVEYOR_SENT, _S.WITHDRAWN}),
-    # Back to SURVEY_RECEIVED when the reviewer asks the customer to re-shoot photos.
-    _S.UNDER_REVIEW: frozenset({_S.APPROVED, _S.SURVEYOR_SENT, _S.REJECTED, _S.SURVEY_RECEIVED}),
+    _S.UNDER_REVIEW: frozenset(
+        {_S.APPROVED, _S.SURVEYOR_SENT, _S.REJECTED, _S.PHOTOS_REQUESTED, _S.SURVEY_RECEIVED}
+    ),  # (→ survey_received: how a re-shoot was recorded before photos_requested existed)
+    # The re-shot photos arrive (survey_received again), or someone goes to look.
+    _S.PHOTOS_REQUESTED: frozenset({_S.SURVEY_RECEIVED, _S.SURVEYOR_SENT, _S.WITHDRAWN}),
     _S.SURVEYOR_SENT: frozenset({_S.UNDER_REVIEW, _S.APPROVED, _S.REJECTED, _S.WITHDRAWN}),
     _S.APPROVED: frozenset({_S.REPAIRING, _S.PAID}),
     _S.REPAIRING: frozenset({_S.PAID}),
@@ -127,6 +131,15 @@ POLICY_NUMBER = re.compile(r"^P[A-Z]{3}\d{14,20}$", re.ASCII)
 def normalize_reference(s: str) -> str:
     """Half-width, upper-case, without spaces: "ｒdaa 2024…" → "RDAA2024…"."""
     return remove_whitespace(s).upper()
+
+
+_CLAIM_IN_TEXT = re.compile(r"(?<![A-Z0-9])R[A-Z]{3}\d{14,20}(?!\d)", re.ASCII)
+
+
+def find_claim_number(text: str) -> str | None:
+    """A claim number written anywhere in a sentence: "我的案子 RSVY2026… 怎么样了"."""
+    match = _CLAIM_IN_TEXT.search(normalize_reference(text))
+    return match.group(0) if match else None
 
 
 def is_claim_number(s: str) -> bool:

@@ -18,6 +18,7 @@ SENSITIVE_WORDS = ("投诉", "曝光", "媒体", "记者", "起诉", "律师", "
 
 ESCALATE_AFTER_S = 10 * 60  # the on-call person has this long to answer, then the backup
 MISSES_BEFORE_OFFER = 2  # unanswered questions in a row before a person is offered
+KF_MINUTES_PER_CASE = 2  # a rough wait per customer queued at WeChat's console, for customers
 
 
 class Reason(StrEnum):

@@ -29,6 +29,7 @@ FIELD_NAMES = (
 # Warning codes (stable: the CLI prints them, the dialog maps them to Chinese advice).
 NOT_A_LICENCE = "not_a_licence"
 UNREADABLE = "unreadable"
+BLURRED = "blurred"  # the photo is out of focus or shaken: what was read may be wrong
 VIN_CHECK_DIGIT = "vin_check_digit"
 VIN_MISSING = "vin_missing"
 PLATE_FORMAT = "plate_format"

@@ -97,11 +97,19 @@ NO_RECORD = "no_record"
 
 
 class RatingError(ValueError):
-    """Input that cannot be rated, in one English sentence."""
+    """Input that cannot be rated, in one English sentence (for operators and the CLI), with a
+    stable `code` the dialog turns into Chinese advice for customers."""
+
+    def __init__(self, message: str, code: str = "other") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class TariffError(RatingError):
     """No tariff for the region and date, or a data file that is not usable."""
+
+    def __init__(self, message: str, code: str = "no_tariff") -> None:
+        super().__init__(message, code)
 
 
 def money(amount: Decimal) -> Decimal:
@@ -116,7 +124,9 @@ def region_from_plate(plate: str) -> str:
     normalized = normalize_plate(plate or "")
     name = PROVINCES_BY_ABBREVIATION.get(normalized[:1])
     if name is None:
-        raise RatingError(f"plate {plate!r} does not start with a province abbreviation")
+        raise RatingError(
+            f"plate {plate!r} does not start with a province abbreviation", code="region"
+        )
     return name
 
 
@@ -128,7 +138,9 @@ def province_name(region: str) -> str:
     for name in PROVINCES:
         if text.startswith(name):  # 广东省, 北京市, 内蒙古自治区, 广西壮族自治区 …
             return name
-    raise RatingError(f"unknown province {region!r}: expected a name such as 广东 or 北京")
+    raise RatingError(
+        f"unknown province {region!r}: expected a name such as 广东 or 北京", code="region"
+    )
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -173,7 +185,8 @@ class QuoteInput:
         if self.register_date > self.quote_date:
             raise RatingError(
                 f"the registration date {self.register_date} is after the quote date "
-                f"{self.quote_date}"
+                f"{self.quote_date}",
+                code="register_date",
             )
         if self.at_fault_claims_last_year and self.claim_free_years:
             raise RatingError(
@@ -692,16 +705,22 @@ def compulsory_category(quote_input: QuoteInput, tariff: Tariff) -> CompulsoryCa
         category = tariff.compulsory_categories[use]
         if (category.basis == "tonnes") != (kind == "truck"):
             raise RatingError(
-                f"category {use!r} does not fit the vehicle type {quote_input.vehicle_type!r}"
+                f"category {use!r} does not fit the vehicle type {quote_input.vehicle_type!r}",
+                code="use_character",
             )
         return category
     kinds = tariff.use_characters.get(use)
     if kinds is None:
         known = ", ".join([*tariff.use_characters, *tariff.compulsory_categories])
-        raise RatingError(f"unknown use character {use!r}: expected one of {known}")
+        raise RatingError(
+            f"unknown use character {use!r}: expected one of {known}", code="use_character"
+        )
     code = kinds.get(kind)
     if code is None:
-        raise RatingError(f"the tariff has no {kind} category for the use character {use!r}")
+        raise RatingError(
+            f"the tariff has no {kind} category for the use character {use!r}",
+            code="use_character",
+        )
     return tariff.compulsory_categories[code]
 
 
@@ -725,7 +744,7 @@ def compulsory_premium(quote_input: QuoteInput, tariff: Tariff) -> CompulsoryPre
     category = compulsory_category(quote_input, tariff)
     if category.basis == "tonnes":
         if quote_input.load_tonnes is None:
-            raise RatingError(f"{category.code} is rated by load: give load_tonnes")
+            raise RatingError(f"{category.code} is rated by load: give load_tonnes", code="truck")
         value = quote_input.load_tonnes
     else:
         value = Decimal(quote_input.seats)
@@ -769,7 +788,8 @@ def vehicle_tax(quote_input: QuoteInput, tariff: Tariff) -> VehicleTax:
     if is_truck(quote_input, tariff) or quote_input.seats > tariff.tax_max_seats:
         raise RatingError(
             f"the tariff has vehicle tax only for passenger cars with up to "
-            f"{tariff.tax_max_seats} seats"
+            f"{tariff.tax_max_seats} seats",
+            code="seats",
         )
     if quote_input.is_new_energy and tariff.tax_new_energy_exempt:
         return VehicleTax(Decimal("0.00"), True, None, False, None, tariff.tax_basis, False)
@@ -797,7 +817,9 @@ def months_used(register_date: date, quote_date: date) -> int:
     shorter: 01-31 → 02-28 (2023) is one month.
     """
     if quote_date < register_date:
-        raise RatingError(f"the registration date {register_date} is after {quote_date}")
+        raise RatingError(
+            f"the registration date {register_date} is after {quote_date}", code="register_date"
+        )
     months = (quote_date.year - register_date.year) * 12 + quote_date.month - register_date.month
     last_day = calendar.monthrange(quote_date.year, quote_date.month)[1]
     if quote_date.day < register_date.day and quote_date.day != last_day:
@@ -915,11 +937,24 @@ def _commercial_item(
 # --- plans ---------------------------------------------------------------------------------------
 
 
+def check_rateable(quote_input: QuoteInput, tariff: Tariff) -> None:
+    """Raise the RatingError that rating this vehicle would raise whatever the customer answers
+    next (region, use character, trucks), so it can be said before the questions."""
+    _check_region(quote_input, tariff)
+    compulsory_category(quote_input, tariff)
+    if is_truck(quote_input, tariff):
+        raise RatingError(
+            "commercial cover is rated only for passenger vehicles, not trucks", code="truck"
+        )
+
+
 def rate(quote_input: QuoteInput, tariff: Tariff) -> tuple[Plan, Plan, Plan]:
     """基础, 标准 and 全面, as the tariff's `plans` describe them."""
     _check_region(quote_input, tariff)
     if is_truck(quote_input, tariff):
-        raise RatingError("commercial cover is rated only for passenger vehicles, not trucks")
+        raise RatingError(
+            "commercial cover is rated only for passenger vehicles, not trucks", code="truck"
+        )
     compulsory = _compulsory_item(quote_input, tariff)
     tax = _tax_item(quote_input, tariff)
     factors = _factors(quote_input, tariff)

@@ -34,7 +34,7 @@ class Action(StrEnum):
 # both steps.
 _TARGET = {
     Action.APPROVE: ClaimStatus.APPROVED,
-    Action.RESHOOT: ClaimStatus.SURVEY_RECEIVED,
+    Action.RESHOOT: ClaimStatus.PHOTOS_REQUESTED,
     Action.SURVEYOR: ClaimStatus.SURVEYOR_SENT,
     Action.REJECT: ClaimStatus.REJECTED,
 }

@@ -1,15 +1,19 @@
-"""Publish JSON messages to the stage's SQS queues (queue URLs looked up once)."""
+"""Publish jobs and outbound messages to the stage's SQS queues (queue URLs looked up once)."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from typing import Any
+
+from chalicelib.dialog.outcome import Job
+from chalicelib.jobs.messages import OutboxMessage, job_body, new_message_id
 
 JOBS = "jobs"
 OUTBOX = "outbox"
 BATCH = 10
+
+__all__ = ["JOBS", "OUTBOX", "Queues", "new_message_id"]
 
 
 class Queues:
@@ -24,6 +28,12 @@ class Queues:
             self._urls[logical] = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
         return self._urls[logical]
 
+    def jobs(self, jobs: Iterable[Job]) -> None:
+        self.publish(JOBS, [job_body(j) for j in jobs])
+
+    def outbox(self, messages: Iterable[OutboxMessage]) -> None:
+        self.publish(OUTBOX, [m.to_body() for m in messages])
+
     def publish(self, logical: str, bodies: Iterable[dict[str, Any]]) -> None:
         entries = [
             {"Id": str(i), "MessageBody": json.dumps(body, ensure_ascii=False)}
@@ -35,7 +45,3 @@ class Queues:
             if result.get("Failed"):
                 codes = [f["Code"] for f in result["Failed"]]
                 raise RuntimeError(f"SQS refused {len(codes)} message(s) on {logical}: {codes}")
-
-
-def new_message_id() -> str:
-    return uuid.uuid4().hex

@@ -26,8 +26,10 @@ import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from chalicelib.domain.licence import (
+    BLURRED,
     FIELD_NAMES,
     NOT_A_LICENCE,
     UNREADABLE,
@@ -825,7 +827,21 @@ def read_licence(image: bytes, engine: OcrEngine) -> LicenceFields:
         best = max(best, reading, key=lambda r: r.quality)
         if reading.labels_read >= MIN_LABELS:
             break
-    return best.fields
+    return _with_blur(best.fields, photo)
+
+
+def _with_blur(fields: LicenceFields, photo: Any) -> LicenceFields:
+    """A blurred photo that read badly is "not sharp enough", not "not a licence": the
+    customer should hold the phone still, not look for another document."""
+    if not fields.warnings:
+        return fields
+    from chalicelib.ocr import images
+
+    if not images.is_blurred(photo):
+        return fields
+    if NOT_A_LICENCE in fields.warnings or UNREADABLE in fields.warnings:
+        return replace(fields, warnings=(UNREADABLE, BLURRED))
+    return replace(fields, warnings=(*fields.warnings, BLURRED))
 
 
 def upright_turn(angle: float) -> int:

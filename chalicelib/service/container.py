@@ -5,7 +5,6 @@ Heavy imports (boto3, PynamoDB, wechatpy) happen here, on first use, not at `imp
 
 from __future__ import annotations
 
-import time
 from functools import cached_property
 from typing import Any
 
@@ -110,6 +109,7 @@ class Container:
             book=self.book,
             quotes=QuoteStore(),
             surveys=self.surveys,
+            handoffs=self.handoffs,
             public_url=self.settings.public_url,
             kb=self.knowledge_base,
             hours=self.hours,
@@ -142,24 +142,30 @@ class Container:
         return api
 
     @cached_property
+    def handoffs(self) -> Any:
+        from chalicelib.store.handoffs import Handoffs
+
+        return Handoffs()
+
+    @cached_property
     def handoff_desk(self) -> Any:
         from chalicelib.service.handoff import HandoffDesk
-        from chalicelib.store.handoffs import Handoffs, Roster, Tickets
-        from chalicelib.store.sessions import Sessions
+        from chalicelib.store.handoffs import Roster, Tickets
 
         return HandoffDesk(
-            handoffs=Handoffs(),
+            handoffs=self.handoffs,
             roster=Roster(),
             tickets=Tickets(),
             wecom=self.wecom,
             book=self.book,
             conversations=self.conversations,
             queues=self.queues,
-            sessions=Sessions(self.settings.session_ttl_s),
+            sessions=self.sessions,
             inbox=self.inbox,
             hours=self.hours,
             hotline=self.settings.hotline,
             escalate_after_s=self.settings.handoff_escalate_after_s,
+            wechat=self.api,
         )
 
     @cached_property
@@ -186,11 +192,17 @@ class Container:
         return MediaStore(self.client("s3"), self.settings.photos_bucket)
 
     @cached_property
-    def resumer(self) -> Any:
-        from chalicelib.service.resume import Resumer
+    def sessions(self) -> Any:
         from chalicelib.store.sessions import Sessions
 
-        return Resumer(Sessions(self.settings.session_ttl_s), self.queues, time.time)
+        return Sessions(self.settings.session_ttl_s)
+
+    @cached_property
+    def resumer(self) -> Any:
+        from chalicelib.service.decide import Decider
+        from chalicelib.service.resume import Resumer
+
+        return Resumer(Decider(self.sessions, self.dialog_config), self.queues)
 
     @cached_property
     def survey_desk(self) -> Any:
@@ -227,7 +239,6 @@ class Container:
     def console(self) -> Any:
         from chalicelib.console.service import ConsoleService
         from chalicelib.store.audit import AuditLog
-        from chalicelib.store.sessions import Sessions
 
         return ConsoleService(
             book=self.book,
@@ -235,7 +246,7 @@ class Container:
             media=self.media,
             conversations=self.conversations,
             audit=AuditLog(),
-            sessions=Sessions(self.settings.session_ttl_s),
+            sessions=self.sessions,
             queues=self.queues,
             hotline=self.settings.hotline,
             desk=lambda: self.handoff_desk,
@@ -261,12 +272,11 @@ class Container:
     @cached_property
     def webhook(self) -> Any:
         from chalicelib.service.webhook import WebhookService
-        from chalicelib.store.sessions import Sessions
 
         return WebhookService(
             codec=self.codec,
             inbox=self.inbox,
-            sessions=Sessions(self.settings.session_ttl_s),
+            sessions=self.sessions,
             conversations=self.conversations,
             quotas=self.quotas,
             queues=self.queues,

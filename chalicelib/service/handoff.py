@@ -12,23 +12,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff as dialog
 from chalicelib.dialog import render
-from chalicelib.dialog.outcome import SessionState
 from chalicelib.domain import handoff as rules
 from chalicelib.domain.hours import CHINA
 from chalicelib.domain.masking import mask_long_numbers, mask_plate
 from chalicelib.domain.messages import TextReply
-from chalicelib.jobs.queues import OUTBOX
+from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
-from chalicelib.store.handoffs import HandoffConflict
 from chalicelib.store.inbox import NEW
-from chalicelib.wechat.replies import reply_to_json
 
 END_COMMANDS = ("/结束", "/end", "结束", "/close")
 REASON_WORDS = {
@@ -39,6 +38,25 @@ REASON_WORDS = {
 }
 IDLE_END_S = 2 * 3600  # an active handoff nobody has written in for this long is closed
 CONTEXT_MESSAGES = 6
+LEASE_S = 30  # a job telling staff about one customer holds the handoff this long at most
+LEASE_WAIT_S = 8  # another job waits this long for it, then SQS delivers it again
+START_GRACE_S = 60  # a handoff nobody was told about after this long: the watchdog tells
+LATE_REPLY_S = 30 * 60  # a staff answer this soon after the customer left still reaches them
+ENDED_BY_CUSTOMER = "客户已结束本次人工服务。"
+LEFT_FOR = "客户离开了人工服务，去办理“{service}”（本次人工服务已结束）。"
+ACTION_WORDS = {
+    "policy": "客户查看了保单信息（机器人已回复）",
+    "claim": "客户查看了理赔进度（机器人已回复）",
+    "claim_no": "客户查询了一个赔案的进度（机器人已回复）",
+    "menu": "客户查看了服务菜单",
+    "help": "客户查看了使用帮助",
+    "resume_survey": "客户查看了自助查勘进度（机器人已回复）",
+    "survey_photo": "客户发送了一张查勘照片（已进入自助查勘，由系统检查，无需转发）",
+}
+
+
+class HandoffBusy(Exception):
+    """Another job is telling staff about this customer right now: SQS delivers this again."""
 
 
 class HandoffDesk:
@@ -57,6 +75,7 @@ class HandoffDesk:
         hotline: str,
         escalate_after_s: float = rules.ESCALATE_AFTER_S,
         clock: Callable[[], float] = time.time,
+        wechat: Any = None,
     ) -> None:
         self.handoffs = handoffs
         self.roster = roster
@@ -71,49 +90,75 @@ class HandoffDesk:
         self.hotline = hotline
         self.escalate_after_s = escalate_after_s
         self.clock = clock
+        self.wechat = wechat  # WeChat's API: the queue of its own customer-service console
 
     # --- customer side (jobs) --------------------------------------------------------------
+    # The webhook opened the handoff (dialog effect OpenHandoff) before queueing these jobs;
+    # each holds the handoff's lease, so staff get the context first, then what the customer
+    # says, in order, whichever job runs first.
 
     def start(self, payload: dict[str, Any]) -> str:
         openid = payload["openid"]
-        item, new = self.handoffs.open(openid, payload.get("channel", "wecom"), payload["reason"])
-        if not new:
-            return "already-open"
-        if item.channel == "console":  # the agents' inbox shows it; nobody to message
-            item.notified_at = self.clock()
-            self.handoffs.save(item)
-            return "in-console"
-        return self._notify_level(item, 0)
+        if self.handoffs.current(openid) is None:
+            return "no-handoff"  # ended before anyone was told
+        with self._serialized(openid):
+            item = self.handoffs.current(openid)
+            return self._notify_once(item) if item is not None else "no-handoff"
 
     def relay_to_staff(self, payload: dict[str, Any]) -> str:
         openid = payload["openid"]
-        item = self.handoffs.current(openid)
-        if item is None:
+        if self.handoffs.current(openid) is None:
             log_event("handoff.relay_without_handoff", user=ref(openid))
             return "no-handoff"
-        if item.channel == "console":  # the inbox reads the conversation records
-            item.last_activity = self.clock()
-            self._save_quietly(item)
-            return "in-console"
-        said = _customer_words(payload)
-        code = rules.short_code(openid)
-        name = self._salutation(openid)
-        targets = self._targets(item)
-        for userid in targets:
-            self.wecom.send_text(userid, f"{code} {name}：{said}")
-        item.last_activity = self.clock()
-        self._save_quietly(item)
-        return "relayed" if targets else "nobody"
+        with self._serialized(openid):
+            item = self.handoffs.current(openid)
+            if item is None:
+                return "no-handoff"
+            self._notify_once(item)
+            if item.state == "ended":  # nobody on call: the callback ended it
+                return "callback"
+            if item.channel == "console":  # the inbox reads the conversation records
+                self.handoffs.touch(item)
+                return "in-console"
+            said = _customer_words(payload)
+            code = rules.short_code(openid)
+            name = self._salutation(openid)
+            targets = self._targets(item)
+            for userid in targets:
+                self.wecom.send_text(userid, f"{code} {name}：{said}")
+            self.handoffs.touch(item)
+            return "relayed" if targets else "nobody"
 
     def end_by_customer(self, payload: dict[str, Any]) -> str:
-        item = self.handoffs.current(payload["openid"])
-        if item is None:
+        openid = payload["openid"]
+        if self.handoffs.current(openid) is None:
             return "no-handoff"
-        for userid in self._targets(item):
-            code = rules.short_code(item.openid)
-            self.wecom.send_text(userid, f"{code} 客户已结束本次人工服务。")
-        self._end(item)
-        return "ended"
+        with self._serialized(openid):
+            item = self.handoffs.current(openid)
+            if item is None:
+                return "no-handoff"
+            if item.notified_at and item.channel != "console":
+                left_for = payload.get("left_for") or ""
+                words = LEFT_FOR.format(service=left_for) if left_for else ENDED_BY_CUSTOMER
+                for userid in self._targets(item):
+                    self.wecom.send_text(userid, f"{rules.short_code(item.openid)} {words}")
+            self._end(item, "customer")
+            return "ended"
+
+    def tell_queue(self, payload: dict[str, Any]) -> str:
+        """WeChat's own console took the customer: say how many are waiting before them."""
+        try:
+            waiting = int(self.wechat.kf_waiting_count()) if self.wechat is not None else 0
+        except Exception:  # the queue's length is a courtesy: never worth a failed job
+            log_event("handoff.kf_queue_unknown", logging.WARNING, user=ref(payload["openid"]))
+            waiting = -1
+        if waiting > 0:
+            minutes = max(1, waiting * rules.KF_MINUTES_PER_CASE)
+            text = t.HANDOFF_KF_QUEUE.format(waiting=waiting, minutes=minutes)
+        else:
+            text = t.HANDOFF_KF_NEXT
+        self._send_customer(payload["openid"], text, f"kf-queue-{payload.get('dedupe_key')}")
+        return "told"
 
     def sensitive(self, payload: dict[str, Any]) -> str:
         """A priority callback ticket, and the supervisor (or whoever is on call) is told."""
@@ -156,48 +201,66 @@ class HandoffDesk:
         text = (message.text or "").strip()
         open_ones = self.handoffs.of_staff(message.userid)
         target, text = _addressed(open_ones, text)
-        if target is None:
-            if open_ones:
-                codes = "、".join(rules.short_code(h.openid) for h in open_ones)
-                example = rules.short_code(open_ones[0].openid)
-                self.wecom.send_text(
-                    message.userid,
-                    f"您正在服务多位客户（{codes}），请在回复前加上编号，如：{example} 您好",
-                )
-                return "ambiguous"
-            self.wecom.send_text(message.userid, "目前没有等待您回复的客户。")
-            return "no-handoff"
-        if text in END_COMMANDS:
-            end_id = f"handoff-end-{target.handoff_id}"
-            self._send_customer(target.openid, t.HANDOFF_ENDED_BY_STAFF, end_id)
-            self._end(target)
-            self.wecom.send_text(message.userid, f"{rules.short_code(target.openid)} 已结束。")
-            return "ended"
-        return self._relay_to_customer(target, message, text)
+        if target is not None:
+            if text in END_COMMANDS:
+                self._end_by_staff(target, message.userid)
+                return "ended"
+            return self._relay_to_customer(target, message, text)
+        if open_ones:
+            codes = "、".join(rules.short_code(h.openid) for h in open_ones)
+            example = rules.short_code(open_ones[0].openid)
+            self.wecom.send_text(
+                message.userid,
+                f"您正在服务多位客户（{codes}），请在回复前加上编号，如：{example} 您好",
+            )
+            return "ambiguous"
+        since = self.clock() - LATE_REPLY_S
+        late, text = _addressed(self.handoffs.recently_ended_of_staff(message.userid, since), text)
+        if late is not None and text not in END_COMMANDS:
+            return self._late_reply(late, message, text)
+        self.wecom.send_text(message.userid, "目前没有等待您回复的客户。")
+        return "no-handoff"
+
+    def _end_by_staff(self, item: Any, userid: str) -> None:
+        self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
+        self._end(item, "staff")
+        self.wecom.send_text(userid, f"{rules.short_code(item.openid)} 已结束。")
 
     def _relay_to_customer(self, item: Any, message: Any, text: str) -> str:
-        shift = self._shift_of(message.userid)
-        staff_id = shift.staff_id if shift else message.userid
-        name = shift.name if shift else "值班同事"
+        staff_id, name = self._staff_member(message.userid)
         self._answer(item, staff_id, name, text, f"wecom-{message.msg_id or self.clock()}",
-                     channel="wecom", userid=message.userid)  # fmt: skip
+                     userid=message.userid)  # fmt: skip
         return "relayed"
 
+    def _late_reply(self, item: Any, message: Any, text: str) -> str:
+        """The customer left the chat (the menu, 结束人工) shortly before this answer came: it
+        still reaches them, saying which conversation it answers; staff are told."""
+        staff_id, name = self._staff_member(message.userid)
+        started = datetime.fromtimestamp(item.started_at, CHINA)
+        said = t.HANDOFF_LATE_STAFF_SAYS.format(name=name, at=f"{started:%H:%M}", text=text)
+        self._send_customer(item.openid, said, f"wecom-{message.msg_id or self.clock()}",
+                            staff_id=staff_id)  # fmt: skip
+        ended = datetime.fromtimestamp(item.ended_at or self.clock(), CHINA)
+        self.wecom.send_text(
+            message.userid,
+            f"{rules.short_code(item.openid)} 客户已于 {ended:%H:%M} 离开人工服务，"
+            "这条回复已发给客户（注明是对刚才咨询的回复）。"
+            "客户再发的消息由机器人处理；客户回复“人工”可再次联系。",
+        )
+        return "late"
+
     def _answer(
-        self, item: Any, staff_id: str, name: str, text: str, message_id: str, channel: str,
+        self, item: Any, staff_id: str, name: str, text: str, message_id: str,
         userid: str | None = None,
     ) -> None:  # fmt: skip
-        now = self.clock()
-        if item.state == "waiting":
-            item.state = "active"
-            item.answered_at = now
-            item.staff_userid = userid or item.staff_userid
-            item.staff_id = staff_id
-        item.last_activity = now
-        self._save_quietly(item)
+        self.handoffs.answered(item, userid, staff_id)
         # The outbox records it when it is sent, with who said it.
         self._send_customer(item.openid, t.HANDOFF_STAFF_SAYS.format(name=name, text=text),
                             message_id, staff_id=staff_id)  # fmt: skip
+
+    def _staff_member(self, userid: str) -> tuple[str, str]:
+        shift = self._shift_of(userid)
+        return (shift.staff_id, shift.name) if shift else (userid, "值班同事")
 
     # --- the console's agent inbox ------------------------------------------------------------
 
@@ -209,11 +272,11 @@ class HandoffDesk:
 
     def console_reply(self, item: Any, staff_id: str, name: str, text: str) -> None:
         message_id = f"console-{item.handoff_id}-{int(self.clock() * 1000)}"
-        self._answer(item, staff_id, name, text, message_id, channel="console")
+        self._answer(item, staff_id, name, text, message_id)
 
     def console_end(self, item: Any) -> None:
         self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
-        self._end(item)
+        self._end(item, "staff")
 
     def salutation(self, openid: str) -> str:
         return self._salutation(openid)
@@ -224,28 +287,58 @@ class HandoffDesk:
     # --- watchdog ----------------------------------------------------------------------------
 
     def escalate(self) -> dict[str, int]:
-        counts = {"escalated": 0, "callbacks": 0, "closed": 0}
+        counts = {"escalated": 0, "callbacks": 0, "closed": 0, "told": 0}
         now = self.clock()
         for item in self.handoffs.open_ones():
             try:
-                if item.state == "waiting" and now - item.notified_at >= self.escalate_after_s:
-                    if item.channel == "console":  # no agent took it: a callback, as after hours
-                        self._promise_callback(item)
-                        counts["callbacks"] += 1
-                    elif item.level == 0:
-                        self._notify_level(item, 1)
-                        counts["escalated"] += 1
-                    else:
-                        self._promise_callback(item)
-                        counts["callbacks"] += 1
-                elif item.state == "active" and now - (item.last_activity or 0) >= IDLE_END_S:
-                    self._end(item)
-                    counts["closed"] += 1
-            except HandoffConflict:
-                continue  # someone answered meanwhile; the next run sees it
+                with self._serialized(item.openid, wait_s=0):
+                    done = self._escalate_one(item, now)
+            except HandoffBusy:
+                continue  # a job is telling staff right now; the next run looks again
+            if done:
+                counts[done] += 1
         return counts
 
+    def _escalate_one(self, item: Any, now: float) -> str | None:
+        if item.state == "waiting" and not item.notified_at:
+            if now - item.started_at >= START_GRACE_S:  # the start job was lost
+                self._notify_once(item)
+                return "told"
+            return None
+        if item.state == "waiting" and now - item.notified_at >= self.escalate_after_s:
+            if item.channel == "console" or item.level >= 1:
+                self._promise_callback(item)  # no agent took it: a callback, as after hours
+                return "callbacks"
+            self._notify_level(item, 1)
+            return "escalated"
+        if item.state == "active" and now - (item.last_activity or 0) >= IDLE_END_S:
+            self._end(item, "idle")
+            return "closed"
+        return None
+
     # --- shared ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _serialized(self, openid: str, wait_s: float = LEASE_WAIT_S) -> Iterator[None]:
+        holder = uuid.uuid4().hex
+        deadline = time.monotonic() + wait_s
+        while not self.handoffs.take_lease(openid, holder, LEASE_S):
+            if time.monotonic() >= deadline:
+                raise HandoffBusy(ref(openid))
+            time.sleep(0.1)
+        try:
+            yield
+        finally:
+            self.handoffs.drop_lease(openid, holder)
+
+    def _notify_once(self, item: Any) -> str:
+        """Tell the on-call person (or the console) that a customer waits, once."""
+        if item.notified_at:
+            return "already-told"
+        if item.channel == "console":  # the agents' inbox shows it; nobody to message
+            self.handoffs.notified(item, 0, None)
+            return "in-console"
+        return self._notify_level(item, 0)
 
     def _notify_level(self, item: Any, level: int) -> str:
         on_call = rules.on_call(self.roster.shifts(), self.clock())
@@ -259,10 +352,7 @@ class HandoffDesk:
         context = self._context(item)
         for shift in people:
             self.wecom.send_text(shift.wecom_userid, context)
-        item.level = level
-        item.notified_at = self.clock()
-        item.staff_userid = people[0].wecom_userid
-        self.handoffs.save(item)
+        self.handoffs.notified(item, level, people[0].wecom_userid)
         log_event("handoff.notified", level=level, people=len(people), user=ref(item.openid))
         return "notified"
 
@@ -277,41 +367,29 @@ class HandoffDesk:
             due_at=when.timestamp() if when else None,
             ticket_no=f"TC{item.handoff_id[1:]}",
         )
-        item.ticket_no = ticket.ticket_no
-        self._end(item)
+        if not self.handoffs.end(item, "callback", ticket.ticket_no):
+            return  # ended meanwhile (the customer left, or an answer came)
+        self._leave_session(item.openid)
         promise = t.HANDOFF_CALLBACK_PROMISE.format(
             ticket_no=ticket.ticket_no,
-            when=dialog._when(when, now) if when else "下一个工作日上午",
+            when=dialog.when_text(when, now) if when else t.NEXT_WORKING_MORNING,
             hotline=self.hotline,
         )
         self._send_customer(item.openid, promise, f"handoff-callback-{item.handoff_id}")
         log_event("handoff.callback_promised", user=ref(item.openid))
 
-    def _end(self, item: Any) -> None:
-        item.state = "ended"
-        item.ended_at = self.clock()
-        self.handoffs.save(item)
-        self._leave_session(item.openid)
+    def _end(self, item: Any, ended_by: str) -> None:
+        if self.handoffs.end(item, ended_by):
+            self._leave_session(item.openid)
 
     def _leave_session(self, openid: str) -> None:
-        self.sessions.change(
-            openid, lambda state: SessionState() if state.flow == dialog.FLOW else None
-        )
+        self.sessions.change(openid, dialog.after_end)
 
     def _send_customer(
         self, openid: str, text: str, message_id: str, staff_id: str = ""
     ) -> None:
-        body = {
-            "id": message_id,
-            "kind": "custom",
-            "openid": openid,
-            "reply": reply_to_json(TextReply(text)),
-            "origin": "handoff",
-            "created_at": self.clock(),
-        }
-        if staff_id:
-            body["staff_id"] = staff_id
-        self.queues.publish(OUTBOX, [body])
+        message = custom(openid, TextReply(text), "handoff", message_id, staff_id=staff_id)
+        self.queues.outbox([message])
 
     def _targets(self, item: Any) -> list[str]:
         if item.state == "active" and item.staff_userid:
@@ -325,12 +403,6 @@ class HandoffDesk:
         shifts = [s for s in self.roster.shifts() if s.wecom_userid == userid]
         current = [s for s in shifts if s.covers(now)]
         return (current or shifts or [None])[0]
-
-    def _save_quietly(self, item: Any) -> None:
-        try:
-            self.handoffs.save(item)
-        except HandoffConflict:
-            log_event("handoff.save_conflict", user=ref(item.openid))
 
     def _salutation(self, openid: str) -> str:
         customer = self.book.customer_for(openid)
@@ -374,6 +446,8 @@ def _addressed(open_ones: list[Any], text: str) -> tuple[Any, str]:
 
 def _customer_words(payload: dict[str, Any]) -> str:
     kind = payload.get("kind")
+    if kind == "action":
+        return ACTION_WORDS.get(payload.get("action", ""), "客户使用了自助服务")
     if kind == "text":
         return mask_long_numbers(payload.get("text", ""))
     if kind == "image":

@@ -13,9 +13,9 @@ from typing import Any
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
 from chalicelib.domain.claims import ClaimStatus
-from chalicelib.jobs.queues import OUTBOX, new_message_id
+from chalicelib.jobs.messages import OutboxMessage, TemplateNotice
 from chalicelib.service.logs import log_event, ref
-from chalicelib.store.book import timeline_from_json
+from chalicelib.store.book import REPORTED_IN_CHAT, timeline_from_json
 from chalicelib.store.inbox import NEW
 
 
@@ -39,9 +39,7 @@ class ClaimNotifier:
         openids = self.book.openids_of(customer_id)
         if openids:
             entry = timeline[-1]
-            reshoot = previous == ClaimStatus.UNDER_REVIEW and status is ClaimStatus.SURVEY_RECEIVED
-            bodies = [self._message(o, claim_no, status, entry, reshoot) for o in openids]
-            self.queues.publish(OUTBOX, bodies)
+            self.queues.outbox(self._message(o, claim_no, status, entry) for o in openids)
         self.inbox.complete(key, None)
         log_event(
             "claim.notified", status=str(status), recipients=len(openids), claim=ref(claim_no)
@@ -49,10 +47,10 @@ class ClaimNotifier:
         return len(openids)
 
     def _message(
-        self, openid: str, claim_no: str, status: ClaimStatus, entry: Any, reshoot: bool = False
-    ) -> dict:
-        words = t.CLAIM_STATUS_RESHOOT if reshoot else t.CLAIM_STATUS[str(status)]
-        next_step = t.CLAIM_NEXT_RESHOOT if reshoot else render.next_step(status, self.hotline)
+        self, openid: str, claim_no: str, status: ClaimStatus, entry: Any
+    ) -> OutboxMessage:
+        words = t.CLAIM_STATUS[str(status)]
+        next_step = render.next_step(status, self.hotline)
         if entry.amount:
             words += t.CLAIM_AMOUNT.format(amount=render.yuan(entry.amount))
         data = {
@@ -62,13 +60,8 @@ class ClaimNotifier:
             "keyword3": {"value": render.when(entry.at, date.min)},
             "remark": {"value": t.NOTIFY_REMARK.format(next_step=next_step)},
         }
-        return {
-            "id": new_message_id(),
-            "kind": "template",
-            "openid": openid,
-            "template": {"id": self.template_id, "data": data},
-            "origin": f"claim:{claim_no}",
-        }
+        notice = TemplateNotice(self.template_id, data)
+        return OutboxMessage(openid, f"claim:{claim_no}", template=notice)
 
 
 def _status_change(event: str, new: dict | None, old: dict | None):
@@ -76,7 +69,9 @@ def _status_change(event: str, new: dict | None, old: dict | None):
     changed, else None.
 
     A new claim is announced only when it is freshly reported: importing a claim that is
-    already further along must not send a burst of messages about the past.
+    already further along must not send a burst of messages about the past. A claim the
+    customer reported in the chat (self-survey) is not announced either: they have just read
+    its number there, and a notice would land in the middle of the photo instructions.
     """
     if event not in ("INSERT", "MODIFY") or not new:
         return None
@@ -85,6 +80,8 @@ def _status_change(event: str, new: dict | None, old: dict | None):
     if event == "MODIFY" and old.get("status", {}).get("S") == str(status):
         return None
     if event == "INSERT" and status is not ClaimStatus.REPORTED:
+        return None
+    if event == "INSERT" and new.get("reported_via", {}).get("S") == REPORTED_IN_CHAT:
         return None
     timeline = timeline_from_json(new.get("timeline", {}).get("S", "[]"))
     if not timeline:

@@ -10,14 +10,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
-from chalicelib.jobs.queues import OUTBOX, new_message_id
+from chalicelib.jobs.messages import CUSTOM, OutboxMessage, new_message_id
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.store.inbox import DONE, NEW
 from chalicelib.wechat.api import WeChatApiError
-from chalicelib.wechat.replies import reply_from_json, summarize
+from chalicelib.wechat.replies import reply_to_json, summarize
 
 KEEP_ERRORS = {
     45015: "outside the 48 h window or user unfollowed",
@@ -41,9 +42,10 @@ class OutboxSender:
         self.conversations = conversations
         self.queues = queues
 
-    def deliver(self, message: dict[str, Any]) -> str:
+    def deliver(self, body: dict[str, Any]) -> str:
         """Send one outbox message; returns what happened: sent | held | duplicate."""
-        key = f"out:{message['id']}"
+        message = OutboxMessage.from_body(body)
+        key = f"out:{message.id}"
         claim = self.sent.claim(key)
         if claim.state == DONE:
             return "duplicate"
@@ -57,9 +59,8 @@ class OutboxSender:
         self.sent.complete(key, None)
         return result
 
-    def _deliver(self, message: dict[str, Any]) -> str:
-        openid = message["openid"]
-        if message["kind"] == "custom" and not self.quotas.take(openid):
+    def _deliver(self, message: OutboxMessage) -> str:
+        if message.kind == CUSTOM and not self.quotas.take(message.openid):
             return self._keep(message, "no customer-service quota left", 0)
         try:
             self._call_api(message)
@@ -69,46 +70,46 @@ class OutboxSender:
             reason = KEEP_ERRORS.get(exc.errcode, f"refused by wechat: {exc.errmsg}")
             return self._keep(message, reason, exc.errcode)
         self._record(message)
-        log_event("outbox.sent", kind=message["kind"], user=ref(openid))
+        log_event("outbox.sent", kind=message.kind, user=ref(message.openid))
         return "sent"
 
-    def _call_api(self, message: dict[str, Any]) -> None:
-        if message["kind"] == "custom":
-            self.api.send(message["openid"], reply_from_json(message["reply"]))
-        elif message["kind"] == "template":
-            tpl = message["template"]
-            self.api.send_template(message["openid"], tpl["id"], tpl["data"], tpl.get("url"))
+    def _call_api(self, message: OutboxMessage) -> None:
+        if message.template is not None:
+            notice = message.template
+            self.api.send_template(message.openid, notice.template_id, notice.data,
+                                   notice.url or None)  # fmt: skip
         else:
-            raise ValueError(f"unknown outbox kind {message['kind']!r}")
+            assert message.reply is not None
+            self.api.send(message.openid, message.reply)
 
-    def _keep(self, message: dict[str, Any], reason: str, errcode: int) -> str:
-        self.held.keep(message, reason, errcode)
-        self.quotas.note_held(message["openid"])
+    def _keep(self, message: OutboxMessage, reason: str, errcode: int) -> str:
+        self.held.keep(message.to_body(), reason, errcode)
+        self.quotas.note_held(message.openid)
         log_event(
             "outbox.held",
             logging.WARNING,
             reason=reason,
             errcode=errcode,
-            user=ref(message["openid"]),
+            user=ref(message.openid),
         )
         return "held"
 
-    def _record(self, message: dict[str, Any]) -> None:
-        if message["kind"] == "custom":
-            reply = reply_from_json(message["reply"])
-            content, msg_type = summarize(reply), message["reply"]["type"]
+    def _record(self, message: OutboxMessage) -> None:
+        if message.reply is not None:
+            content, msg_type = summarize(message.reply), reply_to_json(message.reply)["type"]
         else:
-            content, msg_type = message["template"]["id"], "template"
+            assert message.template is not None
+            content, msg_type = message.template.template_id, "template"
         self.conversations.log(
             [
                 Entry(
-                    openid=message["openid"],
+                    openid=message.openid,
                     direction="out",
-                    channel=message["kind"],
+                    channel=message.kind,
                     msg_type=msg_type,
                     content=content,
-                    dedupe_key=message.get("origin", ""),
-                    staff_id=message.get("staff_id", ""),  # a person's answer (handoffs)
+                    dedupe_key=message.origin,
+                    staff_id=message.staff_id,  # a person's answer (handoffs)
                 )
             ]
         )
@@ -118,7 +119,7 @@ class OutboxSender:
         kept = sorted(self.held.held_for(openid), key=lambda m: m.held_at)
         if not kept:
             return 0
-        self.queues.publish(OUTBOX, [_fresh_copy(m.payload) for m in kept])
+        self.queues.outbox(_fresh_copy(m.payload) for m in kept)
         for item in kept:
             self.held.mark_released(item)
         self.quotas.clear_held(openid)
@@ -126,6 +127,7 @@ class OutboxSender:
         return len(kept)
 
 
-def _fresh_copy(payload: dict[str, Any]) -> dict[str, Any]:
+def _fresh_copy(payload: dict[str, Any]) -> OutboxMessage:
     """A released message gets a new id: the old one is already claimed as handled."""
-    return {**payload, "id": new_message_id(), "released_from": payload["id"]}
+    kept = OutboxMessage.from_body(payload)
+    return replace(kept, id=new_message_id(), released_from=kept.id)

@@ -7,66 +7,43 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.dialog.outcome import Outcome, SessionState
-from chalicelib.jobs.queues import JOBS, OUTBOX, new_message_id
+from chalicelib.jobs.messages import custom
+from chalicelib.service.decide import Decider
 from chalicelib.service.logs import log_event, ref
-from chalicelib.store.sessions import SessionConflict
-from chalicelib.wechat.replies import reply_to_json
-
-RETRIES = 3
 
 
 class Resumer:
-    def __init__(self, sessions: Any, queues: Any, clock: Callable[[], float]) -> None:
-        self.sessions = sessions
+    def __init__(self, decider: Decider, queues: Any) -> None:
+        self.decider = decider
         self.queues = queues
-        self.clock = clock
 
     def resume(
         self,
         openid: str,
-        expects: Callable[[SessionState], bool],
-        decide: Callable[[SessionState], Outcome],
+        decide: Callable[[SessionState], Outcome | None],
         origin: str,
+        message_id: str | None = None,
     ) -> bool:
-        """Apply `decide` if the session is still where the async work left it.
-
-        False when the customer has moved on (another flow, a newer photo): the result is
-        dropped rather than interrupting them.
+        """Apply the dialog's `decide` to the customer's current state; it returns None when
+        the customer has moved on (another flow, a newer photo), and the result is dropped
+        rather than interrupting them (False). `message_id` (with a suffix per reply) makes
+        the answer go at most once when the same job runs again.
         """
-        for _ in range(RETRIES):
-            state, item = self.sessions.load(openid)
-            if not expects(state):
-                log_event("resume.stale", user=ref(openid))
-                return False
-            outcome = decide(state)
-            try:
-                if outcome.state is not None:
-                    self.sessions.save(item, outcome.state)
-            except SessionConflict:
-                continue
-            self._deliver(openid, outcome, origin)
-            return True
-        raise SessionConflict(ref(openid))
+        outcome = self.decider.decide(openid, decide)
+        if outcome is None:
+            log_event("resume.stale", user=ref(openid))
+            return False
+        self._deliver(openid, outcome, origin, message_id)
+        return True
 
-    def _deliver(self, openid: str, outcome: Outcome, origin: str) -> None:
+    def _deliver(
+        self, openid: str, outcome: Outcome, origin: str, message_id: str | None
+    ) -> None:
         replies = [r for r in (outcome.reply, *outcome.sends) if r is not None]
         if replies:
-            self.queues.publish(
-                OUTBOX,
-                [
-                    {
-                        "id": new_message_id(),
-                        "kind": "custom",
-                        "openid": openid,
-                        "reply": reply_to_json(reply),
-                        "origin": origin,
-                        "created_at": self.clock(),
-                    }
-                    for reply in replies
-                ],
+            self.queues.outbox(
+                custom(openid, reply, origin, f"{message_id}-{i}" if message_id else None)
+                for i, reply in enumerate(replies)
             )
         if outcome.jobs:
-            jobs = [
-                {"id": new_message_id(), "kind": j.kind, "payload": j.payload} for j in outcome.jobs
-            ]
-            self.queues.publish(JOBS, jobs)
+            self.queues.jobs(outcome.jobs)

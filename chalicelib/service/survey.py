@@ -17,17 +17,15 @@ from typing import Any
 
 from chalicelib.dialog import survey as dialog
 from chalicelib.dialog.catalogue import SURVEY_SHOT_TITLES
-from chalicelib.dialog.outcome import Outcome, SessionState
 from chalicelib.domain import survey as sv
 from chalicelib.domain.claims import ClaimStatus, IllegalTransition
 from chalicelib.domain.identity import vin_check_for
-from chalicelib.jobs.queues import OUTBOX
+from chalicelib.jobs.messages import custom
 from chalicelib.media.packets import PacketWriter, sha256
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.inbox import DONE, NEW
 from chalicelib.store.surveys import SurveyConflict
 from chalicelib.wechat.api import WeChatApiError
-from chalicelib.wechat.replies import reply_to_json
 
 PLACEMENT_RETRIES = 8
 SHOT_LABELS_EN = {1: "1 front 45", 2: "2 rear 45", 3: "3 damage overview", 4: "4 damage close-up",
@@ -266,21 +264,11 @@ class SurveyDesk:
         batch = [_placement(seq, item.placements[seq]) for seq in item.last_batch or []]
         filled = frozenset(int(s) for s in item.slots or {})
         replies = dialog.progress_replies(batch, filled, item.claim_no, self.dialog_config)
-        now = self.clock()
-        self.queues.publish(
-            OUTBOX,
-            [
-                {
-                    # The same batch always gets the same ids: the outbox sends each once.
-                    "id": f"survey-{item.claim_no}-{item.batches}-{i}",
-                    "kind": "custom",
-                    "openid": item.openid,
-                    "reply": reply_to_json(reply),
-                    "origin": f"survey:{item.claim_no}",
-                    "created_at": now,
-                }
-                for i, reply in enumerate(replies)
-            ],
+        # The same batch always gets the same ids: the outbox sends each once.
+        self.queues.outbox(
+            custom(item.openid, reply, f"survey:{item.claim_no}",
+                   f"survey-{item.claim_no}-{item.batches}-{i}")  # fmt: skip
+            for i, reply in enumerate(replies)
         )
         self.store.mark_announced(item, item.batches)
 
@@ -306,13 +294,9 @@ class SurveyDesk:
             log_event("survey.claim_not_advanced", status=str(claim.status), claim=ref(claim_no))
 
     def _end_session(self, item: Any) -> None:
-        def in_this_survey(state: SessionState) -> bool:
-            return state.flow == dialog.FLOW and state.data.get("claim_no") == item.claim_no
-
         self.resumer.resume(
             item.openid,
-            in_this_survey,
-            lambda state: Outcome(state=SessionState()),
+            lambda state: dialog.after_submission(item.claim_no, state),
             origin=f"survey:{item.claim_no}",
         )
 

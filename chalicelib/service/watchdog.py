@@ -16,10 +16,9 @@ from typing import Any
 
 from chalicelib.dialog import survey as dialog
 from chalicelib.domain import survey as sv
-from chalicelib.jobs.queues import OUTBOX
+from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.surveys import SurveyConflict, view_of
-from chalicelib.wechat.replies import reply_to_json
 
 # Leave this much of the 48 h window for the reminder to be delivered and answered.
 WINDOW_MARGIN_S = 15 * 60
@@ -81,18 +80,7 @@ class Watchdog:
         reply = dialog.reminder(item.claim_no, view_of(item).done, hours_left)
         item.reminded = True
         self.surveys.save(item)  # first, so two overlapping runs cannot both remind
-        self.queues.publish(
-            OUTBOX,
-            [
-                {
-                    "id": f"survey-remind-{item.claim_no}",
-                    "kind": "custom",
-                    "openid": item.openid,
-                    "reply": reply_to_json(reply),
-                    "origin": f"survey:{item.claim_no}",
-                    "created_at": now,
-                }
-            ],
-        )
+        message_id = f"survey-remind-{item.claim_no}"
+        self.queues.outbox([custom(item.openid, reply, f"survey:{item.claim_no}", message_id)])
         log_event("survey.reminded", claim=ref(item.claim_no))
         return 1

@@ -13,20 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import router
-from chalicelib.dialog.outcome import Outcome
-from chalicelib.domain.messages import InboundMessage, TextReply, TransferReply
-from chalicelib.jobs.queues import JOBS, OUTBOX, new_message_id
+from chalicelib.dialog import handoff, router
+from chalicelib.dialog.config import DialogConfig
+from chalicelib.dialog.outcome import Job, JobKind, Outcome
+from chalicelib.domain.messages import InboundMessage, Reply, TextReply, TransferReply
+from chalicelib.jobs.messages import OutboxMessage, custom
+from chalicelib.service.decide import Decider
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.store.inbox import BUSY, DONE
-from chalicelib.store.sessions import SessionConflict
 from chalicelib.wechat.codec import Decoded, Rejected
 from chalicelib.wechat.inbound import BadMessage, parse_inbound
 from chalicelib.wechat.replies import render_passive, reply_to_json, summarize
 
 SUCCESS = "success"
-SESSION_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class WebhookService:
         conversations: Any,
         quotas: Any,
         queues: Any,
-        dialog_config: router.DialogConfig,
+        dialog_config: DialogConfig,
         reply_deadline_s: float = 4.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -60,6 +60,7 @@ class WebhookService:
         self.quotas = quotas
         self.queues = queues
         self.dialog_config = dialog_config
+        self.decider = Decider(sessions, dialog_config)
         self.reply_deadline_s = reply_deadline_s
         self.clock = clock
 
@@ -119,56 +120,36 @@ class WebhookService:
         return HttpResult(200, SUCCESS) if by_outbox else self._answer(reply_xml, decoded)
 
     def _decide(self, msg: InboundMessage) -> Outcome:
-        """dialog.handle with optimistic locking: on a conflict, re-read and decide again."""
-        for _ in range(SESSION_RETRIES):
-            state, item = self.sessions.load(msg.openid)
-            outcome = router.handle(msg, state, self.dialog_config)
-            if outcome.state is None or outcome.state == state:
-                return outcome
-            try:
-                self.sessions.save(item, outcome.state)
-                return outcome
-            except SessionConflict:
-                log_event("webhook.session_conflict", msg=ref(msg.dedupe_key))
-        raise SessionConflict(ref(msg.openid))
+        config = self.dialog_config
+        outcome = self.decider.decide(msg.openid, lambda state: router.handle(msg, state, config))
+        assert outcome is not None  # router.handle always decides
+        return outcome
 
     def _open_window(self, msg: InboundMessage) -> None:
         if msg.opens_message_window:
             if self.quotas.opened_by_message(msg.openid):
-                job = {"id": new_message_id(), "kind": "outbox.release"}
-                self.queues.publish(JOBS, [{**job, "payload": {"openid": msg.openid}}])
+                self.queues.jobs([Job(JobKind.OUTBOX_RELEASE, {"openid": msg.openid})])
         elif msg.opens_click_window:
             self.quotas.opened_by_click(msg.openid)
 
     def _enqueue(self, msg: InboundMessage, outcome: Outcome) -> None:
         if outcome.jobs:
-            self.queues.publish(
-                JOBS,
-                [
-                    {"id": new_message_id(), "kind": job.kind, "payload": job.payload}
-                    for job in outcome.jobs
-                ],
-            )
+            self.queues.jobs(outcome.jobs)
         if outcome.sends:
-            self.queues.publish(OUTBOX, [self._outbox_body(msg, r) for r in outcome.sends])
+            self.queues.outbox([self._to_customer(msg, r) for r in outcome.sends])
 
     def _send_later(self, msg: InboundMessage, outcome: Outcome) -> None:
-        if isinstance(outcome.reply, TransferReply):  # only a passive reply can transfer
-            reply = TextReply(t.HANDOFF_TRANSFERRING)
+        if isinstance(outcome.reply, TransferReply):  # only a passive reply can transfer:
+            reply: Reply = TextReply(t.HANDOFF_TRANSFER_LATE)  # the next message will
+            self.sessions.change(msg.openid, handoff.transfer_missed)
             log_event("webhook.transfer_missed", msg=ref(msg.dedupe_key))
         else:
+            assert outcome.reply is not None
             reply = outcome.reply
-        self.queues.publish(OUTBOX, [self._outbox_body(msg, reply)])
+        self.queues.outbox([self._to_customer(msg, reply)])
 
-    def _outbox_body(self, msg: InboundMessage, reply: Any) -> dict[str, Any]:
-        return {
-            "id": new_message_id(),
-            "kind": "custom",
-            "openid": msg.openid,
-            "reply": reply_to_json(reply),
-            "origin": msg.dedupe_key,
-            "created_at": self.clock(),
-        }
+    def _to_customer(self, msg: InboundMessage, reply: Reply) -> OutboxMessage:
+        return custom(msg.openid, reply, origin=msg.dedupe_key)
 
     def _record(self, msg: InboundMessage, outcome: Outcome, passive: bool) -> None:
         entries = [

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.dialog.outcome import JobKind
+from chalicelib.jobs.messages import job_from_body
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.wechat.api import WeChatApiError
@@ -33,22 +35,22 @@ class Worker:
         self.resumer = resumer
         self.dialog_config = dialog_config
         self.ocr_engine = ocr_engine
-        self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
-            "media.fetch": self.fetch_media,
-            "outbox.release": lambda p: self.outbox.release(p["openid"]),
-            "ocr.licence": self.read_licence,
-            "survey.photo": lambda p: survey().check_photo(p),
-            "handoff.start": lambda p: handoffs().start(p),
-            "handoff.relay": lambda p: handoffs().relay_to_staff(p),
-            "handoff.end": lambda p: handoffs().end_by_customer(p),
-            "ticket.sensitive": lambda p: handoffs().sensitive(p),
+        self._handlers: dict[JobKind, Callable[[dict[str, Any]], Any]] = {
+            JobKind.MEDIA_FETCH: self.fetch_media,
+            JobKind.OUTBOX_RELEASE: lambda p: self.outbox.release(p["openid"]),
+            JobKind.OCR_LICENCE: self.read_licence,
+            JobKind.SURVEY_PHOTO: lambda p: survey().check_photo(p),
+            JobKind.HANDOFF_START: lambda p: handoffs().start(p),
+            JobKind.HANDOFF_RELAY: lambda p: handoffs().relay_to_staff(p),
+            JobKind.HANDOFF_END: lambda p: handoffs().end_by_customer(p),
+            JobKind.HANDOFF_QUEUE: lambda p: handoffs().tell_queue(p),
+            JobKind.TICKET_SENSITIVE: lambda p: handoffs().sensitive(p),
         }
 
-    def run(self, job: dict[str, Any]) -> Any:
-        handler = self._handlers.get(job.get("kind", ""))
-        if handler is None:
-            raise ValueError(f"unknown job kind {job.get('kind')!r}")
-        return handler(job.get("payload") or {})
+    def run(self, body: dict[str, Any]) -> Any:
+        """One jobs-queue message; an unknown kind raises ValueError (it dead-letters)."""
+        job = job_from_body(body)
+        return self._handlers[job.kind](job.payload)
 
     def fetch_media(self, payload: dict[str, Any]) -> str:
         """Save a customer's picture to S3 now: WeChat keeps temporary media for 3 days only."""
@@ -60,34 +62,26 @@ class Worker:
         from chalicelib.dialog import quote
 
         saved = self._download_and_keep(payload)
-        outcome_for = self._licence_outcome(saved[1] if saved else None)
-        photo = payload.get("dedupe_key")
+        fields = self._read(saved[1]) if saved else None
+        photo = payload.get("dedupe_key", "")
 
-        def still_waiting(state: Any) -> bool:
-            return (
-                state.flow == quote.FLOW
-                and state.step == "reading"
-                and (state.data.get("photo") == photo)
-            )
+        def decide(state: Any) -> Any:
+            return quote.licence_read(photo, fields, state, self.dialog_config)
 
-        return self.resumer.resume(
-            payload["openid"], still_waiting, outcome_for, origin=photo or "ocr"
-        )
+        return self.resumer.resume(payload["openid"], decide, origin=photo or "ocr",
+                                   message_id=f"licence-{photo}" if photo else None)  # fmt: skip
 
-    def _licence_outcome(self, image: bytes | None) -> Callable[[Any], Any]:
-        from chalicelib.dialog import quote
-
-        if image is None:
-            return quote.on_photo_unusable
+    def _read(self, image: bytes) -> Any:
+        """The licence's fields, or None when the picture cannot be opened."""
         from chalicelib.ocr.images import NotAnImage
         from chalicelib.ocr.licence import read_licence
 
         try:
             fields = read_licence(image, self.ocr_engine())
         except NotAnImage:
-            return quote.on_photo_unusable
+            return None
         log_event("licence.read", warnings=list(fields.warnings))
-        return lambda state: quote.on_licence_read(fields, state, self.dialog_config)
+        return fields
 
     def _download_and_keep(self, payload: dict[str, Any]) -> tuple[str, bytes] | None:
         openid, media_id = payload["openid"], payload["media_id"]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.domain.book import (
     BIND_LOCK_S,
@@ -33,6 +33,7 @@ from chalicelib.domain.identity import matches
 from chalicelib.domain.people import Gender
 from chalicelib.domain.plates import is_valid_plate, normalize_plate
 from chalicelib.domain.policies import Coverage
+from chalicelib.domain.review import Reshoot
 from chalicelib.store.models import (
     ClaimItem,
     CustomerItem,
@@ -115,7 +116,21 @@ def claim_from_item(item: ClaimItem) -> Claim:
         accident_date=date.fromisoformat(item.accident_date),
         status=ClaimStatus(item.status),
         timeline=timeline_from_json(item.timeline),
+        reshoots=_reshoots_asked(item) if item.status == ClaimStatus.PHOTOS_REQUESTED else (),
     )
+
+
+def _reshoots_asked(item: ClaimItem) -> tuple[Reshoot, ...]:
+    asked = [d for d in item.decisions or [] if d.get("action") == "reshoot"]
+    if not asked:
+        return ()
+    return tuple(
+        Reshoot(int(r["slot"]), r.get("reason", ""), r.get("note", ""))
+        for r in asked[-1].get("reshoots", [])
+    )
+
+
+REPORTED_IN_CHAT = "self_survey"  # ClaimItem.reported_via: the customer reported it in WeChat
 
 
 class BookStore:
@@ -219,11 +234,12 @@ class BookStore:
 
     # --- binding -----------------------------------------------------------------------
 
-    def try_bind(self, openid: str, identifier: str, id_last6: str) -> BindResult:
+    def try_bind(self, openid: str, identifier: str, id_last6: str, attempt: str) -> BindResult:
         """Bind `openid` if `identifier` (policy number or plate) and the ID's last 6 match.
 
         Unknown policy and wrong answer look the same to the caller. Failures count against
-        the WeChat user and against every policy the identifier named.
+        the WeChat user and against every policy the identifier named, once per `attempt`
+        (the message's dedupe key): the same message decided again counts nothing more.
         """
         now = self.clock()
         user = f"user:{openid}"
@@ -241,8 +257,8 @@ class BookStore:
             self._bind(openid, match, now)
             return BindResult(BindOutcome.BOUND, customer=self.customer_for(openid))
         for policy in policies:
-            self._fail(f"policy:{policy.policy_no}", now)
-        until = self._fail(user, now)
+            self._fail(f"policy:{policy.policy_no}", now, attempt)
+        until = self._fail(user, now, attempt)
         if until:
             return BindResult(BindOutcome.LOCKED, locked_until=until)
         return BindResult(BindOutcome.REFUSED)
@@ -289,20 +305,32 @@ class BookStore:
             return None
         return item.locked_until if item.locked_until > now else None
 
-    def _fail(self, subject: str, now: float) -> float | None:
-        """Count one failure; returns the lock's end when this failure locks the subject."""
-        item = LockoutItem(subject=subject)
+    def _fail(self, subject: str, now: float, attempt: str) -> float | None:
+        """Count one failure, once per attempt; returns the lock's end when the subject is
+        locked by it (or was already, by this same attempt)."""
         try:
             current = LockoutItem.get(subject, consistent_read=True)
-            fresh = now - current.window_started_at > BIND_WINDOW_S
         except DoesNotExist:
-            fresh = True
+            current = None
+        if current is not None and attempt in (current.attempts or set()):
+            return current.locked_until if current.locked_until > now else None
+        fresh = current is None or now - current.window_started_at > BIND_WINDOW_S
         actions = [LockoutItem.expires_at.set(int(now + BIND_WINDOW_S + BIND_LOCK_S))]
         if fresh:
-            actions += [LockoutItem.failures.set(1), LockoutItem.window_started_at.set(now)]
+            actions += [
+                LockoutItem.failures.set(1),
+                LockoutItem.window_started_at.set(now),
+                LockoutItem.attempts.set({attempt}),
+            ]
         else:
-            actions.append(LockoutItem.failures.add(1))
-        item.update(actions=actions)
+            actions += [LockoutItem.failures.add(1), LockoutItem.attempts.add({attempt})]
+        item = LockoutItem(subject=subject)
+        try:
+            item.update(actions=actions, condition=~LockoutItem.attempts.contains(attempt))
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+            return self._fail(subject, now, attempt)  # counted meanwhile: read what it did
         if item.failures < MAX_BIND_FAILURES:
             return None
         until = now + BIND_LOCK_S

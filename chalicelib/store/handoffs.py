@@ -7,31 +7,36 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.domain.handoff import Role, Shift
 from chalicelib.store.models import HandoffItem, RosterShift, TicketItem, condition_failed
 
 OPEN_BUCKET = "open"
+OPEN_STATES = ("waiting", "active")
 KEEP_ENDED_S = 180 * 24 * 3600
 CHINA = timezone(timedelta(hours=8))
 
 
-class HandoffConflict(Exception):
-    """The handoff changed meanwhile (another reply, the watchdog): read it again."""
-
-
 class Handoffs:
+    """One current handoff per customer. Jobs about one customer's handoff (start, relay, end)
+    hold its lease, so staff see them in order; every other change is an update of the
+    attributes it concerns, so concurrent changes (a staff reply, the watchdog) never undo
+    each other."""
+
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
 
     def current(self, openid: str) -> HandoffItem | None:
         """The customer's handoff if it is still open (waiting or active)."""
+        item = self.latest(openid)
+        return item if item is not None and item.state in OPEN_STATES else None
+
+    def latest(self, openid: str) -> HandoffItem | None:
         try:
-            item = HandoffItem.get(openid, consistent_read=True)
+            return HandoffItem.get(openid, consistent_read=True)
         except DoesNotExist:
             return None
-        return item if item.state in ("waiting", "active") else None
 
     def open(self, openid: str, channel: str, reason: str) -> tuple[HandoffItem, bool]:
         """Start a handoff unless one is open: (the open handoff, whether it is new)."""
@@ -59,25 +64,96 @@ class Handoffs:
 
     def of_staff(self, userid: str) -> list[HandoffItem]:
         """Open handoffs this staff member was asked to answer or is answering."""
+        return [h for h in HandoffItem.by_staff.query(userid) if h.state in OPEN_STATES]
+
+    def recently_ended_of_staff(self, userid: str, since: float) -> list[HandoffItem]:
         return [
-            h for h in HandoffItem.by_staff.query(userid) if h.state in ("waiting", "active")
+            h
+            for h in HandoffItem.by_staff.query(userid)
+            if h.state == "ended" and (h.ended_at or 0) >= since
         ]
 
     def open_ones(self) -> list[HandoffItem]:
         return list(HandoffItem.open_by_time.query(OPEN_BUCKET))
 
-    def save(self, item: HandoffItem) -> None:
-        if item.state in ("waiting", "active"):
-            item.open_bucket = OPEN_BUCKET
-            item.expires_at = None
-        else:
-            item.open_bucket = None
-            item.expires_at = int(self.clock() + KEEP_ENDED_S)
+    # --- changes, each an update of its own attributes ---------------------------------------
+
+    def take_lease(self, openid: str, holder: str, seconds: float) -> bool:
+        now = self.clock()
+        free = HandoffItem.lease_until.does_not_exist() | (HandoffItem.lease_until < now)
         try:
-            item.save()
-        except PutError as exc:
+            HandoffItem(openid=openid).update(
+                actions=[HandoffItem.lease_holder.set(holder),
+                         HandoffItem.lease_until.set(now + seconds)],  # fmt: skip
+                condition=HandoffItem.openid.exists() & free,
+                add_version_condition=False,
+            )
+            return True
+        except UpdateError as exc:
             if condition_failed(exc):
-                raise HandoffConflict(item.openid) from exc
+                return False
+            raise
+
+    def drop_lease(self, openid: str, holder: str) -> None:
+        try:
+            HandoffItem(openid=openid).update(
+                actions=[HandoffItem.lease_until.remove(), HandoffItem.lease_holder.remove()],
+                condition=HandoffItem.lease_holder == holder,
+                add_version_condition=False,
+            )
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+
+    def notified(self, item: HandoffItem, level: int, staff_userid: str | None) -> None:
+        actions = [HandoffItem.level.set(level), HandoffItem.notified_at.set(self.clock())]
+        if staff_userid:
+            actions.append(HandoffItem.staff_userid.set(staff_userid))
+        item.update(actions=actions, add_version_condition=False)
+
+    def touch(self, item: HandoffItem) -> None:
+        item.update(actions=[HandoffItem.last_activity.set(self.clock())],
+                    add_version_condition=False)  # fmt: skip
+
+    def answered(self, item: HandoffItem, staff_userid: str | None, staff_id: str) -> None:
+        """A person answered: waiting → active (the first answer only), activity now."""
+        now = self.clock()
+        try:
+            item.update(
+                actions=[
+                    HandoffItem.state.set("active"),
+                    HandoffItem.answered_at.set(now),
+                    HandoffItem.staff_userid.set(staff_userid or item.staff_userid),
+                    HandoffItem.staff_id.set(staff_id),
+                    HandoffItem.last_activity.set(now),
+                ],
+                condition=HandoffItem.state == "waiting",
+                add_version_condition=False,
+            )
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+            self.touch(item)
+
+    def end(self, item: HandoffItem, ended_by: str, ticket_no: str | None = None) -> bool:
+        """Close it (once: False when it was closed already)."""
+        now = self.clock()
+        actions = [
+            HandoffItem.state.set("ended"),
+            HandoffItem.ended_at.set(now),
+            HandoffItem.ended_by.set(ended_by),
+            HandoffItem.open_bucket.remove(),
+            HandoffItem.expires_at.set(int(now + KEEP_ENDED_S)),
+        ]
+        if ticket_no:
+            actions.append(HandoffItem.ticket_no.set(ticket_no))
+        try:
+            item.update(actions=actions, condition=HandoffItem.state.is_in(*OPEN_STATES),
+                        add_version_condition=False)  # fmt: skip
+            return True
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
             raise
 
 

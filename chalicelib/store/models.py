@@ -13,6 +13,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -64,6 +65,9 @@ class SessionItem(Model):
     flow = UnicodeAttribute(default="")
     step = UnicodeAttribute(default="")
     data = JSONAttribute(default=dict)
+    # Effects of the last decision not yet confirmed applied (dialog/effects.py): saved with
+    # the state they led to, so a request that dies in between leaves them for the next one.
+    pending = JSONAttribute(null=True)
     version = VersionAttribute()
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
 
@@ -214,6 +218,7 @@ class ClaimItem(Model):
     timeline = JSONAttribute(default=list)  # [{"status", "at", "amount"}], oldest first
     decisions = JSONAttribute(default=list)  # adjusters' decisions: who, action, reason, at
     source_hash = UnicodeAttribute(null=True)
+    reported_via = UnicodeAttribute(null=True)  # "self_survey": reported in the chat
     version = VersionAttribute()
     by_customer = _ByCustomer()
     by_status = _ByStatus()
@@ -229,6 +234,7 @@ class LockoutItem(Model):
     failures = NumberAttribute(default=0)
     window_started_at = NumberAttribute(default=0)
     locked_until = NumberAttribute(default=0)
+    attempts = UnicodeSetAttribute(null=True)  # the messages counted (each counts once)
     expires_at = NumberAttribute(null=True)
 
 
@@ -386,9 +392,11 @@ class HandoffItem(Model):
     staff_id = UnicodeAttribute(null=True)
     answered_at = NumberAttribute(null=True)
     ended_at = NumberAttribute(null=True)
+    ended_by = UnicodeAttribute(null=True)  # customer | staff | callback | idle
     ticket_no = UnicodeAttribute(null=True)
     open_bucket = UnicodeAttribute(null=True)  # "open" while waiting or active
-    version = VersionAttribute()
+    lease_holder = UnicodeAttribute(null=True)  # the job telling staff right now
+    lease_until = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
     by_staff = _ByStaff()
     open_by_time = _OpenByTime()

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
-import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
 
-from chalicelib.store.models import QuoteItem
+from pynamodb.exceptions import PutError
 
-VALID_DAYS = 30
-CHINA = timezone(timedelta(hours=8))
+from chalicelib.domain.quotes import VALID_DAYS
+from chalicelib.store.models import QuoteItem, condition_failed
 
-
-def _plain(value: Any) -> Any:
-    """Dataclasses, Decimals and dates as JSON-friendly values."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal | date):
-        return str(value)
-    return value
+KEEP_AFTER_VALID_S = 365 * 86400
 
 
 class QuoteStore:
@@ -35,21 +20,29 @@ class QuoteStore:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
 
-    def save(self, openid: str, quote_input: Any, plans: Any) -> tuple[str, date]:
-        now = self.clock()
-        today = datetime.fromtimestamp(now, UTC).astimezone(CHINA).date()
-        valid_until = today + timedelta(days=VALID_DAYS)
-        quote_no = f"Q{today:%Y%m%d}{secrets.randbelow(10**8):08d}"
-        QuoteItem(
+    def save(
+        self,
+        quote_no: str,
+        openid: str,
+        quote_input: dict[str, Any],
+        plans: list[Any],
+        valid_until: str,
+        at: float,
+    ) -> None:
+        item = QuoteItem(
             quote_no=quote_no,
             openid=openid,
-            created_at=now,
-            valid_until=valid_until.isoformat(),
-            quote_input=_plain(quote_input),
-            plans=_plain(plans),
-            expires_at=int(now + (VALID_DAYS + 365) * 86400),
-        ).save(condition=QuoteItem.quote_no.does_not_exist())
-        return quote_no, valid_until
+            created_at=at,
+            valid_until=valid_until,
+            quote_input=quote_input,
+            plans=plans,
+            expires_at=int(at + VALID_DAYS * 86400 + KEEP_AFTER_VALID_S),
+        )
+        try:
+            item.save(condition=QuoteItem.quote_no.does_not_exist())
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise  # the same quote saved already: the number comes from the message
 
     def get(self, quote_no: str) -> QuoteItem:
         return QuoteItem.get(quote_no)

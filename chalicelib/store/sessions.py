@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from chalicelib.dialog.outcome import SessionState
+from chalicelib.dialog.outcome import Effect, SessionState, effect_from_json, effect_to_json
 from chalicelib.store.models import SessionItem, condition_failed
 
 
@@ -27,10 +27,15 @@ class Sessions:
             item = SessionItem(openid=openid)
         return SessionState(flow=item.flow, step=item.step, data=dict(item.data or {})), item
 
-    def save(self, item: SessionItem, state: SessionState) -> None:
+    def save(
+        self, item: SessionItem, state: SessionState, pending: Iterable[Effect] = ()
+    ) -> None:
+        """Store `state` (and the effects it awaits) unless the session changed since `item`
+        was read: SessionConflict then."""
         item.flow = state.flow
         item.step = state.step
         item.data = state.data
+        item.pending = [effect_to_json(e) for e in pending] or None
         item.expires_at = int(self.clock() + self.ttl_s)
         try:
             item.save()
@@ -38,6 +43,19 @@ class Sessions:
             if condition_failed(exc):
                 raise SessionConflict(item.openid) from exc
             raise
+
+    @staticmethod
+    def pending_of(item: SessionItem) -> list[Effect]:
+        return [effect_from_json(e) for e in item.pending or []]
+
+    def settled(self, item: SessionItem) -> None:
+        """The pending effects are applied: forget them. A conflict means another request
+        read them too (and applies them again, harmlessly); it clears them then."""
+        try:
+            item.update(actions=[SessionItem.pending.remove()])
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
 
     def change(
         self, openid: str, change: Callable[[SessionState], SessionState | None], tries: int = 3

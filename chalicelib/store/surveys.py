@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from chalicelib.domain import survey as sv
 from chalicelib.domain.book import Policy
 from chalicelib.domain.claims import ClaimStatus, TimelineEntry
-from chalicelib.store.book import timeline_to_json
+from chalicelib.store.book import REPORTED_IN_CHAT, timeline_to_json
 from chalicelib.store.models import ClaimItem, ClaimPhotoItem, SurveyItem, condition_failed
 
 OPEN_BUCKET = "open"
@@ -59,6 +59,7 @@ class SurveyStore:
             accident_date=accident_date.isoformat(),
             status=str(ClaimStatus.REPORTED),
             timeline=timeline_to_json([TimelineEntry(ClaimStatus.REPORTED, reported)]),
+            reported_via=REPORTED_IN_CHAT,
         )
         _put_once(claim, ClaimItem.claim_no.does_not_exist())
         survey = SurveyItem(

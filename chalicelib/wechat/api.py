@@ -102,6 +102,12 @@ class WeChatApi:
     ) -> dict[str, Any]:
         return self._call(lambda c: c.message.send_template(openid, template_id, data, url))
 
+    def kf_waiting_count(self) -> int:
+        """Customers waiting for an agent at WeChat's own customer-service console
+        (customservice/kfsession/getwaitcase)."""
+        data = self._call(lambda c: c.customservice.get_wait_case())
+        return int(data.get("count", 0))
+
     def create_menu(self, menu: dict[str, Any]) -> dict[str, Any]:
         return self._call(lambda c: c.menu.create(menu))
 

@@ -27,6 +27,11 @@ class Clock:
         return self.now
 
 
+def attempt() -> str:
+    """A fresh message's dedupe key: each binding attempt is its own message."""
+    return uuid.uuid4().hex
+
+
 def _policy(plate: str | None = None) -> PolicyItem:
     """A policy of a new holder whose ID number ends in 31002X."""
     id_number = f"110105{random.randrange(10**6):06d}31002X"
@@ -56,12 +61,12 @@ def book(container):
 
 def test_binding_by_policy_number_or_plate(book, openid):
     policy = _policy()
-    assert book.try_bind(openid, policy.policy_no, "31002X").outcome is BindOutcome.BOUND
+    assert book.try_bind(openid, policy.policy_no, "31002X", attempt()).outcome is BindOutcome.BOUND
     customer = book.customer_for(openid)
     assert customer.name == "上官婉儿" and customer.customer_id == policy.customer_id
     assert [p.policy_no for p in book.policies_of(customer.customer_id)] == [policy.policy_no]
     other = f"o_{uuid.uuid4().hex[:10]}"
-    assert book.try_bind(other, policy.plate, "31002x").outcome is BindOutcome.BOUND
+    assert book.try_bind(other, policy.plate, "31002x", attempt()).outcome is BindOutcome.BOUND
     assert openid in book.openids_of(policy.customer_id) and other in book.openids_of(
         policy.customer_id
     )
@@ -70,8 +75,8 @@ def test_binding_by_policy_number_or_plate(book, openid):
 
 def test_unknown_policy_and_wrong_answer_look_the_same(book, openid):
     policy = _policy()
-    unknown = book.try_bind(openid, "PDAA9999999999999999", "31002X")
-    wrong = book.try_bind(f"{openid}x", policy.policy_no, "000000")
+    unknown = book.try_bind(openid, "PDAA9999999999999999", "31002X", attempt())
+    wrong = book.try_bind(f"{openid}x", policy.policy_no, "000000", attempt())
     assert unknown == wrong
     assert unknown.outcome is BindOutcome.REFUSED
 
@@ -80,23 +85,41 @@ def test_five_failures_lock_the_user_for_an_hour(container, openid):
     clock = Clock()
     book = BookStore(KEY, clock=clock)
     policy = _policy()
-    results = [book.try_bind(openid, "PDAA1111111111111111", "000000") for _ in range(5)]
+    results = [book.try_bind(openid, "PDAA1111111111111111", "000000", attempt()) for _ in range(5)]
     assert [r.outcome for r in results] == [BindOutcome.REFUSED] * 4 + [BindOutcome.LOCKED]
     assert results[-1].locked_until == clock.now + BIND_LOCK_S
     # Even the right answer is refused while locked...
-    assert book.try_bind(openid, policy.policy_no, "31002X").outcome is BindOutcome.LOCKED
+    locked = book.try_bind(openid, policy.policy_no, "31002X", attempt())
+    assert locked.outcome is BindOutcome.LOCKED
     # ...and accepted an hour later.
     clock.now += BIND_LOCK_S + 1
-    assert book.try_bind(openid, policy.policy_no, "31002X").outcome is BindOutcome.BOUND
+    assert book.try_bind(openid, policy.policy_no, "31002X", attempt()).outcome is BindOutcome.BOUND
+
+
+def test_the_same_message_decided_again_counts_one_failure(container, openid):
+    """A session conflict makes the webhook decide a message again: one wrong answer is one
+    failure, however often it is decided (the lock comes after five messages, not fewer)."""
+    book = BookStore(KEY, clock=Clock())
+    same = attempt()
+    for _ in range(5):
+        again = book.try_bind(openid, "PDAA1111111111111111", "000000", same)
+        assert again.outcome is BindOutcome.REFUSED
+    others = [book.try_bind(openid, "PDAA1111111111111111", "000000", attempt()) for _ in range(4)]
+    assert [r.outcome for r in others] == [BindOutcome.REFUSED] * 3 + [BindOutcome.LOCKED]
+    # The message that locked it, decided again, says the same.
+    assert book.try_bind(openid, "PDAA1111111111111111", "000000", same).outcome is (
+        BindOutcome.LOCKED
+    )
 
 
 def test_a_policy_guessed_from_many_accounts_is_locked_too(container):
     book = BookStore(KEY, clock=Clock())
     policy = _policy()
     for i in range(MAX_BIND_FAILURES):
-        book.try_bind(f"o_guess_{uuid.uuid4().hex[:8]}_{i}", policy.policy_no, f"00000{i}")
+        guesser = f"o_guess_{uuid.uuid4().hex[:8]}_{i}"
+        book.try_bind(guesser, policy.policy_no, f"00000{i}", attempt())
     fresh_user = f"o_owner_{uuid.uuid4().hex[:8]}"
-    result = book.try_bind(fresh_user, policy.policy_no, "31002X")
+    result = book.try_bind(fresh_user, policy.policy_no, "31002X", attempt())
     assert result.outcome is BindOutcome.REFUSED  # neutral: does not reveal the policy exists
 
 
@@ -152,7 +175,7 @@ def _drain_outbox(container):
 def test_a_status_change_is_notified_exactly_once(container, emulator, openid):
     book = BookStore(KEY)
     policy = _policy()
-    book.try_bind(openid, policy.policy_no, "31002X")
+    book.try_bind(openid, policy.policy_no, "31002X", attempt())
     _drain_outbox(container)
     claim = _claim(policy, [{"status": "reported", "at": "2026-10-03T10:00:00+08:00"}])
     claim.save()
@@ -188,7 +211,7 @@ def test_a_status_change_is_notified_exactly_once(container, emulator, openid):
 def test_an_undeliverable_notification_is_kept_with_the_reason(container, emulator, openid):
     book = BookStore(KEY)
     policy = _policy()
-    book.try_bind(openid, policy.policy_no, "31002X")
+    book.try_bind(openid, policy.policy_no, "31002X", attempt())
     _drain_outbox(container)
     new = {
         "claim_no": {"S": f"RDAA{random.randrange(10**15, 10**16)}"},

@@ -10,6 +10,7 @@ import pytest
 import requests
 from chalice.test import Client
 
+from chalicelib.dialog import render
 from chalicelib.domain.claims import ClaimStatus
 from chalicelib.store.audit import AuditLog
 from chalicelib.store.models import AuditEntry, SessionItem, SurveyItem
@@ -160,13 +161,17 @@ def test_a_reshoot_tells_the_customer_which_and_why_and_reopens_only_those_slots
     body = {"action": "reshoot", "version": version,
             "reshoots": [{"slot": 2, "reason": "plate_unreadable"}]}  # fmt: skip
     assert _decide(api, submitted, body).status_code == 200
-    assert container.book.claim(submitted).status is ClaimStatus.SURVEY_RECEIVED
+    claim = container.book.claim(submitted)
+    assert claim.status is ClaimStatus.PHOTOS_REQUESTED  # a change of its own: notified
+    assert [str(e.status) for e in claim.timeline][-2:] == ["under_review", "photos_requested"]
     survey = SurveyItem.get(submitted)
     assert survey.state == "open" and set(survey.slots) == {"1", "3", "4", "5"}
     [message] = [m for m in _drain(container, "outbox") if m["openid"] == openid]
     text = message["reply"]["content"]
-    assert "第2张（车尾45°）：车牌看不清" in text and submitted in text
+    assert "第2张 车尾45°：车牌看不清" in text and submitted in text
     assert SessionItem.get(openid).step == "photos"  # the next photo counts straight away
+    progress = render.claim_entry(claim, claim.timeline[-1].at.date(), "95500")
+    assert "当前：需要补拍照片" in progress and "第2张 车尾45°：车牌看不清" in progress
 
     _send_photos(container, emulator, openid, [survey_photos.scene(402, view="rear")])
     _run_jobs(container)
@@ -174,6 +179,8 @@ def test_a_reshoot_tells_the_customer_which_and_why_and_reopens_only_those_slots
     assert "全部收到" in done["reply"]["content"]
     survey = SurveyItem.get(submitted)
     assert survey.submissions == 2 and "/packets/2/" in survey.packet_key
+    again = container.book.claim(submitted)
+    assert again.status is ClaimStatus.SURVEY_RECEIVED and not again.reshoots
 
 
 def test_the_audit_log_chains_and_tampering_shows(api, container, submitted):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from datetime import date
 
 import boto3
@@ -29,6 +30,11 @@ POLICY_HEADER = (
 CLAIM_HEADER = "claim_no,policy_no,accident_date,timeline"
 T1 = "reported@2026-10-03T14:20:00+08:00;survey_received@2026-10-03T15:02:00+08:00"
 T2 = f"{T1};under_review@2026-10-04T09:30:00+08:00;approved@2026-10-04T16:00:00+08:00@5200.00"
+
+
+def attempt() -> str:
+    """A fresh message's dedupe key: each binding attempt is its own message."""
+    return uuid.uuid4().hex
 
 
 def policy_no() -> str:
@@ -178,7 +184,8 @@ def test_a_mixed_file_imports_the_good_rows_and_explains_the_bad(writer, book):
 def test_the_imported_holder_can_bind_with_the_ids_last_6(writer, book, openid):
     ident, number, car_plate = id_number(Gender.MALE), policy_no(), plate()
     import_policies(csv_text(POLICY_HEADER, policy_line(number, ident, car_plate)), writer)
-    assert book.try_bind(openid, car_plate, ident[-6:].lower()).outcome is BindOutcome.BOUND
+    bound = book.try_bind(openid, car_plate, ident[-6:].lower(), attempt())
+    assert bound.outcome is BindOutcome.BOUND
     assert book.customer_for(openid).gender is Gender.MALE
 
 

@@ -51,6 +51,11 @@ def demo():
     return build_demo_book(TODAY)
 
 
+def attempt() -> str:
+    """A fresh message's dedupe key: each binding attempt is its own message."""
+    return uuid.uuid4().hex
+
+
 def _policies(demo) -> list[PolicyRow]:
     rows = [parse_policy_row(r) for r in demo.policies]
     assert all(isinstance(r, PolicyRow) for r in rows)
@@ -158,11 +163,11 @@ def test_each_demo_login_binds_and_has_claims(seeded):
     salutations = set()
     for login in seeded.logins:
         openid = f"o_seed_{uuid.uuid4().hex[:10]}"
-        bound = book.try_bind(openid, login.policy_no, login.id_last6)
+        bound = book.try_bind(openid, login.policy_no, login.id_last6, attempt())
         assert bound.outcome is BindOutcome.BOUND, login
         assert customer_salutation(bound.customer) == login.salutation
         assert book.claims_of(bound.customer.customer_id)
-        by_plate = book.try_bind(f"{openid}p", login.plate, login.id_last6)
+        by_plate = book.try_bind(f"{openid}p", login.plate, login.id_last6, attempt())
         assert by_plate.outcome is BindOutcome.BOUND
         assert by_plate.customer.customer_id == bound.customer.customer_id
         salutations.add(login.salutation)

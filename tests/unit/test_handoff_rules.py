@@ -10,7 +10,8 @@ import pytest
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff, router
-from chalicelib.dialog.outcome import SessionState
+from chalicelib.dialog.config import DialogConfig
+from chalicelib.dialog.outcome import JobKind, SessionState
 from chalicelib.domain import handoff as rules
 from chalicelib.domain.hours import CHINA, BusinessHours, HoursError, is_workday, known_year
 from chalicelib.domain.messages import InboundMessage, Kind, TextReply, TransferReply
@@ -144,8 +145,8 @@ class FakeKb:
         return self.entries.get(entry_id)
 
 
-def config(moment: str = "2026-11-23 20:00", **kw) -> router.DialogConfig:
-    return router.DialogConfig(hotline="95500", kb=FakeKb(), hours=HOURS,
+def config(moment: str = "2026-11-23 20:00", **kw) -> DialogConfig:
+    return DialogConfig(hotline="95500", kb=FakeKb(), hours=HOURS,
                                clock=lambda: at(moment).timestamp(), **kw)  # fmt: skip
 
 
@@ -156,7 +157,18 @@ def text(said: str) -> InboundMessage:
 
 def test_in_business_hours_the_conversation_goes_to_wechats_customer_service():
     out = router.handle(text("人工"), SessionState(), config("2026-11-23 10:00"))
-    assert isinstance(out.reply, TransferReply) and not out.jobs
+    assert isinstance(out.reply, TransferReply) and out.state == SessionState()
+    [queue] = out.jobs  # the worker tells the customer how long WeChat's queue is
+    assert queue.kind == JobKind.HANDOFF_QUEUE and queue.payload["openid"] == "o_1"
+
+
+def test_a_late_transfer_transfers_the_customers_next_message():
+    """The passive transfer was missed (the reply was late): the customer was asked to write
+    their question, and that message goes to WeChat's console."""
+    pending = handoff.transfer_missed(SessionState())
+    out = router.handle(text("我想问一下续保的事"), pending, config("2026-11-23 10:00"))
+    assert isinstance(out.reply, TransferReply) and out.state == SessionState()
+    assert [j.kind for j in out.jobs] == [JobKind.HANDOFF_QUEUE]
 
 
 def test_after_hours_the_customer_is_told_honestly_and_the_on_call_person_is_asked():
@@ -167,12 +179,11 @@ def test_after_hours_the_customer_is_told_honestly_and_the_on_call_person_is_ask
     assert out.state.flow == handoff.FLOW
 
 
-def test_during_a_handoff_everything_is_relayed_and_leaving_is_possible():
+def test_during_a_handoff_what_the_customer_says_is_relayed_and_leaving_is_possible():
     state = SessionState(flow=handoff.FLOW, step="open")
     out = router.handle(text("我的车在高速上抛锚了"), state, config())
     assert out.reply is None and out.jobs[0].kind == "handoff.relay"
     assert out.jobs[0].payload["text"] == "我的车在高速上抛锚了"
-    assert router.handle(text("理赔进度"), state, config()).jobs[0].kind == "handoff.relay"
     again = router.handle(text("人工"), state, config())
     assert again.reply.content == t.HANDOFF_ALREADY
     ended = router.handle(text("结束人工"), state, config())
@@ -202,9 +213,29 @@ def test_unsure_answers_offer_numbered_candidates():
     assert picked.reply.content.startswith("48小时内")
 
 
-def test_two_misses_in_a_row_bring_a_person():
+def test_two_misses_in_a_row_offer_a_person_and_0_reaches_one():
     first = router.handle(text("火星上能理赔吗"), SessionState(), config())
     assert first.reply.content == t.KB_NOTHING
     second = router.handle(text("月球呢"), first.state, config())
-    assert second.reply.content.startswith(t.KB_OFFER_PERSON)
-    assert second.jobs[0].kind == "handoff.start" and second.jobs[0].payload["reason"] == "misses"
+    assert second.reply.content == t.KB_OFFER_PERSON.format(hotline="95500")
+    assert "回复 0 转人工" in second.reply.content
+    assert not second.jobs and not second.effects  # offered, not transferred
+    person = router.handle(text("0"), second.state, config())
+    assert person.jobs[0].kind == JobKind.HANDOFF_START and person.state.flow == handoff.FLOW
+
+
+ORDINARY = ["你好", "谢谢", "好的", "嗯", "👍", "[微笑]", "谢谢🙏", "5", "88", "在吗？"]
+
+
+@pytest.mark.parametrize("said", ORDINARY)
+def test_ordinary_words_are_never_misses(said):
+    """Greetings, thanks, acknowledgements, emoji and numbers off the menu, however many in a
+    row, get a friendly line and the menu, and never a person on their own."""
+    state = SessionState()
+    for _ in range(4):
+        out = router.handle(text(said), state, config())
+        assert t.NUMBERED_MENU in out.reply.content and t.KB_NOTHING not in out.reply.content
+        assert not out.jobs and not out.effects
+        state = out.state if out.state is not None else state
+    miss = router.handle(text("火星上能理赔吗"), state, config())
+    assert miss.reply.content == t.KB_NOTHING  # still the first real miss

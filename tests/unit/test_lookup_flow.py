@@ -9,13 +9,14 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import router
+from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import SessionState
 from chalicelib.domain.book import BindOutcome, BindResult, Claim, Customer, Policy
 from chalicelib.domain.claims import ALLOWED, ClaimStatus, TimelineEntry
 from chalicelib.domain.messages import InboundMessage, Kind
 from chalicelib.domain.people import Gender
 from chalicelib.domain.policies import Coverage
+from tests.unit.dialog_driver import turn
 
 TODAY = date(2026, 11, 22)
 CN = timezone(timedelta(hours=8))
@@ -43,7 +44,7 @@ class FakeBook:
     def claim(self, claim_no):
         return next((c for c in self.claims if c.claim_no == claim_no), None)
 
-    def try_bind(self, openid, identifier, id_last6):
+    def try_bind(self, openid, identifier, id_last6, attempt):
         self.attempts.append((openid, identifier, id_last6))
         if self.locked:
             until = datetime(2026, 11, 22, 15, 30, tzinfo=CN).timestamp()
@@ -118,8 +119,8 @@ def claim(customer: Customer, no: str, status: ClaimStatus) -> Claim:
     )
 
 
-def config(book: FakeBook) -> router.DialogConfig:
-    return router.DialogConfig(hotline=HOTLINE, book=book, today=lambda: TODAY)
+def config(book: FakeBook) -> DialogConfig:
+    return DialogConfig(hotline=HOTLINE, book=book, today=lambda: TODAY)
 
 
 def text(openid: str, content: str) -> InboundMessage:
@@ -134,7 +135,7 @@ def text(openid: str, content: str) -> InboundMessage:
 
 
 def say(book: FakeBook, state: SessionState, content: str, openid: str = "o1"):
-    outcome = router.handle(text(openid, content), state, config(book))
+    outcome = turn(text(openid, content), state, config(book))
     return outcome, (outcome.state if outcome.state is not None else state)
 
 

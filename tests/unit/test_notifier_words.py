@@ -26,8 +26,8 @@ class Queues:
     def __init__(self):
         self.sent = []
 
-    def publish(self, queue, bodies):
-        self.sent += list(bodies)
+    def outbox(self, messages):
+        self.sent += [m.to_body() for m in messages]
 
 
 def image(status: str, statuses: list[str]) -> dict:
@@ -49,12 +49,25 @@ def words(old: str, new: str, statuses: list[str]) -> tuple[str, str]:
     return data["keyword2"]["value"], data["remark"]["value"]
 
 
-def test_sent_back_for_photos_is_said_so():
-    history = ["reported", "survey_received", "under_review", "survey_received"]
-    status, remark = words("under_review", "survey_received", history)
-    assert status == t.CLAIM_STATUS_RESHOOT and t.CLAIM_NEXT_RESHOOT in remark
+def test_sent_back_for_photos_is_a_status_change_of_its_own():
+    """A re-shoot moves the claim to photos_requested: the notice says 需要补拍照片 (it used to
+    go back to survey_received, and the notifier saw no change)."""
+    history = ["reported", "survey_received", "under_review", "photos_requested"]
+    status, remark = words("survey_received", "photos_requested", history)
+    assert status == t.CLAIM_STATUS["photos_requested"] == "需要补拍照片"
+    assert t.CLAIM_NEXT["photos_requested"] in remark
 
 
 def test_photos_arriving_is_the_usual_notice():
     status, _ = words("reported", "survey_received", ["reported", "survey_received"])
     assert status == t.CLAIM_STATUS["survey_received"]
+
+
+def test_a_claim_reported_in_the_chat_is_not_announced_again():
+    """The customer just read the claim number in the chat; a notice would land between the
+    photo instructions."""
+    queues = Queues()
+    notifier = ClaimNotifier(Book(), Inbox(), queues, "tpl", "95500")
+    in_chat = {**image("reported", ["reported"]), "reported_via": {"S": "self_survey"}}
+    assert notifier.on_change("INSERT", in_chat, None) == 0
+    assert notifier.on_change("INSERT", image("reported", ["reported"]), None) == 1

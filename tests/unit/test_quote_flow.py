@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import quote, router
+from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import SessionState
 from chalicelib.domain.licence import LicenceFields, validate
 from chalicelib.domain.messages import InboundMessage, Kind
+from tests.unit.dialog_driver import turn
 
 TODAY = date(2026, 11, 22)
 GOOD = validate(
@@ -34,14 +38,15 @@ GOOD = validate(
 @dataclass
 class FakeQuotes:
     saved: list = field(default_factory=list)
+    numbers: list = field(default_factory=list)
 
-    def save(self, openid, quote_input, plans):
+    def save(self, quote_no, openid, quote_input, plans, valid_until, at):
         self.saved.append((openid, quote_input, plans))
-        return "Q2026112200000001", TODAY + timedelta(days=30)
+        self.numbers.append((quote_no, valid_until))
 
 
-def config(quotes: FakeQuotes | None = None) -> router.DialogConfig:
-    return router.DialogConfig(hotline="95500", quotes=quotes or FakeQuotes(), today=lambda: TODAY)
+def config(quotes: FakeQuotes | None = None) -> DialogConfig:
+    return DialogConfig(hotline="95500", quotes=quotes or FakeQuotes(), today=lambda: TODAY)
 
 
 def msg(content: str = "", kind: Kind = Kind.TEXT, media_id: str = "") -> InboundMessage:
@@ -52,7 +57,7 @@ def msg(content: str = "", kind: Kind = Kind.TEXT, media_id: str = "") -> Inboun
 
 
 def say(state: SessionState, content: str, cfg=None):
-    outcome = router.handle(msg(content), state, cfg or config())
+    outcome = turn(msg(content), state, cfg or config())
     return outcome, outcome.state if outcome.state is not None else state
 
 
@@ -79,15 +84,36 @@ def test_a_photo_is_read_in_the_worker_not_in_the_webhook():
     assert still.reply.content == t.QUOTE_STILL_READING
 
 
-def test_what_was_read_is_shown_masked_and_confirmed():
+def test_what_was_read_is_shown_in_full_for_the_customer_to_check():
+    """They must confirm what they just photographed: plate, VIN, engine number and dates in
+    full. The owner's name, which a quote does not need, stays masked."""
     state = at_confirm()
-    outcome, _ = say(SessionState(), "报价")  # noqa: F841 -- a fresh start does not matter here
     shown = quote.on_licence_read(GOOD, SessionState("quote", "reading", {}), config()).reply
-    assert "粤B·***90" in shown.content and "1M8**********2788" in shown.content
+    for read in ("粤B67890", "1M8GDM9AXKP042788", "BYD472QA123456", "2019-06-01"):
+        assert read in shown.content
     assert "欧阳**" in shown.content and "欧阳娜娜" not in shown.content
-    assert "1M8GDM9AXKP042788" not in shown.content and "粤B67890" not in shown.content
     assert shown.content.endswith(t.QUOTE_CONFIRM)
     assert state.step == "confirm"
+
+
+def test_a_blurred_photo_is_not_sharp_enough_not_not_a_licence():
+    blurred = LicenceFields(warnings=("unreadable", "blurred"))
+    outcome, state = read(SessionState("quote", "reading", {}), blurred)
+    assert outcome.reply.content == t.QUOTE_BLURRED and state.step == "photo"
+    assert "不够清晰" in t.QUOTE_BLURRED
+    shaky = validate(LicenceFields(**{**GOOD.to_json(), "plate_no": "粤B6789", "warnings": []}))
+    shaky = LicenceFields(**{**shaky.to_json(), "warnings": [*shaky.warnings, "blurred"]})
+    outcome, _ = read(SessionState("quote", "reading", {}), shaky)
+    assert t.QUOTE_BLURRED_HINT in outcome.reply.content
+
+
+def test_a_commercial_use_licence_is_refused_in_chinese_before_the_questions():
+    """营运 cannot be quoted online: said when the licence is confirmed, with what to do."""
+    commercial = validate(LicenceFields(**{**GOOD.to_json(), "use_character": "营运"}))
+    outcome, state = say(at_confirm(commercial), "确认")
+    assert outcome.reply.content == t.QUOTE_REFUSALS["use_character"].format(hotline="95500")
+    assert "回复 0" in outcome.reply.content and state == SessionState()
+    assert not any(ch.isascii() and ch.isalpha() for ch in outcome.reply.content)
 
 
 @pytest.mark.parametrize(
@@ -116,6 +142,11 @@ def test_a_bad_vin_must_be_corrected_before_going_on():
         ("注册日期 2018年3月5日", "register_date", "2018-03-05"),
         ("注册日期：2018-03-05", "register_date", "2018-03-05"),
         ("使用性质 营运", "use_character", "营运"),
+        ("车牌是粤B12345", "plate_no", "粤B12345"),
+        ("车牌：粤B12345", "plate_no", "粤B12345"),
+        ("我的车牌应该是 粤B12345", "plate_no", "粤B12345"),
+        ("车牌号改成粤B12345", "plate_no", "粤B12345"),
+        ("注册日期是2018.3.5", "register_date", "2018-03-05"),
     ],
 )
 def test_corrections_in_words(said, name, value):
@@ -142,7 +173,9 @@ def test_defaults_accepted_with_one_reply_each_give_three_plans():
     assert outcome.reply.content == t.QUOTE_ASK_REGION.format(default="广东")
     outcome, state = say(state, "好", cfg)
     text = "\n".join(m.content for m in (outcome.reply, *outcome.sends))
-    assert "报价单 Q2026112200000001" in text and "有效期至 2026-12-22" in text
+    ((quote_no, valid_until),) = quotes.numbers
+    assert re.fullmatch(r"Q20261122\d{8}", quote_no) and valid_until == "2026-12-22"
+    assert f"报价单 {quote_no}" in text and "有效期至 2026-12-22" in text
     for plan in ("【基础】", "【标准】", "【全面】"):
         assert plan in text
     for item in ("交强险", "车船税", "车损险", "三者险", "车上人员(司机)", "车上人员(乘客)"):
@@ -150,8 +183,9 @@ def test_defaults_accepted_with_one_reply_each_give_three_plans():
     assert "浮动 -10%" in text and t.QUOTE_FOOTER in text
     assert state == SessionState()
     ((openid, quote_input, plans),) = quotes.saved
-    assert openid == "o1" and quote_input.region == "广东" and len(plans) == 3
-    assert [p.total for p in plans] == sorted(p.total for p in plans)
+    assert openid == "o1" and quote_input["region"] == "广东" and len(plans) == 3
+    totals = [Decimal(p["total"]) for p in plans]
+    assert totals == sorted(totals)
 
 
 def test_answers_can_be_typed_instead_of_defaults():
@@ -161,8 +195,8 @@ def test_answers_can_be_typed_instead_of_defaults():
     for said in ("确认", "7", "18万", "2", "北京"):
         outcome, state = say(state, said, cfg)
     ((_, quote_input, _),) = quotes.saved
-    assert quote_input.seats == 7 and str(quote_input.new_car_price) == "180000"
-    assert quote_input.at_fault_claims_last_year == 2 and quote_input.region == "北京"
+    assert quote_input["seats"] == 7 and quote_input["new_car_price"] == "180000"
+    assert quote_input["at_fault_claims_last_year"] == 2 and quote_input["region"] == "北京"
 
 
 @pytest.mark.parametrize(("step_answers", "bad"), [(["确认"], "很多"), (["确认", "好"], "贵")])

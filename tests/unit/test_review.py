@@ -25,7 +25,7 @@ def test_a_decision_on_a_claim_waiting_for_review_takes_it_into_review_first():
     assert review.steps(S.SURVEY_RECEIVED, review.Action.APPROVE) == (S.UNDER_REVIEW, S.APPROVED)
     assert review.steps(S.UNDER_REVIEW, review.Action.REJECT) == (S.REJECTED,)
     assert review.steps(S.SURVEY_RECEIVED, review.Action.RESHOOT) == (
-        S.UNDER_REVIEW, S.SURVEY_RECEIVED)  # fmt: skip
+        S.UNDER_REVIEW, S.PHOTOS_REQUESTED)  # fmt: skip
     with pytest.raises(review.InvalidDecision, match="not waiting for review"):
         review.steps(S.APPROVED, review.Action.REJECT)
 

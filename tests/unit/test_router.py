@@ -9,11 +9,12 @@ import pytest
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import menu, router
+from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import Job, Outcome, SessionState
 from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
 
 OPENID = "oUser_1"
-CONFIG = router.DialogConfig(hotline="4008-123-456")
+CONFIG = DialogConfig(hotline="4008-123-456")
 PRIVACY_URL = "https://example.com/privacy"
 IDLE = SessionState.empty()
 
@@ -67,7 +68,7 @@ def reply_text(outcome: Outcome) -> str:
 
 
 def test_follow_with_privacy_url_sends_welcome_and_privacy_notice():
-    config = router.DialogConfig(hotline="95500", privacy_url=PRIVACY_URL)
+    config = DialogConfig(hotline="95500", privacy_url=PRIVACY_URL)
     outcome = router.handle(event(Event.SUBSCRIBE), IDLE, config)
 
     welcome = reply_text(outcome)
@@ -91,7 +92,7 @@ def test_follow_without_privacy_url_sends_nothing_else():
 
 
 def test_follow_uses_configured_account_name():
-    config = router.DialogConfig(hotline="95500", account_name="测试车险")
+    config = DialogConfig(hotline="95500", account_name="测试车险")
     assert "欢迎关注测试车险" in reply_text(router.handle(event(Event.SUBSCRIBE), IDLE, config))
 
 
@@ -178,14 +179,23 @@ def test_menu_keyword(said):
     assert reply_text(router.handle(text(said), IDLE, CONFIG)) == t.NUMBERED_MENU
 
 
-@pytest.mark.parametrize(
-    "said", ["你好", "我要报价", "5", "12", "报价报价", "", "   ", "1 2", "保单号123"]
-)
+@pytest.mark.parametrize("said", ["我要报价", "报价报价", "", "   ", "1 2", "保单号123"])
 def test_unknown_text_gets_numbered_menu(said):
     outcome = router.handle(text(said), IDLE, CONFIG)
     assert reply_text(outcome) == t.UNKNOWN_TEXT
     assert t.NUMBERED_MENU in t.UNKNOWN_TEXT
     assert outcome.jobs == () and outcome.sends == ()
+
+
+@pytest.mark.parametrize(
+    ("said", "first_line"),
+    [("你好", t.SMALL_GREETING), ("谢谢！", t.SMALL_THANKS), ("好的", t.SMALL_ACK),
+     ("👍", t.SMALL_EMOJI), ("5", t.NOT_ON_MENU), ("12", t.NOT_ON_MENU), ("拜拜", t.SMALL_BYE)],
+)  # fmt: skip
+def test_ordinary_words_get_a_friendly_line_and_the_menu(said, first_line):
+    outcome = router.handle(text(said), IDLE, CONFIG)
+    assert reply_text(outcome) == first_line + "\n\n" + t.NUMBERED_MENU
+    assert outcome.jobs == () and outcome.effects == ()
 
 
 @pytest.mark.parametrize("said", ["取消", "退出", "取消！"])
@@ -290,7 +300,7 @@ def test_silent_events(msg):
 
 class RecordingFlow:
     def __init__(self) -> None:
-        self.calls: list[tuple[InboundMessage, SessionState, router.DialogConfig]] = []
+        self.calls: list[tuple[InboundMessage, SessionState, DialogConfig]] = []
 
     def __call__(self, msg, state, config) -> Outcome:
         self.calls.append((msg, state, config))
@@ -363,13 +373,13 @@ def test_a_number_inside_a_flow_is_an_answer_not_a_menu_choice(quote_flow):
 
 
 def test_idle_session_does_not_call_flow(quote_flow):
-    outcome = router.handle(text("你好"), IDLE, CONFIG)
+    outcome = router.handle(text("这是什么"), IDLE, CONFIG)
     assert reply_text(outcome) == t.UNKNOWN_TEXT
     assert quote_flow.calls == []
 
 
 def test_session_in_unregistered_flow_falls_back():
-    outcome = router.handle(text("你好"), SessionState(flow="no-such-flow"), CONFIG)
+    outcome = router.handle(text("这是什么"), SessionState(flow="no-such-flow"), CONFIG)
     assert reply_text(outcome) == t.UNKNOWN_TEXT
 
 

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import router
 from chalicelib.dialog import survey as flow
+from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import SessionState
 from chalicelib.domain import survey as sv
 from chalicelib.domain.accident_time import CHINA
 from chalicelib.domain.messages import InboundMessage, Kind, NewsReply, TextReply
+from tests.unit.dialog_driver import turn
 from tests.unit.test_lookup_flow import OUYANG, FakeBook, policy
 
 NOW = datetime(2026, 11, 22, 16, 0, tzinfo=CHINA)
@@ -59,7 +60,7 @@ class Book(FakeBook):
 
 
 def make_config(book=None, surveys=None, public_url="https://bot.example.com/prod", now=NOW):
-    return router.DialogConfig(
+    return DialogConfig(
         hotline="95500",
         book=book or Book(),
         surveys=surveys or FakeSurveys(),
@@ -99,7 +100,7 @@ class Chat:
         self.last = None
 
     def say(self, msg: InboundMessage):
-        self.last = router.handle(msg, self.state, self.config)
+        self.last = turn(msg, self.state, self.config)
         if self.last.state is not None:
             self.state = self.last.state
         return self.last
@@ -184,10 +185,14 @@ def test_the_facts_are_taken_and_the_claim_is_opened_with_the_first_shot():
     chat = Chat(make_config(bound_book(), surveys))
     through_questions(chat)
     assert chat.reply_text() == t.SURVEY_ASK_TIME
-    chat.say(text("明天"))
+    chat.say(text("不知道"))
     assert chat.reply_text() == t.SURVEY_BAD_TIME
+    chat.say(text("明天上午"))
+    assert chat.reply_text() == t.SURVEY_FUTURE_TIME
     chat.say(text("今天17:30"))
     assert chat.reply_text() == t.SURVEY_FUTURE_TIME
+    chat.say(text("昨晚"))
+    assert chat.reply_text() == t.SURVEY_NEED_HOUR
     chat.say(text("今天下午3点"))
     assert chat.reply_text() == t.SURVEY_ASK_PLACE
     chat.say(text("路边"))
@@ -196,7 +201,14 @@ def test_the_facts_are_taken_and_the_claim_is_opened_with_the_first_shot():
     assert chat.reply_text() == t.SURVEY_ASK_DESCRIPTION
     chat.say(text("撞"))
     assert chat.reply_text() == t.SURVEY_BAD_DESCRIPTION
-    out = chat.say(text("倒车时车尾撞到柱子，后保险杠凹陷"))
+    chat.say(text("倒车时车尾撞到柱子，后保险杠凹陷"))
+    summary = chat.reply_text()
+    assert "出险时间：2026年11月22日（今天） 15:00" in summary  # a date and an hour
+    assert "广州市天河路" in summary and "后保险杠凹陷" in summary and "粤B·***45" in summary
+    assert chat.state.step == "confirm" and surveys.reports == []  # nothing opened yet
+    chat.say(text("嗯？"))
+    assert chat.reply_text() == t.SURVEY_CONFIRM_HOW and surveys.reports == []
+    out = chat.say(text("确认"))
     [report] = surveys.reports
     assert report["facts"] == {
         "accident_at": "2026-11-22T15:00:00+08:00",
@@ -210,13 +222,62 @@ def test_the_facts_are_taken_and_the_claim_is_opened_with_the_first_shot():
     assert card.image_url == "https://bot.example.com/prod/survey/examples/1.jpg"
 
 
+def test_the_summary_can_be_corrected_before_the_claim_is_opened():
+    surveys = FakeSurveys()
+    chat = Chat(make_config(bound_book(), surveys))
+    through_questions(chat)
+    chat.say(text("半小时前"))
+    chat.say(text("昨天下午3点"))  # a time typed at the place prompt is a time
+    noted = t.SURVEY_TIME_NOTED.format(when="2026年11月21日（昨天） 15:00")
+    assert chat.reply_text().startswith(noted)
+    assert chat.state.step == "place" and chat.state.data["accident_at"].startswith("2026-11-21T15")
+    chat.say(text("广州市天河区天河路100号"))
+    chat.say(text("撞到路边石墩，前保险杠裂了"))
+    chat.say(text("修改地点"))
+    assert chat.reply_text() == t.SURVEY_ASK_PLACE
+    chat.say(text("广州市越秀区环市东路1号"))
+    assert "环市东路1号" in chat.reply_text() and chat.state.step == "confirm"
+    chat.say(text("修改时间"))
+    chat.say(text("三天前"))
+    assert chat.reply_text() == t.SURVEY_TOO_LATE.format(hotline="95500") and chat.state.idle
+    assert surveys.reports == []
+
+
+def test_a_time_can_be_fixed_from_the_summary():
+    surveys = FakeSurveys()
+    chat = Chat(make_config(bound_book(), surveys))
+    through_questions(chat)
+    chat.say(text("刚刚"))
+    chat.say(text("广州市天河区天河路100号"))
+    chat.say(text("撞到路边石墩"))
+    chat.say(text("今天14:30"))  # typed straight at the summary
+    assert "2026年11月22日（今天） 14:30" in chat.reply_text() and chat.state.step == "confirm"
+    chat.say(text("修改时间"))
+    chat.say(text("乱写的"))
+    assert chat.reply_text() == t.SURVEY_BAD_TIME and chat.state.step == "time_fix"
+    chat.say(text("今天上午10点"))
+    assert "2026年11月22日（今天） 10:00" in chat.reply_text()
+    chat.say(text("对"))
+    assert surveys.reports[0]["facts"]["accident_at"] == "2026-11-22T10:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("said", "answer"),
+    [("没有人受伤", False), ("没有", False), ("不涉及", False), ("能正常开", True), ("可以", True),
+     ("不清楚", None), ("不知道", None), ("还能开", True)],
+)  # fmt: skip
+def test_yes_and_no_in_the_customers_own_words(said, answer):
+    assert flow._yes_no(said) is answer
+
+
 def test_a_typed_address_is_a_place_and_without_a_public_url_the_shot_is_text():
     surveys = FakeSurveys()
     chat = Chat(make_config(bound_book(), surveys, public_url=""))
     through_questions(chat)
     chat.say(text("刚刚"))
     chat.say(text("广州市天河区天河路100号"))
-    out = chat.say(text("撞到路边石墩"))
+    chat.say(text("撞到路边石墩"))
+    out = chat.say(text("确认"))
     assert surveys.reports[0]["facts"]["place"] == {"text": "广州市天河区天河路100号"}
     assert isinstance(out.sends[0], TextReply) and "车头45°" in out.sends[0].content
 
@@ -244,6 +305,7 @@ def opened(surveys: FakeSurveys) -> Chat:
     chat.say(text("刚刚"))
     chat.say(text("广州市天河区天河路100号"))
     chat.say(text("撞到路边石墩"))
+    chat.say(text("确认"))
     return chat
 
 
@@ -284,8 +346,9 @@ def test_cancel_during_photos_leaves_the_survey_resumable_and_resume_comes_back(
     assert chat.reply_text().startswith(t.SURVEY_LEFT.split("\n")[0]) and chat.state.idle
     out = chat.say(text("继续查勘"))
     assert chat.state == SessionState("survey", "photos", {"claim_no": claim_no})
-    assert claim_no in chat.reply_text() and surveys.touched == [claim_no]
-    assert out.sends[0].title == "第1张：车头45°"
+    assert surveys.touched == [claim_no] and not out.sends  # one message
+    assert out.reply.title == "继续查勘：已收到 0/5，请拍第1张 车头45°"
+    assert claim_no in out.reply.description and t.SURVEY_SHOT_HINTS[1] in out.reply.description
 
 
 def test_starting_again_with_a_survey_open_offers_to_continue_or_report_anew():
@@ -330,11 +393,17 @@ def test_progress_is_one_message_and_the_next_shot_with_its_example():
         sv.Placement("c", 3, True),
         sv.Placement("d", None, False, (sv.SURPLUS,)),
     ]
-    first, card = flow.progress_replies(batch, frozenset({1, 3}), "RSVY1", config)
-    assert first.content.splitlines()[0] == "已收到 2/5 ✅"
-    assert "第2张（车尾45°）需要重拍：" + t.SURVEY_REASONS["blurred"] in first.content
-    assert "多出的1张" in first.content
-    assert card.title == "第2张：车尾45°"
+    [card] = flow.progress_replies(batch, frozenset({1, 3}), "RSVY1", config)
+    assert card.title == "已收到 2/5，下一张：第2张 车尾45°"
+    lines = card.description.splitlines()
+    assert lines[0] == "第1张 车头45° ✅"
+    assert lines[1] == "第2张 车尾45° 需要重拍：" + t.SURVEY_REASONS["blurred"]
+    assert "多出的1张" in card.description
+    assert lines[-1] == t.SURVEY_SHOT_HINTS[2]  # the hint once, not in two messages
+    assert card.image_url.endswith("/survey/examples/2.jpg")
+    plain = make_config(public_url="")
+    [text_only] = flow.progress_replies(batch, frozenset({1, 3}), "RSVY1", plain)
+    assert text_only.content.startswith("已收到 2/5，下一张：第2张 车尾45°\n第1张 车头45° ✅")
     [done] = flow.progress_replies(batch, frozenset(sv.SLOTS), "RSVY1", config)
     assert "RSVY1" in done.content and "全部收到" in done.content
 

@@ -33,6 +33,7 @@
     ["waiting", "待审核"],
     ["survey_received", "已收到照片"],
     ["under_review", "审核中"],
+    ["photos_requested", "待客户补拍"],
     ["reported", "已报案（未传照片）"],
     ["decided", "已处理"],
   ];
@@ -40,6 +41,7 @@
     reported: "",
     survey_received: "accent",
     under_review: "info",
+    photos_requested: "warn",
     approved: "ok",
     surveyor_sent: "warn",
     rejected: "bad",

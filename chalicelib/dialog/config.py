@@ -1,0 +1,43 @@
+"""What the dialog needs besides the message: settings, and the ports it may consult."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from chalicelib.dialog import catalogue as t
+from chalicelib.dialog.ports import Book, Handoffs, Hours, KnowledgeBase, Quotes, Surveys
+
+CHINA = timezone(timedelta(hours=8))
+WECHAT_KF = "wechat_kf"  # in business hours, WeChat's own customer-service console
+CONSOLE = "console"  # in business hours, the claimbot console's agent inbox
+
+
+def today_in_china() -> date:
+    return datetime.now(CHINA).date()
+
+
+@dataclass(frozen=True)
+class DialogConfig:
+    hotline: str
+    account_name: str = t.ACCOUNT_NAME
+    privacy_url: str = ""
+    book: Book | None = None
+    quotes: Quotes | None = None
+    surveys: Surveys | None = None
+    handoffs: Handoffs | None = None
+    # The knowledge base, or a callable giving the current one (staff may re-import it).
+    kb: KnowledgeBase | Callable[[], KnowledgeBase] | None = None
+    hours: Hours | None = None  # None: always after hours
+    handoff_in_hours: str = WECHAT_KF  # who takes a conversation in business hours
+    public_url: str = ""  # where the app is served (example pictures in news cards)
+    today: Callable[[], date] = today_in_china
+    clock: Callable[[], float] = field(default=time.time)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), CHINA)
+
+    def knowledge_base(self) -> KnowledgeBase | None:
+        return self.kb() if callable(self.kb) else self.kb  # type: ignore[call-arg,return-value]
