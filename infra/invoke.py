@@ -340,6 +340,8 @@ def invoke(
 
 DEVSTACK_STATE = Path(".devstack") / "stack.json"  # where `claimbot dev` writes it (its cwd)
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+STATE_KEYS = ("urls", "region", "resource_prefix", "resources", "attributes", "ssm_path",
+              "app_id", "wecom_corp_id", "wecom_agent_id", "claim_status_template")  # fmt: skip
 
 
 def read_devstack(path: Path) -> dict[str, Any]:
@@ -353,9 +355,7 @@ def read_devstack(path: Path) -> dict[str, Any]:
         ) from None
     except ValueError as exc:
         raise InvokeError(f"{path} is not what `claimbot dev` writes: {exc}") from None
-    missing = {"urls", "region", "resource_prefix", "resources", "attributes", "ssm_path"} - set(
-        state
-    )
+    missing = set(STATE_KEYS) - set(state)
     if missing:
         raise InvokeError(f"{path} lacks {sorted(missing)}: restart `claimbot dev`")
     return state
