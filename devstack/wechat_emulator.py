@@ -50,6 +50,9 @@ from urllib.parse import parse_qs, urlsplit
 from devstack import defaults
 
 CGI_PREFIX = "/cgi-bin/"
+# The customer-service console's session API lives outside /cgi-bin/ (wechatpy calls it by its
+# full URL, https://api.weixin.qq.com/customservice/kfsession/...).
+KF_PREFIX = "/customservice/"
 CONTROL_PREFIX = "/_emulator/"
 TOKEN_TTL_S = 7200
 TOKEN_OVERLAP_S = 300
@@ -275,6 +278,7 @@ class _State:
     menu: dict[str, Any] | None = None
     media: dict[str, _Media] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
+    kf_waiting: int = 0  # customers queued at the account's customer-service console
 
 
 class _Route(NamedTuple):
@@ -609,6 +613,11 @@ class WeChatEmulator:
         with self._lock:
             self._state.faults.clear()
 
+    def set_kf_waiting(self, count: int) -> None:
+        """How many customers wait at the account's customer-service console."""
+        with self._lock:
+            self._state.kf_waiting = max(0, count)
+
     def clear_messages(self) -> None:
         with self._lock:
             self._state.messages.clear()
@@ -670,14 +679,16 @@ class WeChatEmulator:
         """Answer one request (used by the HTTP handler; callable directly)."""
         if request.path.startswith(CGI_PREFIX):
             return self._handle_api(request)
+        if request.path.startswith(KF_PREFIX):
+            return self._handle_api(request, request.path[1:])
         if request.path.startswith(CONTROL_PREFIX):
             return self._handle_control(request)
         if request.path in ("", "/"):
             return json_response({"emulator": "wechat", "app_id": self.app_id})
         return error_response(-1, "emulator: unknown path", status=404)
 
-    def _handle_api(self, request: Request) -> Response:
-        api_path = request.path[len(CGI_PREFIX) :]
+    def _handle_api(self, request: Request, api_path: str | None = None) -> Response:
+        api_path = api_path or request.path[len(CGI_PREFIX) :]
         with self._lock:
             fault = self._take_fault(api_path)
         if fault is not None and fault.delay_s > 0:
@@ -737,6 +748,7 @@ class WeChatEmulator:
             "media/upload": _Route(post, self._api_media_upload),
             "media/get": _Route(get, self._api_media_get),
             "user/info": _Route(get, self._api_user_info),
+            "customservice/kfsession/getwaitcase": _Route(get, self._api_kf_wait_case),
             "template/get_all_private_template": _Route(
                 get, lambda _r: json_response({"template_list": self.templates()})
             ),
@@ -873,6 +885,14 @@ class WeChatEmulator:
         self._state.menu = None
         return error_response(0)
 
+    def _api_kf_wait_case(self, request: Request) -> Response:
+        """获取未接入会话列表: how many customers wait for an agent (set by a test or the
+        developer through POST /_emulator/kf_waiting {"count": N})."""
+        waiting = self._state.kf_waiting
+        cases = [{"latest_time": int(self._clock()), "openid": f"o_waiting_{i}"}
+                 for i in range(waiting)]  # fmt: skip
+        return json_response({"count": waiting, "waitcaselist": cases})
+
     def _api_user_info(self, request: Request) -> Response:
         openid = request.query.get("openid")
         if not openid:
@@ -956,6 +976,7 @@ class WeChatEmulator:
             ("GET", "calls"): lambda r: json_response(self.calls(r.query.get("path"))),
             ("DELETE", "calls"): self._ctl_clear_calls,
             ("POST", "reset"): self._ctl_reset,
+            ("POST", "kf_waiting"): self._ctl_kf_waiting,
             ("POST", "expire_tokens"): self._ctl_expire_tokens,
             ("GET", "menu"): lambda _r: json_response(self.menu()),
             ("GET", "templates"): lambda _r: json_response({"template_list": self.templates()}),
@@ -1002,6 +1023,11 @@ class WeChatEmulator:
             raise ApiError(47001, f"data format error: {exc}") from None
         self._state.faults.append(fault)
         return json_response({"errcode": 0, "errmsg": "ok", "fault": fault.to_dict()})
+
+    def _ctl_kf_waiting(self, request: Request) -> Response:
+        body = _json_object(request)
+        self._state.kf_waiting = max(0, int(body.get("count", 0)))
+        return error_response(0)
 
     def _ctl_reset(self, request: Request) -> Response:
         body = _json_object(request) if request.body.strip() else {}

@@ -206,6 +206,12 @@ class HandoffDesk:
                 self._end_by_staff(target, message.userid)
                 return "ended"
             return self._relay_to_customer(target, message, text)
+        since = self.clock() - LATE_REPLY_S
+        ended = self.handoffs.recently_ended_of_staff(message.userid, since)
+        # With chats still open, an ended one must be named by its code.
+        late, rest = _addressed(ended, text, alone_counts=not open_ones)
+        if late is not None and rest not in END_COMMANDS:
+            return self._late_reply(late, message, rest)
         if open_ones:
             codes = "、".join(rules.short_code(h.openid) for h in open_ones)
             example = rules.short_code(open_ones[0].openid)
@@ -214,10 +220,6 @@ class HandoffDesk:
                 f"您正在服务多位客户（{codes}），请在回复前加上编号，如：{example} 您好",
             )
             return "ambiguous"
-        since = self.clock() - LATE_REPLY_S
-        late, text = _addressed(self.handoffs.recently_ended_of_staff(message.userid, since), text)
-        if late is not None and text not in END_COMMANDS:
-            return self._late_reply(late, message, text)
         self.wecom.send_text(message.userid, "目前没有等待您回复的客户。")
         return "no-handoff"
 
@@ -432,14 +434,16 @@ class HandoffDesk:
         return "\n".join(lines)
 
 
-def _addressed(open_ones: list[Any], text: str) -> tuple[Any, str]:
+def _addressed(
+    open_ones: list[Any], text: str, alone_counts: bool = True
+) -> tuple[Any, str]:
     """Which customer a staff message is for: "#K7Q ..." names one; alone, the only one."""
     if text.startswith("#") and len(text) >= 4:
         code, rest = text[:4].upper(), text[4:].strip()
-        for item in open_ones:
+        for item in sorted(open_ones, key=lambda h: -(h.ended_at or 0)):
             if rules.short_code(item.openid) == code:
                 return item, rest
-    if len(open_ones) == 1:
+    if alone_counts and len({h.openid for h in open_ones}) == 1:
         return open_ones[0], text
     return None, text
 

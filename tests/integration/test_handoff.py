@@ -270,3 +270,131 @@ def test_in_hours_an_agent_answers_from_the_console_inbox(inbox_container, inbox
     assert _console(inbox_api, "POST", f"{path}/end").status_code == 200
     assert "本次人工服务已结束" in _to_customer(c, openid)[0]
     assert _console(inbox_api, "POST", f"{path}/end").status_code == 404
+
+
+# --- a handoff never traps the customer, and staff see things in order ----------------------
+
+
+def _reply_text(container, openid: str, said: str) -> str:
+    """The passive reply the customer reads."""
+    from tests.integration.helpers import decrypt_reply
+
+    query, body = signed(text_xml(openid, said))
+    result = container.webhook.receive(query, body)
+    if not result.body.startswith("<xml"):
+        return ""
+    xml = decrypt_reply(result.body, query)
+    if "<Content>" not in xml:
+        return xml
+    return xml.split("<Content><![CDATA[")[1].split("]]></Content>")[0]
+
+
+def test_the_next_message_reaches_staff_after_the_handoff_notice_whatever_runs_first(
+    desk_container, wecom, callback_url, roster, openid
+):
+    """The customer writes right after 人工: their message is relayed after the context, and
+    the handoff records that staff were told (so the backup is not paged early)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    c = desk_container
+    _bound_customer(c, openid)
+    _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
+    _say(c, openid, "人工")
+    assert HandoffItem.get(openid).state == "waiting"  # opened with the message, not later
+    _say(c, openid, "车在高速上抛锚了")
+    jobs = [j for j in _drain(c, "jobs") if j["kind"].startswith("handoff.")]
+    assert [j["kind"] for j in jobs] == ["handoff.start", "handoff.relay"]
+    start, relay = jobs
+    assert c.worker.run(relay) == "relayed"  # the relay ran first: it told staff first
+    assert c.worker.run(start) == "already-told"
+    texts = wecom.texts(PRIMARY)
+    assert texts[0].startswith("【人工转接】") and texts[-1].endswith("车在高速上抛锚了")
+    assert len(texts) == 2
+    handoff = HandoffItem.get(openid)
+    assert handoff.notified_at > 0 and handoff.lease_until is None
+    assert c.handoff_desk.escalate()["escalated"] == 0  # told a moment ago: nobody paged
+
+    # Both jobs at once, for another customer: whichever holds the lease first tells staff.
+    other = f"{openid}b"
+    wecom.clear()
+    _say(c, other, "人工")
+    _say(c, other, "我在高速服务区")
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(c.worker.run, _drain(c, "jobs")))
+    assert sorted(results) in (["already-told", "relayed"], ["notified", "relayed"])
+    texts = wecom.texts(PRIMARY)
+    assert texts[0].startswith("【人工转接】") and texts[-1].endswith("我在高速服务区")
+
+
+def test_the_menu_during_a_handoff_is_answered_by_the_bot_and_staff_see_it(
+    desk_container, wecom, callback_url, roster, openid
+):
+    c = desk_container
+    _bound_customer(c, openid)
+    _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
+    _say(c, openid, "人工")
+    _run_jobs(c)
+    reply = _reply_text(c, openid, "保单查询")
+    assert "您名下的保单" in reply and "回复“结束人工”结束" in reply
+    assert _run_jobs(c) == ["relayed"]
+    assert wecom.texts(PRIMARY)[-1].endswith("客户查看了保单信息（机器人已回复）")
+    assert HandoffItem.get(openid).state == "waiting"
+    menu = _reply_text(c, openid, "菜单")
+    assert "请回复数字选择服务" in menu
+    _run_jobs(c)
+    quote = _reply_text(c, openid, "1")  # right after the menu, a number is a menu choice
+    assert quote.startswith("已结束本次人工服务，为您办理“车险报价”")
+    assert _run_jobs(c) == ["ended"]
+    left = "客户离开了人工服务，去办理“车险报价”（本次人工服务已结束）。"
+    assert wecom.texts(PRIMARY)[-1].endswith(left)
+    from chalicelib.store.models import SessionItem
+
+    assert SessionItem.get(openid).flow == "quote"
+    # The answer staff were typing arrives after the customer left: it still reaches them,
+    # saying which conversation it answers, and the quote is not disturbed.
+    wecom.reply(PRIMARY, f"{short_code(openid)} 您的保单下月到期，记得续保")
+    [late] = _to_customer(c, openid)
+    assert late.startswith("【人工客服 李值班】（回复您 ")
+    assert late.endswith("的人工咨询）您的保单下月到期，记得续保")
+    assert "离开人工服务" in wecom.texts(PRIMARY)[-1]
+    assert SessionItem.get(openid).flow == "quote"
+
+
+def test_someone_hurt_in_a_handoff_gets_120_first_and_staff_still_hear_it(
+    desk_container, wecom, callback_url, roster, openid
+):
+    c = desk_container
+    _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
+    _say(c, openid, "人工")
+    _run_jobs(c)
+    reply = _reply_text(c, openid, "撞了人 人在流血 怎么办")
+    first = reply.splitlines()[0]
+    assert first.startswith("⚠️ 如有人受伤，请立即拨打 120；需要交警处理请拨打 122")
+    _run_jobs(c)
+    assert wecom.texts(PRIMARY)[-1].endswith("撞了人 人在流血 怎么办")
+
+
+@pytest.fixture(scope="module")
+def kf_container(settings, emulator) -> Container:
+    """In business hours around the clock, WeChat's own customer-service console takes chats."""
+    return Container(dataclasses.replace(settings, business_hours="always",
+                                         handoff_in_hours="wechat_kf"))  # fmt: skip
+
+
+def test_wechats_console_takes_the_chat_and_the_customer_hears_how_long_the_queue_is(
+    kf_container, emulator, openid
+):
+    c = kf_container
+    _drain(c, "jobs"), _drain(c, "outbox")
+    emulator.set_kf_waiting(3)
+    try:
+        query, body = signed(text_xml(openid, "人工"))
+        result = c.webhook.receive(query, body)
+        from tests.integration.helpers import decrypt_reply
+
+        assert "transfer_customer_service" in decrypt_reply(result.body, query)
+        assert _run_jobs(c) == ["told"]
+        [told] = _to_customer(c, openid)
+        assert "前面还有 3 位客户在排队" in told and "约 6 分钟" in told
+    finally:
+        emulator.set_kf_waiting(0)
