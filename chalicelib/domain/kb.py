@@ -160,10 +160,19 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
             reason = "the file is neither UTF-8 nor GBK text: save it as “CSV UTF-8”"
             raise KbError([(0, reason)]) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows: list[dict[str, str]] = []
     try:
-        return [{k or "": v or "" for k, v in row.items()} for row in reader]
+        for row in reader:
+            # Cells past the header's columns (DictReader puts them in a list under None): blank
+            # ones, as spreadsheets leave, are dropped; anything written there is an error.
+            extra = row.pop(None, None) or []
+            if any(cell.strip() for cell in extra):
+                line = len(rows) + 2
+                raise KbError([(line, "more cells than the header has columns")])
+            rows.append({k or "": v or "" for k, v in row.items()})
     except csv.Error as exc:
         raise KbError([(reader.line_num, f"not valid CSV: {exc}")]) from exc
+    return rows
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -269,7 +278,6 @@ def _clean_row(raw: Mapping[str, str]) -> dict[str, str]:
     return {
         (k or "").replace("\ufeff", "").strip().lower(): (v or "").strip()
         for k, v in raw.items()
-        if k is not None or v
     }
 
 

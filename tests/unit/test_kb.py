@@ -141,6 +141,15 @@ def test_csv_rows_reads_utf8_with_bom_gbk_and_cells_with_line_breaks():
         assert parsed.entry("a").answer == "第一行\n第二行"
 
 
+def test_csv_rows_drops_blank_cells_past_the_header_and_refuses_written_ones():
+    header = "id,questions,answer\r\n"
+    trailing = (header + "a,问题,答案,,\r\n").encode()  # a spreadsheet's empty cells
+    assert parse_kb(csv_rows(trailing)).entry("a").answer == "答案"
+    stray = (header + "a,问题,答案\r\nb,问题二,答案,多写的\r\n").encode()
+    with pytest.raises(KbError, match="row 3: more cells than the header"):
+        csv_rows(stray)
+
+
 def test_csv_rows_refuses_a_workbook_and_binary():
     with pytest.raises(KbError, match="Excel workbook"):
         csv_rows(b"PK\x03\x04rest of an xlsx")
