@@ -531,7 +531,11 @@ def _parse(data: dict, region: str, effective_from: date, files: tuple, sources:
                 code=str(r.get(node, "code", at)),
                 regions=regions,
                 default=node.get("default") is True,
-                claim_free=tuple(r.number(node, key, at) for key in CLAIM_FREE),
+                claim_free=(
+                    r.number(node, CLAIM_FREE[0], at),
+                    r.number(node, CLAIM_FREE[1], at),
+                    r.number(node, CLAIM_FREE[2], at),
+                ),
                 one_at_fault=r.number(node, ONE_AT_FAULT, at),
                 two_or_more_at_fault=r.number(node, TWO_OR_MORE_AT_FAULT, at),
                 fatal=r.number(node, FATAL, at),
@@ -794,7 +798,9 @@ def vehicle_tax(quote_input: QuoteInput, tariff: Tariff) -> VehicleTax:
     if quote_input.is_new_energy and tariff.tax_new_energy_exempt:
         return VehicleTax(Decimal("0.00"), True, None, False, None, tariff.tax_basis, False)
     assumed = quote_input.displacement_l is None
-    litres = tariff.tax_assumed_displacement_l if assumed else quote_input.displacement_l
+    litres = quote_input.displacement_l
+    if litres is None:
+        litres = tariff.tax_assumed_displacement_l
     band = next(b for b in tariff.tax_bands if b.up_to_l is None or litres <= b.up_to_l)
     return VehicleTax(
         amount=money(band.amount),
