@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import TypeVar
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.ports import Book, Handoffs, Hours, KnowledgeBase, Quotes, Surveys
@@ -13,6 +14,7 @@ from chalicelib.dialog.ports import Book, Handoffs, Hours, KnowledgeBase, Quotes
 CHINA = timezone(timedelta(hours=8))
 WECHAT_KF = "wechat_kf"  # in business hours, WeChat's own customer-service console
 CONSOLE = "console"  # in business hours, the claimbot console's agent inbox
+P = TypeVar("P")
 
 
 def today_in_china() -> date:
@@ -40,4 +42,23 @@ class DialogConfig:
         return datetime.fromtimestamp(self.clock(), CHINA)
 
     def knowledge_base(self) -> KnowledgeBase | None:
-        return self.kb() if callable(self.kb) else self.kb  # type: ignore[call-arg,return-value]
+        return self.kb() if callable(self.kb) else self.kb
+
+    # The ports a flow cannot do without: the flows that read them are reached only with them
+    # configured (the container always configures them; tests give the ones they exercise).
+
+    def the_book(self) -> Book:
+        return _configured(self.book, "book")
+
+    def the_surveys(self) -> Surveys:
+        return _configured(self.surveys, "surveys")
+
+
+class PortMissing(LookupError):
+    """A flow needed a port its DialogConfig was not given (a wiring mistake)."""
+
+
+def _configured(port: P | None, name: str) -> P:
+    if port is None:
+        raise PortMissing(f"DialogConfig.{name} is not configured")
+    return port

@@ -7,17 +7,23 @@ forced on the customer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import Outcome, SessionState
+from chalicelib.dialog.ports import KnowledgeBase
 from chalicelib.domain.handoff import MISSES_BEFORE_OFFER
-from chalicelib.domain.messages import InboundMessage, NewsReply, TextReply
+from chalicelib.domain.messages import InboundMessage, NewsReply, Reply, TextReply
 from chalicelib.domain.text import to_halfwidth
+
+if TYPE_CHECKING:  # the knowledge base's matcher is imported when first asked
+    from chalicelib.domain.kb import Entry
 
 FLOW = "faq"
 
 
-def ask(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def ask(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     kb = _kb(config)
     question = (msg.text or msg.recognition).strip()
     if kb is None or not question:
@@ -55,7 +61,7 @@ def faq_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> 
     return ask(msg, SessionState(data={"misses": state.data.get("misses", 0)}), config)
 
 
-def _kb(config: DialogConfig):
+def _kb(config: DialogConfig) -> KnowledgeBase | None:
     return config.knowledge_base()
 
 
@@ -67,7 +73,7 @@ def _missed(msg: InboundMessage, state: SessionState, config: DialogConfig) -> O
     return Outcome(reply=TextReply(t.KB_NOTHING), state=SessionState(data={"misses": misses}))
 
 
-def _answer(entry, config):
+def _answer(entry: Entry, config: DialogConfig) -> Reply:
     from chalicelib.domain.kb import fill
 
     values = {"hotline": config.hotline, "privacy_url": config.privacy_url}

@@ -11,6 +11,7 @@ from datetime import date
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
+from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import Outcome, SessionState, Unbind
 from chalicelib.domain.book import BindOutcome, Customer
 from chalicelib.domain.claims import is_claim_number, is_policy_number, normalize_reference
@@ -23,15 +24,15 @@ MAX_MESSAGE_BYTES = 1800
 ID6 = re.compile(r"^[0-9]{5}[0-9X]$")
 
 
-def policy_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def policy_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     return _answer_or_bind(msg, "policy", config)
 
 
-def claim_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def claim_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     return _answer_or_bind(msg, "claim", config)
 
 
-def claim_number_typed(msg: InboundMessage, claim_no: str, config) -> Outcome:
+def claim_number_typed(msg: InboundMessage, claim_no: str, config: DialogConfig) -> Outcome:
     return _answer_or_bind(msg, f"claim:{claim_no}", config)
 
 
@@ -40,45 +41,47 @@ def typed_claim_number(text: str) -> str | None:
     return reference if is_claim_number(reference) else None
 
 
-def unbind(msg: InboundMessage, config) -> Outcome:
-    if config.book.customer_for(msg.openid) is None:
+def unbind(msg: InboundMessage, config: DialogConfig) -> Outcome:
+    if config.the_book().customer_for(msg.openid) is None:
         return Outcome(reply=TextReply(t.NOT_BOUND), state=SessionState())
     return Outcome(reply=TextReply(t.UNBOUND), effects=(Unbind(msg.openid),), state=SessionState())
 
 
-def _answer_or_bind(msg: InboundMessage, wanted: str, config) -> Outcome:
-    customer = config.book.customer_for(msg.openid)
+def _answer_or_bind(msg: InboundMessage, wanted: str, config: DialogConfig) -> Outcome:
+    customer = config.the_book().customer_for(msg.openid)
     if customer is None:
         state = SessionState(flow="bind", step="identifier", data={"then": wanted})
         return Outcome(reply=TextReply(t.BIND_INTRO), state=state)
     return answer(customer, wanted, config, prefix=[])
 
 
-def answer(customer: Customer, wanted: str, config, prefix: list[str]) -> Outcome:
+def answer(customer: Customer, wanted: str, config: DialogConfig, prefix: list[str]) -> Outcome:
     if wanted == "survey":
         from chalicelib.dialog import survey  # survey imports this module
 
         return survey.begin(customer, config, prefix=tuple(prefix))
     today = config.today()
     if wanted == "policy":
-        policies = config.book.policies_of(customer.customer_id)
+        policies = config.the_book().policies_of(customer.customer_id)
         parts = render.policies_text(customer, policies, today, config.hotline)
     elif wanted == "claim":
-        claims = config.book.claims_of(customer.customer_id)
+        claims = config.the_book().claims_of(customer.customer_id)
         parts = render.claims_text(customer, claims, today, config.hotline)
     else:
         parts = _one_claim(customer, wanted.split(":", 1)[1], today, config.hotline, config)
     return messages(prefix + parts, state=SessionState())
 
 
-def _one_claim(customer: Customer, claim_no: str, today: date, hotline: str, config) -> list[str]:
-    claim = config.book.claim(claim_no)
+def _one_claim(
+    customer: Customer, claim_no: str, today: date, hotline: str, config: DialogConfig
+) -> list[str]:
+    claim = config.the_book().claim(claim_no)
     if claim is None or claim.customer_id != customer.customer_id:
         return [t.CLAIM_NOT_FOUND.format(claim_no=claim_no)]
     return [render.claim_entry(claim, today, hotline)]
 
 
-def bind_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def bind_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     said = to_halfwidth(msg.text or msg.recognition).strip()
     if state.step == "id6":
         return _check_id6(msg, said, state, config)
@@ -97,12 +100,17 @@ def _take_identifier(said: str, state: SessionState) -> Outcome:
     )
 
 
-def _check_id6(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _check_id6(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
     answer6 = said.replace(" ", "").upper()
     if not ID6.match(answer6):
         return Outcome(reply=TextReply(t.BIND_BAD_ID6), state=state)
-    result = config.book.try_bind(msg.openid, state.data["identifier"], answer6, msg.dedupe_key)
+    result = config.the_book().try_bind(
+        msg.openid, state.data["identifier"], answer6, msg.dedupe_key
+    )
     if result.outcome is BindOutcome.BOUND:
+        assert result.customer is not None  # a binding always names its customer
         greeting = t.BIND_DONE.format(salutation=render.customer_salutation(result.customer))
         return answer(result.customer, state.data.get("then", "policy"), config, [greeting])
     if result.outcome is BindOutcome.LOCKED:

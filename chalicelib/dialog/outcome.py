@@ -118,7 +118,7 @@ class OpenHandoff:
 
 Effect = ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff
 EFFECTS: dict[str, type[Effect]] = {
-    cls.__name__: cls  # type: ignore[misc]
+    cls.__name__: cls
     for cls in (ReportClaim, RecordPhoto, TouchSurvey, SaveQuote, Unbind, OpenHandoff)
 }
 

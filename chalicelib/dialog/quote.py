@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from chalicelib.dialog import catalogue as t
+from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.lookup import messages
 from chalicelib.dialog.outcome import Job, JobKind, Outcome, SaveQuote, SessionState
 from chalicelib.domain import licence as lic
@@ -21,6 +24,9 @@ from chalicelib.domain.messages import InboundMessage, Kind, TextReply
 from chalicelib.domain.quotes import quote_number, valid_until
 from chalicelib.domain.text import to_halfwidth
 from chalicelib.domain.vehicles import default_seats, reference_price
+
+if TYPE_CHECKING:  # rating reads the tariffs: imported when a quote is made
+    from chalicelib.domain.rating import QuoteInput
 
 FLOW = "quote"
 BLOCKING = (lic.VIN_CHECK_DIGIT, lic.VIN_MISSING, lic.PLATE_FORMAT, lic.PLATE_MISSING,
@@ -48,7 +54,7 @@ def _state(step: str, data: dict) -> SessionState:
     return SessionState(flow=FLOW, step=step, data=data)
 
 
-def quote_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def quote_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     if state.data.get("openid") != msg.openid:  # the quote is stored under its customer
         state = replace(state, data={**state.data, "openid": msg.openid})
     if msg.kind is Kind.IMAGE:
@@ -81,7 +87,7 @@ def _photo_received(msg: InboundMessage, state: SessionState) -> Outcome:
 
 
 def licence_read(
-    photo: str, fields: LicenceFields | None, state: SessionState, config
+    photo: str, fields: LicenceFields | None, state: SessionState, config: DialogConfig
 ) -> Outcome | None:
     """The worker read the licence photo `photo` (None: it could not be opened). None when the
     customer is no longer waiting for that photo: they moved on, or sent a newer one."""
@@ -93,7 +99,7 @@ def licence_read(
     return on_licence_read(fields, state, config)
 
 
-def on_licence_read(fields: LicenceFields, state: SessionState, config) -> Outcome:
+def on_licence_read(fields: LicenceFields, state: SessionState, config: DialogConfig) -> Outcome:
     """The worker read the photo (resumes the conversation; answers go through the outbox)."""
     if lic.BLURRED in fields.warnings and lic.UNREADABLE in fields.warnings:
         return Outcome(reply=TextReply(t.QUOTE_BLURRED), state=_state("photo", state.data))
@@ -137,7 +143,9 @@ def _fields(state: SessionState) -> LicenceFields:
     return LicenceFields.from_json(state.data["fields"])
 
 
-def _on_confirm(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _on_confirm(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
     fields = _fields(state)
     if said.lower() in t.CONFIRM_WORDS:
         if any(w in BLOCKING for w in fields.warnings):
@@ -189,7 +197,7 @@ def _ask_seats(fields: LicenceFields, data: dict) -> Outcome:
     )
 
 
-def _on_seats(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _on_seats(msg: InboundMessage, said: str, state: SessionState, config: DialogConfig) -> Outcome:
     seats = state.data["seats_default"] if _accepts(said) else _whole_number(said)
     if seats is None or not 1 <= seats <= 60:
         return Outcome(reply=TextReply(t.QUOTE_BAD_NUMBER), state=state)
@@ -201,7 +209,8 @@ def _on_seats(msg: InboundMessage, said: str, state: SessionState, config) -> Ou
     )
 
 
-def _on_price(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _on_price(msg: InboundMessage, said: str, state: SessionState, config: DialogConfig) -> Outcome:
+    price: Decimal | None
     if _accepts(said):
         if not state.data.get("price_default"):
             return Outcome(reply=TextReply(t.QUOTE_PRICE_NEEDED), state=state)
@@ -214,7 +223,9 @@ def _on_price(msg: InboundMessage, said: str, state: SessionState, config) -> Ou
     return Outcome(reply=TextReply(t.QUOTE_ASK_CLAIMS), state=_state("claims", data))
 
 
-def _on_claims(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _on_claims(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
     claims = 0 if _accepts(said) else _whole_number(said)
     if claims is None or not 0 <= claims <= 20:
         return Outcome(reply=TextReply(t.QUOTE_BAD_NUMBER), state=state)
@@ -226,7 +237,9 @@ def _on_claims(msg: InboundMessage, said: str, state: SessionState, config) -> O
     return Outcome(reply=TextReply(reply), state=_state("region", data))
 
 
-def _on_region(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _on_region(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
     region = state.data["region_default"] if _accepts(said) else _province(said)
     if region is None:
         return Outcome(reply=TextReply(t.QUOTE_BAD_REGION), state=state)
@@ -244,7 +257,7 @@ def _province(said: str) -> str | None:
     return None
 
 
-def _quote(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def _quote(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     from chalicelib.dialog.quote_render import plans_text
     from chalicelib.domain.rating import RatingError, load_tariff, rate
 
@@ -262,7 +275,7 @@ def _quote(msg: InboundMessage, state: SessionState, config) -> Outcome:
     return replace(shown, effects=(saved,))
 
 
-def _refusal(fields: LicenceFields, config) -> str | None:
+def _refusal(fields: LicenceFields, config: DialogConfig) -> str | None:
     """Why this car cannot be quoted online, found as soon as the licence is confirmed (a 营运
     licence is refused now, not after four more questions); None when it can be."""
     from chalicelib.domain.rating import RatingError, check_rateable, load_tariff, region_from_plate
@@ -278,7 +291,7 @@ def _refusal(fields: LicenceFields, config) -> str | None:
     return None
 
 
-def _refusal_words(error: Exception, config) -> str:
+def _refusal_words(error: Exception, config: DialogConfig) -> str:
     """A refusal in Chinese with what the customer can do next (never the English message)."""
     code = getattr(error, "code", "other")
     words = t.QUOTE_REFUSALS.get(code, t.QUOTE_REFUSALS["other"])
@@ -289,9 +302,7 @@ def state_owner(state: SessionState) -> str:
     return state.data.get("openid", "")
 
 
-def _quote_input(fields: LicenceFields, data: dict, today):
-    from datetime import date
-
+def _quote_input(fields: LicenceFields, data: dict, today: date) -> QuoteInput:
     from chalicelib.domain.rating import QuoteInput, RatingError
 
     if not fields.register_date:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.render import yuan
 from chalicelib.domain.masking import mask_plate
+
+if TYPE_CHECKING:  # rating reads the tariffs: imported when a quote is made
+    from chalicelib.domain.rating import Plan, QuoteInput, QuoteItem
 
 
 def money(amount: Decimal) -> str:
     return f"{amount:,.2f}元"
 
 
-def plans_text(quote_no: str, valid_until: date, quote_input: Any, plans: Any) -> list[str]:
+def plans_text(
+    quote_no: str, valid_until: date, quote_input: QuoteInput, plans: Sequence[Plan]
+) -> list[str]:
     value = _actual_value(plans)
     header = t.QUOTE_HEADER.format(
         quote_no=quote_no,
@@ -28,7 +34,7 @@ def plans_text(quote_no: str, valid_until: date, quote_input: Any, plans: Any) -
     return parts
 
 
-def _actual_value(plans: Any) -> Decimal:
+def _actual_value(plans: Sequence[Plan]) -> Decimal:
     """车损险 is insured at the vehicle's actual value, which the rating already computed."""
     for plan in plans:
         for item in plan.items:
@@ -37,12 +43,12 @@ def _actual_value(plans: Any) -> Decimal:
     raise ValueError("no plan covers vehicle damage")
 
 
-def plan_text(plan: Any) -> str:
+def plan_text(plan: Plan) -> str:
     items = "\n".join(item_text(item) for item in plan.items)
     return t.QUOTE_PLAN.format(name=plan.name, total=money(plan.total), items=items)
 
 
-def item_text(item: Any) -> str:
+def item_text(item: QuoteItem) -> str:
     detail = ""
     base = item.detail.get("base_premium") if item.detail else None
     floating = item.detail.get("floating_rate") if item.detail else None
@@ -57,7 +63,7 @@ def item_text(item: Any) -> str:
     return t.QUOTE_ITEM.format(name=item.name, premium=money(item.premium), detail=detail)
 
 
-def _percent(rate: Any) -> str:
+def _percent(rate: object) -> str:
     value = Decimal(str(rate)) * 100
     sign = "+" if value > 0 else ""
     return f"{sign}{value.normalize():f}%"

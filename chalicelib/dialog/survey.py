@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 
 from chalicelib.dialog import catalogue as t
+from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import (
     Job,
     JobKind,
@@ -53,7 +54,7 @@ def _state(step: str, data: dict) -> SessionState:
     return SessionState(flow=FLOW, step=step, data=data)
 
 
-def survey_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def survey_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     if not state.step:
         return start(msg, config)
     if state.step == PHOTOS:
@@ -77,8 +78,8 @@ def survey_flow(msg: InboundMessage, state: SessionState, config) -> Outcome:
     return start(msg, config)
 
 
-def start(msg: InboundMessage, config, new: bool = False) -> Outcome:
-    customer = config.book.customer_for(msg.openid)
+def start(msg: InboundMessage, config: DialogConfig, new: bool = False) -> Outcome:
+    customer = config.the_book().customer_for(msg.openid)
     if customer is None:
         state = SessionState(flow="bind", step="identifier", data={"then": FLOW})
         return Outcome(reply=TextReply(t.BIND_INTRO), state=state)
@@ -90,7 +91,7 @@ def start(msg: InboundMessage, config, new: bool = False) -> Outcome:
     return begin(customer, config, prefix=())
 
 
-def begin(customer: Customer, config, prefix: tuple[str, ...]) -> Outcome:
+def begin(customer: Customer, config: DialogConfig, prefix: tuple[str, ...]) -> Outcome:
     """After binding (or at once when bound): pick the vehicle, then the safety questions."""
     policies = _active_policies(customer, config)
     if not policies:
@@ -107,12 +108,12 @@ def begin(customer: Customer, config, prefix: tuple[str, ...]) -> Outcome:
     return Outcome(reply=TextReply(reply), state=_state("policy", data))
 
 
-def _active_policies(customer: Customer, config) -> list[Policy]:
+def _active_policies(customer: Customer, config: DialogConfig) -> list[Policy]:
     """One policy per car in force today: the one covering the car's own damage when the car
     has several (交强险 covers only third parties)."""
     today = config.today()
     by_plate: dict[str, Policy] = {}
-    for p in config.book.policies_of(customer.customer_id):
+    for p in config.the_book().policies_of(customer.customer_id):
         if p.cancelled or not (p.start <= today <= p.end):
             continue
         if p.plate not in by_plate or _covers_own_damage(p):
@@ -139,7 +140,7 @@ def _ask_questions(policy_no: str, prefix: tuple[str, ...]) -> Outcome:
     return Outcome(reply=TextReply(reply), state=_state(f"q:{first.value}", data))
 
 
-def _on_policy(said: str, state: SessionState, config) -> Outcome:
+def _on_policy(said: str, state: SessionState, config: DialogConfig) -> Outcome:
     choices = state.data.get("choices", [])
     if not (said.isdigit() and 1 <= int(said) <= len(choices)):
         return Outcome(reply=TextReply(t.SURVEY_BAD_CHOICE), state=state)
@@ -164,7 +165,7 @@ def _yes_no(said: str) -> bool | None:
     return None
 
 
-def _on_answer(said: str, state: SessionState, config) -> Outcome:
+def _on_answer(said: str, state: SessionState, config: DialogConfig) -> Outcome:
     answer = _yes_no(said)
     question = sv.Question(state.step.removeprefix("q:"))
     if answer is None:
@@ -181,14 +182,14 @@ def _on_answer(said: str, state: SessionState, config) -> Outcome:
     return Outcome(reply=TextReply(t.SURVEY_ASK_TIME), state=_state("time", data))
 
 
-def hand_over(reason: str, config) -> Outcome:
+def hand_over(reason: str, config: DialogConfig) -> Outcome:
     """Not a case for self-service: safety first (120 / 122 on the first line), then a person
     takes it: the claims line, or 0 for a person in the chat."""
     reply = t.SURVEY_NOT_SELF_SERVICE.format(hotline=config.hotline)
     return Outcome(reply=TextReply(reply), state=SessionState(data={"handover": reason}))
 
 
-def _on_time(said: str, state: SessionState, config, then: str = "place") -> Outcome:
+def _on_time(said: str, state: SessionState, config: DialogConfig, then: str = "place") -> Outcome:
     now = datetime.fromtimestamp(config.clock(), CHINA)
     moment = parse_accident_time(said, now)
     if moment is None:
@@ -214,11 +215,11 @@ def _on_time(said: str, state: SessionState, config, then: str = "place") -> Out
     return Outcome(reply=TextReply(ask), state=_state("place", data))
 
 
-def _policy(policy_no: str, config) -> Policy | None:
-    return config.book.policy(policy_no)
+def _policy(policy_no: str, config: DialogConfig) -> Policy | None:
+    return config.the_book().policy(policy_no)
 
 
-def _on_place(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _on_place(msg: InboundMessage, said: str, state: SessionState, config: DialogConfig) -> Outcome:
     if msg.kind is Kind.LOCATION and msg.latitude is not None:
         place = {"lat": msg.latitude, "lon": msg.longitude, "label": msg.label}
     elif msg.kind in (Kind.TEXT, Kind.VOICE) and _is_a_time(said, config):
@@ -233,20 +234,22 @@ def _on_place(msg: InboundMessage, said: str, state: SessionState, config) -> Ou
     return Outcome(reply=TextReply(t.SURVEY_ASK_DESCRIPTION), state=_state("description", data))
 
 
-def _is_a_time(said: str, config) -> bool:
+def _is_a_time(said: str, config: DialogConfig) -> bool:
     """"昨天下午3点" typed where the place was asked: the customer is correcting the time."""
     now = datetime.fromtimestamp(config.clock(), CHINA)
     return len(said) <= 20 and parse_accident_time(said, now) is not None
 
 
-def _on_description(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _on_description(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
     low, high = DESCRIPTION_CHARS
     if msg.kind not in (Kind.TEXT, Kind.VOICE) or not (low <= len(said) <= high):
         return Outcome(reply=TextReply(t.SURVEY_BAD_DESCRIPTION), state=state)
     return _summary({**state.data, "description": said}, config)
 
 
-def _summary(data: dict, config) -> Outcome:
+def _summary(data: dict, config: DialogConfig) -> Outcome:
     """Everything the claim will say, the time as a date and hour, for the customer to check."""
     now = datetime.fromtimestamp(config.clock(), CHINA)
     moment = datetime.fromisoformat(data["accident_at"])
@@ -274,7 +277,9 @@ def _place_words(place: dict) -> str:
     return f"{label}（已发送位置）" if label else t.SURVEY_PLACE_SENT
 
 
-def _on_confirm(msg: InboundMessage, said: str, state: SessionState, config) -> Outcome:
+def _on_confirm(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
     if _yes_no(said) is True or said in t.CONFIRM_WORDS:
         return _report(msg, state, config)
     change = next((step for word, step in CHANGE_WORDS.items() if word in said), None)
@@ -290,7 +295,7 @@ def _on_confirm(msg: InboundMessage, said: str, state: SessionState, config) -> 
     return Outcome(reply=TextReply(t.SURVEY_CONFIRM_HOW), state=state)
 
 
-def _report(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def _report(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     policy = _policy(state.data["policy_no"], config)
     if policy is None:
         return Outcome(reply=TextReply(t.SURVEY_NO_ACTIVE_POLICY.format(hotline=config.hotline)))
@@ -309,12 +314,14 @@ def _report(msg: InboundMessage, state: SessionState, config) -> Outcome:
     return Outcome(reply=reply, sends=(shot_card(1, config),), effects=(report,), state=state)
 
 
-def shot_card(slot: int, config, title: str = "", lines: tuple[str, ...] = ()) -> Reply:
+def shot_card(
+    slot: int, config: DialogConfig, title: str = "", lines: tuple[str, ...] = ()
+) -> Reply:
     """One message for one shot: what to photograph (with its example picture when the app's
     URL is known), after any `lines` about the photos just received."""
     title = title or t.SURVEY_SHOT_CARD_TITLE.format(n=slot, title=t.SURVEY_SHOT_TITLES[slot])
     body = "\n".join((*lines, t.SURVEY_SHOT_HINTS[slot]))
-    base = getattr(config, "public_url", "")
+    base = config.public_url
     if not base:
         return TextReply(f"{title}\n{body}")
     picture = f"{base.rstrip('/')}/survey/examples/{slot}.jpg"
@@ -324,9 +331,9 @@ def shot_card(slot: int, config, title: str = "", lines: tuple[str, ...] = ()) -
 # --- the photos step -------------------------------------------------------------------------
 
 
-def _on_photos_step(msg: InboundMessage, state: SessionState, config) -> Outcome:
+def _on_photos_step(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     claim_no = state.data.get("claim_no", "")
-    current = config.surveys.view(claim_no)
+    current = config.the_surveys().view(claim_no)
     if current is None:
         return Outcome(reply=TextReply(t.SURVEY_NOTHING_TO_RESUME), state=SessionState())
     if current.expired_at(config.clock()):
@@ -338,7 +345,7 @@ def _on_photos_step(msg: InboundMessage, state: SessionState, config) -> Outcome
     return Outcome(reply=TextReply(_waiting_text(current)), state=state)
 
 
-def _photo(msg: InboundMessage, claim_no: str, config) -> Outcome:
+def _photo(msg: InboundMessage, claim_no: str, config: DialogConfig) -> Outcome:
     seq = sv.survey_seq(msg.created_at, msg.msg_id or msg.dedupe_key)
     received = RecordPhoto(claim_no, seq, msg.openid, msg.media_id, msg.dedupe_key, config.clock())
     job = Job(
@@ -362,16 +369,16 @@ def _waiting_text(current: sv.SurveyView) -> str:
     )
 
 
-def _expired(current: sv.SurveyView, config) -> Outcome:
+def _expired(current: sv.SurveyView, config: DialogConfig) -> Outcome:
     reply = t.SURVEY_EXPIRED.format(claim_no=current.claim_no, hotline=config.hotline)
     return Outcome(reply=TextReply(reply), state=SessionState())
 
 
-def _open_survey(openid: str, config) -> sv.SurveyView | None:
-    return config.surveys.open_survey_of(openid)
+def _open_survey(openid: str, config: DialogConfig) -> sv.SurveyView | None:
+    return config.the_surveys().open_survey_of(openid)
 
 
-def photo_for_open_survey(msg: InboundMessage, config) -> Outcome | None:
+def photo_for_open_survey(msg: InboundMessage, config: DialogConfig) -> Outcome | None:
     """A photo sent outside the photos step (during a chat with a person, or after leaving the
     survey) while the customer's survey waits for photos: it counts for the survey."""
     current = _open_survey(msg.openid, config)
@@ -380,7 +387,7 @@ def photo_for_open_survey(msg: InboundMessage, config) -> Outcome | None:
     return _photo(msg, current.claim_no, config)
 
 
-def photo_back_in_survey(msg: InboundMessage, config) -> Outcome | None:
+def photo_back_in_survey(msg: InboundMessage, config: DialogConfig) -> Outcome | None:
     """At rest, a photo for the open survey brings the customer back to its photos."""
     taken = photo_for_open_survey(msg, config)
     if taken is None:
@@ -391,7 +398,7 @@ def photo_back_in_survey(msg: InboundMessage, config) -> Outcome | None:
                    state=_state(PHOTOS, {"claim_no": claim_no}))  # fmt: skip
 
 
-def resume(msg: InboundMessage, config) -> Outcome:
+def resume(msg: InboundMessage, config: DialogConfig) -> Outcome:
     """“继续查勘”: back to the photos of the customer's open survey, in one message."""
     current = _open_survey(msg.openid, config)
     if current is None:
@@ -433,7 +440,7 @@ def leave(state: SessionState) -> Outcome:
 
 
 def progress_replies(
-    placements: list[sv.Placement], filled: frozenset[int], claim_no: str, config
+    placements: list[sv.Placement], filled: frozenset[int], claim_no: str, config: DialogConfig
 ) -> tuple[Reply, ...]:
     """One coalesced message for a batch of photos: what was accepted, what to re-shoot and
     why, and the next shot with its example; or the confirmation once all five are in."""
