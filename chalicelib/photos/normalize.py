@@ -22,7 +22,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from PIL import ExifTags, Image
 
@@ -205,7 +205,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 def _high_depth_to_rgb(image: Image.Image) -> Image.Image:
     """16-bit or float greyscale scaled to 8 bits (Pillow's plain convert would clip it)."""
     wide = image.convert("F")
-    low, high = wide.getextrema()
+    low, high = cast(tuple[float, float], wide.getextrema())  # one band: (min, max)
     if high <= 1.0:
         top = 1.0  # float images in 0..1
     elif high <= 255:
@@ -321,10 +321,11 @@ def _gps(exif: Image.Exif) -> tuple[float, float] | None:
     return latitude, longitude
 
 
-def _degrees(value: object, ref: object, negative_ref: str, limit: float) -> float | None:
-    """Degrees, minutes, seconds (EXIF rationals) as signed decimal degrees."""
+def _degrees(value: Any, ref: object, negative_ref: str, limit: float) -> float | None:
+    """Degrees, minutes, seconds (EXIF rationals, or whatever the file holds there) as signed
+    decimal degrees."""
     try:
-        degrees, minutes, seconds = (float(part) for part in value)  # type: ignore[union-attr]
+        degrees, minutes, seconds = (float(part) for part in value)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     decimal = degrees + minutes / 60 + seconds / 3600

@@ -132,9 +132,9 @@ def _cell(
 def _fitted(jpeg: bytes) -> Image.Image | None:
     """The photo shrunk to fit a cell, or None when it cannot be read."""
     try:
-        image = Image.open(io.BytesIO(jpeg))
-        image.draft("RGB", (CELL_WIDTH, PHOTO_HEIGHT))
-        image = image.convert("RGB")
+        opened = Image.open(io.BytesIO(jpeg))
+        opened.draft("RGB", (CELL_WIDTH, PHOTO_HEIGHT))
+        image = opened.convert("RGB")
     except Exception:  # a bad photo gets a placeholder; the sheet is still made
         return None
     image.thumbnail((CELL_WIDTH, PHOTO_HEIGHT), Image.Resampling.LANCZOS)
@@ -154,7 +154,11 @@ def _placeholder(
 
 
 def _text(
-    draw: ImageDraw.ImageDraw, at: tuple[float, float], text: str, font: Font, fill: object
+    draw: ImageDraw.ImageDraw,
+    at: tuple[float, float],
+    text: str,
+    font: Font,
+    fill: tuple[int, int, int],
 ) -> None:
     draw.text(at, _drawable(text, font), fill=fill, font=font)
 
