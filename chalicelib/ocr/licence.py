@@ -309,12 +309,12 @@ def _split_line(index: int, text: str, rect: Rect, matches: list[LabelMatch]) ->
     widths = [_char_width(ch) for ch in text]
     total = sum(widths) or 1.0
     pieces = []
-    for start, end, match in cuts:
+    for start, end, label in cuts:
         x0 = rect.x0 + rect.width * sum(widths[:start]) / total
         x1 = rect.x0 + rect.width * sum(widths[:end]) / total
         piece = Piece(text[start:end], Rect(x0, rect.y0, x1, rect.y1), index)
-        if match:
-            piece.label, piece.cost = match.field, match.cost
+        if label is not None:
+            piece.label, piece.cost = label.field, label.cost
         pieces.append(piece)
     return pieces
 

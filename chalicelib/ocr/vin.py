@@ -58,7 +58,7 @@ _AS_YEAR = {"0": "D", "U": "V", "Z": "2"}  # not model-year codes
 # What the OCR reads in place of what (both ways): tried only to make a check digit right.
 _CONFUSABLE = ("S5", "B8", "Z2", "G6", "D0")
 _ALTERNATIVES: dict[str, str] = {}
-for _a, _b in _CONFUSABLE:
+for _a, _b in (tuple(pair) for pair in _CONFUSABLE):
     _ALTERNATIVES[_a] = _ALTERNATIVES.get(_a, "") + _b
     _ALTERNATIVES[_b] = _ALTERNATIVES.get(_b, "") + _a
 
@@ -143,10 +143,11 @@ def all_runs(lines: Sequence[OcrLine]) -> list[Run]:
     rects = [frame_rect(line.box, angle) if len(line.box) >= 4 else None for line in lines]
     joined = []
     for i, j in itertools.permutations(range(len(lines)), 2):
-        if not per_line[i] or not per_line[j] or not rects[i] or not rects[j]:
+        first_rect, second_rect = rects[i], rects[j]
+        if not per_line[i] or not per_line[j] or first_rect is None or second_rect is None:
             continue
         first, second = per_line[i][-1], per_line[j][0]
-        if _joinable(first, second) and _continues(rects[i], rects[j]):
+        if _joinable(first, second) and _continues(first_rect, second_rect):
             joined.append(join(first, second))
     return [run for found in per_line for run in found] + joined
 
