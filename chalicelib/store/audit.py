@@ -42,7 +42,7 @@ class AuditLog:
         source_ip: str | None = None,
         user_agent: str | None = None,
     ) -> AuditEntry:
-        body = {
+        body: dict[str, Any] = {
             "at": round(self.clock(), 3),
             "who": who,
             "role": role,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.book import (
     BIND_LOCK_S,
@@ -315,7 +316,7 @@ class BookStore:
         if current is not None and attempt in (current.attempts or set()):
             return current.locked_until if current.locked_until > now else None
         fresh = current is None or now - current.window_started_at > BIND_WINDOW_S
-        actions = [LockoutItem.expires_at.set(int(now + BIND_WINDOW_S + BIND_LOCK_S))]
+        actions: list[Action] = [LockoutItem.expires_at.set(int(now + BIND_WINDOW_S + BIND_LOCK_S))]
         if fresh:
             actions += [
                 LockoutItem.failures.set(1),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.handoff import Role, Shift
 from chalicelib.store.models import HandoffItem, RosterShift, TicketItem, condition_failed
@@ -106,7 +107,9 @@ class Handoffs:
                 raise
 
     def notified(self, item: HandoffItem, level: int, staff_userid: str | None) -> None:
-        actions = [HandoffItem.level.set(level), HandoffItem.notified_at.set(self.clock())]
+        actions: list[Action] = [
+            HandoffItem.level.set(level), HandoffItem.notified_at.set(self.clock())
+        ]
         if staff_userid:
             actions.append(HandoffItem.staff_userid.set(staff_userid))
         item.update(actions=actions, add_version_condition=False)
@@ -138,7 +141,7 @@ class Handoffs:
     def end(self, item: HandoffItem, ended_by: str, ticket_no: str | None = None) -> bool:
         """Close it (once: False when it was closed already)."""
         now = self.clock()
-        actions = [
+        actions: list[Action] = [
             HandoffItem.state.set("ended"),
             HandoffItem.ended_at.set(now),
             HandoffItem.ended_by.set(ended_by),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.store.models import InboxItem, condition_failed
 
@@ -80,7 +81,7 @@ class Inbox:
 
     def complete(self, key: str, reply_xml: str | None) -> bool:
         """Store the reply. True when a retry was already told "success" (WeChat gave up)."""
-        actions = [InboxItem.status.set("done")]
+        actions: list[Action] = [InboxItem.status.set("done")]
         if reply_xml is not None:
             actions.append(InboxItem.reply_xml.set(reply_xml))
         item = InboxItem(dedupe_key=key)

@@ -15,13 +15,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from chalicelib.domain.kb import KnowledgeBase
+
+if TYPE_CHECKING:
+    from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +71,14 @@ class Saved(NamedTuple):
     changed: bool  # False: the same files were already the current version; nothing written
 
 
-def bind_kb_table(settings: Any, botocore_session: Any = None) -> None:
+def bind_kb_table(settings: Settings, botocore_session: Any = None) -> None:
     """Point KbSnapshot at this stage's table, like models.bind_tables does for ALL_MODELS."""
-    KbSnapshot.Meta.table_name = settings.table("kb")
-    KbSnapshot.Meta.region = settings.region
-    KbSnapshot._connection = None
+    model: type[Model] = KbSnapshot  # its Meta as PynamoDB types it (region is set here)
+    model.Meta.table_name = settings.table("kb")
+    model.Meta.region = settings.region
+    model._connection = None
     if botocore_session is not None:
-        connection = KbSnapshot._get_connection().connection
+        connection = model._get_connection().connection
         connection._local.session = botocore_session  # pynamodb 6.1 internals (pinned)
         _ = connection.client
 
