@@ -6,9 +6,38 @@ Heavy imports (boto3, PynamoDB, wechatpy) happen here, on first use, not at `imp
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:  # the classes are imported where each is built, on first use
+    from chalicelib.console.auth import TokenVerifier
+    from chalicelib.console.service import ConsoleService
+    from chalicelib.dialog.config import DialogConfig
+    from chalicelib.domain.hours import BusinessHours
+    from chalicelib.domain.kb import KnowledgeBase
+    from chalicelib.jobs.queues import Queues
+    from chalicelib.media.store import MediaStore
+    from chalicelib.ocr.engine import OcrEngine
+    from chalicelib.service.handoff import HandoffDesk, StaffInbox
+    from chalicelib.service.notifier import ClaimNotifier
+    from chalicelib.service.outbox import OutboxSender
+    from chalicelib.service.resume import Resumer
+    from chalicelib.service.survey import SurveyDesk
+    from chalicelib.service.watchdog import Watchdog
+    from chalicelib.service.webhook import WebhookService
+    from chalicelib.service.worker import Worker
+    from chalicelib.staff.wecom import WeComApi
+    from chalicelib.store.book import BookStore
+    from chalicelib.store.conversations import Conversations
+    from chalicelib.store.handoffs import Handoffs
+    from chalicelib.store.inbox import Inbox
+    from chalicelib.store.quotas import Quotas
+    from chalicelib.store.sessions import Sessions
+    from chalicelib.store.surveys import SurveyStore
+    from chalicelib.store.tokens import SharedToken
+    from chalicelib.wechat.api import WeChatApi
+    from chalicelib.wechat.codec import WeChatCodec
 
 
 class Container:
@@ -31,7 +60,7 @@ class Container:
         return self._clients[service]
 
     @cached_property
-    def codec(self) -> Any:
+    def codec(self) -> WeChatCodec:
         from chalicelib.wechat.codec import WeChatCodec
 
         s = self.settings
@@ -44,31 +73,31 @@ class Container:
         )
 
     @cached_property
-    def queues(self) -> Any:
+    def queues(self) -> Queues:
         from chalicelib.jobs.queues import Queues
 
         return Queues(self.client("sqs"), self.settings.queue)
 
     @cached_property
-    def conversations(self) -> Any:
+    def conversations(self) -> Conversations:
         from chalicelib.store.conversations import Conversations
 
         return Conversations(self.settings.conversation_ttl_s)
 
     @cached_property
-    def quotas(self) -> Any:
+    def quotas(self) -> Quotas:
         from chalicelib.store.quotas import Quotas
 
         return Quotas()
 
     @cached_property
-    def inbox(self) -> Any:
+    def inbox(self) -> Inbox:
         from chalicelib.store.inbox import Inbox
 
         return Inbox(self.settings.inbox_ttl_s)
 
     @cached_property
-    def tokens(self) -> Any:
+    def tokens(self) -> SharedToken:
         from chalicelib.store.tokens import SharedToken
 
         return SharedToken(f"wechat:{self.settings.wechat_app_id}", self._fetch_token)
@@ -77,7 +106,7 @@ class Container:
         return self.api.fetch_token(force)
 
     @cached_property
-    def api(self) -> Any:
+    def api(self) -> WeChatApi:
         from chalicelib.wechat.api import WeChatApi
 
         s = self.settings
@@ -93,13 +122,13 @@ class Container:
         return self.settings.id_pepper.encode()
 
     @cached_property
-    def book(self) -> Any:
+    def book(self) -> BookStore:
         from chalicelib.store.book import BookStore
 
         return BookStore(self.id_key)
 
     @cached_property
-    def dialog_config(self) -> Any:
+    def dialog_config(self) -> DialogConfig:
         from chalicelib.dialog.router import DialogConfig
         from chalicelib.store.quotes import QuoteStore
 
@@ -117,12 +146,12 @@ class Container:
         )
 
     @cached_property
-    def hours(self) -> Any:
+    def hours(self) -> BusinessHours:
         from chalicelib.domain.hours import BusinessHours
 
         return BusinessHours.parse(self.settings.business_hours)
 
-    def knowledge_base(self) -> Any:
+    def knowledge_base(self) -> KnowledgeBase:
         """The KB staff imported (re-checked every few minutes), else the one shipped."""
         if not hasattr(self, "_kb_store"):
             from chalicelib.store.kb import KbStore
@@ -131,7 +160,7 @@ class Container:
         return self._kb_store.cached()
 
     @cached_property
-    def wecom(self) -> Any:
+    def wecom(self) -> WeComApi:
         from chalicelib.staff.wecom import WeComApi
         from chalicelib.store.tokens import SharedToken
 
@@ -142,13 +171,13 @@ class Container:
         return api
 
     @cached_property
-    def handoffs(self) -> Any:
+    def handoffs(self) -> Handoffs:
         from chalicelib.store.handoffs import Handoffs
 
         return Handoffs()
 
     @cached_property
-    def handoff_desk(self) -> Any:
+    def handoff_desk(self) -> HandoffDesk:
         from chalicelib.service.handoff import HandoffDesk
         from chalicelib.store.handoffs import Roster, Tickets
 
@@ -169,7 +198,7 @@ class Container:
         )
 
     @cached_property
-    def staff_inbox(self) -> Any:
+    def staff_inbox(self) -> StaffInbox:
         from chalicelib.service.handoff import StaffInbox
         from chalicelib.staff.wecom import WeComCallback
 
@@ -180,32 +209,32 @@ class Container:
         return StaffInbox(callback, self.handoff_desk)
 
     @cached_property
-    def surveys(self) -> Any:
+    def surveys(self) -> SurveyStore:
         from chalicelib.store.surveys import SurveyStore
 
         return SurveyStore()
 
     @cached_property
-    def media(self) -> Any:
+    def media(self) -> MediaStore:
         from chalicelib.media.store import MediaStore
 
         return MediaStore(self.client("s3"), self.settings.photos_bucket)
 
     @cached_property
-    def sessions(self) -> Any:
+    def sessions(self) -> Sessions:
         from chalicelib.store.sessions import Sessions
 
         return Sessions(self.settings.session_ttl_s)
 
     @cached_property
-    def resumer(self) -> Any:
+    def resumer(self) -> Resumer:
         from chalicelib.service.decide import Decider
         from chalicelib.service.resume import Resumer
 
         return Resumer(Decider(self.sessions, self.dialog_config), self.queues)
 
     @cached_property
-    def survey_desk(self) -> Any:
+    def survey_desk(self) -> SurveyDesk:
         from chalicelib.service.survey import SurveyDesk
 
         return SurveyDesk(
@@ -224,7 +253,7 @@ class Container:
         )
 
     @cached_property
-    def console_auth(self) -> Any:
+    def console_auth(self) -> TokenVerifier:
         from chalicelib.console.auth import TokenVerifier
 
         s = self.settings
@@ -236,7 +265,7 @@ class Container:
         )
 
     @cached_property
-    def console(self) -> Any:
+    def console(self) -> ConsoleService:
         from chalicelib.console.service import ConsoleService
         from chalicelib.store.audit import AuditLog
 
@@ -253,7 +282,7 @@ class Container:
         )
 
     @cached_property
-    def watchdog(self) -> Any:
+    def watchdog(self) -> Watchdog:
         from chalicelib.service.watchdog import Watchdog
         from chalicelib.store.handoffs import Tickets
 
@@ -261,7 +290,7 @@ class Container:
                         handoffs=lambda: self.handoff_desk, tickets=Tickets())  # fmt: skip
 
     @cached_property
-    def notifier(self) -> Any:
+    def notifier(self) -> ClaimNotifier:
         from chalicelib.service.notifier import ClaimNotifier
 
         s = self.settings
@@ -270,7 +299,7 @@ class Container:
         )
 
     @cached_property
-    def webhook(self) -> Any:
+    def webhook(self) -> WebhookService:
         from chalicelib.service.webhook import WebhookService
 
         return WebhookService(
@@ -285,7 +314,7 @@ class Container:
         )
 
     @cached_property
-    def outbox(self) -> Any:
+    def outbox(self) -> OutboxSender:
         from chalicelib.service.outbox import OutboxSender
         from chalicelib.store.outbox import HeldMessages
 
@@ -299,7 +328,7 @@ class Container:
         )
 
     @cached_property
-    def worker(self) -> Any:
+    def worker(self) -> Worker:
         from chalicelib.service.worker import Worker
 
         return Worker(
@@ -314,7 +343,7 @@ class Container:
             handoffs=lambda: self.handoff_desk,
         )
 
-    def ocr_engine(self) -> Any:
+    def ocr_engine(self) -> OcrEngine:
         """The OCR engine, loaded on first use by the worker only (never on the webhook path)."""
         if not hasattr(self, "_ocr"):
             from chalicelib.ocr.rapid import RapidOcrEngine
