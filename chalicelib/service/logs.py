@@ -15,6 +15,10 @@ def ref(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
 
 
-def log_event(name: str, level: int = logging.INFO, exc_info: bool = False, **fields: Any) -> None:
+def log_event(
+    name: str, level: int = logging.INFO, /, exc_info: bool = False, **fields: Any
+) -> None:
+    """`level` is the logging level, given by position only: a field called level (a handoff's
+    escalation level) is a field like any other."""
     payload = json.dumps({"log": name, **fields}, ensure_ascii=False, default=str)
     logger.log(level, payload, exc_info=exc_info)
