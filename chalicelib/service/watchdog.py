@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import survey as dialog
 from chalicelib.domain import survey as sv
 from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.surveys import SurveyConflict, view_of
+
+if TYPE_CHECKING:
+    from chalicelib.jobs.queues import Queues
+    from chalicelib.service.handoff import HandoffDesk
+    from chalicelib.store.handoffs import Tickets
+    from chalicelib.store.models import SurveyItem
+    from chalicelib.store.quotas import Quotas
+    from chalicelib.store.surveys import SurveyStore
 
 # Leave this much of the 48 h window for the reminder to be delivered and answered.
 WINDOW_MARGIN_S = 15 * 60
@@ -27,12 +35,12 @@ WINDOW_MARGIN_S = 15 * 60
 class Watchdog:
     def __init__(
         self,
-        surveys: Any,
-        quotas: Any,
-        queues: Any,
+        surveys: SurveyStore,
+        quotas: Quotas,
+        queues: Queues,
         clock: Callable[[], float] = time.time,
-        handoffs: Callable[[], Any] | None = None,
-        tickets: Any = None,
+        handoffs: Callable[[], HandoffDesk] | None = None,
+        tickets: Tickets | None = None,
     ) -> None:
         self.surveys = surveys
         self.quotas = quotas
@@ -54,10 +62,11 @@ class Watchdog:
                 log_event("watchdog.survey_busy", claim=ref(item.claim_no))  # next run
         if self.handoffs is not None:
             counts.update(self.handoffs().escalate())
-        log_event("watchdog.ran", **counts)
+        fields: dict[str, Any] = dict(counts)  # each count a field of the log line
+        log_event("watchdog.ran", **fields)
         return counts
 
-    def _expire(self, item: Any) -> int:
+    def _expire(self, item: SurveyItem) -> int:
         item.state = str(sv.SurveyState.EXPIRED)
         self.surveys.save(item)
         if self.tickets is not None:  # staff call the customer: the claim is still open
@@ -72,7 +81,7 @@ class Watchdog:
         log_event("survey.expired", filled=len(item.slots or {}), claim=ref(item.claim_no))
         return 1
 
-    def _remind(self, item: Any, now: float) -> int:
+    def _remind(self, item: SurveyItem, now: float) -> int:
         window_until = self.quotas.message_window_until(item.openid)
         if window_until - now < WINDOW_MARGIN_S:
             return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog.outcome import JobKind
 from chalicelib.jobs.messages import job_from_body
@@ -12,20 +12,34 @@ from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.wechat.api import WeChatApiError
 
+if TYPE_CHECKING:
+    from chalicelib.dialog.config import DialogConfig
+    from chalicelib.dialog.outcome import Outcome, SessionState
+    from chalicelib.domain.licence import LicenceFields
+    from chalicelib.media.store import MediaStore
+    from chalicelib.ocr.engine import OcrEngine
+    from chalicelib.service.handoff import HandoffDesk
+    from chalicelib.service.outbox import OutboxSender
+    from chalicelib.service.resume import Resumer
+    from chalicelib.service.survey import SurveyDesk
+    from chalicelib.store.conversations import Conversations
+    from chalicelib.wechat.api import WeChatApi
+
 
 class Worker:
     def __init__(
         self,
-        api: Any,
-        media: Any,
-        conversations: Any,
-        outbox: Any,
+        api: WeChatApi,
+        media: MediaStore,
+        conversations: Conversations,
+        outbox: OutboxSender,
+        *,
+        resumer: Resumer,
+        dialog_config: DialogConfig,
+        ocr_engine: Callable[[], OcrEngine],
+        survey: Callable[[], SurveyDesk],
+        handoffs: Callable[[], HandoffDesk],
         clock: Callable[[], float] = time.time,
-        resumer: Any = None,
-        dialog_config: Any = None,
-        ocr_engine: Callable[[], Any] | None = None,
-        survey: Callable[[], Any] | None = None,
-        handoffs: Callable[[], Any] | None = None,
     ) -> None:
         self.api = api
         self.media = media
@@ -65,13 +79,13 @@ class Worker:
         fields = self._read(saved[1]) if saved else None
         photo = payload.get("dedupe_key", "")
 
-        def decide(state: Any) -> Any:
+        def decide(state: SessionState) -> Outcome | None:
             return quote.licence_read(photo, fields, state, self.dialog_config)
 
         return self.resumer.resume(payload["openid"], decide, origin=photo or "ocr",
                                    message_id=f"licence-{photo}" if photo else None)  # fmt: skip
 
-    def _read(self, image: bytes) -> Any:
+    def _read(self, image: bytes) -> LicenceFields | None:
         """The licence's fields, or None when the picture cannot be opened."""
         from chalicelib.ocr.images import NotAnImage
         from chalicelib.ocr.licence import read_licence
