@@ -47,7 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs, urlsplit
 
-from devstack import defaults
+from devstack import defaults, transcript
 
 CGI_PREFIX = "/cgi-bin/"
 # The customer-service console's session API lives outside /cgi-bin/ (wechatpy calls it by its
@@ -843,6 +843,7 @@ class WeChatEmulator:
         if msgtype not in CUSTOM_MSGTYPES:
             raise ApiError(40008)
         self._record("custom", body, touser=touser, msgtype=msgtype)
+        transcript.note("push", touser, transcript.custom_message_texts(body))
         return error_response(0)
 
     def _api_template_send(self, request: Request) -> Response:
@@ -866,6 +867,7 @@ class WeChatEmulator:
             url=body.get("url"),
             msgid=msgid,
         )
+        transcript.note("template", touser, transcript.template_texts(data))
         return json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
     # -- menu, user

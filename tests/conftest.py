@@ -66,3 +66,70 @@ def container(settings):
 @pytest.fixture
 def openid() -> str:
     return f"o_test_{uuid.uuid4().hex[:12]}"
+
+
+# --- every word shown to a customer during the run is kept, and one test reads them all -----
+# (tests/test_customer_words.py). The devstack's emulator and the simulator's client append
+# what they deliver to $CLAIMBOT_TRANSCRIPT (devstack/transcript.py), children included; in
+# this process the dialog's answers and the webhook's passive replies are noted as well.
+
+SHOWN: list[tuple[str, str]] = []  # (where, text), in this process
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from devstack import transcript
+
+    folder = config.rootpath / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    path = folder / "transcript.jsonl"
+    path.write_text("", encoding="utf-8")
+    os.environ[transcript.ENV] = str(path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The words test reads what the others showed: it runs last."""
+    last = [i for i in items if i.module is not None and i.module.__name__.endswith(
+        "test_customer_words")]  # fmt: skip
+    items[:] = [i for i in items if i not in last] + last
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _note_what_customers_are_shown():
+    from chalicelib.dialog import router
+    from chalicelib.jobs.messages import OutboxMessage
+    from chalicelib.service import webhook
+
+    handle, render, to_body = router.handle, webhook.render_passive, OutboxMessage.to_body
+
+    def noting_handle(*args, **kwargs):
+        outcome = handle(*args, **kwargs)
+        for reply in (outcome.reply, *outcome.sends):
+            SHOWN.append(("dialog", _words(reply)))
+        return outcome
+
+    def noting_render(reply, *args, **kwargs):
+        SHOWN.append(("passive", _words(reply)))
+        return render(reply, *args, **kwargs)
+
+    def noting_to_body(self):
+        if self.reply is not None:
+            SHOWN.append(("outbox", _words(self.reply)))
+        if self.template is not None:
+            SHOWN.extend(("template", str(v.get("value", ""))) for v in self.template.data.values())
+        return to_body(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(router, "handle", noting_handle)
+        patch.setattr(webhook, "render_passive", noting_render)
+        patch.setattr(OutboxMessage, "to_body", noting_to_body)
+        yield
+
+
+def _words(reply) -> str:
+    from chalicelib.domain.messages import NewsReply, TextReply
+
+    if isinstance(reply, TextReply):
+        return reply.content
+    if isinstance(reply, NewsReply):
+        return f"{reply.title}\n{reply.description}"
+    return ""

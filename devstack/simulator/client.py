@@ -27,6 +27,8 @@ from defusedxml import ElementTree as SafeET
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
+from devstack import transcript
+
 MODES = ("plain", "compat", "safe")
 MAX_PHOTOS = 9  # WeChat's album picker lets a user send at most nine at once
 _HEADER_TAGS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
@@ -389,6 +391,7 @@ class WeChatSimulatorClient:
             raise ReplyError("safe mode: WeChat only accepts an encrypted reply envelope")
         reply = _reply_from_root(root, text, attempts, encrypted)
         self._check_addressing(openid, reply)
+        transcript.note("passive", openid, _words_of(reply))
         return reply
 
     # ----- internals ---------------------------------------------------------
@@ -459,6 +462,17 @@ class WeChatSimulatorClient:
 
 def _ticket(scene: str) -> str:
     return "gQsim" + hashlib.sha1(str(scene).encode("utf-8")).hexdigest()[:24]
+
+
+def _words_of(reply: PassiveReply) -> list[str]:
+    """What the customer reads in a passive reply: its text, or its article's title and words."""
+    if reply.msg_type == "text":
+        return [str(reply.fields.get("Content", ""))]
+    articles = reply.fields.get("Articles")
+    if isinstance(articles, list):
+        return [f"{a.get('Title', '')}\n{a.get('Description', '')}" for a in articles
+                if isinstance(a, dict)]  # fmt: skip
+    return []
 
 
 def _reply_from_root(root: Element, text: str, attempts: int, encrypted: bool) -> PassiveReply:

@@ -304,7 +304,7 @@ class RecordingFlow:
 
     def __call__(self, msg, state, config) -> Outcome:
         self.calls.append((msg, state, config))
-        return Outcome(reply=TextReply("flow says hi"), state=SessionState("quote", "next"))
+        return Outcome(reply=TextReply("流程的回答"), state=SessionState("quote", "next"))
 
 
 @pytest.fixture
@@ -316,7 +316,7 @@ def quote_flow(monkeypatch) -> RecordingFlow:
 
 def test_entering_a_registered_flow_by_number(quote_flow):
     outcome = router.handle(text("1"), IDLE, CONFIG)
-    assert reply_text(outcome) == "flow says hi"
+    assert reply_text(outcome) == "流程的回答"
     assert len(quote_flow.calls) == 1
     msg, state, config = quote_flow.calls[0]
     assert state == SessionState(flow="quote")
@@ -342,7 +342,7 @@ def test_entering_a_registered_flow_by_click(quote_flow):
 def test_session_in_flow_receives_messages(quote_flow, msg):
     state = SessionState(flow="quote", step="plate", data={"a": 1})
     outcome = router.handle(msg, state, CONFIG)
-    assert reply_text(outcome) == "flow says hi"
+    assert reply_text(outcome) == "流程的回答"
     assert quote_flow.calls == [(msg, state, CONFIG)]
 
 
