@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
+
+if TYPE_CHECKING:
+    from chalicelib.console.auth import Staff
+    from chalicelib.console.service import Source
+    from chalicelib.service.container import Container
 
 STATIC = Path(__file__).with_name("static")
 STATIC_TYPES = {
@@ -25,15 +30,15 @@ STATIC_TYPES = {
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def console_blueprint(services: Callable[[], Any]) -> Blueprint:
+def console_blueprint(services: Callable[[], Container]) -> Blueprint:
     """`services` gives the Container (built once per Lambda container, on first use)."""
     bp = Blueprint(__name__)
 
-    def staff():
+    def staff() -> Staff:
         request = bp.current_request
         return services().console_auth.staff(request.headers.get("authorization"))
 
-    def source():
+    def source() -> Source:
         from chalicelib.console.service import Source
 
         request = bp.current_request
@@ -86,7 +91,7 @@ def console_blueprint(services: Callable[[], Any]) -> Blueprint:
 
     @bp.route("/console/api/claims", methods=["GET"])
     def claims() -> Response:
-        params = bp.current_request.query_params or {}
+        params: Mapping[str, str] = bp.current_request.query_params or {}
         return _guarded(
             lambda: services().console.queue(
                 staff(), params.get("status") or "waiting", params.get("flag") or ""
@@ -119,7 +124,7 @@ def console_blueprint(services: Callable[[], Any]) -> Blueprint:
 
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
-        params = bp.current_request.query_params or {}
+        params: Mapping[str, str] = bp.current_request.query_params or {}
         return _guarded(
             lambda: services().console.audit_entries(staff(), params.get("claim_no") or None)
         )

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.console.auth import Permission, Staff
 from chalicelib.dialog import catalogue as t
@@ -24,6 +24,25 @@ from chalicelib.domain.masking import mask_long_numbers, mask_plate
 from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.book import StaleClaim, claim_from_item
+
+if TYPE_CHECKING:
+    from chalicelib.domain.book import Claim
+    from chalicelib.domain.policies import Coverage
+    from chalicelib.jobs.queues import Queues
+    from chalicelib.media.store import MediaStore
+    from chalicelib.service.handoff import HandoffDesk
+    from chalicelib.store.audit import AuditLog
+    from chalicelib.store.book import BookStore
+    from chalicelib.store.conversations import Conversations
+    from chalicelib.store.models import (
+        ClaimItem,
+        ClaimPhotoItem,
+        ConversationRecord,
+        HandoffItem,
+        SurveyItem,
+    )
+    from chalicelib.store.sessions import Sessions
+    from chalicelib.store.surveys import SurveyStore
 
 PHOTO_LINK_S = 300
 MAX_CHAT_CHARS = 1000
@@ -62,16 +81,17 @@ class Source:
 class ConsoleService:
     def __init__(
         self,
-        book: Any,
-        surveys: Any,
-        media: Any,
-        conversations: Any,
-        audit: Any,
-        sessions: Any,
-        queues: Any,
+        book: BookStore,
+        surveys: SurveyStore,
+        media: MediaStore,
+        conversations: Conversations,
+        audit: AuditLog,
+        sessions: Sessions,
+        queues: Queues,
         hotline: str,
+        *,
+        desk: Callable[[], HandoffDesk],
         clock: Callable[[], float] = time.time,
-        desk: Callable[[], Any] | None = None,
     ) -> None:
         self.book = book
         self.surveys = surveys
@@ -99,7 +119,7 @@ class ConsoleService:
         rows.sort(key=lambda r: datetime.fromisoformat(r["waiting_since"]))
         return {"claims": rows}
 
-    def _queue_row(self, item: Any, survey: Any, now: float) -> dict[str, Any]:
+    def _queue_row(self, item: ClaimItem, survey: SurveyItem | None, now: float) -> dict[str, Any]:
         claim = claim_from_item(item)
         since = claim.timeline[-1].at
         return {
@@ -126,7 +146,7 @@ class ConsoleService:
                           source.ip, source.user_agent)  # fmt: skip
         return detail
 
-    def _detail(self, staff: Staff, item: Any) -> dict[str, Any]:
+    def _detail(self, staff: Staff, item: ClaimItem) -> dict[str, Any]:
         survey = self.surveys.load(item.claim_no)
         photos = {p.seq: p for p in self.surveys.photos(item.claim_no)} if survey else {}
         slots = {int(k): photos[v] for k, v in ((survey.slots or {}) if survey else {}).items()
@@ -135,13 +155,14 @@ class ConsoleService:
         in_slots = {p.seq for p in slots.values()}
         claim_json = self.claim_json(item)
         claim_json["status_text"] = _status_text(ClaimStatus(item.status), survey)
+        placements: dict[str, Any] = (survey.placements or {}) if survey else {}
         return {
             "claim": claim_json,
             "policy": self._policy_json(item.policy_no),
             "accident": _accident(survey),
-            "photos": [self._photo_json(n, slots[n], survey) for n in sorted(slots)],
+            "photos": [self._photo_json(n, slots[n], placements) for n in sorted(slots)],
             "others": [
-                self._other_json(p, (survey.placements or {}).get(seq))
+                self._other_json(p, placements.get(seq))
                 for seq, p in sorted(photos.items())
                 if seq not in in_slots
             ],
@@ -151,7 +172,7 @@ class ConsoleService:
             "actions": [a.value for a in review.Action] if decidable else [],
         }
 
-    def claim_json(self, item: Any) -> dict[str, Any]:
+    def claim_json(self, item: ClaimItem) -> dict[str, Any]:
         claim = claim_from_item(item)
         decisions = list(item.decisions or [])
         timeline = []
@@ -194,8 +215,10 @@ class ConsoleService:
             ],
         }
 
-    def _photo_json(self, slot: int, photo: Any, survey: Any) -> dict[str, Any]:
-        placement = (survey.placements or {}).get(photo.seq, {})
+    def _photo_json(
+        self, slot: int, photo: ClaimPhotoItem, placements: dict[str, Any]
+    ) -> dict[str, Any]:
+        placement = placements.get(photo.seq, {})
         return {
             "slot": slot,
             "label": t.SURVEY_SHOT_TITLES[slot],
@@ -208,7 +231,9 @@ class ConsoleService:
             "flags": placement.get("flags", []),
         }
 
-    def _other_json(self, photo: Any, placement: dict[str, Any] | None) -> dict[str, Any]:
+    def _other_json(
+        self, photo: ClaimPhotoItem, placement: dict[str, Any] | None
+    ) -> dict[str, Any]:
         reasons = (placement or {}).get("reasons") or photo.reasons or []
         return {
             "seq": photo.seq,
@@ -218,7 +243,7 @@ class ConsoleService:
             "received_at": _iso(photo.received_at),
         }
 
-    def _links(self, photo: Any) -> dict[str, str | None]:
+    def _links(self, photo: ClaimPhotoItem) -> dict[str, str | None]:
         files = photo.files or {}
 
         def link(name: str) -> str | None:
@@ -227,13 +252,13 @@ class ConsoleService:
 
         return {"thumb_url": link("thumbnail"), "full_url": link("normalized")}
 
-    def _sheet_url(self, survey: Any) -> str | None:
+    def _sheet_url(self, survey: SurveyItem | None) -> str | None:
         if not survey or not survey.packet_key:
             return None
         key = survey.packet_key.rsplit("/", 1)[0] + "/contact-sheet.jpg"
         return self.media.presigned_url(key, PHOTO_LINK_S)
 
-    def _conversation(self, survey: Any) -> list[dict[str, Any]]:
+    def _conversation(self, survey: SurveyItem | None) -> list[dict[str, Any]]:
         if survey is None:
             return []
         return [
@@ -281,7 +306,10 @@ class ConsoleService:
                           | {"version": new_version, "name": staff.name},
                           source.ip, source.user_agent)  # fmt: skip
         log_event("console.decided", action=decision.action.value, claim=ref(claim_no))
-        return {"claim": self.claim_json(self.book.claim_item(claim_no))}
+        decided = self.book.claim_item(claim_no)
+        if decided is None:
+            raise NotFound(f"no claim {claim_no}")
+        return {"claim": self.claim_json(decided)}
 
     def _ask_reshoot(self, claim_no: str, decision: review.Decision) -> None:
         slots = [r.slot for r in decision.reshoots]
@@ -311,7 +339,7 @@ class ConsoleService:
         now = self.clock()
         return {"chats": [self._chat_json(desk, item, now) for item in desk.console_chats()]}
 
-    def _chat_json(self, desk: Any, item: Any, now: float) -> dict[str, Any]:
+    def _chat_json(self, desk: HandoffDesk, item: HandoffItem, now: float) -> dict[str, Any]:
         from chalicelib.domain.handoff import short_code
         from chalicelib.service.handoff import REASON_WORDS
 
@@ -408,7 +436,7 @@ def _record(staff: Staff, decision: review.Decision, now: datetime) -> dict[str,
     }
 
 
-def _stale_message(claim: Any) -> str:
+def _stale_message(claim: Claim) -> str:
     return (
         f"This claim changed since you opened it: it is now '{claim.status.value}'. "
         "Reload to see the change before deciding."
@@ -419,15 +447,15 @@ def _stale_message(claim: Any) -> str:
 CONTENT_IS_AN_ID = ("image", "voice", "video", "shortvideo", "file", "template")
 
 
-def _status_text(status: ClaimStatus, survey: Any) -> str:
+def _status_text(status: ClaimStatus, survey: SurveyItem | None) -> str:
     return t.CLAIM_STATUS[str(status)]
 
 
-def _limit_text(coverage: Any) -> str:
+def _limit_text(coverage: Coverage) -> str:
     return render.coverage_text(coverage).removeprefix(coverage.name).strip()
 
 
-def _readable(record: Any) -> str:
+def _readable(record: ConversationRecord) -> str:
     """Words for staff: ids are not words, and long numbers (an ID's last six typed to bind,
     phones) are masked."""
     if record.msg_type in CONTENT_IS_AN_ID:
@@ -435,7 +463,7 @@ def _readable(record: Any) -> str:
     return mask_long_numbers(record.content or "")
 
 
-def _flags(survey: Any) -> list[str]:
+def _flags(survey: SurveyItem | None) -> list[str]:
     if survey is None:
         return []
     flags = set(survey.flags or [])
@@ -446,7 +474,7 @@ def _flags(survey: Any) -> list[str]:
     return sorted(flags)
 
 
-def _reshoot_count(survey: Any) -> int:
+def _reshoot_count(survey: SurveyItem | None) -> int:
     if survey is None:
         return 0
     placements = (survey.placements or {}).values()
@@ -454,7 +482,7 @@ def _reshoot_count(survey: Any) -> int:
     return rejected + len(survey.reshoot or [])
 
 
-def _accident(survey: Any) -> dict[str, Any] | None:
+def _accident(survey: SurveyItem | None) -> dict[str, Any] | None:
     if survey is None:
         return None
     facts = survey.facts or {}
