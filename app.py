@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from chalice import Chalice, Rate, Response
 
 from chalicelib.settings import current_settings, settings_from_env
+
+if TYPE_CHECKING:
+    from chalice.app import Blueprint, CloudWatchEvent, DynamoDBEvent, Request, SQSEvent
+
+    from chalicelib.service.container import Container  # built on first use, not at import
+    from chalicelib.service.webhook import HttpResult
 
 app = Chalice(app_name="claimbot")
 app.log.setLevel("INFO")
@@ -26,7 +34,7 @@ WECHAT_CONTENT_TYPES = [
 
 
 @lru_cache(maxsize=1)
-def services():
+def services() -> Container:
     import gc
 
     from chalicelib.service.container import Container
@@ -38,13 +46,25 @@ def services():
     return container
 
 
-def _respond(result) -> Response:
+def _request() -> Request:
+    request = app.current_request
+    if request is None:  # Chalice sets it before a route runs
+        raise RuntimeError("no current request")
+    return request
+
+
+def _raw_body(request: Request) -> bytes:
+    raw = request.raw_body  # declared str | bytes; Chalice gives bytes (it encodes a str body)
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
+
+
+def _respond(result: HttpResult) -> Response:
     return Response(
         body=result.body, status_code=result.status, headers={"Content-Type": result.content_type}
     )
 
 
-def _console():
+def _console() -> Blueprint:
     from chalicelib.console.blueprint import console_blueprint
 
     return console_blueprint(lambda: services())  # late-bound: tests may swap services
@@ -55,25 +75,25 @@ app.register_blueprint(_console())
 
 @app.route("/wechat", methods=["GET"])
 def wechat_verify() -> Response:
-    query = app.current_request.query_params or {}
+    query: Mapping[str, str] = _request().query_params or {}
     return _respond(services().webhook.verify(query))
 
 
 @app.route("/wechat", methods=["POST"], content_types=WECHAT_CONTENT_TYPES)
 def wechat_receive() -> Response:
-    request = app.current_request
-    return _respond(services().webhook.receive(request.query_params or {}, request.raw_body))
+    request = _request()
+    return _respond(services().webhook.receive(request.query_params or {}, _raw_body(request)))
 
 
 @app.route("/wecom", methods=["GET"])
 def wecom_verify() -> Response:
-    return _respond(services().staff_inbox.verify(app.current_request.query_params or {}))
+    return _respond(services().staff_inbox.verify(_request().query_params or {}))
 
 
 @app.route("/wecom", methods=["POST"], content_types=WECHAT_CONTENT_TYPES)
 def wecom_receive() -> Response:
-    request = app.current_request
-    return _respond(services().staff_inbox.receive(request.query_params or {}, request.raw_body))
+    request = _request()
+    return _respond(services().staff_inbox.receive(request.query_params or {}, _raw_body(request)))
 
 
 @app.route("/privacy", methods=["GET"])
@@ -84,13 +104,13 @@ def privacy_notice() -> Response:
 
 
 @app.on_sqs_message(queue=_names.queue("jobs"), batch_size=1)
-def on_job(event) -> None:
+def on_job(event: SQSEvent) -> None:
     for record in event:
         services().worker.run(json.loads(record.body))
 
 
 @app.on_sqs_message(queue=_names.queue("outbox"), batch_size=1)
-def on_outbox(event) -> None:
+def on_outbox(event: SQSEvent) -> None:
     for record in event:
         services().outbox.deliver(json.loads(record.body))
 
@@ -109,12 +129,12 @@ def survey_example(name: str) -> Response:
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES), name="watchdog")
-def watchdog(event) -> None:
+def watchdog(event: CloudWatchEvent) -> None:
     services().watchdog.run()
 
 
 @app.on_dynamodb_record(stream_arn=_names.stream_arn("claims"), batch_size=50)
-def on_claim_change(event) -> dict:
+def on_claim_change(event: DynamoDBEvent) -> dict[str, list[dict[str, str]]]:
     """The mapping reports partial batch failures (ReportBatchItemFailures, infra/functions.yaml):
     the first record that fails and everything after it are retried, not the records before."""
     notifier = services().notifier

@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff as dialog
@@ -28,6 +28,20 @@ from chalicelib.domain.messages import TextReply
 from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.inbox import NEW
+
+if TYPE_CHECKING:
+    from chalicelib.dialog.ports import Hours
+    from chalicelib.domain.handoff import Shift
+    from chalicelib.jobs.queues import Queues
+    from chalicelib.service.webhook import HttpResult
+    from chalicelib.staff.wecom import StaffMessage, WeComApi, WeComCallback
+    from chalicelib.store.book import BookStore
+    from chalicelib.store.conversations import Conversations
+    from chalicelib.store.handoffs import Handoffs, Roster, Tickets
+    from chalicelib.store.inbox import Inbox
+    from chalicelib.store.models import HandoffItem
+    from chalicelib.store.sessions import Sessions
+    from chalicelib.wechat.api import WeChatApi
 
 END_COMMANDS = ("/结束", "/end", "结束", "/close")
 REASON_WORDS = {
@@ -62,20 +76,20 @@ class HandoffBusy(Exception):
 class HandoffDesk:
     def __init__(
         self,
-        handoffs: Any,
-        roster: Any,
-        tickets: Any,
-        wecom: Any,
-        book: Any,
-        conversations: Any,
-        queues: Any,
-        sessions: Any,
-        inbox: Any,
-        hours: Any,
+        handoffs: Handoffs,
+        roster: Roster,
+        tickets: Tickets,
+        wecom: WeComApi,
+        book: BookStore,
+        conversations: Conversations,
+        queues: Queues,
+        sessions: Sessions,
+        inbox: Inbox,
+        hours: Hours | None,
         hotline: str,
         escalate_after_s: float = rules.ESCALATE_AFTER_S,
         clock: Callable[[], float] = time.time,
-        wechat: Any = None,
+        wechat: WeChatApi | None = None,
     ) -> None:
         self.handoffs = handoffs
         self.roster = roster
@@ -184,7 +198,7 @@ class HandoffDesk:
 
     # --- staff side (WeCom callback) --------------------------------------------------------
 
-    def on_staff_message(self, message: Any) -> str:
+    def on_staff_message(self, message: StaffMessage) -> str:
         """A staff member's WeCom message: a reply to relay, or a command."""
         key = f"wecom:{message.dedupe_key}"
         if self.inbox.claim(key).state != NEW:
@@ -197,7 +211,7 @@ class HandoffDesk:
         self.inbox.complete(key, None)
         return outcome
 
-    def _handle_staff(self, message: Any) -> str:
+    def _handle_staff(self, message: StaffMessage) -> str:
         text = (message.text or "").strip()
         open_ones = self.handoffs.of_staff(message.userid)
         target, text = _addressed(open_ones, text)
@@ -223,18 +237,18 @@ class HandoffDesk:
         self.wecom.send_text(message.userid, "目前没有等待您回复的客户。")
         return "no-handoff"
 
-    def _end_by_staff(self, item: Any, userid: str) -> None:
+    def _end_by_staff(self, item: HandoffItem, userid: str) -> None:
         self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
         self._end(item, "staff")
         self.wecom.send_text(userid, f"{rules.short_code(item.openid)} 已结束。")
 
-    def _relay_to_customer(self, item: Any, message: Any, text: str) -> str:
+    def _relay_to_customer(self, item: HandoffItem, message: StaffMessage, text: str) -> str:
         staff_id, name = self._staff_member(message.userid)
         self._answer(item, staff_id, name, text, f"wecom-{message.msg_id or self.clock()}",
                      userid=message.userid)  # fmt: skip
         return "relayed"
 
-    def _late_reply(self, item: Any, message: Any, text: str) -> str:
+    def _late_reply(self, item: HandoffItem, message: StaffMessage, text: str) -> str:
         """The customer left the chat (the menu, 结束人工) shortly before this answer came: it
         still reaches them, saying which conversation it answers; staff are told."""
         staff_id, name = self._staff_member(message.userid)
@@ -252,7 +266,7 @@ class HandoffDesk:
         return "late"
 
     def _answer(
-        self, item: Any, staff_id: str, name: str, text: str, message_id: str,
+        self, item: HandoffItem, staff_id: str, name: str, text: str, message_id: str,
         userid: str | None = None,
     ) -> None:  # fmt: skip
         self.handoffs.answered(item, userid, staff_id)
@@ -266,24 +280,24 @@ class HandoffDesk:
 
     # --- the console's agent inbox ------------------------------------------------------------
 
-    def console_chats(self) -> list[Any]:
+    def console_chats(self) -> list[HandoffItem]:
         return [h for h in self.handoffs.open_ones() if h.channel == "console"]
 
-    def console_chat(self, handoff_id: str) -> Any:
+    def console_chat(self, handoff_id: str) -> HandoffItem | None:
         return next((h for h in self.console_chats() if h.handoff_id == handoff_id), None)
 
-    def console_reply(self, item: Any, staff_id: str, name: str, text: str) -> None:
+    def console_reply(self, item: HandoffItem, staff_id: str, name: str, text: str) -> None:
         message_id = f"console-{item.handoff_id}-{int(self.clock() * 1000)}"
         self._answer(item, staff_id, name, text, message_id)
 
-    def console_end(self, item: Any) -> None:
+    def console_end(self, item: HandoffItem) -> None:
         self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
         self._end(item, "staff")
 
     def salutation(self, openid: str) -> str:
         return self._salutation(openid)
 
-    def context_lines(self, item: Any) -> list[str]:
+    def context_lines(self, item: HandoffItem) -> list[str]:
         return self._context(item).splitlines()[:-1]  # without the WeCom reply instructions
 
     # --- watchdog ----------------------------------------------------------------------------
@@ -301,7 +315,7 @@ class HandoffDesk:
                 counts[done] += 1
         return counts
 
-    def _escalate_one(self, item: Any, now: float) -> str | None:
+    def _escalate_one(self, item: HandoffItem, now: float) -> str | None:
         if item.state == "waiting" and not item.notified_at:
             if now - item.started_at >= START_GRACE_S:  # the start job was lost
                 self._notify_once(item)
@@ -333,7 +347,7 @@ class HandoffDesk:
         finally:
             self.handoffs.drop_lease(openid, holder)
 
-    def _notify_once(self, item: Any) -> str:
+    def _notify_once(self, item: HandoffItem) -> str:
         """Tell the on-call person (or the console) that a customer waits, once."""
         if item.notified_at:
             return "already-told"
@@ -342,7 +356,7 @@ class HandoffDesk:
             return "in-console"
         return self._notify_level(item, 0)
 
-    def _notify_level(self, item: Any, level: int) -> str:
+    def _notify_level(self, item: HandoffItem, level: int) -> str:
         on_call = rules.on_call(self.roster.shifts(), self.clock())
         people = on_call.at_level(level)
         if not people and level == 0:
@@ -358,7 +372,7 @@ class HandoffDesk:
         log_event("handoff.notified", level=level, people=len(people), user=ref(item.openid))
         return "notified"
 
-    def _promise_callback(self, item: Any) -> None:
+    def _promise_callback(self, item: HandoffItem) -> None:
         now = datetime.fromtimestamp(self.clock(), CHINA)
         when = self.hours.next_open(now) if self.hours is not None else None
         ticket = self.tickets.create(
@@ -380,7 +394,7 @@ class HandoffDesk:
         self._send_customer(item.openid, promise, f"handoff-callback-{item.handoff_id}")
         log_event("handoff.callback_promised", user=ref(item.openid))
 
-    def _end(self, item: Any, ended_by: str) -> None:
+    def _end(self, item: HandoffItem, ended_by: str) -> None:
         if self.handoffs.end(item, ended_by):
             self._leave_session(item.openid)
 
@@ -393,24 +407,25 @@ class HandoffDesk:
         message = custom(openid, TextReply(text), "handoff", message_id, staff_id=staff_id)
         self.queues.outbox([message])
 
-    def _targets(self, item: Any) -> list[str]:
+    def _targets(self, item: HandoffItem) -> list[str]:
         if item.state == "active" and item.staff_userid:
             return [item.staff_userid]
         on_call = rules.on_call(self.roster.shifts(), self.clock())
-        people = on_call.at_level(item.level) or on_call.primary or on_call.backup
+        people = on_call.at_level(int(item.level)) or on_call.primary or on_call.backup
         return [s.wecom_userid for s in people]
 
-    def _shift_of(self, userid: str) -> Any:
+    def _shift_of(self, userid: str) -> Shift | None:
         now = self.clock()
         shifts = [s for s in self.roster.shifts() if s.wecom_userid == userid]
         current = [s for s in shifts if s.covers(now)]
-        return (current or shifts or [None])[0]
+        found = current or shifts
+        return found[0] if found else None
 
     def _salutation(self, openid: str) -> str:
         customer = self.book.customer_for(openid)
         return render.customer_salutation(customer) if customer else "客户"
 
-    def _context(self, item: Any) -> str:
+    def _context(self, item: HandoffItem) -> str:
         """What the staff member needs, masked: surname, policy and claim, last messages."""
         code = rules.short_code(item.openid)
         lines = [f"【人工转接】{code} {self._salutation(item.openid)}",
@@ -435,8 +450,8 @@ class HandoffDesk:
 
 
 def _addressed(
-    open_ones: list[Any], text: str, alone_counts: bool = True
-) -> tuple[Any, str]:
+    open_ones: list[HandoffItem], text: str, alone_counts: bool = True
+) -> tuple[HandoffItem | None, str]:
     """Which customer a staff message is for: "#K7Q ..." names one; alone, the only one."""
     if text.startswith("#") and len(text) >= 4:
         code, rest = text[:4].upper(), text[4:].strip()
@@ -471,11 +486,11 @@ class StaffInbox:
     WeCom posts it again (it retries a callback that fails); nothing a staff member says is
     dropped silently."""
 
-    def __init__(self, callback: Any, desk: Any) -> None:
+    def __init__(self, callback: WeComCallback, desk: HandoffDesk) -> None:
         self.callback = callback
         self.desk = desk
 
-    def verify(self, query: dict[str, str]) -> Any:
+    def verify(self, query: Mapping[str, str]) -> HttpResult:
         from chalicelib.service.webhook import HttpResult
         from chalicelib.wechat.codec import Rejected
 
@@ -484,7 +499,7 @@ class StaffInbox:
         except Rejected as exc:
             return HttpResult(exc.status, "rejected")
 
-    def receive(self, query: dict[str, str], body: bytes) -> Any:
+    def receive(self, query: Mapping[str, str], body: bytes) -> HttpResult:
         from chalicelib.service.webhook import HttpResult
         from chalicelib.wechat.codec import Rejected
         from chalicelib.wechat.inbound import BadMessage
