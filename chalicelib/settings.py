@@ -11,7 +11,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Pillow: the worker's, never imported by the API function
+    from chalicelib.photos.quality import QcThresholds
 
 SECRET_NAMES = (
     "WECHAT_TOKEN",
@@ -96,7 +99,7 @@ class Settings:
         table = self.table(logical)
         return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
 
-    def qc_thresholds(self) -> Any:
+    def qc_thresholds(self) -> QcThresholds:
         """photos.quality.QcThresholds with the PHOTO_QC_* overrides (worker only: Pillow)."""
         from dataclasses import fields
 
@@ -224,7 +227,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def load_secrets_from_ssm(path: str, ssm_client) -> dict[str, str]:
+def load_secrets_from_ssm(path: str, ssm_client: Any) -> dict[str, str]:
     """Read WECHAT_* secrets stored as SecureString parameters under `path`.
 
     Parameter names are the environment names, e.g. /claimbot/prod/WECHAT_TOKEN.

@@ -8,19 +8,26 @@ the outbox, which keeps what WeChat will not take, with the reason.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
-from chalicelib.domain.claims import ClaimStatus
+from chalicelib.domain.claims import ClaimStatus, TimelineEntry
 from chalicelib.jobs.messages import OutboxMessage, TemplateNotice
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.book import REPORTED_IN_CHAT, timeline_from_json
 from chalicelib.store.inbox import NEW
 
+if TYPE_CHECKING:
+    from chalicelib.jobs.queues import Queues
+    from chalicelib.store.book import BookStore
+    from chalicelib.store.inbox import Inbox
+
 
 class ClaimNotifier:
-    def __init__(self, book: Any, inbox: Any, queues: Any, template_id: str, hotline: str) -> None:
+    def __init__(
+        self, book: BookStore, inbox: Inbox, queues: Queues, template_id: str, hotline: str
+    ) -> None:
         self.book = book
         self.inbox = inbox
         self.queues = queues
@@ -47,7 +54,7 @@ class ClaimNotifier:
         return len(openids)
 
     def _message(
-        self, openid: str, claim_no: str, status: ClaimStatus, entry: Any
+        self, openid: str, claim_no: str, status: ClaimStatus, entry: TimelineEntry
     ) -> OutboxMessage:
         words = t.CLAIM_STATUS[str(status)]
         next_step = render.next_step(status, self.hotline)
@@ -64,7 +71,9 @@ class ClaimNotifier:
         return OutboxMessage(openid, f"claim:{claim_no}", template=notice)
 
 
-def _status_change(event: str, new: dict | None, old: dict | None):
+def _status_change(
+    event: str, new: dict | None, old: dict | None
+) -> tuple[str, str, ClaimStatus, tuple[TimelineEntry, ...], str | None] | None:
     """(claim_no, customer_id, new status, timeline, previous status or None) when the status
     changed, else None.
 
