@@ -7,11 +7,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit bench clean help fonts browser package template-lint
+.PHONY: run test lint typecheck unit bench clean help fonts browser package template-lint
 
 help:
 	@echo "make run    start claimbot locally (AWS emulator, WeChat emulator, webhook, simulator)"
-	@echo "make test   lint and run every test"
+	@echo "make test   lint, type-check and run every test"
 	@echo "make bench  run the benchmarks and update bench/RESULTS.md"
 	@echo "make package STAGE=prod   the deployable SAM template and artefacts in infra/out/ (docs/deploy.md)"
 
@@ -45,10 +45,14 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# mypy over chalicelib/ and app.py (pyproject.toml [tool.mypy]); incremental, cache in .mypy_cache.
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q
 
-test: lint template-lint browser
+test: lint typecheck template-lint browser
 	$(BIN)/python -m pytest -q
 
 # `make package STAGE=prod [MEASURE=1]`: infra/out/template.yaml (Chalice's functions merged with
@@ -71,4 +75,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .devstack build infra/out
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .devstack build infra/out
