@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.media.store import MediaStore
 
 MANIFEST_VERSION = 1
 
@@ -38,7 +41,7 @@ def stored_file(key: str, data: bytes) -> dict[str, Any]:
 class PacketWriter:
     """Writes a packet's files; the manifest goes last."""
 
-    def __init__(self, media: Any) -> None:
+    def __init__(self, media: MediaStore) -> None:
         self.media = media
 
     def put_photo_file(

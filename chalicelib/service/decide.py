@@ -11,7 +11,7 @@ cleared once applied, so a request that dies in between leaves them to the next 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.effects import apply_all
@@ -19,11 +19,15 @@ from chalicelib.dialog.outcome import Outcome, SessionState
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.sessions import SessionConflict
 
+if TYPE_CHECKING:
+    from chalicelib.store.models import SessionItem
+    from chalicelib.store.sessions import Sessions
+
 TRIES = 3
 
 
 class Decider:
-    def __init__(self, sessions: Any, config: DialogConfig, tries: int = TRIES) -> None:
+    def __init__(self, sessions: Sessions, config: DialogConfig, tries: int = TRIES) -> None:
         self.sessions = sessions
         self.config = config
         self.tries = tries
@@ -52,7 +56,7 @@ class Decider:
             return outcome
         raise SessionConflict(ref(openid))
 
-    def _settle_leftovers(self, item: Any) -> None:
+    def _settle_leftovers(self, item: SessionItem) -> None:
         leftovers = self.sessions.pending_of(item) if getattr(item, "pending", None) else []
         if leftovers:
             log_event("session.leftover_effects", count=len(leftovers), user=ref(item.openid))

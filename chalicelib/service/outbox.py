@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.jobs.messages import CUSTOM, OutboxMessage, new_message_id
 from chalicelib.service.logs import log_event, ref
@@ -19,6 +19,14 @@ from chalicelib.store.conversations import Entry
 from chalicelib.store.inbox import DONE, NEW
 from chalicelib.wechat.api import WeChatApiError
 from chalicelib.wechat.replies import reply_to_json, summarize
+
+if TYPE_CHECKING:
+    from chalicelib.jobs.queues import Queues
+    from chalicelib.store.conversations import Conversations
+    from chalicelib.store.inbox import Inbox
+    from chalicelib.store.outbox import HeldMessages
+    from chalicelib.store.quotas import Quotas
+    from chalicelib.wechat.api import WeChatApi
 
 KEEP_ERRORS = {
     45015: "outside the 48 h window or user unfollowed",
@@ -33,7 +41,13 @@ class RetryLater(Exception):
 
 class OutboxSender:
     def __init__(
-        self, api: Any, quotas: Any, held: Any, sent: Any, conversations: Any, queues: Any
+        self,
+        api: WeChatApi,
+        quotas: Quotas,
+        held: HeldMessages,
+        sent: Inbox,
+        conversations: Conversations,
+        queues: Queues,
     ) -> None:
         self.api = api
         self.quotas = quotas

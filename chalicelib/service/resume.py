@@ -4,16 +4,19 @@ dialog's next Outcome, applied to the session and sent through the outbox."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.dialog.outcome import Outcome, SessionState
 from chalicelib.jobs.messages import custom
 from chalicelib.service.decide import Decider
 from chalicelib.service.logs import log_event, ref
 
+if TYPE_CHECKING:
+    from chalicelib.jobs.queues import Queues
+
 
 class Resumer:
-    def __init__(self, decider: Decider, queues: Any) -> None:
+    def __init__(self, decider: Decider, queues: Queues) -> None:
         self.decider = decider
         self.queues = queues
 

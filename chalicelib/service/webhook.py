@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff, router
@@ -25,6 +25,14 @@ from chalicelib.store.inbox import BUSY, DONE
 from chalicelib.wechat.codec import Decoded, Rejected
 from chalicelib.wechat.inbound import BadMessage, parse_inbound
 from chalicelib.wechat.replies import render_passive, reply_to_json, summarize
+
+if TYPE_CHECKING:
+    from chalicelib.jobs.queues import Queues
+    from chalicelib.store.conversations import Conversations
+    from chalicelib.store.inbox import Inbox
+    from chalicelib.store.quotas import Quotas
+    from chalicelib.store.sessions import Sessions
+    from chalicelib.wechat.codec import WeChatCodec
 
 SUCCESS = "success"
 
@@ -43,12 +51,12 @@ def _xml(body: str) -> HttpResult:
 class WebhookService:
     def __init__(
         self,
-        codec: Any,
-        inbox: Any,
-        sessions: Any,
-        conversations: Any,
-        quotas: Any,
-        queues: Any,
+        codec: WeChatCodec,
+        inbox: Inbox,
+        sessions: Sessions,
+        conversations: Conversations,
+        quotas: Quotas,
+        queues: Queues,
         dialog_config: DialogConfig,
         reply_deadline_s: float = 4.0,
         clock: Callable[[], float] = time.time,
