@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import survey as dialog
 from chalicelib.dialog.catalogue import SURVEY_SHOT_TITLES
@@ -27,6 +27,19 @@ from chalicelib.store.inbox import DONE, NEW
 from chalicelib.store.surveys import SurveyConflict
 from chalicelib.wechat.api import WeChatApiError
 
+if TYPE_CHECKING:
+    from chalicelib.dialog.config import DialogConfig
+    from chalicelib.jobs.queues import Queues
+    from chalicelib.media.store import MediaStore
+    from chalicelib.ocr.engine import OcrEngine
+    from chalicelib.photos.quality import QcThresholds
+    from chalicelib.service.resume import Resumer
+    from chalicelib.store.book import BookStore
+    from chalicelib.store.inbox import Inbox
+    from chalicelib.store.models import ClaimPhotoItem, SurveyItem
+    from chalicelib.store.surveys import SurveyStore
+    from chalicelib.wechat.api import WeChatApi
+
 PLACEMENT_RETRIES = 8
 SHOT_LABELS_EN = {1: "1 front 45", 2: "2 rear 45", 3: "3 damage overview", 4: "4 damage close-up",
                   5: "5 VIN"}  # fmt: skip
@@ -35,17 +48,17 @@ SHOT_LABELS_EN = {1: "1 front 45", 2: "2 rear 45", 3: "3 damage overview", 4: "4
 class SurveyDesk:
     def __init__(
         self,
-        store: Any,
-        book: Any,
-        inbox: Any,
-        api: Any,
-        media: Any,
-        queues: Any,
-        resumer: Any,
-        dialog_config: Any,
-        thresholds: Any,
+        store: SurveyStore,
+        book: BookStore,
+        inbox: Inbox,
+        api: WeChatApi,
+        media: MediaStore,
+        queues: Queues,
+        resumer: Resumer,
+        dialog_config: DialogConfig,
+        thresholds: QcThresholds,
         id_key: Callable[[], bytes],
-        ocr_engine: Callable[[], Any],
+        ocr_engine: Callable[[], OcrEngine],
         clock: Callable[[], float] = time.time,
         font_path: str | None = None,
     ) -> None:
@@ -80,6 +93,7 @@ class SurveyDesk:
                 at=self.clock(),
             )
             photo = self.store.photo(claim_no, seq)
+            assert photo is not None  # recorded just above
         verdict = "duplicate-job"
         if photo.status == "pending":
             checked = self._check(claim_no, seq, payload["media_id"])
@@ -146,7 +160,9 @@ class SurveyDesk:
             return
         raise SurveyConflict(claim_no)
 
-    def _placement(self, item: Any, photos: list[Any]) -> sv.PlacementResult | None:
+    def _placement(
+        self, item: SurveyItem, photos: list[ClaimPhotoItem]
+    ) -> sv.PlacementResult | None:
         now = self.clock()
         waiting = [
             p for p in photos if p.status == "pending" and now - p.received_at < sv.PENDING_GRACE_S
@@ -175,10 +191,11 @@ class SurveyDesk:
             if not self._read_vin_once(item, photo):
                 return None  # another job is reading it, and will place the batch
             read = self.store.photo(item.claim_no, photo.seq)
+            assert read is not None  # photos are never deleted
             by_seq[photo.seq] = read
             new = [read if p.seq == read.seq else p for p in new]
 
-    def _read_vin_once(self, item: Any, photo: Any) -> bool:
+    def _read_vin_once(self, item: SurveyItem, photo: ClaimPhotoItem) -> bool:
         """Read the VIN unless another job is at it (then False: it places the batch)."""
         key = f"survey-vin:{item.claim_no}:{photo.seq}"
         claim = self.inbox.claim(key)
@@ -194,7 +211,7 @@ class SurveyDesk:
         self.inbox.complete(key, None)
         return True
 
-    def _read_vin(self, item: Any, photo: Any) -> None:
+    def _read_vin(self, item: SurveyItem, photo: ClaimPhotoItem) -> None:
         from chalicelib.ocr.images import NotAnImage
         from chalicelib.ocr.vin import read_vin
 
@@ -213,7 +230,9 @@ class SurveyDesk:
         log_event("survey.vin_read", found=vin is not None, matches=matches,
                   claim=ref(item.claim_no))  # fmt: skip
 
-    def _apply(self, item: Any, photos: list[Any], result: sv.PlacementResult) -> None:
+    def _apply(
+        self, item: SurveyItem, photos: list[ClaimPhotoItem], result: sv.PlacementResult
+    ) -> None:
         placements = dict(item.placements or {})
         slots = dict(item.slots or {})
         for p in result.placements:
@@ -241,13 +260,13 @@ class SurveyDesk:
 
     # --- what follows a placement (each step idempotent) ------------------------------------
 
-    def _follow_up(self, item: Any) -> None:
+    def _follow_up(self, item: SurveyItem) -> None:
         if (item.announced or 0) < (item.batches or 0):
             self._announce(item)
         if item.state == sv.SurveyState.SUBMITTED and not item.packet_key:
             self._submit_once(item)
 
-    def _submit_once(self, item: Any) -> None:
+    def _submit_once(self, item: SurveyItem) -> None:
         """Several jobs may find the survey complete; one writes the packet, the others go."""
         key = f"survey-submit:{item.claim_no}:{item.submissions}"
         claim = self.inbox.claim(key)
@@ -260,7 +279,7 @@ class SurveyDesk:
             raise
         self.inbox.complete(key, None)
 
-    def _announce(self, item: Any) -> None:
+    def _announce(self, item: SurveyItem) -> None:
         batch = [_placement(seq, item.placements[seq]) for seq in item.last_batch or []]
         filled = frozenset(int(s) for s in item.slots or {})
         replies = dialog.progress_replies(batch, filled, item.claim_no, self.dialog_config)
@@ -270,9 +289,9 @@ class SurveyDesk:
                    f"survey-{item.claim_no}-{item.batches}-{i}")  # fmt: skip
             for i, reply in enumerate(replies)
         )
-        self.store.mark_announced(item, item.batches)
+        self.store.mark_announced(item, int(item.batches))
 
-    def _submit(self, item: Any) -> None:
+    def _submit(self, item: SurveyItem) -> None:
         manifest_key, flags = self._write_packet(item)
         self._advance_claim(item.claim_no)
         model = type(item)
@@ -293,14 +312,14 @@ class SurveyDesk:
         except IllegalTransition:
             log_event("survey.claim_not_advanced", status=str(claim.status), claim=ref(claim_no))
 
-    def _end_session(self, item: Any) -> None:
+    def _end_session(self, item: SurveyItem) -> None:
         self.resumer.resume(
             item.openid,
             lambda state: dialog.after_submission(item.claim_no, state),
             origin=f"survey:{item.claim_no}",
         )
 
-    def _write_packet(self, item: Any) -> tuple[str, list[str]]:
+    def _write_packet(self, item: SurveyItem) -> tuple[str, list[str]]:
         from chalicelib.photos.sheet import SheetPhoto, contact_sheet
 
         photos = {p.seq: p for p in self.store.photos(item.claim_no)}
@@ -315,11 +334,13 @@ class SurveyDesk:
         ]
         sheet = contact_sheet(sheet_photos, title=item.claim_no, font_path=self.font_path)
         manifest = build_manifest(item, photos, slots)
-        key = self.packets.write(item.claim_no, item.submissions, sheet, manifest)
+        key = self.packets.write(item.claim_no, int(item.submissions), sheet, manifest)
         return key, manifest["flags"]
 
 
-def build_manifest(item: Any, photos: dict[str, Any], slots: dict[int, Any]) -> dict[str, Any]:
+def build_manifest(
+    item: SurveyItem, photos: dict[str, ClaimPhotoItem], slots: dict[int, ClaimPhotoItem]
+) -> dict[str, Any]:
     placements = item.placements or {}
     facts = {k: v for k, v in (item.facts or {}).items() if k not in ("vin_check", "plate")}
     flags = sorted({f for p in placements.values() for f in p.get("flags", [])})
@@ -345,7 +366,7 @@ def build_manifest(item: Any, photos: dict[str, Any], slots: dict[int, Any]) -> 
     }
 
 
-def _photo_entry(photo: Any, placement: dict[str, Any]) -> dict[str, Any]:
+def _photo_entry(photo: ClaimPhotoItem, placement: dict[str, Any]) -> dict[str, Any]:
     return {
         "seq": photo.seq,
         "label": SHOT_LABELS_EN.get(placement.get("slot") or 0, ""),
@@ -360,7 +381,7 @@ def _photo_entry(photo: Any, placement: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _checked(photo: Any) -> sv.CheckedPhoto:
+def _checked(photo: ClaimPhotoItem) -> sv.CheckedPhoto:
     vin = None
     if photo.vin is not None:
         vin = sv.VinRead(photo.vin.get("read"), photo.vin.get("matches_policy"))
