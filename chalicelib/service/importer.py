@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.import_rows import (
     CLAIM_COLUMNS,
@@ -28,6 +28,9 @@ from chalicelib.domain.import_rows import (
     parse_policy_row,
 )
 from chalicelib.store.book_writer import BookWriter, Written
+
+if TYPE_CHECKING:
+    from chalicelib.service.container import Container
 
 __all__ = [
     "ImportFileError",
@@ -104,7 +107,7 @@ def import_claims(
     )
 
 
-def writer_for(container: Any) -> BookWriter:
+def writer_for(container: Container) -> BookWriter:
     """The writer for the app's settings (the same key as the BookStore's)."""
     return BookWriter(container.id_key)
 
