@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import (
+    CloseHandoff,
     Effect,
     OpenHandoff,
     RecordPhoto,
@@ -57,6 +58,9 @@ def apply(effect: Effect, config: DialogConfig) -> None:
     elif isinstance(effect, OpenHandoff):
         assert config.handoffs is not None
         config.handoffs.open(effect.openid, effect.channel, effect.reason)
+    elif isinstance(effect, CloseHandoff):
+        assert config.handoffs is not None
+        config.handoffs.close(effect.openid, effect.ended_by)
     else:  # pragma: no cover - the union is closed
         raise TypeError(f"unknown effect {type(effect).__name__}")
 

@@ -19,7 +19,14 @@ from datetime import datetime
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.config import CONSOLE, WECHAT_KF, DialogConfig
-from chalicelib.dialog.outcome import Job, JobKind, OpenHandoff, Outcome, SessionState
+from chalicelib.dialog.outcome import (
+    CloseHandoff,
+    Job,
+    JobKind,
+    OpenHandoff,
+    Outcome,
+    SessionState,
+)
 from chalicelib.domain.handoff import Reason
 from chalicelib.domain.hours import CHINA
 from chalicelib.domain.messages import InboundMessage, Kind, Reply, TextReply, TransferReply
@@ -134,13 +141,14 @@ def left_for(msg: InboundMessage, answer: Outcome, service: str) -> Outcome:
     """The customer chose another service from the menu: the chat with the person ends, said
     plainly to both sides, and the service starts."""
     end = Job(JobKind.HANDOFF_END, {"openid": msg.openid, "by": "customer", "left_for": service})
+    closed = CloseHandoff(msg.openid)
     reply: Reply | None = answer.reply
     left = t.HANDOFF_LEFT.format(service=service)
     if isinstance(reply, TextReply):
         reply = TextReply(left + "\n\n" + reply.content)
     sends = answer.sends if isinstance(reply, TextReply) else (TextReply(left), *answer.sends)
     return Outcome(reply=reply or TextReply(left), sends=sends if reply else answer.sends,
-                   jobs=(*answer.jobs, end), effects=answer.effects,
+                   jobs=(*answer.jobs, end), effects=(*answer.effects, closed),
                    state=answer.state)  # fmt: skip
 
 
@@ -166,7 +174,9 @@ def _with_footer(
 
 def end_by_customer(msg: InboundMessage) -> Outcome:
     job = Job(JobKind.HANDOFF_END, {"openid": msg.openid, "by": "customer"})
-    return Outcome(reply=TextReply(t.HANDOFF_ENDED_BY_CUSTOMER), jobs=(job,), state=SessionState())
+    closed = CloseHandoff(msg.openid)
+    return Outcome(reply=TextReply(t.HANDOFF_ENDED_BY_CUSTOMER), jobs=(job,), effects=(closed,),
+                   state=SessionState())  # fmt: skip
 
 
 def sensitive(msg: InboundMessage, words: tuple[str, ...], config: DialogConfig) -> Outcome:

@@ -116,10 +116,20 @@ class OpenHandoff:
     at: float
 
 
-Effect = ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff
+@dataclass(frozen=True)
+class CloseHandoff:
+    """The customer ended the chat or left it for another service: closed with their message,
+    so a staff answer arriving a moment later is treated as late (the worker tells staff)."""
+
+    openid: str
+    ended_by: str = "customer"
+
+
+Effect = ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff | CloseHandoff
 EFFECTS: dict[str, type[Effect]] = {
     cls.__name__: cls
-    for cls in (ReportClaim, RecordPhoto, TouchSurvey, SaveQuote, Unbind, OpenHandoff)
+    for cls in (ReportClaim, RecordPhoto, TouchSurvey, SaveQuote, Unbind, OpenHandoff,
+                CloseHandoff)  # fmt: skip
 }
 
 

@@ -86,6 +86,10 @@ class Handoffs(Protocol):
         """Start a handoff unless one is open: (the open handoff, whether it is new)."""
         ...
 
+    def close(self, openid: str, ended_by: str) -> bool:
+        """End the customer's open handoff, if any (False: there was none)."""
+        ...
+
 
 class KnowledgeBase(Protocol):
     """Answers from the FAQ staff edit (domain/kb.py)."""

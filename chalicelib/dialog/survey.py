@@ -40,7 +40,7 @@ PHOTOS = "photos"
 CONFIRM = "confirm"
 AGAIN = "again"  # the step's own prompt again, after a correction typed there
 YES = ("是", "是的", "有", "对", "y", "yes", "1", "能", "可以", "嗯", "有的", "对的", "能的",
-       "可以的", "好的", "ok")  # fmt: skip
+       "可以的")  # fmt: skip
 NO = ("否", "不是", "没有", "无", "没", "不", "n", "no", "2", "不能", "不可以", "没有的", "不行")
 _NO_START = re.compile(r"^(没有|没|无|否|未|并没有|并无|不(是|能|可以|行|涉及|会|用|需要))")
 _YES_START = re.compile(r"^(有|是|对|能|可以|涉及|还能|还可以)")

@@ -5,6 +5,7 @@ Pure rules; the dialog (dialog/handoff.py) and the worker (service/handoff.py) a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -75,10 +76,14 @@ def sensitive_words_in(text: str, words: Sequence[str] = SENSITIVE_WORDS) -> tup
     return tuple(w for w in words if w in said)
 
 
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE = re.compile(rf"^#[{CODE_ALPHABET}{CODE_ALPHABET.lower()}]{{3}}(?![A-Za-z0-9])")
+
+
 def short_code(openid: str) -> str:
     """A short tag for staff to address one of several customers: "#K7Q"."""
     import hashlib
 
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    alphabet = CODE_ALPHABET
     digest = int(hashlib.sha256(openid.encode()).hexdigest(), 16)
     return "#" + "".join(alphabet[(digest >> (5 * i)) & 31] for i in range(3))

@@ -144,19 +144,25 @@ class HandoffDesk:
             return "relayed" if targets else "nobody"
 
     def end_by_customer(self, payload: dict[str, Any]) -> str:
+        """The customer's message closed the handoff (dialog effect CloseHandoff); the people
+        who were told about it are told it ended, once."""
         openid = payload["openid"]
-        if self.handoffs.current(openid) is None:
+        if self.handoffs.latest(openid) is None:
             return "no-handoff"
         with self._serialized(openid):
-            item = self.handoffs.current(openid)
+            item = self.handoffs.latest(openid)
             if item is None:
                 return "no-handoff"
-            if item.notified_at and item.channel != "console":
-                left_for = payload.get("left_for") or ""
-                words = LEFT_FOR.format(service=left_for) if left_for else ENDED_BY_CUSTOMER
-                for userid in self._targets(item):
-                    self.wecom.send_text(userid, f"{rules.short_code(item.openid)} {words}")
-            self._end(item, "customer")
+            if item.state != "ended":  # a job queued before the effect existed
+                self._end(item, "customer")
+            if not item.notified_at or item.channel == "console":
+                return "ended"
+            if not self.handoffs.staff_told_of_end(item):
+                return "already-told"
+            left_for = payload.get("left_for") or ""
+            words = LEFT_FOR.format(service=left_for) if left_for else ENDED_BY_CUSTOMER
+            for userid in self._targets(item):
+                self.wecom.send_text(userid, f"{rules.short_code(item.openid)} {words}")
             return "ended"
 
     def tell_queue(self, payload: dict[str, Any]) -> str:
@@ -408,7 +414,8 @@ class HandoffDesk:
         self.queues.outbox([message])
 
     def _targets(self, item: HandoffItem) -> list[str]:
-        if item.state == "active" and item.staff_userid:
+        """Who hears about this chat: the person who answered it, else those asked."""
+        if item.answered_at and item.staff_userid:
             return [item.staff_userid]
         on_call = rules.on_call(self.roster.shifts(), self.clock())
         people = on_call.at_level(int(item.level)) or on_call.primary or on_call.backup
@@ -452,12 +459,14 @@ class HandoffDesk:
 def _addressed(
     open_ones: list[HandoffItem], text: str, alone_counts: bool = True
 ) -> tuple[HandoffItem | None, str]:
-    """Which customer a staff message is for: "#K7Q ..." names one; alone, the only one."""
-    if text.startswith("#") and len(text) >= 4:
+    """Which customer a staff message is for: "#K7Q ..." names one (and only that one: a code
+    that names nobody here is not for the only other chat); without a code, the only one."""
+    if rules.CODE.match(text):
         code, rest = text[:4].upper(), text[4:].strip()
         for item in sorted(open_ones, key=lambda h: -(h.ended_at or 0)):
             if rules.short_code(item.openid) == code:
                 return item, rest
+        return None, text
     if alone_counts and len({h.openid for h in open_ones}) == 1:
         return open_ones[0], text
     return None, text

@@ -138,6 +138,22 @@ class Handoffs:
                 raise
             self.touch(item)
 
+    def close(self, openid: str, ended_by: str) -> bool:
+        item = self.current(openid)
+        return item is not None and self.end(item, ended_by)
+
+    def staff_told_of_end(self, item: HandoffItem) -> bool:
+        """Record that staff were told the customer left; False when they already were."""
+        try:
+            item.update(actions=[HandoffItem.end_told_at.set(self.clock())],
+                        condition=HandoffItem.end_told_at.does_not_exist(),
+                        add_version_condition=False)  # fmt: skip
+            return True
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+
     def end(self, item: HandoffItem, ended_by: str, ticket_no: str | None = None) -> bool:
         """Close it (once: False when it was closed already)."""
         now = self.clock()

@@ -393,6 +393,7 @@ class HandoffItem(Model):
     answered_at = NumberAttribute(null=True)
     ended_at = NumberAttribute(null=True)
     ended_by = UnicodeAttribute(null=True)  # customer | staff | callback | idle
+    end_told_at = NumberAttribute(null=True)  # when staff were told the customer left
     ticket_no = UnicodeAttribute(null=True)
     open_bucket = UnicodeAttribute(null=True)  # "open" while waiting or active
     lease_holder = UnicodeAttribute(null=True)  # the job telling staff right now
