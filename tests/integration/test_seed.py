@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections import Counter
 from datetime import date, timedelta
@@ -234,31 +229,12 @@ def test_dev_seeds_unless_told_not_to(monkeypatch):
 
 
 @pytest.mark.devstack
-def test_claimbot_dev_prints_the_demo_logins_before_the_services(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    for name in (
-        "AWS_ENDPOINT_URL",
-        "PHOTOS_BUCKET",
-        "CLAIMBOT_PRIVACY_URL",
-        "CLAIMBOT_PUBLIC_URL",
-    ):
-        env.pop(name, None)
-    args = [sys.executable, "-m", "devstack", "dev", "--no-simulator"]
-    for name in defaults.PORTS:
-        args += [f"--{name}-port", "0"]
-    proc = subprocess.Popen(
-        args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    lines = []
-    started = time.monotonic()
-    try:
-        for line in proc.stdout:
-            lines.append(line.strip())
-            if line.strip() == "ready" or time.monotonic() - started > 90:
-                break
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=20)
+def test_claimbot_dev_prints_the_demo_logins_before_the_services(tmp_path_factory):
+    """As the user starts it: the installed command, outside the checkout (running_stack)."""
+    from devstack.process import running_stack
+
+    with running_stack(tmp_path_factory.mktemp("seeded-dev"), simulator=False) as stack:
+        lines = list(stack.lines)
     assert lines[-1] == "ready", lines
     logins = [i for i, line in enumerate(lines) if line.startswith("demo login: ")]
     services = [i for i, line in enumerate(lines) if line.startswith("webhook: ")]
