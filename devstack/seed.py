@@ -1,7 +1,7 @@
 """`claimbot seed demo`: a realistic, deterministic demo book, imported the way an operator would.
 
 About 40 customers with 80 policies (交强险 and 商业险 on one car, two cars, a renewal bought in
-advance, one cancelled, some expiring within 60 days, some expired) and 36 claims, four in each
+advance, one cancelled, some expiring within 60 days, some expired) and 40 claims, four in each
 claim status, with plausible timelines. Everything comes from random.Random(SEED); dates are
 relative to today in China time, so the book looks current whenever it is seeded, and seeding
 twice on one day changes nothing.
