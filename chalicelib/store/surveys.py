@@ -73,7 +73,9 @@ class SurveyStore:
             open_bucket=OPEN_BUCKET,
         )
         _put_once(survey, SurveyItem.claim_no.does_not_exist())
-        return self.view(claim_no)  # type: ignore[return-value]
+        view = self.view(claim_no)
+        assert view is not None  # written just above (or already there)
+        return view
 
     def view(self, claim_no: str) -> sv.SurveyView | None:
         item = self.load(claim_no)
