@@ -49,13 +49,15 @@ def prepare_photo(data: bytes, long_side: int = LONG_SIDE) -> bytes:
 # reliably: synthetic licences read right down to about 0.27 and wrong or not at all below 0.2
 # (Gaussian blur sigma 5 px at 1600 px); survey photos use the same limit.
 MIN_SHARPNESS = 0.2
+MIN_CONTRAST = 24  # luminance levels: less is a flat picture (a blank page), not a blurred one
 
 
 def is_blurred(image: Image.Image) -> bool:
     from chalicelib.photos.normalize import analysis_copy
-    from chalicelib.photos.quality import sharpness
+    from chalicelib.photos.quality import contrast_range, sharpness
 
-    return sharpness(analysis_copy(image)) < MIN_SHARPNESS
+    gray = analysis_copy(image)
+    return contrast_range(gray) >= MIN_CONTRAST and sharpness(gray) < MIN_SHARPNESS
 
 
 def without_red(image: Image.Image) -> Image.Image:

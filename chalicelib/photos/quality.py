@@ -187,6 +187,12 @@ def sharpness(gray: Image.Image) -> float:
     return min(1.0, min(steepest) / contrast)
 
 
+def contrast_range(gray: Image.Image) -> int:
+    """The spread of luminance, 1st to 99th percentile (0: a flat picture)."""
+    low, high = _percentiles(gray.histogram(), (0.01, 0.99))
+    return high - low
+
+
 def _percentiles(histogram: list[int], shares: Sequence[float]) -> list[int]:
     """The levels below which `shares` of a histogram's counts lie."""
     total = sum(histogram)

@@ -218,7 +218,23 @@ def test_an_adjuster_reviews_the_photos_and_asks_for_a_reshoot(stack, survey, br
 
     (asked,) = _wait_for(reshoot_asked, timeout_s=30)
     assert claim_no in asked and "模糊" in asked
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=claim-view] [data-testid=status]')"
+        "?.dataset.status === 'photos_requested'"
+    )
     adjuster.close()
+
+    # The customer sends the rear photo again; the claim is back in the queue for review.
+    from devstack import survey_photos
+    from devstack.scenarios import photo_messages, send_at_once
+
+    client = WeChatSimulatorClient(urls["webhook"], defaults.WECHAT_TOKEN, defaults.WECHAT_APP_ID,
+                                   defaults.WECHAT_ENCODING_AES_KEY, mode="safe")  # fmt: skip
+    retake = photo_messages(client, urls["wechat-emulator"], openid,
+                            [survey_photos.scene(402, view="rear")])  # fmt: skip
+    send_at_once(client, openid, retake)
+    _wait_for(lambda: len([x for x in _texts(urls, openid) if "全部收到" in x]) == 2,
+              timeout_s=60)  # fmt: skip
 
 
 def test_a_decision_on_a_claim_someone_else_just_decided_is_refused(stack, survey, browser):

@@ -264,7 +264,12 @@ def _serve(handler: type, **attrs: Any) -> Iterator[tuple[str, ThreadingHTTPServ
 
 
 @pytest.fixture
-def bot() -> Iterator[tuple[str, FakeBot]]:
+def bot(monkeypatch) -> Iterator[tuple[str, FakeBot]]:
+    from devstack import transcript
+
+    # The fake bot's answers ("echo: …") are not claimbot's: keep them out of what the run
+    # checks customers were shown (tests/test_customer_words.py).
+    monkeypatch.delenv(transcript.ENV, raising=False)
     state = FakeBot()
     for url, _ in _serve(_BotHandler, bot=state):
         yield url + "/wechat", state
@@ -1126,7 +1131,7 @@ def test_page_sends_photos_at_once_and_draws_news_and_template_cards(stack, chro
         page.fill("#openid", openid)
         _answered(page, "/api/messages", lambda: page.press("#openid", "Enter"))
         _answered(page, "/api/send", lambda: page.click("#follow"))
-        for said in ("自助查勘", plate, last6, *ANSWERS, WHEN, WHERE, STORY):
+        for said in ("自助查勘", plate, last6, *ANSWERS, WHEN, WHERE, STORY, "确认"):
             page.fill("#text", said)
             _answered(page, "/api/send", lambda: page.press("#text", "Enter"))
 
@@ -1144,22 +1149,6 @@ def test_page_sends_photos_at_once_and_draws_news_and_template_cards(stack, chro
         assert card.get_attribute("href") == article["url"]
         assert article["title"] in card.inner_text()
         assert article["description"] in card.inner_text()
-
-        # The claim-progress notice: title and labelled fields; first and remark sent, not shown
-        def notices() -> list[dict[str, Any]]:
-            return [m for m in _recorded(emulator, openid) if m["kind"] == "template"]
-
-        data = _until(notices)[0]["payload"]["data"]
-        assert data["first"]["value"] and data["remark"]["value"]
-        notice = page.locator(".tpl").first
-        notice.wait_for(timeout=15_000)
-        assert notice.locator(".tpl-title").inner_text() == "理赔进度通知"
-        assert notice.locator(".tpl-label").all_inner_texts() == ["报案号", "理赔状态", "更新时间"]
-        values = notice.locator(".tpl-value").all_inner_texts()
-        assert values[:2] == [data["keyword1"]["value"], data["keyword2"]["value"]]
-        shown = notice.inner_text()
-        assert data["first"]["value"] not in shown
-        assert data["remark"]["value"].splitlines()[0] not in shown
 
         # Five photos picked together: a bubble each, five image messages posted at once
         paths = []
@@ -1181,11 +1170,29 @@ def test_page_sends_photos_at_once_and_draws_news_and_template_cards(stack, chro
             ]
             return [t for t in texts if "全部收到" in t]
 
-        assert data["keyword1"]["value"] in _until(all_received, timeout_s=90)[0]
+        claim_no = _until(all_received, timeout_s=90)[0].split("报案号：")[1].split("\n")[0]
         bubble_says = (
             "t => [...document.querySelectorAll('.bubble')].some(b => b.innerText.includes(t))"
         )
         page.wait_for_function(bubble_says, arg="全部收到", timeout=15_000)
+
+        # The claim-progress notice: title and labelled fields; first and remark sent, not shown
+        def notices() -> list[dict[str, Any]]:
+            return [m for m in _recorded(emulator, openid) if m["kind"] == "template"]
+
+        data = _until(notices)[0]["payload"]["data"]  # photos received (reported in the chat:
+        assert data["keyword1"]["value"] == claim_no  # no notice for the report itself)
+        assert data["first"]["value"] and data["remark"]["value"]
+        notice = page.locator(".tpl").first
+        notice.wait_for(timeout=15_000)
+        assert notice.locator(".tpl-title").inner_text() == "理赔进度通知"
+        assert notice.locator(".tpl-label").all_inner_texts() == ["报案号", "理赔状态", "更新时间"]
+        values = notice.locator(".tpl-value").all_inner_texts()
+        assert values[:2] == [data["keyword1"]["value"], data["keyword2"]["value"]]
+        shown = notice.inner_text()
+        assert data["first"]["value"] not in shown
+        assert data["remark"]["value"].splitlines()[0] not in shown
+
     finally:
         print(page.inner_text("#chat"))  # shown by pytest when the test fails
         page.close()
