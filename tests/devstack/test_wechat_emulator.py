@@ -34,6 +34,15 @@ class FakeClock:
         self.now += seconds
 
 
+@pytest.fixture(autouse=True)
+def _not_claimbots_words(monkeypatch):
+    """These tests send the emulator words of their own ("hi bob"): they are not what claimbot
+    showed customers, which tests/test_customer_words.py checks."""
+    from devstack import transcript
+
+    monkeypatch.delenv(transcript.ENV, raising=False)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
