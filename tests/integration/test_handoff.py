@@ -401,3 +401,29 @@ def test_wechats_console_takes_the_chat_and_the_customer_hears_how_long_the_queu
         assert "前面还有 3 位客户在排队" in told and "约 6 分钟" in told
     finally:
         emulator.set_kf_waiting(0)
+
+
+def test_a_transfer_too_late_to_be_passive_transfers_the_customers_next_message(
+    kf_container, emulator, openid
+):
+    """WeChat's console can only take a chat through the passive reply. When that reply is late
+    (past the reply deadline, or a retry was answered "success"), the customer is asked to write
+    their question through the outbox, and that next message is transferred."""
+    from chalicelib.dialog import handoff as dialog_handoff
+    from chalicelib.service.webhook import WebhookService
+    from chalicelib.store.models import SessionItem
+    from tests.integration.helpers import decrypt_reply
+
+    c = kf_container
+    _drain(c, "jobs"), _drain(c, "outbox")
+    late = WebhookService(codec=c.codec, inbox=c.inbox, sessions=c.sessions,
+                          conversations=c.conversations, quotas=c.quotas, queues=c.queues,
+                          dialog_config=c.dialog_config, reply_deadline_s=-1)  # fmt: skip
+    assert late.receive(*signed(text_xml(openid, "人工"))).body == "success"
+    [asked] = _to_customer(c, openid)
+    assert asked == t.HANDOFF_TRANSFER_LATE
+    assert SessionItem.get(openid).step == dialog_handoff.TRANSFER_PENDING
+    query, body = signed(text_xml(openid, "我想问一下续保的事"))
+    result = c.webhook.receive(query, body)
+    assert "transfer_customer_service" in decrypt_reply(result.body, query)
+    assert SessionItem.get(openid).flow == ""
