@@ -8,6 +8,7 @@ request that died half-way again, from the session's `pending`, is safe.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from chalicelib.dialog.config import DialogConfig
@@ -16,6 +17,7 @@ from chalicelib.dialog.outcome import (
     Effect,
     OpenHandoff,
     RecordPhoto,
+    RelayToStaff,
     ReportClaim,
     SaveQuote,
     TouchSurvey,
@@ -61,6 +63,10 @@ def apply(effect: Effect, config: DialogConfig) -> None:
     elif isinstance(effect, CloseHandoff):
         assert config.handoffs is not None
         config.handoffs.close(effect.openid, effect.ended_by)
+    elif isinstance(effect, RelayToStaff):
+        assert config.handoffs is not None
+        said = json.dumps(effect.said, ensure_ascii=False)
+        config.handoffs.queue_relay(effect.openid, effect.seq, said)
     else:  # pragma: no cover - the union is closed
         raise TypeError(f"unknown effect {type(effect).__name__}")
 

@@ -25,6 +25,7 @@ from chalicelib.dialog.outcome import (
     JobKind,
     OpenHandoff,
     Outcome,
+    RelayToStaff,
     SessionState,
 )
 from chalicelib.domain.handoff import Reason
@@ -101,17 +102,10 @@ def handoff_flow(msg: InboundMessage, state: SessionState, config: DialogConfig)
         return end_by_customer(msg)
     if msg.kind is Kind.EVENT:
         return Outcome()
-    job = Job(
-        JobKind.HANDOFF_RELAY,
-        {
-            "openid": msg.openid,
-            "kind": msg.kind.value,
-            "text": msg.summary(),
-            "media_id": msg.media_id,
-            "dedupe_key": msg.dedupe_key,
-        },
-    )
-    return Outcome(reply=None, jobs=(job,), state=without_menu(state))
+    words = {"kind": msg.kind.value, "text": msg.summary()}
+    relay = RelayToStaff(msg.openid, said_at(msg), words)
+    job = Job(JobKind.HANDOFF_RELAY, {"openid": msg.openid, "dedupe_key": msg.dedupe_key})
+    return Outcome(reply=None, jobs=(job,), effects=(relay,), state=without_menu(state))
 
 
 def answered_by_bot(
@@ -120,8 +114,8 @@ def answered_by_bot(
     """The bot answered something during a chat with a person (保单查询, 菜单, a survey photo):
     the chat stays open, the customer is told how to carry on with the person, and the
     person is told what the customer did."""
-    note = Job(JobKind.HANDOFF_RELAY, {"openid": msg.openid, "kind": "action", "action": action,
-                                       "dedupe_key": msg.dedupe_key})  # fmt: skip
+    note = Job(JobKind.HANDOFF_RELAY, {"openid": msg.openid, "dedupe_key": msg.dedupe_key})
+    did = RelayToStaff(msg.openid, said_at(msg), {"kind": "action", "action": action})
     data = {k: v for k, v in state.data.items() if k != "menu_shown"}
     if action == "menu":
         data["menu_shown"] = True  # the next bare number is a menu choice
@@ -132,7 +126,7 @@ def answered_by_bot(
         reply=reply,
         sends=sends,
         jobs=(*answer.jobs, note),
-        effects=answer.effects,
+        effects=(*answer.effects, did),
         state=replace(state, data=data),
     )
 
@@ -150,6 +144,12 @@ def left_for(msg: InboundMessage, answer: Outcome, service: str) -> Outcome:
     return Outcome(reply=reply or TextReply(left), sends=sends if reply else answer.sends,
                    jobs=(*answer.jobs, end), effects=(*answer.effects, closed),
                    state=answer.state)  # fmt: skip
+
+
+def said_at(msg: InboundMessage) -> str:
+    """Sorts as the customer sent them: WeChat's CreateTime, then its MsgId."""
+    digits = "".join(c for c in msg.msg_id if c.isdigit()) or "0"
+    return f"{msg.created_at:010d}-{int(digits):020d}"
 
 
 def without_menu(state: SessionState) -> SessionState:

@@ -125,11 +125,24 @@ class CloseHandoff:
     ended_by: str = "customer"
 
 
-Effect = ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff | CloseHandoff
+@dataclass(frozen=True)
+class RelayToStaff:
+    """What the customer said (or did) during a handoff, kept on the handoff as the message
+    arrives: the relay job sends all that waits in the order the customer said it."""
+
+    openid: str
+    seq: str  # sorts as sent: CreateTime, then MsgId
+    said: dict[str, str]  # kind (text, image, action…), text, action
+
+
+Effect = (
+    ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff | CloseHandoff
+    | RelayToStaff
+)  # fmt: skip
 EFFECTS: dict[str, type[Effect]] = {
     cls.__name__: cls
     for cls in (ReportClaim, RecordPhoto, TouchSurvey, SaveQuote, Unbind, OpenHandoff,
-                CloseHandoff)  # fmt: skip
+                CloseHandoff, RelayToStaff)  # fmt: skip
 }
 
 

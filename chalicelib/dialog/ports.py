@@ -90,6 +90,10 @@ class Handoffs(Protocol):
         """End the customer's open handoff, if any (False: there was none)."""
         ...
 
+    def queue_relay(self, openid: str, seq: str, said: str) -> None:
+        """Keep what the customer said (JSON) on their handoff until it is relayed."""
+        ...
+
 
 class KnowledgeBase(Protocol):
     """Answers from the FAQ staff edit (domain/kb.py)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import faq, handoff, lookup, quote, survey
@@ -182,7 +183,7 @@ def _someone_hurt(msg: InboundMessage, state: SessionState, config: DialogConfig
         return survey.hand_over("injured", config)
     if state.flow == handoff.FLOW:
         relayed = handoff.handoff_flow(msg, state, config)
-        return Outcome(reply=TextReply(first), jobs=relayed.jobs, state=relayed.state)
+        return replace(relayed, reply=TextReply(first))
     keep = state if state.flow == survey.FLOW else SessionState()
     return Outcome(reply=TextReply(first + "\n" + t.EMERGENCY_ADVICE), state=keep)
 

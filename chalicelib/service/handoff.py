@@ -10,6 +10,7 @@ the next business morning and the customer is told.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -17,6 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from pynamodb.attributes import MapAttribute
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff as dialog
@@ -120,10 +123,17 @@ class HandoffDesk:
             return self._notify_once(item) if item is not None else "no-handoff"
 
     def relay_to_staff(self, payload: dict[str, Any]) -> str:
+        """What the customer said, to the person: kept on the handoff first, then sent with
+        whatever else is waiting, in the order the customer said it (the jobs of messages sent
+        a moment apart may run in any order, or together)."""
         openid = payload["openid"]
         if self.handoffs.current(openid) is None:
             log_event("handoff.relay_without_handoff", user=ref(openid))
             return "no-handoff"
+        if "text" in payload or "action" in payload:  # queued before the relay effect existed
+            said = {k: str(payload.get(k, "")) for k in ("kind", "text", "action")}
+            seq = f"{self.clock():016.3f}"
+            self.handoffs.queue_relay(openid, seq, json.dumps(said, ensure_ascii=False))
         with self._serialized(openid):
             item = self.handoffs.current(openid)
             if item is None:
@@ -131,17 +141,28 @@ class HandoffDesk:
             self._notify_once(item)
             if item.state == "ended":  # nobody on call: the callback ended it
                 return "callback"
-            if item.channel == "console":  # the inbox reads the conversation records
-                self.handoffs.touch(item)
+            sent = self._flush(item)
+            if item.channel == "console":
                 return "in-console"
-            said = _customer_words(payload)
-            code = rules.short_code(openid)
-            name = self._salutation(openid)
-            targets = self._targets(item)
-            for userid in targets:
-                self.wecom.send_text(userid, f"{code} {name}：{said}")
-            self.handoffs.touch(item)
-            return "relayed" if targets else "nobody"
+            return "relayed" if sent else "relayed-together"
+
+    def _flush(self, item: HandoffItem) -> int:
+        """Send what waits on the handoff, oldest first; how many were sent."""
+        stored: MapAttribute[str, Any] | None = item.relays
+        relays = stored.as_dict() if stored is not None else {}
+        waiting = sorted(relays.items())
+        if not waiting:
+            return 0
+        if item.channel != "console":  # the console's inbox reads the conversation records
+            code = rules.short_code(item.openid)
+            name = self._salutation(item.openid)
+            words = [_customer_words(json.loads(said)) for _, said in waiting]
+            for userid in self._targets(item):
+                for said in words:
+                    self.wecom.send_text(userid, f"{code} {name}：{said}")
+        self.handoffs.relayed(item, [seq for seq, _ in waiting])
+        self.handoffs.touch(item)
+        return len(waiting)
 
     def end_by_customer(self, payload: dict[str, Any]) -> str:
         """The customer's message closed the handoff (dialog effect CloseHandoff); the people
@@ -157,6 +178,7 @@ class HandoffDesk:
                 self._end(item, "customer")
             if not item.notified_at or item.channel == "console":
                 return "ended"
+            self._flush(item)  # what they said before leaving comes first
             if not self.handoffs.staff_told_of_end(item):
                 return "already-told"
             left_for = payload.get("left_for") or ""
@@ -218,30 +240,41 @@ class HandoffDesk:
         return outcome
 
     def _handle_staff(self, message: StaffMessage) -> str:
+        """Whom a staff message is for: the customer whose code starts it; without a code, the
+        one chat this person has, only when no other chat of theirs ended lately (an answer
+        meant for someone who just left must not reach someone else)."""
         text = (message.text or "").strip()
         open_ones = self.handoffs.of_staff(message.userid)
-        target, text = _addressed(open_ones, text)
-        if target is not None:
-            if text in END_COMMANDS:
-                self._end_by_staff(target, message.userid)
-                return "ended"
-            return self._relay_to_customer(target, message, text)
         since = self.clock() - LATE_REPLY_S
-        ended = self.handoffs.recently_ended_of_staff(message.userid, since)
-        # With chats still open, an ended one must be named by its code.
-        late, rest = _addressed(ended, text, alone_counts=not open_ones)
-        if late is not None and rest not in END_COMMANDS:
-            return self._late_reply(late, message, rest)
+        ended = [h for h in self.handoffs.recently_ended_of_staff(message.userid, since)
+                 if h.openid not in {o.openid for o in open_ones}]  # fmt: skip
+        target, rest = _addressed([*open_ones, *ended], text)
+        if target is None or target.state == "ended" and rest in END_COMMANDS:
+            return self._ask_for_code(message.userid, open_ones, ended)
+        if target.state == "ended":
+            return self._late_reply(target, message, rest)
+        if rest in END_COMMANDS:
+            self._end_by_staff(target, message.userid)
+            return "ended"
+        return self._relay_to_customer(target, message, rest)
+
+    def _ask_for_code(
+        self, userid: str, open_ones: list[HandoffItem], ended: list[HandoffItem]
+    ) -> str:
+        if not open_ones and not ended:
+            self.wecom.send_text(userid, "目前没有等待您回复的客户。")
+            return "no-handoff"
+        lines = []
         if open_ones:
             codes = "、".join(rules.short_code(h.openid) for h in open_ones)
-            example = rules.short_code(open_ones[0].openid)
-            self.wecom.send_text(
-                message.userid,
-                f"您正在服务多位客户（{codes}），请在回复前加上编号，如：{example} 您好",
-            )
-            return "ambiguous"
-        self.wecom.send_text(message.userid, "目前没有等待您回复的客户。")
-        return "no-handoff"
+            lines.append(f"正在服务：{codes}")
+        if ended:
+            codes = "、".join(rules.short_code(h.openid) for h in ended)
+            lines.append(f"刚离开：{codes}")
+        example = rules.short_code((open_ones or ended)[0].openid)
+        self.wecom.send_text(userid, "这条消息没有发出，请在回复前加上客户编号，如：" + example
+                             + " 您好\n" + "；".join(lines))  # fmt: skip
+        return "ambiguous"
 
     def _end_by_staff(self, item: HandoffItem, userid: str) -> None:
         self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
@@ -456,9 +489,7 @@ class HandoffDesk:
         return "\n".join(lines)
 
 
-def _addressed(
-    open_ones: list[HandoffItem], text: str, alone_counts: bool = True
-) -> tuple[HandoffItem | None, str]:
+def _addressed(open_ones: list[HandoffItem], text: str) -> tuple[HandoffItem | None, str]:
     """Which customer a staff message is for: "#K7Q ..." names one (and only that one: a code
     that names nobody here is not for the only other chat); without a code, the only one."""
     if rules.CODE.match(text):
@@ -467,7 +498,7 @@ def _addressed(
             if rules.short_code(item.openid) == code:
                 return item, rest
         return None, text
-    if alone_counts and len({h.openid for h in open_ones}) == 1:
+    if len({h.openid for h in open_ones}) == 1:
         return open_ones[0], text
     return None, text
 

@@ -50,6 +50,7 @@ class Handoffs:
             reason=reason,
             started_at=now,
             open_bucket=OPEN_BUCKET,
+            relays={},
         )
         condition = HandoffItem.openid.does_not_exist() | HandoffItem.state.is_in("ended")
         try:
@@ -113,6 +114,26 @@ class Handoffs:
         if staff_userid:
             actions.append(HandoffItem.staff_userid.set(staff_userid))
         item.update(actions=actions, add_version_condition=False)
+
+    def queue_relay(self, openid: str, seq: str, said: str) -> None:
+        """Keep what the customer said until a relay job sends it, in order, under the lease."""
+        item = HandoffItem(openid=openid)
+        try:
+            item.update(actions=[HandoffItem.relays[seq].set(said)],
+                        condition=HandoffItem.relays.exists(),
+                        add_version_condition=False)  # fmt: skip
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+            # A handoff opened before it had a map for this: start one.
+            item.update(actions=[HandoffItem.relays.set({seq: said})],
+                        condition=HandoffItem.openid.exists(),
+                        add_version_condition=False)  # fmt: skip
+
+    def relayed(self, item: HandoffItem, seqs: list[str]) -> None:
+        if seqs:
+            removals = [HandoffItem.relays[s].remove() for s in seqs]
+            item.update(actions=removals, add_version_condition=False)
 
     def touch(self, item: HandoffItem) -> None:
         item.update(actions=[HandoffItem.last_activity.set(self.clock())],

@@ -11,6 +11,7 @@ from typing import Any
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -398,6 +399,9 @@ class HandoffItem(Model):
     open_bucket = UnicodeAttribute(null=True)  # "open" while waiting or active
     lease_holder = UnicodeAttribute(null=True)  # the job telling staff right now
     lease_until = NumberAttribute(null=True)
+    # What the customer said, waiting to be relayed in the order they said it:
+    # "<CreateTime>-<MsgId>" → the words (the relay jobs may run in any order).
+    relays = MapAttribute[str, Any](null=True)
     expires_at = NumberAttribute(null=True)
     by_staff = _ByStaff()
     open_by_time = _OpenByTime()

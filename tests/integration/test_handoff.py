@@ -128,7 +128,8 @@ def test_after_hours_relay_both_ways_until_the_staff_member_ends_it(
     relayed = wecom.texts(PRIMARY)[-1]
     assert relayed.endswith("我的车在高速上抛锚了，电话138******00")  # digits masked
 
-    result = wecom.reply(PRIMARY, "您好，我是值班的李值班，请问车辆现在在什么位置？")
+    code = short_code(openid)
+    result = wecom.reply(PRIMARY, f"{code} 您好，我是值班的李值班，请问车辆现在在什么位置？")
     assert result["status"] == 200
     [answer] = _to_customer(c, openid)
     assert answer == "【人工客服 李值班】您好，我是值班的李值班，请问车辆现在在什么位置？"
@@ -137,7 +138,7 @@ def test_after_hours_relay_both_ways_until_the_staff_member_ends_it(
     said_by_staff = [r for r in ConversationRecord.query(openid) if r.staff_id]
     assert [(r.direction, r.staff_id) for r in said_by_staff] == [("out", "S1")]
 
-    wecom.reply(PRIMARY, "/结束")
+    wecom.reply(PRIMARY, f"{short_code(openid)} /结束")
     [ended] = _to_customer(c, openid)
     assert "本次人工服务已结束" in ended
     assert HandoffItem.get(openid).state == "ended"
@@ -153,8 +154,9 @@ def test_a_repeated_staff_callback_is_relayed_once(
     _drain(c, "jobs"), _drain(c, "outbox")
     _say(c, openid, "人工")
     _run_jobs(c)
-    wecom.reply(PRIMARY, "在的", msg_id="77001")
-    wecom.reply(PRIMARY, "在的", msg_id="77001")  # WeCom retrying the same callback
+    wecom.reply(PRIMARY, f"{short_code(openid)} 在的", msg_id="77001")
+    # WeCom retrying the same callback:
+    wecom.reply(PRIMARY, f"{short_code(openid)} 在的", msg_id="77001")
     assert _to_customer(c, openid) == ["【人工客服 李值班】在的"]
 
 
@@ -427,3 +429,52 @@ def test_a_transfer_too_late_to_be_passive_transfers_the_customers_next_message(
     result = c.webhook.receive(query, body)
     assert "transfer_customer_service" in decrypt_reply(result.body, query)
     assert SessionItem.get(openid).flow == ""
+
+
+def test_a_staff_answer_without_a_code_never_reaches_the_wrong_customer(
+    desk_container, wecom, callback_url, roster, openid
+):
+    """One customer just left, another is waiting: an answer with no code is held back and
+    staff are asked to say whom it is for (it used to reach the customer still waiting)."""
+    c = desk_container
+    waiting, leaving = openid, f"{openid}b"
+    _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
+    for who in (waiting, leaving):
+        _say(c, who, "人工")
+    _run_jobs(c)
+    _say(c, leaving, "结束人工")
+    _run_jobs(c)
+    _drain(c, "outbox")
+    wecom.reply(PRIMARY, "好的，不客气，祝您生活愉快")
+    assert _to_customer(c, waiting) == [] and _to_customer(c, leaving) == []
+    asked = wecom.texts(PRIMARY)[-1]
+    assert asked.startswith("这条消息没有发出，请在回复前加上客户编号")
+    assert short_code(waiting) in asked and short_code(leaving) in asked
+    wecom.reply(PRIMARY, "/结束")  # nor does an uncoded /结束 end someone's chat
+    assert HandoffItem.get(waiting).state == "waiting"
+
+
+def test_what_the_customer_says_reaches_staff_in_the_order_they_said_it(
+    desk_container, wecom, callback_url, roster, openid
+):
+    """Messages a moment apart: their relay jobs run in any order, or at once; staff read them
+    in the order the customer sent them."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    c = desk_container
+    _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
+    _say(c, openid, "人工")
+    _run_jobs(c)
+    said = ["我的车", "昨天被撞了", "对方跑了", "现在怎么办", "在线等"]
+    start = int(time.time())
+    for n, words in enumerate(said):
+        c.webhook.receive(*signed(text_xml(openid, words, msg_id=900000 + n, created=start)))
+    jobs = [j for j in _drain(c, "jobs") if j["kind"] == "handoff.relay"]
+    random.Random(3).shuffle(jobs)
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(c.worker.run, jobs))
+    code = short_code(openid)
+    mine = [x for x in wecom.texts(PRIMARY) if x.startswith(code) and "：" in x]
+    relayed = [x.split("：", 1)[1] for x in mine]
+    assert relayed[-5:] == said

@@ -183,7 +183,9 @@ def test_during_a_handoff_what_the_customer_says_is_relayed_and_leaving_is_possi
     state = SessionState(flow=handoff.FLOW, step="open")
     out = router.handle(text("我的车在高速上抛锚了"), state, config())
     assert out.reply is None and out.jobs[0].kind == "handoff.relay"
-    assert out.jobs[0].payload["text"] == "我的车在高速上抛锚了"
+    [relay] = out.effects  # kept on the handoff with the message, in the order said
+    assert relay.said == {"kind": "text", "text": "我的车在高速上抛锚了"}
+    assert relay.seq == f"{1795000000:010d}-{1:020d}"
     again = router.handle(text("人工"), state, config())
     assert again.reply.content == t.HANDOFF_ALREADY
     ended = router.handle(text("结束人工"), state, config())
