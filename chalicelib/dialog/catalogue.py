@@ -39,13 +39,16 @@ SMALL_EMOJI = "😊 收到。还需要办理什么，可以直接告诉我。"
 NOT_ON_MENU = "菜单里没有这个选项。"
 NOTHING_TO_CANCEL = "您当前没有正在办理的业务。\n\n" + NUMBERED_MENU
 SELF_SERVICE = "自助服务"
+FLOW_NAMES = {"quote": "车险报价", "survey": "自助查勘", "bind": "身份验证"}
+FLOW_STILL_OPEN = "（{flow}还没办完：接着回复上面的问题即可继续，回复“取消”退出。）"
+FLOW_LEFT = "已退出{flow}（没有提交）。"
 
 # --- Someone may be hurt: always the first line ----------------------------------------------------
 
 EMERGENCY_FIRST = "⚠️ 如有人受伤，请立即拨打 120；需要交警处理请拨打 122；理赔报案电话 {hotline}（24小时）。"
 EMERGENCY_ADVICE = (
     "请先确保人员安全：开启危险报警闪光灯，在车后方放置三角警示牌，人员撤离到护栏外等安全地带。\n"
-    "有人受伤的事故不能在线自助办理，工作人员会协助您。需要人工帮助请回复 0。"
+    "有人受伤的事故不能在线自助办理，请拨打上面的理赔报案电话；需要在这里联系人工请回复 0。"
 )
 
 HELP = "使用帮助：\n发送“菜单”可随时查看服务列表；发送“取消”可退出当前办理。\n\n" + NUMBERED_MENU
@@ -347,6 +350,7 @@ CLAIM_RESHOOTS = "需要补拍：\n{items}"
 
 HANDOFF_TRANSFER_LATE = "正在为您接通人工客服，请直接发送您要咨询的问题，客服会在这里回复您。"
 NEXT_WORKING_MORNING = "下一个工作日上午"
+CALLBACK_FROM = "{when}起"
 HANDOFF_IN_HOURS = (
     "已为您转接人工客服，请稍候，客服会在这里回复您。您可以直接发文字或图片说明情况。\n"
     "回复“结束人工”可回到自助服务。"
@@ -373,7 +377,7 @@ HANDOFF_KF_QUEUE = "您前面还有 {waiting} 位客户在排队，预计等待�
 HANDOFF_KF_NEXT = "客服马上为您服务，请直接发送您要咨询的问题。"
 HANDOFF_CALLBACK_PROMISE = (
     "抱歉，值班同事暂时没能及时回复您。我们已登记回访（编号 {ticket_no}），"
-    "会在 {when} 前后联系您。紧急情况请拨打 {hotline}。"
+    "会在{when}与您联系。紧急情况请拨打 {hotline}。"
 )
 HANDOFF_NOBODY_ON_CALL = HANDOFF_CALLBACK_PROMISE
 SENSITIVE_APOLOGY = (

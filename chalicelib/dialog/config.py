@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.ports import Book, Handoffs, Hours, KnowledgeBase, Quotes, Surveys
+from chalicelib.domain.intents import Intents
 
 CHINA = timezone(timedelta(hours=8))
 WECHAT_KF = "wechat_kf"  # in business hours, WeChat's own customer-service console
@@ -32,6 +33,9 @@ class DialogConfig:
     handoffs: Handoffs | None = None
     # The knowledge base, or a callable giving the current one (staff may re-import it).
     kb: KnowledgeBase | Callable[[], KnowledgeBase] | None = None
+    # The phrasings of "a person" and "a complaint" (domain/intents.py); None: only the
+    # keywords 人工 / 客服 and the complaint words of domain/handoff.py.
+    intents: Intents | None = None
     hours: Hours | None = None  # None: always after hours
     handoff_in_hours: str = WECHAT_KF  # who takes a conversation in business hours
     public_url: str = ""  # where the app is served (example pictures in news cards)

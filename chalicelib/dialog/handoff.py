@@ -121,7 +121,7 @@ def answered_by_bot(
         data["menu_shown"] = True  # the next bare number is a menu choice
     reply, sends = answer.reply, answer.sends
     if footer:
-        reply, sends = _with_footer(reply, sends, t.HANDOFF_STILL_OPEN)
+        reply, sends = with_footer(reply, sends, t.HANDOFF_STILL_OPEN)
     return Outcome(
         reply=reply,
         sends=sends,
@@ -158,7 +158,7 @@ def without_menu(state: SessionState) -> SessionState:
     return replace(state, data={k: v for k, v in state.data.items() if k != "menu_shown"})
 
 
-def _with_footer(
+def with_footer(
     reply: Reply | None, sends: tuple[Reply, ...], footer: str
 ) -> tuple[Reply | None, tuple[Reply, ...]]:
     """The footer goes on the last text the customer reads, or in a message of its own."""

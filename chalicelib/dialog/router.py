@@ -93,6 +93,7 @@ FLOWS: dict[str, Flow] = {
 }
 # Flows that are not a form being filled in: a bare number there is a menu choice.
 AT_REST = ("", faq.FLOW)
+FORMS = ("quote", "survey", "bind")
 
 
 def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
@@ -106,27 +107,76 @@ def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Ou
         return _someone_hurt(msg, state, config)
     if state.flow == handoff.FLOW:
         return _in_handoff(msg, state, config)
-    words = sensitive_words_in(said)
-    if words and msg.kind in (Kind.TEXT, Kind.VOICE):
+    spoken = msg.kind in (Kind.TEXT, Kind.VOICE)
+    words = _complaint_words(said, config) if spoken else ()
+    if words:
         return handoff.sensitive(msg, words, config)
     if state.flow == faq.FLOW and faq.is_pick(msg, state):
         return faq.faq_flow(msg, state, config)
     at_rest = state.flow in AT_REST or state.flow not in FLOWS
-    route = _text_route(msg, numbers=at_rest)
-    if route:
+    route = _text_route(msg, numbers=at_rest or bool(state.data.get("menu_shown")))
+    if route is None and spoken and _wants_person(said, config):
+        route = "human"
+    if route and at_rest:
         return _go(route, msg, state, config)
+    if route:
+        return _during_flow(route, msg, state, config)
     claim_no = find_claim_number(msg.text) if msg.kind is Kind.TEXT else None
     if claim_no and config.book is not None:
-        return lookup.claim_number_typed(msg, claim_no, config)
-    if at_rest and msg.kind in (Kind.TEXT, Kind.VOICE):
+        answer = lookup.claim_number_typed(msg, claim_no, config)
+        return answer if at_rest else _during_flow("claim_no", msg, state, config, answer)
+    if at_rest and spoken:
         small = classify(said)
         if small is not None:
             return _small_talk(small)
         if _not_on_menu(said):
             return Outcome(reply=TextReply(t.NOT_ON_MENU + "\n\n" + t.NUMBERED_MENU))
     if not at_rest:
-        return FLOWS[state.flow](msg, state, config)
+        return FLOWS[state.flow](msg, handoff.without_menu(state), config)
     return _outside_flow(msg, state, config)
+
+
+def _complaint_words(said: str, config: DialogConfig) -> tuple[str, ...]:
+    if config.intents is not None:
+        return config.intents.complaint_words(said)
+    return sensitive_words_in(said)
+
+
+def _wants_person(said: str, config: DialogConfig) -> bool:
+    return config.intents is not None and config.intents.wants_person(said)
+
+
+# --- in the middle of a flow ---------------------------------------------------------------------
+
+
+LOOKUPS = ("menu", "help", "policy", "claim", "claim_no")
+
+
+def _during_flow(
+    route: str, msg: InboundMessage, state: SessionState, config: DialogConfig,
+    answer: Outcome | None = None,
+) -> Outcome:  # fmt: skip
+    """The menu or a keyword in the middle of a flow: a lookup is answered and the flow waits
+    (the customer is told how to go on); another service ends the flow, and says so."""
+    if route == "cancel":
+        return _go(route, msg, state, config)
+    if route == "resume_survey" and state.flow == survey.FLOW and state.step != survey.PHOTOS:
+        return Outcome(reply=TextReply(survey.prompt_for(state, config)), state=state)
+    answer = answer or _go(route, msg, state, config)
+    flow = t.FLOW_NAMES.get(state.flow, t.SELF_SERVICE)
+    if route in LOOKUPS and (answer.state is None or answer.state.idle):
+        kept = dict(handoff.without_menu(state).data)
+        if route == "menu":
+            kept["menu_shown"] = True  # the next bare number is a menu choice
+        footer = t.FLOW_STILL_OPEN.format(flow=flow)
+        reply, sends = handoff.with_footer(answer.reply, answer.sends, footer)
+        return replace(answer, reply=reply, sends=sends, state=replace(state, data=kept))
+    if state.flow == survey.FLOW and state.step == survey.PHOTOS:
+        return answer  # the survey stays open: 继续查勘 brings the customer back to it
+    left = t.FLOW_LEFT.format(flow=flow)
+    if isinstance(answer.reply, TextReply):
+        return replace(answer, reply=TextReply(left + "\n" + answer.reply.content))
+    return replace(answer, sends=(TextReply(left), *answer.sends))
 
 
 # --- while a person has the chat ---------------------------------------------------------------
@@ -223,7 +273,11 @@ def _on_event(msg: InboundMessage, state: SessionState, config: DialogConfig) ->
         return Outcome(reply=TextReply(t.WELCOME_BACK))
     if msg.event is Event.CLICK:
         route = MENU_KEYS.get(msg.event_key)
-        return _go(route, msg, state, config) if route else _menu()
+        if route is None:
+            return _menu()
+        if state.flow in FORMS:
+            return _during_flow(route, msg, state, config)
+        return _go(route, msg, state, config)
     return Outcome(reply=None)
 
 

@@ -345,6 +345,27 @@ def _on_photos_step(msg: InboundMessage, state: SessionState, config: DialogConf
     return Outcome(reply=TextReply(_waiting_text(current)), state=state)
 
 
+def prompt_for(state: SessionState, config: DialogConfig) -> str:
+    """What the survey is waiting for at this step, asked again (继续查勘 before the photos,
+    or after the customer looked something up in between)."""
+    step = state.step
+    if step.startswith("q:"):
+        return t.SURVEY_QUESTIONS[step.removeprefix("q:")]
+    if step in ("time", "time_fix"):
+        return t.SURVEY_ASK_TIME
+    if step == "place":
+        return t.SURVEY_ASK_PLACE
+    if step == "description":
+        return t.SURVEY_ASK_DESCRIPTION
+    if step == CONFIRM:
+        reply = _summary(state.data, config).reply
+        return reply.content if isinstance(reply, TextReply) else t.SURVEY_CONFIRM_HOW
+    if step == PHOTOS:
+        current = config.the_surveys().view(state.data.get("claim_no", ""))
+        return _waiting_text(current) if current is not None else t.SURVEY_NOTHING_TO_RESUME
+    return t.SURVEY_BAD_CHOICE
+
+
 def _photo(msg: InboundMessage, claim_no: str, config: DialogConfig) -> Outcome:
     seq = sv.survey_seq(msg.created_at, msg.msg_id or msg.dedupe_key)
     received = RecordPhoto(claim_no, seq, msg.openid, msg.media_id, msg.dedupe_key, config.clock())

@@ -92,3 +92,31 @@ def mask_long_numbers(text: str) -> str:
         return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
 
     return _LONG_NUMBER.sub(masked, text)
+
+
+_MOBILE_IN_TEXT = re.compile(r"1[3-9]\d{9}")
+
+
+def mask_for_staff(text: str) -> str:
+    """What a customer wrote, for the person helping them: ID, card and other long numbers
+    masked (an ID's last six typed to bind is a secret), mobile numbers kept — "请打我电话
+    138…" must reach the person who is to call."""
+
+    def masked(match: re.Match[str]) -> str:
+        digits = match.group(0)
+        if _MOBILE_IN_TEXT.fullmatch(digits):
+            return digits
+        return mask_long_numbers(digits)
+
+    return _LONG_NUMBER.sub(masked, text)
+
+
+_ID_OR_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15}|\d{16,19})(?![0-9A-Za-z])")
+
+
+def mask_ids_and_cards(text: str) -> str:
+    """ID numbers (15 or 18 characters) and bank card numbers in free text masked, phone numbers
+    left as typed: what a customer tells the person helping them ("请打我电话 138…") must reach
+    that person, what either side writes in the chat must not carry a whole ID number."""
+    return _ID_OR_CARD.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5)
+                           + m.group(0)[-2:], text)  # fmt: skip

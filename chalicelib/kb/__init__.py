@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from chalicelib.domain.intents import Intents
     from chalicelib.domain.kb import KnowledgeBase
 
 FAQ_FILE = "faq.csv"
@@ -54,3 +55,19 @@ def load_default() -> KnowledgeBase:
 
     faq, synonyms = read_default_bytes()
     return parse_kb(csv_rows(faq), csv_rows(synonyms), pinyin_table())
+
+
+INTENTS_FILE = "intents.csv"
+
+
+def read_intents_bytes() -> bytes:
+    return _read(INTENTS_FILE)
+
+
+@lru_cache(maxsize=1)
+def load_intents() -> Intents:
+    """The phrasings of "a person" and "a complaint" shipped with the code."""
+    from chalicelib.domain.intents import parse_intents
+    from chalicelib.domain.kb import csv_rows
+
+    return parse_intents(csv_rows(read_intents_bytes()))

@@ -129,7 +129,8 @@ class Container:
 
     @cached_property
     def dialog_config(self) -> DialogConfig:
-        from chalicelib.dialog.router import DialogConfig
+        from chalicelib.dialog.config import DialogConfig
+        from chalicelib.kb import load_intents
         from chalicelib.store.quotes import QuoteStore
 
         return DialogConfig(
@@ -141,6 +142,7 @@ class Container:
             handoffs=self.handoffs,
             public_url=self.settings.public_url,
             kb=self.knowledge_base,
+            intents=load_intents(),
             hours=self.hours,
             handoff_in_hours=self.settings.handoff_in_hours,
         )

@@ -26,7 +26,12 @@ from chalicelib.dialog import handoff as dialog
 from chalicelib.dialog import render
 from chalicelib.domain import handoff as rules
 from chalicelib.domain.hours import CHINA
-from chalicelib.domain.masking import mask_long_numbers, mask_plate
+from chalicelib.domain.masking import (
+    mask_for_staff,
+    mask_ids_and_cards,
+    mask_long_numbers,
+    mask_plate,
+)
 from chalicelib.domain.messages import TextReply
 from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
@@ -62,11 +67,12 @@ LATE_REPLY_S = 30 * 60  # a staff answer this soon after the customer left still
 ENDED_BY_CUSTOMER = "客户已结束本次人工服务。"
 LEFT_FOR = "客户离开了人工服务，去办理“{service}”（本次人工服务已结束）。"
 ACTION_WORDS = {
+    "unbind": "客户解除了保单绑定（机器人已回复）",
+    "help": "客户查看了使用帮助",
     "policy": "客户查看了保单信息（机器人已回复）",
     "claim": "客户查看了理赔进度（机器人已回复）",
     "claim_no": "客户查询了一个赔案的进度（机器人已回复）",
     "menu": "客户查看了服务菜单",
-    "help": "客户查看了使用帮助",
     "resume_survey": "客户查看了自助查勘进度（机器人已回复）",
     "survey_photo": "客户发送了一张查勘照片（已进入自助查勘，由系统检查，无需转发）",
 }
@@ -292,7 +298,8 @@ class HandoffDesk:
         still reaches them, saying which conversation it answers; staff are told."""
         staff_id, name = self._staff_member(message.userid)
         started = datetime.fromtimestamp(item.started_at, CHINA)
-        said = t.HANDOFF_LATE_STAFF_SAYS.format(name=name, at=f"{started:%H:%M}", text=text)
+        said = t.HANDOFF_LATE_STAFF_SAYS.format(name=name, at=f"{started:%H:%M}",
+                                                text=mask_ids_and_cards(text))  # fmt: skip
         self._send_customer(item.openid, said, f"wecom-{message.msg_id or self.clock()}",
                             staff_id=staff_id)  # fmt: skip
         ended = datetime.fromtimestamp(item.ended_at or self.clock(), CHINA)
@@ -310,7 +317,8 @@ class HandoffDesk:
     ) -> None:  # fmt: skip
         self.handoffs.answered(item, userid, staff_id)
         # The outbox records it when it is sent, with who said it.
-        self._send_customer(item.openid, t.HANDOFF_STAFF_SAYS.format(name=name, text=text),
+        words = mask_ids_and_cards(text)  # no whole ID number in the chat, whoever types it
+        self._send_customer(item.openid, t.HANDOFF_STAFF_SAYS.format(name=name, text=words),
                             message_id, staff_id=staff_id)  # fmt: skip
 
     def _staff_member(self, userid: str) -> tuple[str, str]:
@@ -404,9 +412,14 @@ class HandoffDesk:
         if not people:
             self._promise_callback(item)
             return "callback"
-        context = self._context(item)
+        asked_before = self._targets(item) if item.notified_at else []
+        context = self._context(item, escalated=bool(asked_before))
         for shift in people:
             self.wecom.send_text(shift.wecom_userid, context)
+        code = rules.short_code(item.openid)
+        for userid in asked_before:  # they may still be typing: tell them who took it over
+            self.wecom.send_text(userid, f"{code} 您超过 {int(self.escalate_after_s // 60)} 分钟"
+                                         f"未回复，已转给{people[0].name}。")  # fmt: skip
         self.handoffs.notified(item, level, people[0].wecom_userid)
         log_event("handoff.notified", level=level, people=len(people), user=ref(item.openid))
         return "notified"
@@ -422,12 +435,18 @@ class HandoffDesk:
             due_at=when.timestamp() if when else None,
             ticket_no=f"TC{item.handoff_id[1:]}",
         )
+        told = self._targets(item) if item.notified_at else []
         if not self.handoffs.end(item, "callback", ticket.ticket_no):
             return  # ended meanwhile (the customer left, or an answer came)
         self._leave_session(item.openid)
+        for userid in told:
+            code = rules.short_code(item.openid)
+            self.wecom.send_text(userid, f"{code} 无人回复，已登记回访工单 {ticket.ticket_no}，"
+                                         "本次人工服务已结束。")  # fmt: skip
         promise = t.HANDOFF_CALLBACK_PROMISE.format(
             ticket_no=ticket.ticket_no,
-            when=dialog.when_text(when, now) if when else t.NEXT_WORKING_MORNING,
+            when=t.CALLBACK_FROM.format(when=dialog.when_text(when, now))
+            if when else t.NEXT_WORKING_MORNING,
             hotline=self.hotline,
         )
         self._send_customer(item.openid, promise, f"handoff-callback-{item.handoff_id}")
@@ -465,11 +484,13 @@ class HandoffDesk:
         customer = self.book.customer_for(openid)
         return render.customer_salutation(customer) if customer else "客户"
 
-    def _context(self, item: HandoffItem) -> str:
+    def _context(self, item: HandoffItem, escalated: bool = False) -> str:
         """What the staff member needs, masked: surname, policy and claim, last messages."""
         code = rules.short_code(item.openid)
-        lines = [f"【人工转接】{code} {self._salutation(item.openid)}",
-                 f"原因：{REASON_WORDS.get(item.reason, item.reason)}"]  # fmt: skip
+        reason = REASON_WORDS.get(item.reason, item.reason)
+        if escalated:
+            reason += f"（值班同事 {int(self.escalate_after_s // 60)} 分钟未回复，转给您）"
+        lines = [f"【人工转接】{code} {self._salutation(item.openid)}", f"原因：{reason}"]
         customer = self.book.customer_for(item.openid)
         if customer is not None:
             for policy in self.book.policies_of(customer.customer_id)[:2]:
@@ -483,8 +504,8 @@ class HandoffDesk:
             lines.append("最近消息：")
             for r in recent:
                 who = "客户" if r.direction == "in" else "公众号"
-                said = " ".join((r.content or r.msg_type).split())  # one line per message
-                lines.append(f"{who}：{mask_long_numbers(said)[:60]}")
+                said = " ".join(_record_words(r.msg_type, r.content or "").split())
+                lines.append(f"{who}：{mask_for_staff(said)[:60]}")
         lines.append(f"直接回复即可转给客户；多位客户时回复前加 {code}；回复“/结束”结束服务。")
         return "\n".join(lines)
 
@@ -503,12 +524,42 @@ def _addressed(open_ones: list[HandoffItem], text: str) -> tuple[HandoffItem | N
     return None, text
 
 
+RECORD_WORDS = {
+    "image": "[图片]",
+    "voice": "[语音]",
+    "video": "[视频]",
+    "shortvideo": "[视频]",
+    "location": "[位置]",
+    "file": "[文件]",
+    "link": "[链接]",
+    "subscribe": "[关注公众号]",
+    "unsubscribe": "[取消关注]",
+    "template": "[模板通知]",
+    "news": "[图文]",
+}
+MENU_WORDS = {"QUOTE": "车险报价", "SURVEY": "自助查勘", "POLICY": "保单查询",
+              "CLAIM": "理赔进度", "HUMAN": "人工服务", "HELP": "帮助"}  # fmt: skip
+
+
+def _record_words(msg_type: str, content: str) -> str:
+    """A conversation record as staff read it: words, not the message type's name."""
+    if msg_type == "click" or content.startswith("click:"):
+        key = content.removeprefix("click:")
+        return f"[点击菜单 {MENU_WORDS.get(key, key)}]"
+    if msg_type in ("text", "voice") and content and content != msg_type:
+        return content
+    if msg_type in RECORD_WORDS:
+        words = RECORD_WORDS[msg_type]
+        return f"{words} {content}" if msg_type == "location" and content else words
+    return content if content and content != msg_type else f"[{msg_type}]"
+
+
 def _customer_words(payload: dict[str, Any]) -> str:
     kind = payload.get("kind")
     if kind == "action":
         return ACTION_WORDS.get(payload.get("action", ""), "客户使用了自助服务")
     if kind == "text":
-        return mask_long_numbers(payload.get("text", ""))
+        return mask_for_staff(payload.get("text", ""))
     if kind == "image":
         return "[图片]（已保存，可在理赔控制台查看）"
     if kind == "location":

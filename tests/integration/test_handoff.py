@@ -123,10 +123,11 @@ def test_after_hours_relay_both_ways_until_the_staff_member_ends_it(
     assert context.startswith(f"【人工转接】{short_code(openid)} 欧阳女士")
     assert "机动车商业保险 粤B·***45" in context and "欧阳娜娜" not in context
 
-    _say(c, openid, "我的车在高速上抛锚了，电话13800138000")
+    _say(c, openid, "我的车在高速上抛锚了，电话13800138000，身份证后六位31002X")
     assert _run_jobs(c) == ["relayed"]
     relayed = wecom.texts(PRIMARY)[-1]
-    assert relayed.endswith("我的车在高速上抛锚了，电话138******00")  # digits masked
+    # The number to call back reaches the person who is to call; an ID's digits never do.
+    assert relayed.endswith("我的车在高速上抛锚了，电话13800138000，身份证后六位3****X")
 
     code = short_code(openid)
     result = wecom.reply(PRIMARY, f"{code} 您好，我是值班的李值班，请问车辆现在在什么位置？")

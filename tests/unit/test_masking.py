@@ -99,3 +99,15 @@ def test_long_numbers_in_free_text_are_masked_for_staff():
     assert mask_long_numbers("后六位16580X") == "后六位1****X"
     assert mask_long_numbers("12345 车") == "12345 车"
     assert mask_long_numbers("身份证110105194912310021") == "身份证110*************21"
+
+
+def test_what_staff_read_keeps_a_mobile_to_call_back_and_masks_ids() -> None:
+    from chalicelib.domain.masking import mask_for_staff, mask_ids_and_cards
+
+    said = "电话13800138000，身份证11010519491231002X，后六位31002X，卡号6222021234567890123"
+    shown = mask_for_staff(said)
+    assert "13800138000" in shown
+    assert "11010519491231002X" not in shown and "31002X" not in shown
+    assert "6222021234567890123" not in shown
+    staff = mask_ids_and_cards("您的身份证号440305196310015337，电话17738714269")
+    assert "440305196310015337" not in staff and "17738714269" in staff

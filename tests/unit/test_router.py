@@ -346,11 +346,17 @@ def test_session_in_flow_receives_messages(quote_flow, msg):
     assert quote_flow.calls == [(msg, state, CONFIG)]
 
 
-def test_menu_escapes_from_flow(quote_flow):
-    state = SessionState(flow="quote", step="plate")
+def test_the_menu_in_a_flow_keeps_the_flow_and_its_numbers_choose(quote_flow):
+    state = SessionState(flow="quote", step="seats")
     outcome = router.handle(text("菜单"), state, CONFIG)
-    assert reply_text(outcome) == t.NUMBERED_MENU
+    footer = t.FLOW_STILL_OPEN.format(flow="车险报价")
+    assert reply_text(outcome) == t.NUMBERED_MENU + "\n\n" + footer
+    assert outcome.state.flow == "quote" and outcome.state.data["menu_shown"]
+    chose = router.handle(text("3"), outcome.state, CONFIG)  # a menu choice, not 3 seats
+    assert reply_text(chose).startswith(coming_soon("policy"))
     assert quote_flow.calls == []
+    router.handle(text("5"), SessionState(flow="quote", step="seats"), CONFIG)
+    assert [m.text for m, _, _ in quote_flow.calls] == ["5"]  # without the menu: an answer
 
 
 def test_cancel_escapes_from_flow(quote_flow):
@@ -360,10 +366,18 @@ def test_cancel_escapes_from_flow(quote_flow):
     assert quote_flow.calls == []
 
 
-def test_other_service_routes_out_of_flow(quote_flow):
-    outcome = router.handle(text("保单查询"), SessionState(flow="quote", step="plate"), CONFIG)
-    assert reply_text(outcome) == coming_soon("policy")
-    assert outcome.state == SessionState.empty()
+def test_a_lookup_in_a_flow_is_answered_and_the_flow_waits(quote_flow):
+    state = SessionState(flow="quote", step="plate")
+    outcome = router.handle(text("保单查询"), state, CONFIG)
+    footer = t.FLOW_STILL_OPEN.format(flow="车险报价")
+    assert reply_text(outcome) == coming_soon("policy") + "\n\n" + footer
+    assert outcome.state == state
+    assert quote_flow.calls == []
+
+
+def test_another_service_in_a_flow_leaves_it_and_says_so(quote_flow):
+    outcome = router.handle(text("人工"), SessionState(flow="quote", step="seats"), CONFIG)
+    assert reply_text(outcome).startswith(t.FLOW_LEFT.format(flow="车险报价") + "\n")
     assert quote_flow.calls == []
 
 

@@ -431,3 +431,49 @@ def test_a_car_with_compulsory_and_commercial_policies_is_one_choice_the_commerc
     chat.say(text("2"))
     assert chat.state.step == "q:injured"
     assert chat.state.data["policy_no"] == commercial.policy_no
+
+
+def test_the_menu_in_the_middle_of_the_questions_keeps_the_survey():
+    """A customer taps 保单查询 at question 2/3: the policies are shown, the survey waits and
+    says so; 继续查勘 asks the question again; another service leaves it, saying so."""
+    from chalicelib.domain.messages import Event
+
+    chat = Chat(make_config(bound_book()))
+    chat.say(text("2"))
+    chat.say(text("否"))
+    click = InboundMessage("o_1", "gh", int(NOW.timestamp()), Kind.EVENT, "c:POLICY",
+                           event=Event.CLICK, event_key="POLICY")  # fmt: skip
+    chat.say(click)
+    assert "您名下的保单" in chat.reply_text()
+    assert chat.reply_text().endswith(t.FLOW_STILL_OPEN.format(flow="自助查勘"))
+    assert chat.state.step == "q:other_party"
+    chat.say(text("继续查勘"))
+    assert chat.reply_text() == t.SURVEY_QUESTIONS["other_party"]
+    chat.say(text("否"))
+    assert chat.state.step == "q:safe_and_drivable"
+    chat.say(text("报价"))
+    assert chat.reply_text().startswith(t.FLOW_LEFT.format(flow="自助查勘"))
+    assert chat.state.flow == "quote"
+
+
+def test_asking_for_a_person_in_words_at_the_photos_reaches_one():
+    from chalicelib.dialog.outcome import JobKind
+    from chalicelib.kb import load_intents
+
+    surveys = FakeSurveys()
+    chat = opened(surveys)
+    chat.config = replace(chat.config, intents=load_intents(), handoffs=_Handoffs())
+    out = chat.say(text("我不会拍，找个真人帮我"))
+    assert [j.kind for j in out.jobs] == [JobKind.HANDOFF_START]
+    assert chat.state.flow == "handoff"
+
+
+class _Handoffs:
+    def open(self, openid, channel, reason):
+        return None, True
+
+    def close(self, openid, ended_by):
+        return True
+
+    def queue_relay(self, openid, seq, said):
+        pass

@@ -1,0 +1,96 @@
+"""What a message wants besides an answer: a person, or to complain. Pure: no I/O.
+
+Staff keep the phrasings in a spreadsheet (chalicelib/kb/intents.csv: intent, phrase, kind,
+note). A phrase is matched anywhere in the message after the same normalisation questions get
+(full-width to ASCII, lower case, no spaces or punctuation), so Latin pinyin ("rengong",
+"tousu") works as typed. "…" inside a phrase allows up to GAP characters between its parts
+("找…真人" matches 找个真人, 找你们的真人). A phrase of kind `not` vetoes the intent for the
+whole message: harmless sentences that contain a complaint word ("律师费", "媒体报道", "举报酒驾",
+"对方…起诉我") are not complaints.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+INTENT_COLUMNS = ("intent", "phrase", "kind", "note")
+GAP = 8  # characters "…" may stand for
+_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+class Intent(StrEnum):
+    PERSON = "person"
+    COMPLAINT = "complaint"
+
+
+class IntentError(ValueError):
+    """Rows of the intents file that cannot be used, with their row numbers (English)."""
+
+    def __init__(self, errors: list[tuple[int, str]]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(f"row {line}: {reason}" for line, reason in errors))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    intent: Intent
+    text: str
+    veto: bool
+    pattern: re.Pattern[str]
+
+
+def normalise(text: str) -> str:
+    """What phrases are matched against: NFKC, lower case, no spaces or punctuation."""
+    return _DROP.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def _pattern(phrase: str) -> re.Pattern[str]:
+    parts = [re.escape(normalise(p)) for p in phrase.split("…")]
+    return re.compile(f".{{0,{GAP}}}?".join(parts))
+
+
+class Intents:
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.phrases = tuple(phrases)
+
+    def found(self, intent: Intent, text: str) -> tuple[str, ...]:
+        """The phrases of `intent` in `text`; () when none, or when a veto phrase is there."""
+        said = normalise(text)
+        mine = [p for p in self.phrases if p.intent is intent]
+        if any(p.veto and p.pattern.search(said) for p in mine):
+            return ()
+        return tuple(p.text for p in mine if not p.veto and p.pattern.search(said))
+
+    def wants_person(self, text: str) -> bool:
+        return bool(self.found(Intent.PERSON, text))
+
+    def complaint_words(self, text: str) -> tuple[str, ...]:
+        return self.found(Intent.COMPLAINT, text)
+
+
+def parse_intents(rows: Iterable[Mapping[str, str]]) -> Intents:
+    """Rows of intents.csv (row numbers as a spreadsheet shows them: the header is row 1)."""
+    phrases: list[Phrase] = []
+    errors: list[tuple[int, str]] = []
+    for line, row in enumerate(rows, start=2):
+        intent, phrase = (row.get("intent") or "").strip(), (row.get("phrase") or "").strip()
+        kind = (row.get("kind") or "cue").strip() or "cue"
+        if not intent and not phrase:
+            continue
+        if intent not in {i.value for i in Intent}:
+            errors.append((line, f"intent must be one of {', '.join(Intent)}, not {intent!r}"))
+            continue
+        if kind not in ("cue", "not"):
+            errors.append((line, f"kind must be cue or not, not {kind!r}"))
+            continue
+        if len(normalise(phrase.replace("…", ""))) < 2:
+            errors.append((line, "a phrase needs at least two characters (letters or digits)"))
+            continue
+        phrases.append(Phrase(Intent(intent), phrase, kind == "not", _pattern(phrase)))
+    if errors:
+        raise IntentError(errors)
+    return Intents(phrases)
