@@ -85,10 +85,17 @@ def bind_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) ->
     said = to_halfwidth(msg.text or msg.recognition).strip()
     if state.step == "id6":
         return _check_id6(msg, said, state, config)
-    return _take_identifier(said, state)
+    return _take_identifier(msg, said, state, config)
 
 
-def _take_identifier(said: str, state: SessionState) -> Outcome:
+def _take_identifier(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
+    both = _identifier_and_id6(said)
+    if both is not None:  # "粤B12345 12345X" in one message: both steps at once
+        identifier, id6 = both
+        data = {**state.data, "identifier": identifier}
+        return _check_id6(msg, id6, SessionState(flow="bind", step="id6", data=data), config)
     reference = normalize_reference(said)
     plate = normalize_plate(said)
     if not (is_policy_number(reference) or is_valid_plate(plate)):
@@ -98,6 +105,25 @@ def _take_identifier(said: str, state: SessionState) -> Outcome:
     return Outcome(
         reply=TextReply(t.BIND_ASK_ID6), state=SessionState(flow="bind", step="id6", data=data)
     )
+
+
+_ID6_AT_END = re.compile(r"(?:身份证)?(?:号码?)?(?:的)?(?:后六位|后6位|后六|后6)?[:：是为]?\s*"
+                         r"([0-9]{5}[0-9Xx])\s*$")
+
+
+def _identifier_and_id6(said: str) -> tuple[str, str] | None:
+    match = _ID6_AT_END.search(said)
+    if match is None:
+        return None
+    head = said[: match.start()].strip(" ,，;；、")
+    if not head:
+        return None
+    reference, plate = normalize_reference(head), normalize_plate(head)
+    if is_policy_number(reference):
+        return reference, match.group(1)
+    if is_valid_plate(plate):
+        return plate, match.group(1)
+    return None
 
 
 def _check_id6(

@@ -44,8 +44,14 @@ CORRECTABLE = {
     "发动机号": "engine_no",
     "发动机号码": "engine_no",
     "注册日期": "register_date",
+    "所有人": "owner",
 }
 _DATE = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})\D*$")
+_NO_CLAIMS = re.compile(r"^(没有?|未|无|一次都没|从来没|从没)(出过?险?|出险|理赔|报过?案|事故)")
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}  # fmt: skip
+_CN_NUMBER = re.compile(r"[零一二两三四五六七八九十]+")
+_PARTS = re.compile(r"[，,；;、\n]+")  # several corrections in one message
 _LEAD = re.compile(r"^(我的|我家的|那个|这个|不对|错了|识别错了)[，,：:\s]*")
 _LINK = re.compile(r"^[\s:：]*(应该是|其实是|改成|改为|更正为|是|为|=)?[\s:：]*")
 
@@ -154,11 +160,12 @@ def _on_confirm(
         if refusal:
             return Outcome(reply=TextReply(refusal), state=SessionState())
         return _ask_seats(fields, state.data)
-    correction = _correction(said)
-    if correction is None:
+    corrections = [_correction(part) for part in _PARTS.split(said) if part.strip()]
+    if not corrections or None in corrections:
         return Outcome(reply=TextReply(t.QUOTE_BAD_CORRECTION), state=state)
-    name, value = correction
-    corrected = lic.validate(fields.with_field(name, value), today=config.today())
+    for name, value in (c for c in corrections if c is not None):
+        fields = fields.with_field(name, value)
+    corrected = lic.validate(fields, today=config.today())
     return _show(corrected, {**state.data, "fields": corrected.to_json()})
 
 
@@ -203,7 +210,9 @@ def _on_seats(msg: InboundMessage, said: str, state: SessionState, config: Dialo
         return Outcome(reply=TextReply(t.QUOTE_BAD_NUMBER), state=state)
     price = reference_price(_fields(state).model)
     data = {**state.data, "seats": seats, "price_default": str(price) if price else None}
-    hint = t.QUOTE_PRICE_DEFAULT.format(default=_yuan(price)) if price else ""
+    if price is None:
+        return Outcome(reply=TextReply(t.QUOTE_ASK_PRICE_NO_DEFAULT), state=_state("price", data))
+    hint = t.QUOTE_PRICE_DEFAULT.format(default=_yuan(price))
     return Outcome(
         reply=TextReply(t.QUOTE_ASK_PRICE.format(hint=hint)), state=_state("price", data)
     )
@@ -226,7 +235,7 @@ def _on_price(msg: InboundMessage, said: str, state: SessionState, config: Dialo
 def _on_claims(
     msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
 ) -> Outcome:
-    claims = 0 if _accepts(said) else _whole_number(said)
+    claims = 0 if _accepts(said) or _NO_CLAIMS.search(said) else _whole_number(said)
     if claims is None or not 0 <= claims <= 20:
         return Outcome(reply=TextReply(t.QUOTE_BAD_NUMBER), state=state)
     from chalicelib.domain.rating import region_from_plate
@@ -323,8 +332,18 @@ def _quote_input(fields: LicenceFields, data: dict, today: date) -> QuoteInput:
 
 
 def _whole_number(said: str) -> int | None:
-    digits = said.removesuffix("人").removesuffix("次").removesuffix("座").strip()
+    """ "7", "7座", "两次", "十一人"."""
+    digits = _CN_NUMBER.sub(lambda m: str(_cn_number(m.group(0))), said)
+    digits = digits.removesuffix("人").removesuffix("次").removesuffix("座").removesuffix("个")
+    digits = digits.strip()
     return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
+def _cn_number(chars: str) -> int:
+    if "十" not in chars:
+        return int("".join(str(_CN_DIGITS[c]) for c in chars))
+    tens, _, ones = chars.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
 def _money(said: str) -> Decimal | None:

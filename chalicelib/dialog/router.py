@@ -47,6 +47,8 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("查勘", "survey"),
     ("报案", "survey"),
     ("保单查询", "policy"),
+    ("查保单", "policy"),
+    ("我的保单", "policy"),
     ("保单", "policy"),
     ("理赔进度", "claim"),
     ("理赔", "claim"),
@@ -67,6 +69,10 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("解除绑定", "unbind"),
     ("取消", "cancel"),
     ("退出", "cancel"),
+    ("不办了", "cancel"),
+    ("算了", "cancel"),
+    ("不弄了", "cancel"),
+    ("不报了", "cancel"),
 )
 
 _NOISE = re.compile(r"[\s，。！？、,.!?;；:：'\"“”‘’（）()【】\[\]~～]+")
@@ -332,15 +338,19 @@ def _outside_flow(msg: InboundMessage, state: SessionState, config: DialogConfig
         back = survey.photo_back_in_survey(msg, config) if config.surveys is not None else None
         if back is not None:
             return back
-        return Outcome(reply=TextReply(t.IMAGE_OUTSIDE_FLOW), jobs=(media_fetch_job(msg),))
+        # No passive reply: an album comes as several messages at once, and the worker says
+        # "what are these for" once for all of them (one outbox id per customer and 2 minutes).
+        return Outcome(reply=None, jobs=(media_fetch_job(msg, tell=True),))
     if msg.kind is Kind.LOCATION:
         return Outcome(reply=TextReply(t.LOCATION_OUTSIDE_FLOW))
     return Outcome(reply=TextReply(t.UNSUPPORTED_MESSAGE))
 
 
-def media_fetch_job(msg: InboundMessage) -> Job:
-    """Temporary media expires after 3 days: every picture is saved to S3 at once."""
-    return Job(
-        kind=JobKind.MEDIA_FETCH,
-        payload={"openid": msg.openid, "media_id": msg.media_id, "dedupe_key": msg.dedupe_key},
-    )
+def media_fetch_job(msg: InboundMessage, tell: bool = False) -> Job:
+    """Temporary media expires after 3 days: every picture is saved to S3 at once. `tell`: the
+    customer is told once what pictures are for here."""
+    payload: dict[str, object] = {"openid": msg.openid, "media_id": msg.media_id,
+                                  "dedupe_key": msg.dedupe_key}  # fmt: skip
+    if tell:
+        payload.update(tell=t.IMAGE_OUTSIDE_FLOW, sent_at=msg.created_at)
+    return Job(kind=JobKind.MEDIA_FETCH, payload=payload)

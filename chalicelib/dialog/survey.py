@@ -165,9 +165,37 @@ def _yes_no(said: str) -> bool | None:
     return None
 
 
+# How people answer each question in words (checked before 是/否): "没事" says nobody is hurt,
+# but that the car is fine; "就我一辆车" says nobody else is involved.
+ANSWERS_IN_WORDS: dict[str, tuple[tuple[bool, tuple[str, ...]], ...]] = {
+    "injured": (
+        (False, ("没事", "没受伤", "都好", "平安", "没人受伤", "人没", "都没")),
+    ),
+    "other_party": (
+        (True, ("对方", "别人的车", "两车", "另一辆", "追尾", "撞了人", "行人")),
+        (False, ("只有我", "就我", "我自己", "单车", "就撞了", "自己撞", "没别人", "没有别人",
+                 "没有其他", "没其他", "撞墙", "撞到墙", "柱子", "护栏", "马路牙")),
+    ),  # fmt: skip
+    "safe_and_drivable": (
+        (False, ("开不了", "动不了", "不能开", "熄火", "打不着", "走不了", "不安全")),
+        (True, ("行", "停好", "能开", "可以开", "能走", "靠边", "安全", "没问题", "路边",
+                "挪到", "车没事", "没事")),
+    ),  # fmt: skip
+}
+
+
+def _answer_in_words(question: str, said: str) -> bool | None:
+    for answer, phrases in ANSWERS_IN_WORDS.get(question, ()):
+        if any(p in said for p in phrases):
+            return answer
+    return None
+
+
 def _on_answer(said: str, state: SessionState, config: DialogConfig) -> Outcome:
-    answer = _yes_no(said)
     question = sv.Question(state.step.removeprefix("q:"))
+    answer = _answer_in_words(question.value, said)
+    if answer is None:
+        answer = _yes_no(said)
     if answer is None:
         prompt = t.SURVEY_YES_NO + "\n" + t.SURVEY_QUESTIONS[question.value]
         return Outcome(reply=TextReply(prompt), state=state)

@@ -30,7 +30,8 @@ _FAR_BACK = {"大前天": 3, "上周": 7, "上星期": 7, "上个星期": 7, "�
              "上个月": 30, "上月": 30, "去年": 365}  # fmt: skip
 _AHEAD = {"明天": 1, "明日": 1, "明早": 1, "明晚": 1, "后天": 2, "下周": 7}
 _DAYS_AHEAD = re.compile(r"(\d{1,2})(天|日)(之?后|以后)")
-_AGO = re.compile(r"^(\d{1,2}|半)个?(小时|钟头|分钟)(之?前|以前)$")
+_AGO = re.compile(r"(\d{1,2})?(个)?(半)?个?(小时|钟头|分钟)(之?前|以前)")
+_VAGUE = re.compile(r"^(大概|大约|差不多|约|就在|可能|应该是|估计)|(左右|吧|啊|了|的样子)$")
 _FULL_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 _MONTH_DAY = re.compile(r"(\d{1,2})[-/.月](\d{1,2})[日号]?")
 _CLOCK = re.compile(r"(\d{1,2})[:：](\d{2})")
@@ -88,12 +89,15 @@ def names_a_day(text: str) -> bool:
 
 
 def _ago(said: str) -> timedelta | None:
-    """ "半小时前", "2小时前", "20分钟前"."""
-    match = _AGO.match(said.replace("一个", "1个"))
-    if not match:
+    """ "半小时前", "2小时前", "20分钟前", "一个半小时前", "大概一个小时以前吧"."""
+    said = said.replace("一个", "1个")
+    while (cut := _VAGUE.sub("", said)) != said:
+        said = cut
+    match = _AGO.fullmatch(said)
+    if not match or not (match.group(1) or match.group(3)):
         return None
-    amount = 0.5 if match.group(1) == "半" else int(match.group(1))
-    unit = match.group(2)
+    amount = float(match.group(1) or 0) + (0.5 if match.group(3) else 0.0)
+    unit = match.group(4)
     return timedelta(minutes=amount) if unit == "分钟" else timedelta(hours=amount)
 
 

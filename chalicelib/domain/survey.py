@@ -110,6 +110,7 @@ def place(
     accepted: Sequence[Accepted],
     photos: Sequence[CheckedPhoto],
     duplicate_max_distance: int = 6,
+    replaced: Sequence[Accepted] = (),
 ) -> PlacementResult:
     """Place newly checked photos (in send order) into the open slots.
 
@@ -117,9 +118,10 @@ def place(
     once fill slots 1–5 even when one of them has to be re-shot; that slot stays open and the
     next photo takes it. Once every open slot has been tried in this batch, further photos go
     to the slots still open; with all five filled, a photo is surplus (kept, not placed).
+    `replaced`: photos an adjuster asked to re-shoot; sending one of them again is a duplicate.
     """
     filled = {a.slot for a in accepted}
-    hashes = [(a.phash, a.sha256) for a in accepted]
+    hashes = [(a.phash, a.sha256) for a in (*accepted, *replaced)]
     tried: set[int] = set()
     cursor = 0
     placements: list[Placement] = []

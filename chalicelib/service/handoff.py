@@ -29,7 +29,6 @@ from chalicelib.domain.hours import CHINA
 from chalicelib.domain.masking import (
     mask_for_staff,
     mask_ids_and_cards,
-    mask_long_numbers,
     mask_plate,
 )
 from chalicelib.domain.messages import TextReply
@@ -215,17 +214,19 @@ class HandoffDesk:
             openid,
             kind="sensitive",
             priority="high",
-            summary=mask_long_numbers(payload.get("text", ""))[:200],
+            summary=mask_for_staff(payload.get("text", ""))[:200],
             ticket_no=payload["ticket_no"],
         )
         on_call = rules.on_call(self.roster.shifts(), self.clock())
         people = on_call.supervisor or on_call.primary
         words = "、".join(payload.get("words", []))
+        said = mask_for_staff(payload.get("text", ""))[:120]
+        whose = self._policies_line(openid)
         for shift in people:
             self.wecom.send_text(
                 shift.wecom_userid,
                 f"【优先回访】{ticket.ticket_no} {self._salutation(openid)} 提到：{words}。"
-                f"\n{mask_long_numbers(payload.get('text', ''))[:120]}\n请尽快电话联系客户。",
+                f"\n{said}\n{whose}\n请尽快电话联系客户。",
             )
         log_event("ticket.sensitive", told=len(people), user=ref(openid))
         return ticket.ticket_no
@@ -483,6 +484,13 @@ class HandoffDesk:
     def _salutation(self, openid: str) -> str:
         customer = self.book.customer_for(openid)
         return render.customer_salutation(customer) if customer else "客户"
+
+    def _policies_line(self, openid: str) -> str:
+        customer = self.book.customer_for(openid)
+        if customer is None:
+            return "（未绑定保单）"
+        numbers = [p.policy_no for p in self.book.policies_of(customer.customer_id)[:3]]
+        return "保单：" + "、".join(numbers) if numbers else "（名下没有保单）"
 
     def _context(self, item: HandoffItem, escalated: bool = False) -> str:
         """What the staff member needs, masked: surname, policy and claim, last messages."""

@@ -179,11 +179,18 @@ class SurveyDesk:
             for slot, seq in (item.slots or {}).items()
             if seq in by_seq
         ]
+        in_slots = set((item.slots or {}).values())
+        replaced = [  # accepted once, then sent back by an adjuster
+            sv.Accepted(int(p.get("slot") or 0), by_seq[seq].phash, by_seq[seq].sha256)
+            for seq, p in placed.items()
+            if p.get("accepted") and seq not in in_slots and seq in by_seq
+        ]
         while True:
             result = sv.place(
                 accepted,
                 [_checked(p) for p in new],
                 self.thresholds.duplicate_max_distance,
+                replaced,
             )
             if result.needs_vin is None:
                 return result

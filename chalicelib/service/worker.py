@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog.outcome import JobKind
-from chalicelib.jobs.messages import job_from_body
+from chalicelib.domain.messages import TextReply
+from chalicelib.jobs.messages import custom, job_from_body
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.wechat.api import WeChatApiError
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from chalicelib.service.survey import SurveyDesk
     from chalicelib.store.conversations import Conversations
     from chalicelib.wechat.api import WeChatApi
+
+
+TELL_WINDOW_S = 120  # pictures sent within this are one album: the customer is told once
 
 
 class Worker:
@@ -67,8 +71,17 @@ class Worker:
         return self._handlers[job.kind](job.payload)
 
     def fetch_media(self, payload: dict[str, Any]) -> str:
-        """Save a customer's picture to S3 now: WeChat keeps temporary media for 3 days only."""
+        """Save a customer's picture to S3 now: WeChat keeps temporary media for 3 days only.
+        With `tell`, say what pictures are for here: once for an album sent at once (the
+        message id is the customer's and the 2-minute window's, and the outbox sends an id
+        once)."""
         saved = self._download_and_keep(payload)
+        if payload.get("tell"):
+            window = int(payload.get("sent_at") or self.clock()) // TELL_WINDOW_S
+            message_id = f"image-hint-{ref(payload['openid'])}-{window}"
+            said = custom(payload["openid"], TextReply(str(payload["tell"])),
+                          payload.get("dedupe_key", "media"), message_id)  # fmt: skip
+            self.outbox.queues.outbox([said])
         return saved[0] if saved else ""
 
     def read_licence(self, payload: dict[str, Any]) -> bool:

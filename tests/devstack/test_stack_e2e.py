@@ -99,21 +99,32 @@ def test_the_menu_was_pushed_to_wechat(stack):
     assert menu == load_menu() or menu.get("menu") == load_menu()
 
 
-def test_a_picture_is_saved_to_s3_by_the_worker(stack, client):
+def test_pictures_outside_any_flow_are_saved_and_the_customer_told_once(stack, client):
+    """An album of three, sent at once with nothing to send it for: every picture is kept in
+    S3, and the customer is told once (not three times) what pictures are for here."""
+    from devstack.scenarios import send_at_once
+
     _, urls, _ = stack
     openid = f"o_e2e_{uuid.uuid4().hex[:8]}"
-    media_id, pic_url = upload_image(urls["wechat-emulator"], b"\xff\xd8\xff\xe0photo\xff\xd9")
-    reply = client.send_image(openid, media_id, pic_url)
-    assert reply.content == t.IMAGE_OUTSIDE_FLOW
+    uploads = [upload_image(urls["wechat-emulator"], b"\xff\xd8\xff\xe0photo%d\xff\xd9" % n)
+               for n in range(3)]  # fmt: skip
+    xmls = [client.build_message(openid, "image", [("PicUrl", u), ("MediaId", m)])
+            for m, u in uploads]  # fmt: skip
+    send_at_once(client, openid, xmls)
     s3 = _aws(urls, "s3")
     bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "photos" in b["Name"])
 
     def saved():
         found = s3.list_objects_v2(Bucket=bucket, Prefix="inbound/").get("Contents", [])
-        return [o for o in found if media_id in o["Key"]]
+        mine = [o for o in found if any(m in o["Key"] for m, _ in uploads)]
+        return mine if len(mine) == 3 else []
 
-    (obj,) = _wait_for(saved)
-    assert s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().startswith(b"\xff\xd8")
+    for obj in _wait_for(saved):
+        assert s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().startswith(b"\xff\xd8")
+    told = _wait_for(lambda: [m for m in _pushed(urls, openid) if m.get("msgtype") == "text"])
+    time.sleep(1.0)  # a second telling would have arrived by now
+    told = [m for m in _pushed(urls, openid) if m.get("msgtype") == "text"]
+    assert [m["payload"]["text"]["content"] for m in told] == [t.IMAGE_OUTSIDE_FLOW]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from tests.integration.test_survey_desk import (  # noqa: F401 (vin_engine is a 
     _run_jobs,
     _send_photos,
     _survey_messages,
+    _words,
     vin_engine,
 )
 
@@ -172,6 +173,13 @@ def test_a_reshoot_tells_the_customer_which_and_why_and_reopens_only_those_slots
     assert SessionItem.get(openid).step == "photos"  # the next photo counts straight away
     progress = render.claim_entry(claim, claim.timeline[-1].at.date(), "95500")
     assert "当前：需要补拍照片" in progress and "第2张 车尾45°：车牌看不清" in progress
+
+    # The very photo sent back is not accepted again.
+    _send_photos(container, emulator, openid, [_photos_for_slots()[1]])
+    _run_jobs(container)
+    [again] = _survey_messages(container, openid)
+    assert "第2张 车尾45° 需要重拍：和之前的照片重复了" in _words(again)
+    assert container.book.claim(submitted).status is ClaimStatus.PHOTOS_REQUESTED
 
     _send_photos(container, emulator, openid, [survey_photos.scene(402, view="rear")])
     _run_jobs(container)

@@ -209,13 +209,15 @@ def test_sensitive_words_make_a_priority_ticket_and_tell_the_supervisor(
 ):
     c = desk_container
     _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
-    _say(c, openid, "再不赔我就找媒体曝光，电话13900001111")
+    _say(c, openid, "再不赔我就找媒体曝光，电话13900001111，身份证11010519491231002X")
     [ticket_no] = _run_jobs(c)
     ticket = TicketItem.get(ticket_no)
     assert (ticket.kind, ticket.priority) == ("sensitive", "high")
-    assert "13900001111" not in ticket.summary
+    # The number to call back is what the supervisor needs; an ID number never is.
+    assert "13900001111" in ticket.summary and "11010519491231002X" not in ticket.summary
     [told] = wecom.texts(SUPERVISOR)
-    assert ticket_no in told and "媒体" in told and "13900001111" not in told
+    assert ticket_no in told and "媒体" in told and "13900001111" in told
+    assert "11010519491231002X" not in told
 
 
 @pytest.fixture(scope="module")

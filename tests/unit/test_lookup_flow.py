@@ -307,3 +307,17 @@ def test_customers_are_addressed_by_surname_only(name, gender, expected):
     from chalicelib.dialog.render import salutation
 
     assert salutation(name, gender) == expected
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["PDAA20264401000000001 12345X", "粤B12345 12345x", "粤B·12345，身份证后六位12345X",
+     "粤b12345身份证后6位是12345X"],
+)  # fmt: skip
+def test_plate_or_policy_and_the_last_six_in_one_message(said):
+    book = FakeBook(answers={("PDAA20264401000000001", "12345X"): OUYANG,
+                             ("粤B12345", "12345X"): OUYANG})  # fmt: skip
+    book.policies = [policy(OUYANG, "PDAA20264401000000001", TODAY + timedelta(days=30))]
+    _, state = say(book, SessionState(), "保单查询")
+    outcome, state = say(book, state, said)
+    assert outcome.reply.content.startswith("欧阳女士，绑定成功") and state.idle

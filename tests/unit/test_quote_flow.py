@@ -155,7 +155,7 @@ def test_corrections_in_words(said, name, value):
 
 
 def test_an_unclear_correction_is_explained():
-    outcome, state = say(at_confirm(), "嗯嗯")
+    outcome, state = say(at_confirm(), "这个好像不太对")
     assert outcome.reply.content == t.QUOTE_BAD_CORRECTION and state.step == "confirm"
 
 
@@ -213,3 +213,17 @@ def test_bad_answers_are_asked_again(step_answers, bad):
 def test_cancel_leaves_the_quote():
     outcome, state = say(at_confirm(), "取消")
     assert outcome.reply.content == t.CANCELLED and state == SessionState()
+
+
+def test_several_corrections_in_one_message_and_the_owner_too():
+    _, state = say(at_confirm(), "车辆类型是小型轿车，注册日期是2019年6月1日；所有人 张三")
+    fields = state.data["fields"]
+    assert (fields["vehicle_type"], fields["register_date"], fields["owner"]) == (
+        "小型轿车", "2019-06-01", "张三")  # fmt: skip
+
+
+def test_everyday_answers_to_the_questions():
+    state = at_confirm()
+    for said in ("对的", "7座", "15万", "没出过险"):
+        outcome, state = say(state, said)
+    assert state.step == "region" and state.data["seats"] == 7 and state.data["claims"] == 0

@@ -477,3 +477,25 @@ class _Handoffs:
 
     def queue_relay(self, openid, seq, said):
         pass
+
+
+@pytest.mark.parametrize(
+    ("said", "step_after"),
+    [(("人都没事", "就我一辆车", "停好了"), "time"),
+     (("都没事", "就撞了墙", "车没事 能开"), "time"),
+     (("没人受伤", "追尾了前车", None), "")],
+)  # fmt: skip
+def test_the_safety_questions_answered_in_everyday_words(said, step_after):
+    chat = Chat(make_config(bound_book()))
+    chat.say(text("2"))
+    for answer in said:
+        if answer is not None:
+            chat.say(text(answer))
+    assert chat.state.step == step_after
+
+
+def test_a_customer_who_gives_up_leaves_with_everyday_words():
+    chat = Chat(make_config(bound_book()))
+    chat.say(text("2"))
+    chat.say(text("不办了"))
+    assert chat.state.idle and chat.reply_text() == t.CANCELLED
