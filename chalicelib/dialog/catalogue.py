@@ -392,6 +392,7 @@ SENSITIVE_APOLOGY = (
 
 KB_CANDIDATES = "您想问的是不是：\n{choices}\n请回复序号；都不是的话，换个说法问我，或回复“人工”。"
 KB_CANDIDATE_LINE = "{n} {question}"
+KB_ALSO_ASKED = "您还问到：\n{choices}\n回复序号查看。"
 KB_NOTHING = "抱歉，这个问题我暂时回答不了。换个说法试试，或回复“人工”联系客服。"
 KB_OFFER_PERSON = (
     "抱歉，还是没能帮到您。\n回复 0 转人工客服；也可以换个说法再问我，或回复“菜单”查看自助服务。"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the knowledge base's matcher is imported when first asked
     from chalicelib.domain.kb import Entry
 
 FLOW = "faq"
+MAX_OFFERED = 3
 
 
 def ask(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
@@ -28,18 +29,38 @@ def ask(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outco
     question = (msg.text or msg.recognition).strip()
     if kb is None or not question:
         return Outcome(reply=TextReply(t.UNKNOWN_TEXT))
-    result = kb.ask(question)
-    if result.kind == "answer":
-        return Outcome(reply=_answer(result.matches[0].entry, config), state=SessionState())
-    if result.kind == "candidates":
-        ids = [m.entry.id for m in result.matches[:3]]
-        choices = "\n".join(
-            t.KB_CANDIDATE_LINE.format(n=i, question=m.entry.questions[0])
-            for i, m in enumerate(result.matches[:3], start=1)
-        )
-        state = SessionState(flow=FLOW, step="pick", data={"candidates": ids})
-        return Outcome(reply=TextReply(t.KB_CANDIDATES.format(choices=choices)), state=state)
+    from chalicelib.domain.understanding import Meaning, understand_question
+
+    understood = understand_question(question, kb)  # what `claimbot kb eval` measures
+    entries = [e for e in (kb.entry(i) for i in understood.entries) if e is not None]
+    if understood.meaning is Meaning.ANSWER and entries:
+        main, others = entries[0], entries[1:MAX_OFFERED + 1]
+        if not others:
+            return Outcome(reply=_answer(main, config), state=SessionState())
+        offer = TextReply(t.KB_ALSO_ASKED.format(choices=_choices(others)))
+        state = SessionState(flow=FLOW, step="pick", data={"candidates": [e.id for e in others]})
+        return Outcome(reply=_answer(main, config), sends=(offer,), state=state)
+    if understood.meaning is Meaning.CANDIDATES and entries:
+        offered = entries[:MAX_OFFERED]
+        state = SessionState(flow=FLOW, step="pick", data={"candidates": [e.id for e in offered]})
+        reply = TextReply(t.KB_CANDIDATES.format(choices=_choices(offered)))
+        return Outcome(reply=reply, state=state)
     return _missed(msg, state, config)
+
+
+def _choices(entries: list[Entry]) -> str:
+    return "\n".join(
+        t.KB_CANDIDATE_LINE.format(n=i, question=e.questions[0])
+        for i, e in enumerate(entries, start=1)
+    )
+
+
+def answer_text(entry: Entry, config: DialogConfig) -> str:
+    """An entry's answer as text (an article: its title and description)."""
+    reply = _answer(entry, config)
+    if isinstance(reply, NewsReply):
+        return f"{reply.title}\n{reply.description}"
+    return reply.content if isinstance(reply, TextReply) else ""
 
 
 def is_pick(msg: InboundMessage, state: SessionState) -> bool:

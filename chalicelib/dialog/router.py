@@ -110,7 +110,7 @@ def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Ou
         return _on_event(msg, state, config)
     said = msg.text or msg.recognition
     if someone_may_be_hurt(said):
-        return _someone_hurt(msg, state, config)
+        return _someone_hurt(msg, said, state, config)
     if state.flow == handoff.FLOW:
         return _in_handoff(msg, state, config)
     spoken = msg.kind in (Kind.TEXT, Kind.VOICE)
@@ -231,7 +231,9 @@ def _bot_during_handoff(
 # --- ordinary words, emergencies, events -------------------------------------------------------
 
 
-def _someone_hurt(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+def _someone_hurt(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
     """120 / 122 and the hotline come first. A survey not yet reported stops: a person takes it.
     In a handoff the words still go to the person."""
     first = t.EMERGENCY_FIRST.format(hotline=config.hotline)
@@ -241,7 +243,17 @@ def _someone_hurt(msg: InboundMessage, state: SessionState, config: DialogConfig
         relayed = handoff.handoff_flow(msg, state, config)
         return replace(relayed, reply=TextReply(first))
     keep = state if state.flow == survey.FLOW else SessionState()
-    return Outcome(reply=TextReply(first + "\n" + t.EMERGENCY_ADVICE), state=keep)
+    return Outcome(reply=TextReply(first + "\n" + _what_to_do(said, config)), state=keep)
+
+
+def _what_to_do(said: str, config: DialogConfig) -> str:
+    """Under the 120 / 122 line: the knowledge base's answer when it is sure what was asked
+    (撞了人 对方要我赔医药费 交强险能赔多少), else what to do now."""
+    kb = config.knowledge_base()
+    sure = kb.ask(said) if kb is not None else None
+    if sure is None or sure.kind != "answer":
+        return t.EMERGENCY_ADVICE
+    return faq.answer_text(sure.matches[0].entry, config)
 
 
 def _small_talk(kind: Small) -> Outcome:

@@ -53,6 +53,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ask.add_argument("--top", type=int, default=5, help="also list the N best scores (default 5)")
     ask.set_defaults(func=run_ask)
 
+    ev = sub.add_parser(
+        "eval",
+        help="measure how customers' messages are understood (devstack/kb_eval)",
+        description="Run the bot's understanding (complaint, person, emergency, ordinary words, "
+        "the knowledge base) over an evaluation part and print each figure against its target "
+        "and the confusions. Tune on `tune`; report on `report` only.",
+    )
+    ev.add_argument("--part", choices=("tune", "report", "all"), default="report")
+    ev.add_argument("--cases", help="a CSV of your own (text, expected, style, note)")
+    ev.add_argument("--file", help="FAQ CSV to use instead of the shipped one")
+    ev.add_argument("--synonyms", help="synonyms CSV to use with --file (default: shipped)")
+    ev.add_argument("--confusions", type=int, default=15, help="list the N most frequent")
+    ev.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ev.set_defaults(func=run_eval)
+
     parser.set_defaults(func=lambda _args: parser.print_help() or EXIT_ERROR)
 
 
@@ -243,3 +258,44 @@ def _knowledge_base(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _fail(message: str) -> None:
     print(f"claimbot: {message}", file=sys.stderr)
+
+
+# --- eval ----------------------------------------------------------------------------------
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from chalicelib.kb import load_default, load_intents, pinyin_table
+    from devstack.kb_eval import TARGETS, evaluate, load_part, read_cases
+
+    if args.cases:
+        cases = read_cases(Path(args.cases).read_text(encoding="utf-8-sig").splitlines())
+        label = args.cases
+    else:
+        parts = ("tune", "report") if args.part == "all" else (args.part,)
+        cases = [c for part in parts for c in load_part(part)]
+        label = args.part
+    if args.file:
+        files = _read_files(args.file, args.synonyms)
+        if files is None:
+            return EXIT_ERROR
+        faq_bytes, synonym_bytes, synonym_name = files
+        kb = _check(args.file, faq_bytes, synonym_name, synonym_bytes, pinyin_table())
+        if kb is None:
+            return EXIT_ERROR
+    else:
+        kb = load_default()
+    report = evaluate(cases, kb, load_intents())
+    print(f"{label}: {len(cases)} messages")
+    missed = report.misses_targets()
+    for name, value in report.figures().items():
+        target = TARGETS[name]
+        shown = f"{value:.1%}" if isinstance(value, float) else str(value)
+        goal = f"{'≤' if name.endswith('_max') else '≥'} "
+        goal += f"{target:.0%}" if isinstance(target, float) else str(target)
+        print(f"  {name:28} {shown:>7}   target {goal:>6}  {'MISSED' if name in missed else 'ok'}")
+    print(f"  {'right entry ranked first':28} {report.first_ranked:>7.1%}   (answered or offered)")
+    if args.confusions:
+        print("most frequent confusions (expected -> what the bot did):")
+        for (expected, got), n in report.confusions().most_common(args.confusions):
+            print(f"  {n:3}  {expected} -> {got}")
+    return EXIT_ERROR if args.strict and missed else EXIT_OK

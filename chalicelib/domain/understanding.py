@@ -1,0 +1,106 @@
+"""What a customer's message means, before any flow: the one function the router and the
+knowledge base's evaluation (`claimbot kb eval`) share, so what is measured is what runs.
+
+In order: someone may be hurt (120 / 122 first, whatever else), a complaint, a request for a
+person, ordinary words, then the knowledge base — for each question in the message, so the
+main one is answered and the others offered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from chalicelib.domain.intents import Intents
+from chalicelib.domain.safety import someone_may_be_hurt
+from chalicelib.domain.smalltalk import Small, classify
+
+if TYPE_CHECKING:
+    from chalicelib.domain.kb import KbResult
+
+
+class Matcher(Protocol):
+    """What of the knowledge base understanding needs (domain/kb.py KnowledgeBase)."""
+
+    def ask(self, question: str) -> KbResult: ...
+
+
+class Meaning(StrEnum):
+    EMERGENCY = "emergency"
+    COMPLAINT = "complaint"
+    PERSON = "person"
+    SMALL_TALK = "smalltalk"
+    ANSWER = "answer"
+    CANDIDATES = "candidates"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Understanding:
+    meaning: Meaning
+    # ANSWER: the entry answered, then other questions' entries offered; CANDIDATES: offered;
+    # EMERGENCY: the knowledge base's sure answer, if any, to go under the emergency line.
+    entries: tuple[str, ...] = ()
+    small: Small | None = None
+    cues: tuple[str, ...] = ()  # the complaint phrases found
+
+
+# Where one question ends and another starts, for messages that ask several things.
+_QUESTION_BREAKS = re.compile(
+    r"[?？!！。;；\n]+|(?:还有|另外|顺便问一?下|顺便|再问一?下|还想问一?下|对了|以及)"
+)
+MIN_PART_CHARS = 4
+# A part of a message is answered on its own only when the match is this sure: a short part
+# lacks the context the whole message gives, and a wrong answer is worse than none.
+PART_SURE = 0.70
+
+
+def understand(text: str, kb: Matcher | None, intents: Intents | None) -> Understanding:
+    if someone_may_be_hurt(text):
+        sure = kb.ask(text) if kb is not None else None
+        entries = (sure.matches[0].entry.id,) if sure and sure.kind == "answer" else ()
+        return Understanding(Meaning.EMERGENCY, entries)
+    if intents is not None:
+        cues = intents.complaint_words(text)
+        if cues:
+            return Understanding(Meaning.COMPLAINT, cues=cues)
+        if intents.wants_person(text):
+            return Understanding(Meaning.PERSON)
+    small = classify(text)
+    if small is not None:
+        return Understanding(Meaning.SMALL_TALK, small=small)
+    if kb is None:
+        return Understanding(Meaning.NONE)
+    return understand_question(text, kb)
+
+
+def understand_question(text: str, kb: Matcher) -> Understanding:
+    """The knowledge base's part: the main question answered (and others in the message
+    offered), candidates, or nothing."""
+    whole = kb.ask(text)
+    parts = [p for p in _QUESTION_BREAKS.split(text) if len(p.strip()) >= MIN_PART_CHARS]
+    answered = []
+    if len(parts) > 1:
+        answered = [r for r in (kb.ask(p) for p in parts)
+                    if r.kind == "answer" and r.confidence >= PART_SURE]  # fmt: skip
+    if whole.kind == "answer":
+        main = whole.matches[0].entry.id
+        others = [r.matches[0].entry.id for r in answered]
+        return Understanding(Meaning.ANSWER, _unique((main, *others)))
+    if answered:
+        best = max(answered, key=lambda r: r.confidence)
+        others = [r.matches[0].entry.id for r in answered if r is not best]
+        return Understanding(Meaning.ANSWER, _unique((best.matches[0].entry.id, *others)))
+    return _offered(whole)
+
+
+def _offered(result: KbResult) -> Understanding:
+    if result.kind == "candidates":
+        return Understanding(Meaning.CANDIDATES, tuple(m.entry.id for m in result.matches))
+    return Understanding(Meaning.NONE)
+
+
+def _unique(ids: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(ids))
