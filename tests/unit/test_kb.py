@@ -370,13 +370,15 @@ def test_the_shipped_files_parse_and_every_entry_answers_its_own_questions():
             assert result.matches[0].entry.id == entry.id, (entry.id, question, result)
 
 
-def test_the_shipped_answers_use_only_known_placeholders_and_mark_insurer_rules():
+def test_the_shipped_answers_use_only_known_placeholders_in_the_insurers_own_voice():
     shipped = load_default()
     values = {"hotline": "95500", "privacy_url": "https://example.com/privacy"}
     for entry in shipped.entries:
         assert "{" not in fill(entry.answer, values), entry.id
     price = shipped.entry("jqx_price").answer
-    assert "950" in price and "1100" in price and "（以保险公司规定为准）" in price
+    assert "950" in price and "1100" in price
+    # The insurer speaks for itself: no "as the insurance company rules" disclaimer appended.
+    assert not any("以保险公司规定为准" in (e.answer or "") for e in shipped.entries)
     assert "48小时" in shipped.entry("report_deadline").answer
     assert "{hotline}" in shipped.entry("hotline").answer
     assert shipped.entry("privacy").article.url == "{privacy_url}"
