@@ -268,23 +268,30 @@ class SurveyDesk:
     # --- what follows a placement (each step idempotent) ------------------------------------
 
     def _follow_up(self, item: SurveyItem) -> None:
+        """The packet and the claim's new status first, then "all five received": a customer
+        who asks 理赔进度 on reading it sees the photos received, not "reported"."""
+        if item.state == sv.SurveyState.SUBMITTED and not item.packet_key:
+            if not self._submit_once(item):
+                return  # another job is submitting; it says so when it is done
         if (item.announced or 0) < (item.batches or 0):
             self._announce(item)
-        if item.state == sv.SurveyState.SUBMITTED and not item.packet_key:
-            self._submit_once(item)
 
-    def _submit_once(self, item: SurveyItem) -> None:
-        """Several jobs may find the survey complete; one writes the packet, the others go."""
+    def _submit_once(self, item: SurveyItem) -> bool:
+        """Several jobs may find the survey complete; one writes the packet, the others go.
+        False while another job is at it."""
         key = f"survey-submit:{item.claim_no}:{item.submissions}"
         claim = self.inbox.claim(key)
+        if claim.state == DONE:
+            return True
         if claim.state != NEW:
-            return  # done, or being done by another job (taken over if that one died)
+            return False  # being done by another job (taken over if that one died)
         try:
             self._submit(item)
         except Exception:
             self.inbox.release(key)
             raise
         self.inbox.complete(key, None)
+        return True
 
     def _announce(self, item: SurveyItem) -> None:
         batch = [_placement(seq, item.placements[seq]) for seq in item.last_batch or []]
