@@ -40,7 +40,6 @@ class Phrase:
     intent: Intent
     text: str
     veto: bool
-    pattern: re.Pattern[str]
 
 
 def normalise(text: str) -> str:
@@ -48,22 +47,33 @@ def normalise(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-def _pattern(phrase: str) -> re.Pattern[str]:
+def _regex(phrase: str) -> str:
     parts = [re.escape(normalise(p)) for p in phrase.split("…")]
-    return re.compile(f".{{0,{GAP}}}?".join(parts))
+    return f".{{0,{GAP}}}?".join(parts)
+
+
+def _one_pattern(phrases: Iterable[Phrase]) -> re.Pattern[str] | None:
+    """All of them as one alternation: one search per message, whatever the list's length."""
+    alternatives = [f"(?:{_regex(p.text)})" for p in phrases]
+    return re.compile("|".join(alternatives)) if alternatives else None
 
 
 class Intents:
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.phrases = tuple(phrases)
+        self._cues = {i: _one_pattern(p for p in self.phrases if p.intent is i and not p.veto)
+                      for i in Intent}  # fmt: skip
+        self._vetoes = {i: _one_pattern(p for p in self.phrases if p.intent is i and p.veto)
+                        for i in Intent}  # fmt: skip
 
     def found(self, intent: Intent, text: str) -> tuple[str, ...]:
-        """The phrases of `intent` in `text`; () when none, or when a veto phrase is there."""
+        """What of `intent` the text says (the words as found); () when nothing, or when a veto
+        phrase is there."""
         said = normalise(text)
-        mine = [p for p in self.phrases if p.intent is intent]
-        if any(p.veto and p.pattern.search(said) for p in mine):
+        veto, cues = self._vetoes[intent], self._cues[intent]
+        if cues is None or veto is not None and veto.search(said):
             return ()
-        return tuple(p.text for p in mine if not p.veto and p.pattern.search(said))
+        return tuple(dict.fromkeys(m.group(0) for m in cues.finditer(said)))
 
     def wants_person(self, text: str) -> bool:
         return bool(self.found(Intent.PERSON, text))
@@ -90,7 +100,7 @@ def parse_intents(rows: Iterable[Mapping[str, str]]) -> Intents:
         if len(normalise(phrase.replace("…", ""))) < 2:
             errors.append((line, "a phrase needs at least two characters (letters or digits)"))
             continue
-        phrases.append(Phrase(Intent(intent), phrase, kind == "not", _pattern(phrase)))
+        phrases.append(Phrase(Intent(intent), phrase, kind == "not"))
     if errors:
         raise IntentError(errors)
     return Intents(phrases)
