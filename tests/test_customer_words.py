@@ -25,7 +25,7 @@ from chalicelib.domain.messages import Event, InboundMessage, Kind
 from chalicelib.kb import load_default
 from devstack import transcript
 from tests import conftest
-from tests.unit.dialog_driver import turn
+from tests.unit.dialog_driver import FakeHandoffs, turn
 from tests.unit.test_lookup_flow import OUYANG, claim, policy
 from tests.unit.test_survey_flow import NOW, TODAY, Book, FakeSurveys
 
@@ -101,7 +101,7 @@ def _messy_conversations() -> list[tuple[str, str]]:
     book = Book(customers={}, answers={("粤B12345", "12345X"): OUYANG}, policies=[mine],
                 claims=[claim(OUYANG, "RSVY202611200930150001", s) for s in _statuses()])
     config = DialogConfig(hotline="95500", book=book, surveys=FakeSurveys(), kb=load_default(),
-                          handoffs=_Handoffs(),
+                          handoffs=FakeHandoffs(),
                           public_url="https://bot.example.com", today=lambda: TODAY,
                           clock=lambda: NOW.timestamp())  # fmt: skip
     said = ["你好", "谢谢", "👍", "9", "在吗", "我想问问我的车险", "火星上能理赔吗", "月球呢", "0",
@@ -141,17 +141,6 @@ def _at_the_licence_read_back(config: DialogConfig, state: SessionState) -> Sess
     outcome = quote.licence_read("p1", commercial, reading, config)
     assert outcome is not None and outcome.state is not None
     return outcome.state
-
-
-class _Handoffs:
-    def open(self, openid, channel, reason):
-        return None, True
-
-    def close(self, openid, ended_by):
-        return True
-
-    def queue_relay(self, openid, seq, said):
-        pass
 
 
 def _statuses():

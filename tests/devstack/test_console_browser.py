@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 import uuid
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import requests
 from devstack import defaults
 from devstack.process import running_stack
 from devstack.simulator.client import WeChatSimulatorClient
+from tests.devstack.waiting import wait_for
 
 pytestmark = pytest.mark.devstack
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +31,7 @@ ALL_PHOTOS_LOADED = """() => [1, 2, 3, 4, 5]
 
 
 def _wait_for(predicate, timeout_s: float = 15.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    return wait_for(predicate, timeout_s)
 
 
 @pytest.fixture(scope="module")

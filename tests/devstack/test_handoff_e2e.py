@@ -5,7 +5,6 @@ WeChat, and the backup ends the handoff."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -14,18 +13,13 @@ import requests
 from devstack import defaults
 from devstack.process import running_stack
 from devstack.simulator.client import WeChatSimulatorClient
+from tests.devstack.waiting import wait_for
 
 pytestmark = pytest.mark.devstack
 
 
 def _wait_for(predicate, timeout_s: float = 20.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    return wait_for(predicate, timeout_s)
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from chalicelib.domain.handoff import short_code
 from devstack import defaults
 from devstack.process import running_stack
 from devstack.simulator.client import WeChatSimulatorClient, upload_image
+from tests.devstack.waiting import wait_for
 
 pytestmark = pytest.mark.devstack
 
@@ -31,13 +32,7 @@ HOTLINE = "95500"  # the stack's default (CLAIMBOT_HOTLINE)
 
 
 def _wait_for(predicate, timeout_s: float = 30.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    return wait_for(predicate, timeout_s)
 
 
 @pytest.fixture(scope="module")

@@ -19,19 +19,14 @@ from chalicelib.dialog.menu import load_menu
 from devstack import defaults
 from devstack.process import claimbot_command, running_stack
 from devstack.simulator.client import WeChatSimulatorClient, upload_image
+from tests.devstack.waiting import wait_for
 from tests.integration.helpers import signed, text_xml
 
 pytestmark = pytest.mark.devstack
 
 
 def _wait_for(predicate, timeout_s: float = 15.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    return wait_for(predicate, timeout_s)
 
 
 @pytest.fixture(scope="module")

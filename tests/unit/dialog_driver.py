@@ -14,3 +14,16 @@ def turn(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outc
     outcome = router.handle(msg, state, config)
     apply_all(outcome.effects, config)
     return outcome
+
+
+class FakeHandoffs:
+    """The Handoffs port (store/handoffs.py) that remembers nothing: a chat always opens."""
+
+    def open(self, openid: str, channel: str, reason: str) -> tuple[None, bool]:
+        return None, True
+
+    def close(self, openid: str, ended_by: str) -> bool:
+        return True
+
+    def queue_relay(self, openid: str, seq: str, said: str) -> None:
+        pass

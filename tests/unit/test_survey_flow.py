@@ -14,7 +14,7 @@ from chalicelib.dialog.outcome import SessionState
 from chalicelib.domain import survey as sv
 from chalicelib.domain.accident_time import CHINA
 from chalicelib.domain.messages import InboundMessage, Kind, NewsReply, TextReply
-from tests.unit.dialog_driver import turn
+from tests.unit.dialog_driver import FakeHandoffs, turn
 from tests.unit.test_lookup_flow import OUYANG, FakeBook, policy
 
 NOW = datetime(2026, 11, 22, 16, 0, tzinfo=CHINA)
@@ -462,21 +462,10 @@ def test_asking_for_a_person_in_words_at_the_photos_reaches_one():
 
     surveys = FakeSurveys()
     chat = opened(surveys)
-    chat.config = replace(chat.config, intents=load_intents(), handoffs=_Handoffs())
+    chat.config = replace(chat.config, intents=load_intents(), handoffs=FakeHandoffs())
     out = chat.say(text("我不会拍，找个真人帮我"))
     assert [j.kind for j in out.jobs] == [JobKind.HANDOFF_START]
     assert chat.state.flow == "handoff"
-
-
-class _Handoffs:
-    def open(self, openid, channel, reason):
-        return None, True
-
-    def close(self, openid, ended_by):
-        return True
-
-    def queue_relay(self, openid, seq, said):
-        pass
 
 
 @pytest.mark.parametrize(
