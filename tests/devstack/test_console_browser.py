@@ -275,6 +275,14 @@ def test_an_auditor_reads_the_audit_log_and_cannot_decide(stack, survey, browser
     table = auditor.by("audit-table")
     table.wait_for()
     assert "查看赔案" in table.inner_text()
+    # Drawing the claim again (a route, a reload after a conflict) keeps the log open and loads it.
+    auditor.page.evaluate("window.dispatchEvent(new HashChangeEvent('hashchange'))")
+    auditor.page.wait_for_function(
+        "() => document.querySelector('[data-testid=audit]')?.open"
+        " && document.querySelector('[data-testid=audit-table]')"
+    )
+    assert auditor.by("claim-view").count() == 1
+    assert auditor.errors == []
     auditor.close()
 
 

@@ -125,6 +125,8 @@
     claim: null, // the claim detail as loaded (its version is what a decision sends)
     claimNo: null,
     claimLoadedAt: 0,
+    claimSeq: 0, // only the newest load of a claim renders it
+    auditOpen: false, // the audit panel stays open when the claim is rendered again
     action: null, // the selected action tab
     result: null, // the last decision's outcome, shown in the action panel
     sending: false,
@@ -393,14 +395,21 @@
     return { parts: path.split("/").filter(Boolean), params: new URLSearchParams(query || "") };
   }
 
+  // Hash changes can arrive while an earlier route still waits for /me: only the newest one
+  // goes on to draw its view, so a page is never drawn twice over a user's first click.
+  let routeSeq = 0;
   async function route() {
+    const mine = ++routeSeq;
     closeViewer();
     captureHostedUiToken();
     if (!token()) return showSignIn();
     if (!state.user) {
       try {
-        setUser(await api("/me"));
+        const user = await api("/me");
+        if (mine !== routeSeq) return;
+        setUser(user);
       } catch (err) {
+        if (mine !== routeSeq) return;
         if (err.status !== 401) showFatal(err);
         return;
       }
@@ -816,6 +825,7 @@
     if (state.claimNo !== claimNo) {
       state.result = null;
       state.action = null;
+      state.auditOpen = false;
     }
     state.claimNo = claimNo;
     state.claim = null;
@@ -846,11 +856,13 @@
 
   async function loadClaim() {
     const claimNo = state.claimNo;
+    const seq = ++state.claimSeq;
+    const stale = () => state.view !== "claim" || state.claimNo !== claimNo || seq !== state.claimSeq;
     let data;
     try {
       data = await api(`/claims/${encodeURIComponent(claimNo)}`);
     } catch (err) {
-      if (state.view !== "claim" || state.claimNo !== claimNo) return;
+      if (stale()) return;
       if (err.status === 401) return;
       if (err.status === 403) return showForbidden();
       const text = err.status === 404 ? "找不到这个赔案" : `赔案加载失败：${err.message}`;
@@ -870,7 +882,7 @@
       );
       return;
     }
-    if (state.view !== "claim" || state.claimNo !== claimNo) return;
+    if (stale()) return;
     state.claim = data;
     state.claimLoadedAt = Date.now();
     const allowed = data.actions || [];
@@ -1391,6 +1403,7 @@
       body,
     );
     details.addEventListener("toggle", async () => {
+      state.auditOpen = details.open;
       if (!details.open) return;
       body.replaceChildren(h("p", { class: "muted" }, "加载中…"));
       try {
@@ -1436,6 +1449,7 @@
           body.replaceChildren(h("p", { class: "muted" }, `加载失败：${err.message}`));
       }
     });
+    if (state.auditOpen) details.open = true; // fires "toggle", which loads the log again
     return details;
   }
 
