@@ -56,6 +56,7 @@ class Settings:
     inbox_ttl_s: int = 3 * 24 * 3600
     session_ttl_s: int = 30 * 24 * 3600
     conversation_ttl_s: int = 180 * 24 * 3600
+    kb_miss_ttl_s: int = 90 * 24 * 3600  # the miss log: a quarter of questions to learn from
     photos_bucket_name: str = ""
     hotline: str = "95500"
     privacy_url: str = ""

@@ -9,7 +9,15 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TypeVar
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog.ports import Book, Handoffs, Hours, KnowledgeBase, Quotes, Surveys
+from chalicelib.dialog.ports import (
+    Book,
+    Handoffs,
+    Hours,
+    KbMisses,
+    KnowledgeBase,
+    Quotes,
+    Surveys,
+)
 from chalicelib.domain.intents import Intents
 
 CHINA = timezone(timedelta(hours=8))
@@ -36,6 +44,7 @@ class DialogConfig:
     # The phrasings of "a person" and "a complaint" (domain/intents.py); None: only the
     # keywords 人工 / 客服 and the complaint words of domain/handoff.py.
     intents: Intents | None = None
+    kb_misses: KbMisses | None = None  # None: questions not answered are not recorded
     hours: Hours | None = None  # None: always after hours
     handoff_in_hours: str = WECHAT_KF  # who takes a conversation in business hours
     public_url: str = ""  # where the app is served (example pictures in news cards)

@@ -15,7 +15,9 @@ from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import (
     CloseHandoff,
     Effect,
+    NoteKbFollowUp,
     OpenHandoff,
+    RecordKbMiss,
     RecordPhoto,
     RelayToStaff,
     ReportClaim,
@@ -67,6 +69,13 @@ def apply(effect: Effect, config: DialogConfig) -> None:
         assert config.handoffs is not None
         said = json.dumps(effect.said, ensure_ascii=False)
         config.handoffs.queue_relay(effect.openid, effect.seq, said)
+    elif isinstance(effect, RecordKbMiss):
+        if config.kb_misses is not None:
+            config.kb_misses.record(effect.day, effect.miss_id, effect.question, effect.outcome,
+                                    effect.offered, effect.at)  # fmt: skip
+    elif isinstance(effect, NoteKbFollowUp):
+        if config.kb_misses is not None:
+            config.kb_misses.follow_up(effect.day, effect.miss_id, effect.chose)
     else:  # pragma: no cover - the union is closed
         raise TypeError(f"unknown effect {type(effect).__name__}")
 

@@ -7,13 +7,16 @@ forced on the customer.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.config import DialogConfig
-from chalicelib.dialog.outcome import Outcome, SessionState
+from chalicelib.dialog.outcome import Outcome, RecordKbMiss, SessionState
 from chalicelib.dialog.ports import KnowledgeBase
 from chalicelib.domain.handoff import MISSES_BEFORE_OFFER
+from chalicelib.domain.kb_misses import CANDIDATES, MAX_QUESTION, NOTHING, day_of
+from chalicelib.domain.masking import mask_free_text
 from chalicelib.domain.messages import InboundMessage, NewsReply, Reply, TextReply
 from chalicelib.domain.text import to_halfwidth
 
@@ -22,6 +25,7 @@ if TYPE_CHECKING:  # the knowledge base's matcher is imported when first asked
 
 FLOW = "faq"
 MAX_OFFERED = 3
+KB_MISS = "kb_miss"  # in the session after a miss: [day, miss_id], to note what came next
 
 
 def ask(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
@@ -34,18 +38,36 @@ def ask(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outco
     understood = understand_question(question, kb)  # what `claimbot kb eval` measures
     entries = [e for e in (kb.entry(i) for i in understood.entries) if e is not None]
     if understood.meaning is Meaning.ANSWER and entries:
-        main, others = entries[0], entries[1:MAX_OFFERED + 1]
+        main, others = entries[0], entries[1 : MAX_OFFERED + 1]
         if not others:
             return Outcome(reply=_answer(main, config), state=SessionState())
         offer = TextReply(t.KB_ALSO_ASKED.format(choices=_choices(others)))
         state = SessionState(flow=FLOW, step="pick", data={"candidates": [e.id for e in others]})
         return Outcome(reply=_answer(main, config), sends=(offer,), state=state)
     if understood.meaning is Meaning.CANDIDATES and entries:
-        offered = entries[:MAX_OFFERED]
-        state = SessionState(flow=FLOW, step="pick", data={"candidates": [e.id for e in offered]})
-        reply = TextReply(t.KB_CANDIDATES.format(choices=_choices(offered)))
-        return Outcome(reply=reply, state=state)
-    return _missed(msg, state, config)
+        offered = [e.id for e in entries[:MAX_OFFERED]]
+        record = miss_record(msg, question, CANDIDATES, offered)
+        data = {"candidates": offered, KB_MISS: [record.day, record.miss_id]}
+        choices = _choices(entries[:MAX_OFFERED])
+        reply = TextReply(t.KB_CANDIDATES.format(choices=choices))
+        return Outcome(reply=reply, effects=(record,),
+                       state=SessionState(flow=FLOW, step="pick", data=data))  # fmt: skip
+    return _missed(msg, question, state, config)
+
+
+def miss_record(
+    msg: InboundMessage, question: str, outcome: str, offered: list[str]
+) -> RecordKbMiss:
+    """The miss log's record of this message (masked; its id comes from the message)."""
+    digest = hashlib.sha256(msg.dedupe_key.encode()).hexdigest()[:12]
+    return RecordKbMiss(
+        day=day_of(msg.created_at),
+        miss_id=f"{msg.created_at:010d}-{digest}",
+        question=mask_free_text(question)[:MAX_QUESTION],
+        outcome=outcome,
+        offered=offered,
+        at=float(msg.created_at),
+    )
 
 
 def _choices(entries: list[Entry]) -> str:
@@ -86,12 +108,16 @@ def _kb(config: DialogConfig) -> KnowledgeBase | None:
     return config.knowledge_base()
 
 
-def _missed(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+def _missed(
+    msg: InboundMessage, question: str, state: SessionState, config: DialogConfig
+) -> Outcome:
     misses = int(state.data.get("misses", 0)) + 1 if state.flow in ("", FLOW) else 1
+    record = miss_record(msg, question, NOTHING, [])
+    after = SessionState(data={"misses": misses, KB_MISS: [record.day, record.miss_id]})
+    said = t.KB_NOTHING
     if misses >= MISSES_BEFORE_OFFER:
-        offer = t.KB_OFFER_PERSON.format(hotline=config.hotline)
-        return Outcome(reply=TextReply(offer), state=SessionState(data={"misses": misses}))
-    return Outcome(reply=TextReply(t.KB_NOTHING), state=SessionState(data={"misses": misses}))
+        said = t.KB_OFFER_PERSON.format(hotline=config.hotline)
+    return Outcome(reply=TextReply(said), effects=(record,), state=after)
 
 
 def _answer(entry: Entry, config: DialogConfig) -> Reply:

@@ -135,14 +135,46 @@ class RelayToStaff:
     said: dict[str, str]  # kind (text, image, action…), text, action
 
 
+@dataclass(frozen=True)
+class RecordKbMiss:
+    """A question the knowledge base was not sure of (candidates offered, or nothing), kept
+    masked for staff (`claimbot kb misses`). Its id comes from the message: recorded once."""
+
+    day: str  # YYYY-MM-DD, China time
+    miss_id: str
+    question: str
+    outcome: str  # domain.kb_misses.NOTHING | CANDIDATES
+    offered: list[str]
+    at: float
+
+
+@dataclass(frozen=True)
+class NoteKbFollowUp:
+    """What the customer did after a miss (domain.kb_misses: picked:<id>, person, …)."""
+
+    day: str
+    miss_id: str
+    chose: str
+
+
 Effect = (
     ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff | CloseHandoff
-    | RelayToStaff
+    | RelayToStaff | RecordKbMiss | NoteKbFollowUp
 )  # fmt: skip
 EFFECTS: dict[str, type[Effect]] = {
     cls.__name__: cls
-    for cls in (ReportClaim, RecordPhoto, TouchSurvey, SaveQuote, Unbind, OpenHandoff,
-                CloseHandoff, RelayToStaff)  # fmt: skip
+    for cls in (
+        ReportClaim,
+        RecordPhoto,
+        TouchSurvey,
+        SaveQuote,
+        Unbind,
+        OpenHandoff,
+        CloseHandoff,
+        RelayToStaff,
+        RecordKbMiss,
+        NoteKbFollowUp,
+    )  # fmt: skip
 }
 
 

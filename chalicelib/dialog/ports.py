@@ -95,6 +95,20 @@ class Handoffs(Protocol):
         ...
 
 
+class KbMisses(Protocol):
+    """The log of questions the knowledge base was not sure of (store/kb_misses.py)."""
+
+    def record(
+        self, day: str, miss_id: str, question: str, outcome: str, offered: list[str], at: float
+    ) -> None:
+        """Keep one miss (the same id again changes nothing)."""
+        ...
+
+    def follow_up(self, day: str, miss_id: str, chose: str) -> None:
+        """Note what the customer did next (only the first step after the miss is kept)."""
+        ...
+
+
 class KnowledgeBase(Protocol):
     """Answers from the FAQ staff edit (domain/kb.py)."""
 

@@ -15,7 +15,15 @@ from dataclasses import replace
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import faq, handoff, lookup, quote, survey
 from chalicelib.dialog.config import DialogConfig
-from chalicelib.dialog.outcome import Job, JobKind, Outcome, SessionState
+from chalicelib.dialog.outcome import (
+    Job,
+    JobKind,
+    NoteKbFollowUp,
+    Outcome,
+    RecordKbMiss,
+    SessionState,
+)
+from chalicelib.domain import kb_misses as misses
 from chalicelib.domain.claims import find_claim_number
 from chalicelib.domain.handoff import sensitive_words_in
 from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
@@ -104,6 +112,14 @@ FORMS = ("quote", "survey", "bind")
 
 def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     """Decide what to do with one inbound message."""
+    outcome = _decide(msg, state, config)
+    miss = state.data.get(faq.KB_MISS)
+    if not miss or (msg.is_event and msg.event is not Event.CLICK):
+        return outcome
+    return _after_miss(miss, msg, state, outcome, config)
+
+
+def _decide(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     if msg.is_event:
         if state.flow == handoff.FLOW and msg.event is Event.CLICK:
             return _in_handoff(msg, state, config)
@@ -150,6 +166,47 @@ def _complaint_words(said: str, config: DialogConfig) -> tuple[str, ...]:
 
 def _wants_person(said: str, config: DialogConfig) -> bool:
     return config.intents is not None and config.intents.wants_person(said)
+
+
+# --- after a question the knowledge base was not sure of ------------------------------------
+
+
+def _after_miss(
+    miss: list[str], msg: InboundMessage, state: SessionState, outcome: Outcome,
+    config: DialogConfig,
+) -> Outcome:  # fmt: skip
+    """Note on the miss what the customer did next (the miss log's "chose"), once."""
+    day, miss_id = miss
+    note = NoteKbFollowUp(day=day, miss_id=miss_id, chose=_next_step(msg, state, outcome, config))
+    after = outcome.state if outcome.state is not None else state
+    if after.data.get(faq.KB_MISS) == miss:
+        after = replace(after, data={k: v for k, v in after.data.items() if k != faq.KB_MISS})
+    return replace(outcome, effects=(*outcome.effects, note), state=after)
+
+
+def _next_step(
+    msg: InboundMessage, state: SessionState, outcome: Outcome, config: DialogConfig
+) -> str:
+    if msg.is_event:
+        return misses.NEXT_MENU + MENU_KEYS.get(msg.event_key, "menu")
+    if state.flow == faq.FLOW and faq.is_pick(msg, state):
+        said = to_halfwidth(msg.text or msg.recognition).strip()
+        return misses.PICKED + state.data["candidates"][int(said) - 1]
+    said = msg.text or msg.recognition
+    if msg.kind not in (Kind.TEXT, Kind.VOICE):
+        return misses.NEXT_OTHER
+    route = _text_route(msg)
+    if route == "human" or (route is None and _wants_person(said, config)):
+        return misses.NEXT_PERSON
+    if route is not None:
+        return misses.NEXT_MENU + route
+    if _complaint_words(said, config):
+        return misses.NEXT_COMPLAINT
+    if any(isinstance(effect, RecordKbMiss) for effect in outcome.effects):
+        return misses.NEXT_MISSED
+    if classify(said) is not None:
+        return misses.NEXT_OTHER
+    return misses.NEXT_ANSWERED
 
 
 # --- in the middle of a flow ---------------------------------------------------------------------

@@ -120,3 +120,19 @@ def mask_ids_and_cards(text: str) -> str:
     that person, what either side writes in the chat must not carry a whole ID number."""
     return _ID_OR_CARD.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5)
                            + m.group(0)[-2:], text)  # fmt: skip
+
+
+_PLATE_IN_TEXT = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s*[A-Za-z]\s*[·•・.\-]?"
+    r"\s*[A-Za-z0-9]{5,6}"
+)
+_VIN_LIKE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{17}(?![A-Za-z0-9])")
+
+
+def mask_free_text(text: str) -> str:
+    """Free text kept for later reading (the knowledge base's miss log): plates, VINs and
+    every run of 6+ digits masked (phones too: nobody needs to call back from this log)."""
+    text = _PLATE_IN_TEXT.sub(lambda m: mask_plate(m.group(0)), text)
+    text = _VIN_LIKE.sub(lambda m: mask_vin(m.group(0)) if any(c.isdigit() for c in m.group(0))
+                         else m.group(0), text)  # fmt: skip
+    return mask_long_numbers(text)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.store.conversations import Conversations
     from chalicelib.store.handoffs import Handoffs
     from chalicelib.store.inbox import Inbox
+    from chalicelib.store.kb_misses import KbMissLog
     from chalicelib.store.quotas import Quotas
     from chalicelib.store.sessions import Sessions
     from chalicelib.store.surveys import SurveyStore
@@ -143,9 +144,16 @@ class Container:
             public_url=self.settings.public_url,
             kb=self.knowledge_base,
             intents=load_intents(),
+            kb_misses=self.kb_misses,
             hours=self.hours,
             handoff_in_hours=self.settings.handoff_in_hours,
         )
+
+    @cached_property
+    def kb_misses(self) -> KbMissLog:
+        from chalicelib.store.kb_misses import KbMissLog
+
+        return KbMissLog(self.settings.kb_miss_ttl_s)
 
     @cached_property
     def hours(self) -> BusinessHours:

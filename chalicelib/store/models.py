@@ -421,8 +421,25 @@ class TicketItem(Model):
     status = UnicodeAttribute(default="open")
 
 
+class KbMissItem(Model):
+    """A question the knowledge base was not sure of (domain/kb_misses.py), kept by day."""
+
+    class Meta:
+        table_name = "kb_misses"
+
+    day = UnicodeAttribute(hash_key=True)  # YYYY-MM-DD, China time
+    miss_id = UnicodeAttribute(range_key=True)  # <CreateTime>-<hash of the message's key>
+    question = UnicodeAttribute()  # masked: no plates, VINs or long numbers
+    outcome = UnicodeAttribute()  # nothing | candidates
+    offered = JSONAttribute(default=list)  # entry ids, in the order offered
+    chose = UnicodeAttribute(null=True)  # what the customer did next (picked:<id>, person…)
+    asked_at = NumberAttribute()
+    expires_at = NumberAttribute()  # the table's TTL attribute
+
+
 ALL_MODELS.update(
     {
+        "kb_misses": KbMissItem,
         "roster": RosterShift,
         "handoffs": HandoffItem,
         "tickets": TicketItem,

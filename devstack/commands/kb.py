@@ -11,6 +11,12 @@ claimbot kb ask "问题" [--file FILE [--synonyms FILE] | --stored] [--top N]
     Print how the knowledge base answers a question, as JSON: kind (answer / candidates /
     none), confidence, the matches with ids and scores, and the N best scores. Default: the
     shipped files; --file: a file being edited; --stored: what is in DynamoDB.
+
+claimbot kb misses [--days N | --since DAY [--until DAY]] [--top N] [--json]
+    The most frequent questions the bot could not answer for sure in a period (China time;
+    default: the last 7 days), from the miss log: how often, how many got no answer at all,
+    what was offered, and what customers did next (picked an offered entry: add the question
+    as a phrasing of that entry; asked for a person or rephrased: a new entry may be needed).
 """
 
 from __future__ import annotations
@@ -52,6 +58,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ask.add_argument("--synonyms", help="synonyms CSV to use with --file (default: shipped)")
     ask.add_argument("--top", type=int, default=5, help="also list the N best scores (default 5)")
     ask.set_defaults(func=run_ask)
+
+    miss = sub.add_parser(
+        "misses",
+        help="the most frequent questions the bot could not answer for sure in a period",
+        description="Group the miss log of a period (China time) by question, most frequent "
+        "first: how often it was asked, how often nothing was offered, what was offered, and "
+        "what the customers did next.",
+    )
+    period = miss.add_mutually_exclusive_group()
+    period.add_argument("--days", type=int, default=7, help="the last N days (default 7)")
+    period.add_argument("--since", type=_day, help="first day, YYYY-MM-DD")
+    miss.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (default: today)")
+    miss.add_argument("--top", type=int, default=20, help="list the N most frequent (default 20)")
+    miss.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    miss.set_defaults(func=run_misses)
 
     ev = sub.add_parser(
         "eval",
@@ -299,3 +320,95 @@ def run_eval(args: argparse.Namespace) -> int:
         for (expected, got), n in report.confusions().most_common(args.confusions):
             print(f"  {n:3}  {expected} -> {got}")
     return EXIT_ERROR if args.strict and missed else EXIT_OK
+
+
+# --- misses --------------------------------------------------------------------------------
+
+
+def _day(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day: {text!r} (YYYY-MM-DD)") from None
+
+
+def run_misses(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta
+
+    from pynamodb.exceptions import PynamoDBException
+
+    from chalicelib.domain.kb_misses import CHINA, most_frequent
+    from chalicelib.settings import SettingsError
+
+    last = args.until or datetime.now(CHINA).date()
+    first = args.since or last - timedelta(days=max(args.days, 1) - 1)
+    if first > last:
+        _fail(f"--since {first} is after --until {last}")
+        return EXIT_ERROR
+    if (last - first).days > 366:
+        _fail("a period of at most 366 days, please (the log keeps about 90)")
+        return EXIT_ERROR
+    try:
+        records = list(_miss_log().between(first, last))
+    except SettingsError as exc:
+        _fail(f"{exc} (start `claimbot dev`, or set the app's settings)")
+        return EXIT_ERROR
+    except PynamoDBException as exc:
+        _fail(f"cannot read the miss log ({exc}); is `claimbot dev` running, or the stage set?")
+        return EXIT_ERROR
+    groups = most_frequent(records, args.top)
+    if args.json:
+        print(json.dumps(_misses_json(first, last, records, groups), ensure_ascii=False, indent=2))
+    else:
+        _print_misses(first, last, records, groups)
+    return EXIT_OK
+
+
+def _miss_log() -> Any:
+    from chalicelib.settings import current_settings
+    from chalicelib.store.kb_misses import KbMissLog
+    from chalicelib.store.models import bind_tables
+    from devstack.cli import _use_running_stack_if_unconfigured
+
+    _use_running_stack_if_unconfigured()
+    settings = current_settings()
+    bind_tables(settings)
+    return KbMissLog(settings.kb_miss_ttl_s)
+
+
+def _misses_json(first: Any, last: Any, records: list[Any], groups: list[Any]) -> dict[str, Any]:
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "records": len(records),
+        "questions": [
+            {
+                "question": g.question,
+                "count": g.count,
+                "no_answer": g.nothing,
+                "offered": dict(g.offered.most_common()),
+                "then": dict(g.chose.most_common()),
+                "picked": dict(g.picked.most_common()),
+                "wordings": [w for w, _ in g.wordings.most_common(5)],
+            }
+            for g in groups
+        ],
+    }
+
+
+def _print_misses(first: Any, last: Any, records: list[Any], groups: list[Any]) -> None:
+    print(f"kb misses {first} .. {last} (China time): {len(records)} questions not answered "
+          f"for sure")  # fmt: skip
+    if not groups:
+        print("  none recorded: nothing to add")
+        return
+    for g in groups:
+        offered = ", ".join(f"{entry} x{n}" for entry, n in g.offered.most_common(3)) or "-"
+        then = ", ".join(f"{step} x{n}" for step, n in g.chose.most_common(3)) or "-"
+        print(f"{g.count:5}  {g.question}")
+        print(f"       no answer {g.nothing}; offered: {offered}")
+        print(f"       then: {then}")
+    print("picked:<entry> = customers chose that entry from the offer: add the question to its "
+          "phrasings (docs/KNOWLEDGE_BASE.md)")  # fmt: skip

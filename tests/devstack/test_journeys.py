@@ -9,7 +9,9 @@ licence for a commercial vehicle, two messages at once."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +23,7 @@ import requests
 from chalicelib.dialog import catalogue as t
 from chalicelib.domain.handoff import short_code
 from devstack import defaults
-from devstack.process import running_stack
+from devstack.process import claimbot_command, running_stack
 from devstack.simulator.client import WeChatSimulatorClient, upload_image
 from tests.devstack.waiting import wait_for
 
@@ -267,3 +269,44 @@ def test_two_messages_at_once_are_both_answered(stack, client, openid):
         policies, claims = pool.map(lambda said: client.send_text(openid, said), ("3", "4"))
     assert "您名下的保单" in _words(policies)
     assert "理赔进度" in _words(claims) or "赔案" in _words(claims)
+
+
+def _someone_else() -> str:
+    return f"o_j_{uuid.uuid4().hex[:10]}"
+
+
+def test_questions_in_customers_own_words_are_answered_routed_and_learned_from(stack, client,
+                                                                               openid):  # fmt: skip
+    """A question answered end to end; a run-on with two questions; a person asked for in
+    natural words; a complaint with no listed word; harmless words that sound like one; an
+    unsure question offered as choices and picked, and `claimbot kb misses` showing it."""
+    price = client.send_text(openid, "交强险一年多少钱啊").content
+    assert "6座以下 950元" in price
+
+    two = client.send_text(openid, "我想问下那个出了事故以后要多久报案啊 还有怎么退保").content
+    assert "48小时内报案" in two
+    _wait_for(lambda: [x for x in _pushed(stack, openid) if x.startswith("您还问到：")
+                       and "怎么退保" in x])  # fmt: skip
+
+    person = client.send_text(_someone_else(), "别让机器人回复了 叫个人来").content
+    assert "值班同事" in person
+
+    angry = client.send_text(_someone_else(), "再不给答复我就去微博发帖曝光你们").content
+    assert angry.startswith("非常抱歉给您带来不好的体验")
+    calm = client.send_text(_someone_else(), "律师费能赔吗").content
+    assert "非常抱歉" not in calm and "优先处理" not in calm
+
+    offered = client.send_text(openid, "保险能不能分期").content
+    assert offered.startswith("您想问的是不是：") and "2 保费怎么交" in offered
+    assert "官方收款账户" in client.send_text(openid, "2").content
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    for name in ("WECHAT_API_BASE", "AWS_ENDPOINT_URL", "WECHAT_SSM_PATH"):
+        env.pop(name, None)
+    listed = subprocess.run([str(claimbot_command()), "kb", "misses", "--days", "2", "--json"],
+                            cwd=stack.folder, env=env, capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    questions = {q["question"]: q for q in json.loads(listed.stdout)["questions"]}
+    assert questions["保险能不能分期"]["picked"].get("pay_premium", 0) >= 1
+    assert "交强险一年多少钱啊" not in questions  # answered: not a miss

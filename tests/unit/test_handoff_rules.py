@@ -221,7 +221,8 @@ def test_two_misses_in_a_row_offer_a_person_and_0_reaches_one():
     second = router.handle(text("月球呢"), first.state, config())
     assert second.reply.content == t.KB_OFFER_PERSON.format(hotline="95500")
     assert "回复 0 转人工" in second.reply.content
-    assert not second.jobs and not second.effects  # offered, not transferred
+    assert not second.jobs  # offered, not transferred
+    assert not [e for e in second.effects if type(e).__name__ == "OpenHandoff"]
     person = router.handle(text("0"), second.state, config())
     assert person.jobs[0].kind == JobKind.HANDOFF_START and person.state.flow == handoff.FLOW
 
