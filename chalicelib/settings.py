@@ -50,6 +50,7 @@ class Settings:
     wechat_encoding_aes_key: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_max_clock_skew_s: int = 300
+    wechat_accept_plaintext: bool = False  # with an AES key: plaintext only while migrating
     wechat_max_body_bytes: int = 64 * 1024
     wechat_reply_deadline_s: float = 4.0
     wechat_ssm_path: str = ""
@@ -193,6 +194,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         wechat_encoding_aes_key=env.get("WECHAT_ENCODING_AES_KEY", ""),
         wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         wechat_max_clock_skew_s=_int(env, "WECHAT_MAX_CLOCK_SKEW_S", 300),
+        wechat_accept_plaintext=_flag(env, "WECHAT_ACCEPT_PLAINTEXT", default=False),
         wechat_max_body_bytes=_int(env, "WECHAT_MAX_BODY_BYTES", 64 * 1024),
         wechat_ssm_path=env.get("WECHAT_SSM_PATH", ""),
         photos_bucket_name=env.get("PHOTOS_BUCKET", ""),

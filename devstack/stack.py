@@ -146,6 +146,9 @@ class DevStack:
                 "WECHAT_APP_ID": o.app_id,
                 "WECHAT_APP_SECRET": o.app_secret,
                 "WECHAT_ENCODING_AES_KEY": o.aes_key,
+                # The account's key stays set in plaintext mode: plaintext is then accepted as
+                # during a move to safe mode (refused otherwise, as in production).
+                "WECHAT_ACCEPT_PLAINTEXT": "true" if o.mode == "plain" else "false",
                 "WECHAT_API_BASE": self.urls["wechat-emulator"],
                 "PHOTOS_BUCKET": self.resources["PhotosBucket"],
                 "CLAIMBOT_ID_PEPPER": defaults.secret("CLAIMBOT_ID_PEPPER"),
@@ -182,6 +185,7 @@ class DevStack:
         self.demo_logins = result.logins
 
     def _start_webhook(self) -> None:
+        import functools
         import threading
 
         from chalice.config import Config
@@ -191,6 +195,9 @@ class DevStack:
         config = Config(chalice_stage="local", config_from_disk={"app_name": "claimbot"})
         self._webhook = create_local_server(
             self.app_module.app, config, self.options.host, self.options.ports["webhook"]
+        )
+        self._webhook.server.RequestHandlerClass = functools.partial(
+            _request_handler_without_query(), app_object=self.app_module.app, config=config
         )
         # WeChat delivers concurrently (five photos at once); socketserver's backlog is 5.
         self._webhook.server.socket.listen(128)
@@ -290,6 +297,19 @@ class DevStack:
         if self._aws is not None:
             self._aws.stop()
         STATE_FILE.unlink(missing_ok=True)
+
+
+def _request_handler_without_query() -> type:
+    """Chalice's local request handler, whose access log leaves out the query string: WeChat's
+    carries a replayable signature and the customer's openid."""
+    from chalice.local import ChaliceRequestHandler
+
+    class RequestHandler(ChaliceRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            path = self.path.split("?", 1)[0]
+            self.log_message('"%s %s" %s %s', self.command, path, str(code), str(size))
+
+    return RequestHandler
 
 
 def read_state() -> dict[str, Any] | None:

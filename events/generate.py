@@ -29,7 +29,7 @@ TIMESTAMP = 1795000000  # 2026-11-18T06:26:40Z
 REQUEST_TIME = "18/Nov/2026:06:26:40 +0000"
 
 # Who and what the samples are about (tests/deploy/test_sam_invoke.py uses these).
-CUSTOMER = "oSampleCustomer0000000000001"  # writes 菜单 (plaintext); gets the outbox message
+CUSTOMER = "oSampleCustomer0000000000001"  # writes 菜单 (safe mode); gets the outbox message
 FOLLOWER = "oSampleFollower0000000000002"  # follows the account (safe mode)
 MEDIA_ID = "sample-media-0001"  # the picture the media.fetch job saves
 OUTBOX_TEXT = "您的保单续保提醒：请在到期前完成续保。"
@@ -144,12 +144,11 @@ def wechat_events() -> dict[str, dict[str, Any]]:
         "nonce": nonce,
         "echostr": echostr,
     }
-    plain_query, plain_body = signed_post(
-        "plain",
-        CUSTOMER,
-        [("MsgType", "text"), ("Content", "菜单"), ("MsgId", 24900000000000001)],
-        "2345678901",
-    )
+    text = [("MsgType", "text"), ("Content", "菜单"), ("MsgId", 24900000000000001)]
+    text_query, text_body = signed_post("safe", CUSTOMER, text, "2345678901")
+    # The same message as plaintext: refused, since the account has an EncodingAESKey
+    # (WECHAT_ACCEPT_PLAINTEXT only while moving an account to safe mode).
+    plain_query, plain_body = signed_post("plain", CUSTOMER, text, "4567890123")
     safe_query, safe_body = signed_post(
         "safe",
         FOLLOWER,
@@ -158,6 +157,7 @@ def wechat_events() -> dict[str, dict[str, Any]]:
     )
     return {
         "wechat-get-verify.json": api_event("GET", "/wechat", verify),
+        "wechat-post-text.json": api_event("POST", "/wechat", text_query, text_body, "text/xml"),
         "wechat-post-plaintext.json": api_event(
             "POST", "/wechat", plain_query, plain_body, "text/xml"
         ),
@@ -332,6 +332,7 @@ def all_events() -> dict[str, dict[str, Any]]:
 # Which function each sample is for (docs/deploy.md lists the `sam local invoke` lines).
 FUNCTION_OF = {
     "wechat-get-verify.json": "APIHandler",
+    "wechat-post-text.json": "APIHandler",
     "wechat-post-plaintext.json": "APIHandler",
     "wechat-post-safe.json": "APIHandler",
     "wecom-get-verify.json": "APIHandler",

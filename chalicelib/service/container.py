@@ -71,6 +71,7 @@ class Container:
             encoding_aes_key=s.wechat_encoding_aes_key,
             max_clock_skew_s=s.wechat_max_clock_skew_s,
             max_body_bytes=s.wechat_max_body_bytes,
+            accept_plaintext=s.wechat_accept_plaintext,
         )
 
     @cached_property

@@ -100,6 +100,9 @@ class WebhookService:
             return self._answer(self._busy_reply(msg), decoded)
 
     def _process(self, msg: InboundMessage, decoded: Decoded, started: float) -> HttpResult:
+        if decoded.signed_only and not self._first_use(decoded):
+            log_event("webhook.replay_refused", logging.WARNING, msg=ref(msg.dedupe_key))
+            return HttpResult(403, "signature already used for another message")
         claim = self.inbox.claim(msg.dedupe_key)
         if claim.state == DONE:
             log_event("webhook.retry_answered", msg=ref(msg.dedupe_key))
@@ -126,6 +129,15 @@ class WebhookService:
             via="outbox" if by_outbox else "passive",
         )
         return HttpResult(200, SUCCESS) if by_outbox else self._answer(reply_xml, decoded)
+
+    def _first_use(self, decoded: Decoded) -> bool:
+        """Plaintext: the signature does not cover the body, so one signed URL must not carry
+        a second, different body while its timestamp is still accepted."""
+        skew = self.codec.max_clock_skew_s
+        keep_until = int(decoded.timestamp) + skew + 60 if skew else self.clock() + 3 * 86400
+        return self.inbox.first_use_of_signature(
+            decoded.signature, decoded.timestamp, decoded.nonce, decoded.xml, keep_until
+        )
 
     def _decide(self, msg: InboundMessage) -> Outcome:
         config = self.dialog_config

@@ -4,10 +4,16 @@ The first request claims the message with a conditional put. A retry finds the c
 either gets the stored reply (first request finished) or "busy" (still running) -- in that
 case it is counted, and the first request, on finishing, sends its answer through the outbox
 because WeChat is no longer listening for it.
+
+A plaintext post's signature covers token, timestamp and nonce, not the body. Each signature's
+first use is kept ("sig:" items) until its timestamp leaves the clock-skew window, so that the
+same signed URL with another body is refused as a replay, while WeChat's own retry (same
+signature, same body) goes on to the claim above.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +24,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.store.models import InboxItem, condition_failed
 
 NEW, DONE, BUSY = "new", "done", "busy"
+SIGNATURE_PREFIX = "sig:"
 
 
 @dataclass(frozen=True)
@@ -95,3 +102,22 @@ class Inbox:
         except DeleteError as exc:
             if not condition_failed(exc):
                 raise
+
+    def first_use_of_signature(
+        self, signature: str, timestamp: str, nonce: str, body: str, keep_until: float
+    ) -> bool:
+        """False when this signature was already used with another body (a replay); True for
+        its first use and for a retry of the same body."""
+        signed = f"{timestamp}|{nonce}|{signature}".encode()
+        key = SIGNATURE_PREFIX + hashlib.sha256(signed).hexdigest()
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        item = InboxItem(dedupe_key=key, status="signature", claimed_at=self.clock(),
+                         body_sha256=digest, expires_at=int(keep_until))  # fmt: skip
+        try:
+            item.save(condition=InboxItem.dedupe_key.does_not_exist())
+            return True
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
+        first = InboxItem.get(key, consistent_read=True)
+        return first.body_sha256 == digest

@@ -56,6 +56,7 @@ class InboxItem(Model):
     reply_xml = UnicodeAttribute(null=True)
     retries_answered = NumberAttribute(default=0)
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
+    body_sha256 = UnicodeAttribute(null=True)  # "sig:" items: the body first signed with it
 
 
 class SessionItem(Model):

@@ -3,6 +3,12 @@
 Signature rules (reference/wechat.md): plaintext mode signs token/timestamp/nonce in
 `signature`; with encrypt_type=aes the one that matters is `msg_signature`, over the
 ciphertext as well. wechatpy does the cryptography.
+
+Plaintext's signature does not cover the body: anyone who saw one signed URL could post any
+body with it. So once an EncodingAESKey is configured, plaintext posts are refused (a safe-mode
+URL re-posted as plaintext was a way in); `accept_plaintext` allows them while an account
+moves from plaintext to safe mode. A plaintext post that is accepted is `Decoded.signed_only`:
+the webhook then refuses a second use of its signature with another body (replay).
 """
 
 from __future__ import annotations
@@ -34,6 +40,12 @@ class Decoded:
     encrypted: bool
     nonce: str
     timestamp: str
+    signature: str = ""  # the query's `signature` (token/timestamp/nonce only)
+
+    @property
+    def signed_only(self) -> bool:
+        """The body is not covered by any signature (plaintext mode)."""
+        return not self.encrypted
 
 
 def _sign(*parts: str) -> str:
@@ -51,8 +63,12 @@ class WeChatCodec:
         max_clock_skew_s: int = 300,
         max_body_bytes: int = 64 * 1024,
         clock: Callable[[], float] = time.time,
+        accept_plaintext: bool = False,
     ) -> None:
+        """accept_plaintext: with an EncodingAESKey, still accept plaintext posts (only while
+        the account moves to safe mode; without a key plaintext is the only mode)."""
         self.token = token
+        self.accept_plaintext = accept_plaintext
         self.max_clock_skew_s = max_clock_skew_s
         self.max_body_bytes = max_body_bytes
         self.clock = clock
@@ -74,7 +90,10 @@ class WeChatCodec:
         text = _utf8(body)
         nonce = query.get("nonce", "")
         if query.get("encrypt_type", "raw").lower() != "aes":
-            return Decoded(xml=text, encrypted=False, nonce=nonce, timestamp=timestamp)
+            if self._crypto is not None and not self.accept_plaintext:
+                raise Rejected(403, "plaintext refused: safe mode is configured")
+            return Decoded(xml=text, encrypted=False, nonce=nonce, timestamp=timestamp,
+                           signature=query.get("signature", ""))  # fmt: skip
         return Decoded(
             xml=self._decrypt(text, query, timestamp, nonce),
             encrypted=True,

@@ -43,7 +43,8 @@ PARAMETERS = {
 }
 PICTURE = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")  # a (tiny) JPEG
 ORDER = (  # the samples in the order they are invoked (the outbox one needs the window the
-    "wechat-get-verify.json",  # plaintext message opened)
+    "wechat-get-verify.json",  # text message opened)
+    "wechat-post-text.json",
     "wechat-post-plaintext.json",
     "wechat-post-safe.json",
     "wecom-get-verify.json",
@@ -254,14 +255,18 @@ def test_webhook_url_verification_echoes(outcomes):
     assert (status, body) == (200, "claimbot-echostr-sample")
 
 
-def test_webhook_plaintext_message_gets_a_plain_reply(outcomes):
+def test_webhook_text_message_gets_an_encrypted_menu(outcomes):
     from chalicelib.dialog import catalogue as t
 
-    status, body = _http(outcomes["wechat-post-plaintext.json"])
+    status, body = _http(outcomes["wechat-post-text.json"])
     assert status == 200
-    assert "<Encrypt>" not in body
-    reply = samples.wechat_client("plain").parse_reply(samples.CUSTOMER, body.encode())
-    assert reply.msg_type == "text" and t.NUMBERED_MENU in reply.content
+    reply = samples.wechat_client("safe").parse_reply(samples.CUSTOMER, body.encode())
+    assert reply.encrypted and reply.msg_type == "text" and t.NUMBERED_MENU in reply.content
+
+
+def test_webhook_refuses_plaintext_once_safe_mode_is_configured(outcomes):
+    assert _http(outcomes["wechat-post-plaintext.json"]) == (
+        403, "plaintext refused: safe mode is configured")
 
 
 def test_webhook_safe_mode_follow_gets_an_encrypted_welcome(outcomes):

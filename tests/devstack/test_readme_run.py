@@ -74,10 +74,14 @@ def test_a_signed_encrypted_message_gets_a_chinese_passive_reply(stack):
         defaults.secret("WECHAT_ENCODING_AES_KEY"),
         mode=defaults.MODE,
     )
-    reply = client.send_text(f"o_readme_{uuid.uuid4().hex[:8]}", "菜单")
+    openid = f"o_readme_{uuid.uuid4().hex[:8]}"
+    reply = client.send_text(openid, "菜单")
     assert reply is not None and reply.encrypted
     assert re.search(r"[\u4e00-\u9fff]", reply.content or ""), reply
     assert "报价" in reply.content  # the numbered menu the README's first screen describes
+    logged = (stack.folder / "stderr.log").read_text(encoding="utf-8")
+    assert '"POST /wechat" 200' in logged  # the access log, without the signed query
+    assert openid not in logged and "signature=" not in logged and "nonce=" not in logged
 
 
 # --- README "Testing each function as Lambda would", docs/deploy.md "Testing each function" ---

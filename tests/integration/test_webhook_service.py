@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.store.models import ConversationRecord, SessionItem
+from chalicelib.store.models import ConversationRecord, InboxItem, SessionItem
 from tests.integration.helpers import decrypt_reply, event_xml, signed, text_xml
 
 pytestmark = pytest.mark.integration
@@ -46,11 +47,48 @@ def test_encrypted_text_gets_an_encrypted_numbered_menu(container, openid):
     assert _content(result, query) == t.NUMBERED_MENU
 
 
-def test_plaintext_mode_replies_in_plaintext(container, openid):
+@pytest.fixture(scope="module")
+def migrating(settings):
+    """The webhook of an account moving to safe mode: its key set, plaintext still accepted."""
+    from dataclasses import replace
+
+    from chalicelib.service.container import Container
+
+    return Container(replace(settings, wechat_accept_plaintext=True)).webhook
+
+
+def test_plaintext_mode_replies_in_plaintext(migrating, openid):
     query, body = signed(text_xml(openid, "3"), encrypted=False)
-    result = container.webhook.receive(query, body)
+    result = migrating.receive(query, body)
     assert "<Encrypt>" not in result.body
     assert "验证身份" in result.body
+
+
+def test_a_safe_mode_url_reposted_as_plaintext_is_refused(container, openid):
+    """The probe re-posted a customer's safe-mode URL as plaintext `3` with their openid and
+    got their policy list: with a key configured, plaintext is refused and nothing happens."""
+    query, _ = signed(text_xml(openid, "菜单"))
+    downgraded = {k: v for k, v in query.items() if k not in ("encrypt_type", "msg_signature")}
+    result = container.webhook.receive(downgraded, text_xml(openid, "3").encode())
+    assert (result.status, result.body) == (403, "plaintext refused: safe mode is configured")
+    assert _records(openid) == []
+
+
+def test_a_signed_plaintext_url_carries_one_message_only(migrating, openid):
+    """The plaintext signature covers token/timestamp/nonce, not the body: the same signed URL
+    with the same body is WeChat's retry (the same answer); with another body, a replay."""
+    query, body = signed(text_xml(openid, "菜单"), encrypted=False)
+    first = migrating.receive(query, body)
+    assert first.status == 200 and t.NUMBERED_MENU in first.body
+    retry = migrating.receive(dict(query), body)
+    assert (retry.status, retry.body) == (first.status, first.body)
+    other = text_xml(openid, "3").encode()
+    replay = migrating.receive(dict(query), other)
+    assert (replay.status, replay.body) == (403, "signature already used for another message")
+    assert [r.content for r in _records(openid) if r.direction == "in"] == ["菜单"]
+    signed_once = f"{query['timestamp']}|{query['nonce']}|{query['signature']}".encode()
+    kept = InboxItem.get("sig:" + hashlib.sha256(signed_once).hexdigest())
+    assert kept.expires_at == int(query["timestamp"]) + 300 + 60  # while the URL is accepted
 
 
 def test_follow_welcomes_and_queues_the_privacy_notice(container, openid):
@@ -172,9 +210,9 @@ def test_session_conflict_is_retried_with_fresh_state(container, openid, monkeyp
         b"\xff\xfe\x00garbage",
     ],
 )
-def test_hostile_bodies_get_400_never_5xx(container, body):
+def test_hostile_bodies_get_400_never_5xx(migrating, body):
     query, _ = signed("<xml/>", encrypted=False)
-    result = container.webhook.receive(query, body)
+    result = migrating.receive(query, body)
     assert result.status == 400
 
 

@@ -79,7 +79,10 @@ def plain_query(token: str = TOKEN, timestamp: str = str(NOW), nonce: str = NONC
 
 
 def codec(**kwargs) -> WeChatCodec:
-    options = {"token": TOKEN, "app_id": APP_ID, "encoding_aes_key": AES_KEY}
+    """A codec with the account's key that still accepts plaintext (as while migrating), so
+    that one codec reads every mode; the default refusal is tested on its own below."""
+    options = {"token": TOKEN, "app_id": APP_ID, "encoding_aes_key": AES_KEY,
+               "accept_plaintext": True}  # fmt: skip
     options.update(kwargs)
     options.setdefault("clock", lambda: NOW)
     return WeChatCodec(**options)
@@ -243,9 +246,27 @@ def test_verify_url_refusals(change, status):
 
 def test_plaintext_mode_decode_returns_body_and_reply_is_unchanged():
     c = codec()
-    decoded = c.decode(plain_query(), PLAIN_XML.encode())
-    assert decoded == Decoded(xml=PLAIN_XML, encrypted=False, nonce=NONCE, timestamp=str(NOW))
+    query = plain_query()
+    decoded = c.decode(query, PLAIN_XML.encode())
+    assert decoded == Decoded(xml=PLAIN_XML, encrypted=False, nonce=NONCE, timestamp=str(NOW),
+                              signature=query["signature"])  # fmt: skip
+    assert decoded.signed_only  # the body is not covered: the webhook refuses a replay
     assert c.encode_reply(REPLY_XML, decoded) == REPLY_XML
+
+
+def test_with_an_aes_key_plaintext_is_refused_unless_migrating():
+    """A customer's safe-mode URL re-posted as plaintext with their openid was a way in."""
+    safe_only = WeChatCodec(TOKEN, APP_ID, AES_KEY, clock=lambda: NOW)
+    for query in (plain_query(), {**plain_query(), "encrypt_type": "raw"}):
+        with pytest.raises(Rejected) as info:
+            safe_only.decode(query, PLAIN_XML.encode())
+        assert (info.value.status, info.value.reason) == (
+            403, "plaintext refused: safe mode is configured")  # fmt: skip
+    query, body = encrypted_push()
+    assert safe_only.decode(query, body).xml == PLAIN_XML  # safe mode itself is unchanged
+    assert not safe_only.decode(query, body).signed_only
+    migrating = WeChatCodec(TOKEN, APP_ID, AES_KEY, clock=lambda: NOW, accept_plaintext=True)
+    assert migrating.decode(plain_query(), PLAIN_XML.encode()).xml == PLAIN_XML
 
 
 def test_plaintext_mode_without_aes_key():
