@@ -133,15 +133,11 @@ def watchdog(event: CloudWatchEvent) -> None:
     services().watchdog.run()
 
 
-@app.on_dynamodb_record(stream_arn=_names.stream_arn("claims"), batch_size=50)
+@app.on_dynamodb_record(
+    stream_arn=_names.stream_arn("claims"), batch_size=50, starting_position="TRIM_HORIZON"
+)
 def on_claim_change(event: DynamoDBEvent) -> dict[str, list[dict[str, str]]]:
     """The mapping reports partial batch failures (ReportBatchItemFailures, infra/functions.yaml):
     the first record that fails and everything after it are retried, not the records before."""
-    notifier = services().notifier
-    for record in event:
-        try:
-            notifier.on_change(record.event_name, record.new_image, record.old_image)
-        except Exception:
-            app.log.exception("claim change %s failed", record.sequence_number)
-            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
-    return {"batchItemFailures": []}
+    failed = services().notifier.on_batch(list(event))
+    return {"batchItemFailures": [{"itemIdentifier": failed}] if failed else []}

@@ -110,14 +110,16 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         seed_demo=not args.no_seed,
     )
     stack = DevStack(options)
+    # Before starting: a stop asked for while the stack starts (right after `ready` is
+    # printed, say) waits for the start to finish, then stops it cleanly.
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
     try:
         stack.start()
     except OSError as exc:
         stack.stop()
         raise CliError(f"cannot start the local stack: {exc} (port in use? see --help)") from exc
-    stopped = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
     stopped.wait()
     stack.stop()
     return 0

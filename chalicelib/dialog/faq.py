@@ -26,11 +26,14 @@ if TYPE_CHECKING:  # the knowledge base's matcher is imported when first asked
 FLOW = "faq"
 MAX_OFFERED = 3
 KB_MISS = "kb_miss"  # in the session after a miss: [day, miss_id], to note what came next
+# A question is read up to here: a long paste is not a question, and matching all of it would
+# only cost time (someone hurt is still looked for in the whole message, by the router).
+MAX_QUESTION_CHARS = 1000
 
 
 def ask(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     kb = _kb(config)
-    question = (msg.text or msg.recognition).strip()
+    question = (msg.text or msg.recognition).strip()[:MAX_QUESTION_CHARS]
     if kb is None or not question:
         return Outcome(reply=TextReply(t.UNKNOWN_TEXT))
     from chalicelib.domain.understanding import Meaning, understand_question

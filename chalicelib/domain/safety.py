@@ -51,12 +51,26 @@ _NEGATED = re.compile(
     # --- insurance words, not events ------------------------------------------------------------------
     r"|(着火|起火|自燃|烧)(的车|过的|过)|(有|无|没有)?(责任的?)?(死亡|伤亡|伤人)事故[^，。,.!！?？]{0,6}(浮|保费|涨|系数|折|不浮动)|(人伤|受伤|伤者|伤残|死亡|身故|意外|医疗|自燃|火灾|涉水|驾乘|座位|车上人员|乘客|司机|三者|孕妇)(伤残)?(险|保险|责任险|案件|案子|理赔|赔偿金?|限额|标准|条款|鉴定)|死亡伤残|伤残死亡"
     # --- hypothetical or long past ----------------------------------------------------------------
-    r"|(如果|假如|万一|假设|倘若|一旦|若是|要是)[^，。,.!！?？]*|[^，。,.!！?？\s]*(的话|的时候|的情况下|才赔|才能赔|才管)"
+    r"|(如果|假如|万一|假设|倘若|一旦|若是|要是)[^，。,.!！?？]*"
     r"|(差点|差一点|险些|幸好没|还好没|好在没)[^，。,.!！?？]*|(去年|前年|上个?月|上周|上礼拜|上星期|前几天|前些天|前段时间|几天前|几个月前|半年前|上次|那次|以前)[^。！？!?]*"
-    r"|[^。！？!?]*(出院|住院|垫付|误工费|护理费)[^。！？!?]*"
 )
+# Two more kinds of words remove text, by clause and by sentence. As patterns scanning back to
+# the clause or sentence start from every position they took seconds on a long message with
+# no punctuation (quadratic); cut in Python instead.
+_CLAUSES = re.compile(r"[^，。,.!！?？\s]+|[，。,.!！?？\s]+")
+_CONDITION_UP_TO = re.compile(r"^.*(的话|的时候|的情况下|才赔|才能赔|才管)")  # hypothetical
+_SENTENCES = re.compile(r"[^。！？!?]+|[。！？!?]+")
+_SETTLED = re.compile(r"出院|住院|垫付|误工费|护理费")  # medical bills of a past accident
 
 
 def someone_may_be_hurt(text: str) -> bool:
-    said = _NEGATED.sub("", to_halfwidth(text))
-    return bool(_HURT.search(said))
+    said = _without_settled(_without_conditions(to_halfwidth(text)))
+    return bool(_HURT.search(_NEGATED.sub("", said)))
+
+
+def _without_conditions(text: str) -> str:
+    return "".join(_CONDITION_UP_TO.sub("", clause) for clause in _CLAUSES.findall(text))
+
+
+def _without_settled(text: str) -> str:
+    return "".join(s for s in _SENTENCES.findall(text) if not _SETTLED.search(s))

@@ -38,6 +38,9 @@ class TemplateNotice:
     template_id: str
     data: dict[str, dict[str, str]]
     url: str = ""
+    # Notices of one origin (a claim) in the order they must be read: the sender drops one
+    # whose origin already had a newer notice sent (0: no order).
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class OutboxMessage:
             body["template"] = {"id": self.template.template_id, "data": self.template.data}
             if self.template.url:
                 body["template"]["url"] = self.template.url
+            if self.template.sequence:
+                body["template"]["sequence"] = self.template.sequence
         if self.staff_id:
             body["staff_id"] = self.staff_id
         if self.released_from:
@@ -86,7 +91,8 @@ class OutboxMessage:
         template = None
         if kind == TEMPLATE:
             raw = body["template"]
-            template = TemplateNotice(raw["id"], raw["data"], raw.get("url", ""))
+            template = TemplateNotice(raw["id"], raw["data"], raw.get("url", ""),
+                                      int(raw.get("sequence") or 0))  # fmt: skip
         return cls(
             openid=body["openid"],
             origin=body.get("origin", ""),

@@ -2,13 +2,16 @@
 
 Each change is notified once: its key (claim, status, timeline length) is claimed in the inbox
 table, so a stream batch delivered again does not notify again. The message itself goes through
-the outbox, which keeps what WeChat will not take, with the reason.
+the outbox, which keeps what WeChat will not take, with the reason, and does not send a notice
+older than one already sent for the claim (TemplateNotice.sequence: the timeline's length).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
@@ -34,6 +37,24 @@ class ClaimNotifier:
         self.template_id = template_id
         self.hotline = hotline
 
+    def on_batch(self, records: Sequence[Any]) -> str | None:
+        """A stream batch (records with event_name, new_image, old_image, sequence_number), in
+        order. Of several changes to one claim only the newest is told: the customer hears
+        where the claim is now, and notices sent together could arrive in either order.
+        Returns the sequence number of the first record that failed (it and those after it
+        are delivered again), else None."""
+        newest = {_claim_key(r): i for i, r in enumerate(records)}
+        for i, record in enumerate(records):
+            if newest[_claim_key(record)] != i:
+                continue
+            try:
+                self.on_change(record.event_name, record.new_image, record.old_image)
+            except Exception:
+                log_event("claim.notify_failed", logging.ERROR, exc_info=True,
+                          record=str(record.sequence_number))  # fmt: skip
+                return str(record.sequence_number)
+        return None
+
     def on_change(self, event_name: str, new_image: dict | None, old_image: dict | None) -> int:
         """Handle one stream record; returns how many messages were queued."""
         change = _status_change(event_name, new_image, old_image)
@@ -46,7 +67,8 @@ class ClaimNotifier:
         openids = self.book.openids_of(customer_id)
         if openids:
             entry = timeline[-1]
-            self.queues.outbox(self._message(o, claim_no, status, entry) for o in openids)
+            self.queues.outbox(self._message(o, claim_no, status, entry, len(timeline))
+                               for o in openids)  # fmt: skip
         self.inbox.complete(key, None)
         log_event(
             "claim.notified", status=str(status), recipients=len(openids), claim=ref(claim_no)
@@ -54,7 +76,7 @@ class ClaimNotifier:
         return len(openids)
 
     def _message(
-        self, openid: str, claim_no: str, status: ClaimStatus, entry: TimelineEntry
+        self, openid: str, claim_no: str, status: ClaimStatus, entry: TimelineEntry, sequence: int
     ) -> OutboxMessage:
         words = t.CLAIM_STATUS[str(status)]
         next_step = render.next_step(status, self.hotline)
@@ -67,7 +89,7 @@ class ClaimNotifier:
             "keyword3": {"value": render.when(entry.at, date.min)},
             "remark": {"value": t.NOTIFY_REMARK.format(next_step=next_step)},
         }
-        notice = TemplateNotice(self.template_id, data)
+        notice = TemplateNotice(self.template_id, data, sequence=sequence)
         return OutboxMessage(openid, f"claim:{claim_no}", template=notice)
 
 
@@ -97,3 +119,8 @@ def _status_change(
         return None
     previous = old.get("status", {}).get("S")
     return new["claim_no"]["S"], new["customer_id"]["S"], status, timeline, previous
+
+
+def _claim_key(record: Any) -> str:
+    image = record.new_image or record.old_image or {}
+    return str(image.get("claim_no", {}).get("S", "")) or str(record.sequence_number)

@@ -57,7 +57,8 @@ class OutboxSender:
         self.queues = queues
 
     def deliver(self, body: dict[str, Any]) -> str:
-        """Send one outbox message; returns what happened: sent | held | duplicate."""
+        """Send one outbox message; returns what happened: sent | held | duplicate |
+        superseded."""
         message = OutboxMessage.from_body(body)
         key = f"out:{message.id}"
         claim = self.sent.claim(key)
@@ -74,18 +75,40 @@ class OutboxSender:
         return result
 
     def _deliver(self, message: OutboxMessage) -> str:
-        if message.kind == CUSTOM and not self.quotas.take(message.openid):
+        if self._out_of_date(message):
+            log_event("outbox.superseded", origin=message.origin.split(":", 1)[0],
+                      user=ref(message.openid))  # fmt: skip
+            return "superseded"
+        window = self.quotas.take(message.openid) if message.kind == CUSTOM else None
+        if message.kind == CUSTOM and window is None:
             return self._keep(message, "no customer-service quota left", 0)
         try:
             self._call_api(message)
         except WeChatApiError as exc:
             if exc.errcode is None or exc.errcode == -1:
+                self._give_back(message, window)
                 raise RetryLater(f"wechat unavailable: {exc.errmsg}") from exc
             reason = KEEP_ERRORS.get(exc.errcode, f"refused by wechat: {exc.errmsg}")
             return self._keep(message, reason, exc.errcode)
+        except Exception:
+            self._give_back(message, window)
+            raise
         self._record(message)
         log_event("outbox.sent", kind=message.kind, user=ref(message.openid))
         return "sent"
+
+    def _out_of_date(self, message: OutboxMessage) -> bool:
+        """A claim notice older than one already sent to this customer (they were queued
+        together and arrived in the other order): the customer keeps the newer one."""
+        notice = message.template
+        if notice is None or not notice.sequence:
+            return False
+        key = f"seq:{message.origin}:{message.openid}"
+        return not self.sent.in_order(key, notice.sequence)
+
+    def _give_back(self, message: OutboxMessage, window: str | None) -> None:
+        if window is not None:
+            self.quotas.give_back(message.openid, window)
 
     def _call_api(self, message: OutboxMessage) -> None:
         if message.template is not None:

@@ -114,8 +114,9 @@ class WebhookService:
         self._open_window(msg)
         self._enqueue(msg, outcome)
         reply_xml = render_passive(outcome.reply, msg, self.clock()) if outcome.reply else None
-        retried = self.inbox.complete(msg.dedupe_key, reply_xml)
         late = self.clock() - started > self.reply_deadline_s
+        # Late: the answer goes by the outbox, and no copy may get it passively as well.
+        retried = self.inbox.complete(msg.dedupe_key, None if late else reply_xml)
         by_outbox = outcome.reply is not None and (retried or late)
         if by_outbox:
             self._send_later(msg, outcome)

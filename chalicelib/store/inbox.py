@@ -87,11 +87,22 @@ class Inbox:
         return self._existing(item.dedupe_key, now)
 
     def complete(self, key: str, reply_xml: str | None) -> bool:
-        """Store the reply. True when a retry was already told "success" (WeChat gave up)."""
-        actions: list[Action] = [InboxItem.status.set("done")]
-        if reply_xml is not None:
-            actions.append(InboxItem.reply_xml.set(reply_xml))
+        """Mark the message done and keep its passive reply for later copies. True when a
+        retry was already told "success" (WeChat gave up): the answer then goes through the
+        outbox, so no reply is kept — a later copy must not show the customer it again."""
         item = InboxItem(dedupe_key=key)
+        if reply_xml is not None:
+            retries = InboxItem.retries_answered
+            no_retry = (retries == 0) | retries.does_not_exist()
+            try:
+                item.update(actions=[InboxItem.status.set("done"),
+                                     InboxItem.reply_xml.set(reply_xml)],
+                            condition=no_retry)  # fmt: skip
+                return False
+            except UpdateError as exc:
+                if not condition_failed(exc):
+                    raise
+        actions: list[Action] = [InboxItem.status.set("done")]
         item.update(actions=actions)
         return bool(item.retries_answered)
 
@@ -121,3 +132,19 @@ class Inbox:
                 raise
         first = InboxItem.get(key, consistent_read=True)
         return first.body_sha256 == digest
+
+    def in_order(self, key: str, sequence: int) -> bool:
+        """Note `sequence` as the newest sent under `key` ("seq:<origin>:<openid>"). False when
+        a newer one was noted: this one is out of date (the same again is a retry: True)."""
+        item = InboxItem(dedupe_key=key)
+        newer = InboxItem.sequence > sequence
+        try:
+            item.update(actions=[InboxItem.sequence.set(sequence),
+                                 InboxItem.claimed_at.set(self.clock()),
+                                 InboxItem.expires_at.set(int(self.clock() + self.ttl_s))],
+                        condition=InboxItem.dedupe_key.does_not_exist() | ~newer)  # fmt: skip
+            return True
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+        return False

@@ -57,6 +57,7 @@ class InboxItem(Model):
     retries_answered = NumberAttribute(default=0)
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
     body_sha256 = UnicodeAttribute(null=True)  # "sig:" items: the body first signed with it
+    sequence = NumberAttribute(null=True)  # "seq:" items: the newest notice sent of an origin
 
 
 class SessionItem(Model):

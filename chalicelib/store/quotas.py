@@ -18,6 +18,7 @@ MESSAGE_WINDOW_S = 48 * 3600
 MESSAGE_LIMIT = 5
 CLICK_WINDOW_S = 60
 CLICK_LIMIT = 3
+MESSAGE, CLICK = "message", "click"
 
 
 class Quotas:
@@ -47,22 +48,33 @@ class Quotas:
             ]
         )
 
-    def take(self, openid: str) -> bool:
-        """Take one place in an open window. False when no window has room."""
+    def take(self, openid: str) -> str | None:
+        """Take one place in an open window: which one ("message" or "click"), None when no
+        window has room."""
         now = self.clock()
-        for until, used, limit in (
-            (QuotaItem.message_window_until, QuotaItem.message_used, MESSAGE_LIMIT),
-            (QuotaItem.click_window_until, QuotaItem.click_used, CLICK_LIMIT),
+        for window, until, used, limit in (
+            (MESSAGE, QuotaItem.message_window_until, QuotaItem.message_used, MESSAGE_LIMIT),
+            (CLICK, QuotaItem.click_window_until, QuotaItem.click_used, CLICK_LIMIT),
         ):
             try:
                 QuotaItem(openid=openid).update(
                     actions=[used.add(1)], condition=(until > now) & (used < limit)
                 )
-                return True
+                return window
             except UpdateError as exc:
                 if not condition_failed(exc):
                     raise
-        return False
+        return None
+
+    def give_back(self, openid: str, window: str) -> None:
+        """Return a place taken for a send that did not happen (WeChat unavailable): the
+        retry takes it again, so transient failures never use up the customer's quota."""
+        used = QuotaItem.message_used if window == MESSAGE else QuotaItem.click_used
+        try:
+            QuotaItem(openid=openid).update(actions=[used.add(-1)], condition=used > 0)
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise  # the window was reopened meanwhile (used is 0): nothing to return
 
     def message_window_until(self, openid: str) -> float:
         """When the user's 48 h window closes (0 when they never wrote or it is unknown)."""

@@ -6,6 +6,7 @@ wechatpy map it to its message classes, which we translate into InboundMessage.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -17,10 +18,15 @@ from chalicelib.domain.messages import Event, InboundMessage, Kind
 
 OPENID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_FIELD_CHARS = 4096
+# What a customer writes is answered however long (a 400 makes WeChat show them an error);
+# the body limit (WECHAT_MAX_BODY_BYTES) bounds it, this only the characters.
+MAX_TEXT_CHARS = 20_000
+MAX_KEY_PART_CHARS = 128  # of an EventKey in the dedupe key (a DynamoDB key: 2,048 bytes)
 
 _EVENTS = {
     "subscribe": Event.SUBSCRIBE,
     "subscribe_scan": Event.SUBSCRIBE,
+    "subscribe_scan_product": Event.SUBSCRIBE,  # followed through a product scan (扫一扫)
     "unsubscribe": Event.UNSUBSCRIBE,
     "scan": Event.SCAN,
     "location": Event.LOCATION,
@@ -59,7 +65,9 @@ def parse_inbound(text: str) -> InboundMessage:
     return _to_inbound(wx, data)
 
 
-def text_field(data: dict[str, Any], name: str, required: bool = False) -> str:
+def text_field(
+    data: dict[str, Any], name: str, required: bool = False, max_chars: int = MAX_FIELD_CHARS
+) -> str:
     """A parsed XML field as bounded text; BadMessage when missing (if required) or odd."""
     value = data.get(name)
     if value is None:
@@ -68,7 +76,7 @@ def text_field(data: dict[str, Any], name: str, required: bool = False) -> str:
         return ""
     if not isinstance(value, str):
         raise BadMessage(f"field {name} must be text")
-    if len(value) > MAX_FIELD_CHARS:
+    if len(value) > max_chars:
         raise BadMessage(f"field {name} too long")
     return value
 
@@ -105,11 +113,11 @@ def _message(data: dict[str, Any], raw_type: str, common: dict[str, Any]) -> Inb
         "kind": kind,
         "msg_id": msg_id,
         "dedupe_key": f"m:{common['openid']}:{key_part}",
-        "text": text_field(data, "Content"),
+        "text": text_field(data, "Content", max_chars=MAX_TEXT_CHARS),
         "media_id": text_field(data, "MediaId"),
         "pic_url": text_field(data, "PicUrl"),
         "media_format": text_field(data, "Format"),
-        "recognition": text_field(data, "Recognition"),
+        "recognition": text_field(data, "Recognition", max_chars=MAX_TEXT_CHARS),
         "label": text_field(data, "Label"),
         "url": text_field(data, "Url"),
         "title": text_field(data, "Title") or text_field(data, "FileName"),
@@ -124,7 +132,10 @@ def _event(data: dict[str, Any], wx: Any, common: dict[str, Any]) -> InboundMess
     raw_event = text_field(data, "Event", required=True).lower()
     event_key = text_field(data, "EventKey")
     event = _EVENTS.get(raw_event, Event.OTHER)
-    dedupe = f"e:{common['openid']}:{common['created_at']}:{raw_event}:{event_key}"
+    key_part = event_key
+    if len(key_part) > MAX_KEY_PART_CHARS:  # a long qrscene_ parameter: its digest
+        key_part = "sha256-" + hashlib.sha256(event_key.encode()).hexdigest()
+    dedupe = f"e:{common['openid']}:{common['created_at']}:{raw_event}:{key_part}"
     fields: dict[str, Any] = {
         "kind": Kind.EVENT,
         "event": event,

@@ -244,6 +244,9 @@ def test_the_stream_mapping_reports_partial_batch_failures(template):
     props = template["Resources"]["OnClaimChange"]["Properties"]
     ((event,),) = [list(props["Events"].values())]
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # From the oldest record kept (the notifier is idempotent): LATEST can skip records when
+    # the trigger is updated.
+    assert event["Properties"]["StartingPosition"] == "TRIM_HORIZON"
     assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["ClaimsTable", "StreamArn"]}
 
 

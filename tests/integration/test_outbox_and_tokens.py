@@ -91,6 +91,21 @@ def test_transient_failure_raises_for_sqs_retry_and_sends_once_later(container, 
     assert _sent_texts(emulator, openid) == ["重试"]
 
 
+def test_transient_failures_do_not_use_up_the_customers_quota(container, emulator, openid):
+    """Four transient failures and then the five sends the window allows: all five go out."""
+    container.quotas.opened_by_message(openid)
+    emulator.add_fault("message/custom/send", status=502, times=4)
+    first = _custom(openid, "第0条")
+    for _ in range(4):
+        with pytest.raises(RetryLater):
+            container.outbox.deliver(first)
+    results = [container.outbox.deliver(first)]
+    results += [container.outbox.deliver(_custom(openid, f"第{i}条")) for i in range(1, 5)]
+    assert results == ["sent"] * 5
+    assert _sent_texts(emulator, openid) == [f"第{i}条" for i in range(5)]
+    assert container.outbox.deliver(_custom(openid, "第5条")) == "held"  # the sixth waits
+
+
 def test_template_messages_need_no_window(container, emulator, openid):
     message = {
         "id": uuid.uuid4().hex,
@@ -163,3 +178,33 @@ def test_token_lease_is_released_when_fetching_fails(container):
     with pytest.raises(RuntimeError):
         holder.get()
     assert SharedToken(name, flaky, wait_s=1).get() == "tok-ok"
+
+
+def _notice(openid: str, claim_no: str, status: str, sequence: int) -> dict:
+    return {
+        "id": uuid.uuid4().hex,
+        "kind": "template",
+        "openid": openid,
+        "origin": f"claim:{claim_no}",
+        "template": {"id": "TPL_CLAIM", "data": {"keyword2": {"value": status}},
+                     "sequence": sequence},
+    }  # fmt: skip
+
+
+def test_a_claim_notice_older_than_one_sent_is_not_sent_after_it(container, emulator, openid):
+    """Two notices of one claim delivered in the other order: the customer keeps the newer."""
+    newer, older = _notice(openid, "R1", "已收到查勘照片", 2), _notice(openid, "R1", "已报案", 1)
+    assert container.outbox.deliver(newer) == "sent"
+    assert container.outbox.deliver(older) == "superseded"
+    assert container.outbox.deliver(newer) == "duplicate"
+    assert container.outbox.deliver(_notice(openid, "R2", "已报案", 1)) == "sent"  # another claim
+    sent = [m["data"]["keyword2"]["value"] for m in emulator.messages(openid, kind="template")]
+    assert sent == ["已收到查勘照片", "已报案"]
+
+
+def test_a_notice_retried_after_a_transient_failure_is_still_sent(container, emulator, openid):
+    notice = _notice(openid, "R3", "已报案", 1)
+    emulator.add_fault("message/template/send", status=502)
+    with pytest.raises(RetryLater):
+        container.outbox.deliver(notice)
+    assert container.outbox.deliver(notice) == "sent"

@@ -153,6 +153,22 @@ def test_slow_first_request_sends_its_answer_through_the_outbox(container, openi
     assert results["first"].body == "success"
     queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
     assert len(queued) == 1 and "验证身份" in queued[0]["reply"]["content"]
+    q3, b3 = signed(xml)  # a later copy finds the message done: the answer is not shown twice
+    assert service.receive(q3, b3).body == "success"
+
+
+def test_an_answer_past_the_deadline_is_not_also_given_to_a_later_copy(container, openid,
+                                                                       monkeypatch):  # fmt: skip
+    _drain(container, "outbox")
+    service = container.webhook
+    monkeypatch.setattr(service, "reply_deadline_s", -1.0)  # every answer is late
+    xml = text_xml(openid, "3")
+    q1, b1 = signed(xml)
+    assert service.receive(q1, b1).body == "success"
+    q2, b2 = signed(xml)
+    assert service.receive(q2, b2).body == "success"
+    queued = [m for m in _drain(container, "outbox") if m["openid"] == openid]
+    assert len(queued) == 1 and "验证身份" in queued[0]["reply"]["content"]
 
 
 def test_fifty_concurrent_copies_are_processed_once(container, openid):
@@ -196,6 +212,21 @@ def test_session_conflict_is_retried_with_fresh_state(container, openid, monkeyp
     saved = SessionItem.get(openid, consistent_read=True)
     assert (saved.flow, saved.step) == ("", "")
     assert SessionState() == SessionState(flow=saved.flow, step=saved.step, data=saved.data)
+
+
+def test_odd_but_real_messages_are_answered(container, openid):
+    """A text longer than WeChat's other fields (it was a 400, which WeChat shows as an error),
+    a follow with a 4,000-character scene (its key overflowed DynamoDB's) and a follow through
+    a product scan (it got no welcome)."""
+    long_text = "我的车昨天在小区里被人刮了，不知道能不能理赔，" * 400
+    query, body = signed(text_xml(openid, long_text))
+    result = container.webhook.receive(query, body)
+    assert result.status == 200 and _content(result, query)
+    for event, key in (("subscribe", "qrscene_" + "7" * 4000), ("subscribe_scan_product", "p1")):
+        query, body = signed(event_xml(openid, event, key))
+        result = container.webhook.receive(query, body)
+        assert result.status == 200 and "欢迎关注" in _content(result, query)
+    assert [r.content for r in _records(openid) if r.direction == "in"][0] == long_text
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.messages import Event, Kind
-from chalicelib.wechat.inbound import MAX_FIELD_CHARS, BadMessage, parse_inbound, screen_xml
+from chalicelib.wechat.inbound import (
+    MAX_FIELD_CHARS,
+    MAX_TEXT_CHARS,
+    BadMessage,
+    parse_inbound,
+    screen_xml,
+)
 
 ACCOUNT = "gh_10f6c3c3ac5a"
 OPENID = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
@@ -447,7 +453,7 @@ HOSTILE = [
         id="openid-non-ascii",
     ),
     pytest.param(
-        msg_xml("text", f"<Content>{'长' * (MAX_FIELD_CHARS + 1)}</Content>"),
+        msg_xml("text", f"<Content>{'长' * (MAX_TEXT_CHARS + 1)}</Content>"),
         "field Content too long",
         id="content-too-long",
     ),
@@ -541,8 +547,30 @@ def test_valid_openids_are_accepted(openid):
 
 
 def test_field_at_max_length_is_accepted():
-    content = "长" * MAX_FIELD_CHARS
+    key = "K" * MAX_FIELD_CHARS
+    assert parse_inbound(event_xml("CLICK", f"<EventKey>{key}</EventKey>")).event_key == key
+
+
+def test_a_text_longer_than_other_fields_is_accepted_whole():
+    """WeChat lets customers send long texts; a 400 would show them an error instead."""
+    content = "我想问一下理赔的事情，" * 1000
+    assert len(content) > MAX_FIELD_CHARS
     assert parse_inbound(msg_xml("text", f"<Content>{content}</Content>")).text == content
+
+
+def test_a_long_qr_scene_keeps_the_dedupe_key_short_and_stable():
+    """A 4,000-character qrscene_ parameter overflowed the inbox's DynamoDB key."""
+    scene = "qrscene_" + "x" * 4000
+    first = parse_inbound(event_xml("subscribe", f"<EventKey>{scene}</EventKey>"))
+    again = parse_inbound(event_xml("subscribe", f"<EventKey>{scene}</EventKey>"))
+    other = parse_inbound(event_xml("subscribe", f"<EventKey>{scene}y</EventKey>"))
+    assert first.event_key.endswith("x" * 4000) and len(first.dedupe_key) < 200
+    assert first.dedupe_key == again.dedupe_key != other.dedupe_key
+
+
+def test_a_follow_through_a_product_scan_is_a_follow():
+    msg = parse_inbound(event_xml("subscribe_scan_product", "<EventKey>p_1</EventKey>"))
+    assert msg.event is Event.SUBSCRIBE and msg.raw_event == "subscribe_scan_product"
 
 
 @pytest.mark.parametrize(("lat", "lng"), [("90", "180"), ("-90", "-180"), ("0", "0")])

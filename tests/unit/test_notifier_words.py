@@ -71,3 +71,34 @@ def test_a_claim_reported_in_the_chat_is_not_announced_again():
     in_chat = {**image("reported", ["reported"]), "reported_via": {"S": "self_survey"}}
     assert notifier.on_change("INSERT", in_chat, None) == 0
     assert notifier.on_change("INSERT", image("reported", ["reported"]), None) == 1
+
+
+class Record:
+    def __init__(self, seq, event, new, old=None):
+        self.sequence_number, self.event_name, self.new_image, self.old_image = seq, event, new, old
+
+
+def test_of_several_changes_to_a_claim_in_one_batch_only_the_newest_is_told():
+    """Notices queued together can arrive in either order: the customer hears where the
+    claim is now, with the timeline's length to order it against a notice already sent."""
+    queues = Queues()
+    notifier = ClaimNotifier(Book(), Inbox(), queues, "tpl", "95500")
+    reported = image("reported", ["reported"])
+    received = image("survey_received", ["reported", "survey_received"])
+    other = {**image("reported", ["reported"]), "claim_no": {"S": "ROTHER"}}
+    failed = notifier.on_batch([Record("1", "INSERT", reported), Record("2", "INSERT", other),
+                                Record("3", "MODIFY", received, reported)])  # fmt: skip
+    assert failed is None
+    told = [(m["template"]["data"]["keyword1"]["value"], m["template"]["data"]["keyword2"]["value"],
+             m["template"]["sequence"]) for m in queues.sent]  # fmt: skip
+    assert told == [("ROTHER", "已报案", 1), ("RSVY1", "已收到查勘照片", 2)]
+
+
+def test_a_failed_record_is_reported_with_those_after_it_left_for_the_retry():
+    class Failing(Queues):
+        def outbox(self, messages):
+            raise RuntimeError("SQS down")
+
+    notifier = ClaimNotifier(Book(), Inbox(), Failing(), "tpl", "95500")
+    records = [Record("7", "INSERT", image("reported", ["reported"]))]
+    assert notifier.on_batch(records) == "7"

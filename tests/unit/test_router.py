@@ -490,3 +490,13 @@ def test_validate_menu_refuses(data, message):
 )
 def test_validate_menu_accepts(data):
     assert menu.validate_menu(data) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [("３", "policy"), ("保单\u200b查询", "policy"), ("\ufeff菜单", "menu"),
+     ("菜\u200d单", "menu")],  # fmt: skip
+)
+def test_full_width_digits_and_invisible_characters_still_choose(said, expected):
+    """What a customer pastes or types on a full-width keyboard reaches the same service."""
+    assert router._text_route(text(said)) == expected
