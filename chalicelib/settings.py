@@ -62,6 +62,7 @@ class Settings:
     hotline: str = "95500"
     privacy_url: str = ""
     id_pepper: str = ""
+    bind_failures_per_minute: int = 30  # across all users, then last-6 answers wait (alarm)
     claims_stream_arn: str = ""
     claim_status_template_id: str = ""
     public_url: str = ""  # where this app is served, e.g. https://api.example.com/prod
@@ -146,6 +147,8 @@ class Settings:
             raise SettingsError("WECHAT_ENCODING_AES_KEY must be 43 characters")
         if self.wechat_max_clock_skew_s < 0:
             raise SettingsError("WECHAT_MAX_CLOCK_SKEW_S must be >= 0")
+        if self.bind_failures_per_minute < 1:
+            raise SettingsError("CLAIMBOT_BIND_FAILURES_PER_MINUTE must be at least 1")
         from chalicelib.domain.hours import BusinessHours, HoursError
 
         try:
@@ -199,6 +202,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         wechat_ssm_path=env.get("WECHAT_SSM_PATH", ""),
         photos_bucket_name=env.get("PHOTOS_BUCKET", ""),
         hotline=env.get("CLAIMBOT_HOTLINE", "95500"),
+        bind_failures_per_minute=_int(env, "CLAIMBOT_BIND_FAILURES_PER_MINUTE", 30),
         privacy_url=env.get("CLAIMBOT_PRIVACY_URL", ""),
         id_pepper=env.get("CLAIMBOT_ID_PEPPER", ""),
         claims_stream_arn=env.get("CLAIMS_STREAM_ARN", ""),

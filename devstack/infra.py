@@ -69,6 +69,7 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
 AWS_ONLY = frozenset(
     {
         "AWS::CloudWatch::Alarm",
+        "AWS::Logs::MetricFilter",
         "AWS::SNS::Topic",
         "AWS::SNS::Subscription",
         "AWS::S3::BucketPolicy",

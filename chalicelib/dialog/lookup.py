@@ -16,12 +16,14 @@ from chalicelib.dialog.outcome import Outcome, SessionState, Unbind
 from chalicelib.domain.book import BindOutcome, Customer
 from chalicelib.domain.claims import is_claim_number, is_policy_number, normalize_reference
 from chalicelib.domain.messages import InboundMessage, TextReply
+from chalicelib.domain.people import is_valid_id_number, normalize_id_number
 from chalicelib.domain.plates import is_valid_plate, normalize_plate
 from chalicelib.domain.text import to_halfwidth
 
 # WeChat cuts long texts; each message stays well under its 2048-byte limit.
 MAX_MESSAGE_BYTES = 1800
 ID6 = re.compile(r"^[0-9]{5}[0-9X]$")
+FULL_ID = "full_id"  # the step asking for the whole ID number (a policy locked by guessing)
 
 
 def policy_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
@@ -85,6 +87,8 @@ def bind_flow(msg: InboundMessage, state: SessionState, config: DialogConfig) ->
     said = to_halfwidth(msg.text or msg.recognition).strip()
     if state.step == "id6":
         return _check_id6(msg, said, state, config)
+    if state.step == FULL_ID:
+        return _check_full_id(msg, said, state, config)
     return _take_identifier(msg, said, state, config)
 
 
@@ -130,11 +134,33 @@ def _check_id6(
     msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
 ) -> Outcome:
     answer6 = said.replace(" ", "").upper()
+    if is_valid_id_number(answer6):  # the whole number: as strong as asked for when locked
+        return _check_full_id(msg, answer6, state, config)
     if not ID6.match(answer6):
         return Outcome(reply=TextReply(t.BIND_BAD_ID6), state=state)
-    result = config.the_book().try_bind(
-        msg.openid, state.data["identifier"], answer6, msg.dedupe_key
-    )
+    return _bind_with(msg, answer6, state, config)
+
+
+def _check_full_id(
+    msg: InboundMessage, said: str, state: SessionState, config: DialogConfig
+) -> Outcome:
+    number = normalize_id_number(said)
+    if not is_valid_id_number(number):
+        return Outcome(reply=TextReply(t.BIND_BAD_FULL_ID), state=state)
+    return _bind_with(msg, number, state, config)
+
+
+def _bind_with(
+    msg: InboundMessage, id_answer: str, state: SessionState, config: DialogConfig
+) -> Outcome:
+    result = config.the_book().try_bind(msg.openid, state.data["identifier"], id_answer,
+                                        msg.dedupe_key)  # fmt: skip
+    if result.outcome is BindOutcome.FULL_ID_NEEDED:
+        return Outcome(reply=TextReply(t.BIND_FULL_ID_NEEDED),
+                       state=SessionState(flow="bind", step=FULL_ID, data=state.data))  # fmt: skip
+    if result.outcome is BindOutcome.BUSY:
+        reply = t.BIND_BUSY.format(hotline=config.hotline)
+        return Outcome(reply=TextReply(reply), state=state)
     if result.outcome is BindOutcome.BOUND:
         assert result.customer is not None  # a binding always names its customer
         greeting = t.BIND_DONE.format(salutation=render.customer_salutation(result.customer))

@@ -29,9 +29,10 @@ class Book(Protocol):
 
     def claim(self, claim_no: str) -> Claim | None: ...
 
-    def try_bind(self, openid: str, identifier: str, id_last6: str, attempt: str) -> BindResult:
-        """Bind if the facts match; a failure counts once per `attempt` (the message's
-        dedupe key), however often the same message is decided."""
+    def try_bind(self, openid: str, identifier: str, id_answer: str, attempt: str) -> BindResult:
+        """Bind if the facts match (`id_answer`: the ID's last 6, or the whole ID number); a
+        failure counts once per `attempt` (the message's dedupe key), however often the same
+        message is decided."""
         ...
 
     def unbind(self, openid: str) -> bool: ...

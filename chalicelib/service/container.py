@@ -127,7 +127,7 @@ class Container:
     def book(self) -> BookStore:
         from chalicelib.store.book import BookStore
 
-        return BookStore(self.id_key)
+        return BookStore(self.id_key, failures_per_minute=self.settings.bind_failures_per_minute)
 
     @cached_property
     def dialog_config(self) -> DialogConfig:

@@ -16,6 +16,7 @@ from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff, router
 from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import Job, JobKind, Outcome
+from chalicelib.domain.masking import mask_ids_and_cards
 from chalicelib.domain.messages import InboundMessage, Reply, TextReply, TransferReply
 from chalicelib.jobs.messages import OutboxMessage, custom
 from chalicelib.service.decide import Decider
@@ -179,7 +180,7 @@ class WebhookService:
                 direction="in",
                 channel="webhook",
                 msg_type=msg.raw_event or msg.raw_type,
-                content=msg.summary(),
+                content=mask_ids_and_cards(msg.summary()),  # a whole ID typed to bind
                 media_key=msg.media_id,
                 dedupe_key=msg.dedupe_key,
             )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -16,6 +18,7 @@ from chalicelib.domain.book import (
     BIND_LOCK_S,
     BIND_WINDOW_S,
     MAX_BIND_FAILURES,
+    MAX_BIND_FAILURES_PER_MINUTE,
     BindOutcome,
     BindResult,
     Claim,
@@ -30,8 +33,8 @@ from chalicelib.domain.claims import (
     require_move,
     validate_timeline,
 )
-from chalicelib.domain.identity import matches
-from chalicelib.domain.people import Gender
+from chalicelib.domain.identity import customer_id_for, matches
+from chalicelib.domain.people import Gender, is_valid_id_number
 from chalicelib.domain.plates import is_valid_plate, normalize_plate
 from chalicelib.domain.policies import Coverage
 from chalicelib.domain.review import Reshoot
@@ -42,6 +45,8 @@ from chalicelib.store.models import (
     PolicyItem,
     condition_failed,
 )
+
+log = logging.getLogger(__name__)
 
 
 class StaleClaim(Exception):
@@ -137,8 +142,16 @@ REPORTED_IN_CHAT = "self_survey"  # ClaimItem.reported_via: the customer reporte
 class BookStore:
     """Implements the dialog's Book port (chalicelib/dialog/ports.py) on DynamoDB."""
 
-    def __init__(self, id_key: bytes, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        id_key: bytes,
+        clock: Callable[[], float] = time.time,
+        failures_per_minute: int = MAX_BIND_FAILURES_PER_MINUTE,
+    ) -> None:
+        """failures_per_minute: wrong answers across all users in a minute before answers by
+        the ID's last six wait for the next minute (CLAIMBOT_BIND_FAILURES_PER_MINUTE)."""
         self.id_key = id_key
+        self.failures_per_minute = failures_per_minute
         self.clock = clock
 
     # --- reading -----------------------------------------------------------------------
@@ -235,30 +248,43 @@ class BookStore:
 
     # --- binding -----------------------------------------------------------------------
 
-    def try_bind(self, openid: str, identifier: str, id_last6: str, attempt: str) -> BindResult:
-        """Bind `openid` if `identifier` (policy number or plate) and the ID's last 6 match.
+    def try_bind(self, openid: str, identifier: str, id_answer: str, attempt: str) -> BindResult:
+        """Bind `openid` if `identifier` (policy number or plate) and `id_answer` match: the
+        ID's last 6 characters, or the whole ID number (a policy locked against guessing).
 
         Unknown policy and wrong answer look the same to the caller. Failures count against
-        the WeChat user and against every policy the identifier named, once per `attempt`
-        (the message's dedupe key): the same message decided again counts nothing more.
+        the WeChat user, against every policy the identifier named (last 6 only) and against
+        all users together, once per `attempt` (the message's dedupe key): the same message
+        decided again counts nothing more. Right facts are never called wrong: on a policy
+        locked by someone else's guesses they get FULL_ID_NEEDED.
         """
         now = self.clock()
         user = f"user:{openid}"
         locked = self._locked_until(user, now)
         if locked:
             return BindResult(BindOutcome.LOCKED, locked_until=locked)
+        full_id = is_valid_id_number(id_answer)
+        if not full_id and self._guessing_everywhere(now):
+            return BindResult(BindOutcome.BUSY)
         policies = self._policies_named(identifier)
-        open_policies = [
-            p for p in policies if not self._locked_until(f"policy:{p.policy_no}", now)
-        ]
-        match = next(
-            (p for p in open_policies if matches(id_last6, p.holder_id_check, self.id_key)), None
-        )
-        if match is not None:
-            self._bind(openid, match, now)
-            return BindResult(BindOutcome.BOUND, customer=self.customer_for(openid))
-        for policy in policies:
-            self._fail(f"policy:{policy.policy_no}", now, attempt)
+        if full_id:
+            holder = customer_id_for(id_answer, self.id_key)
+            match = next((p for p in policies
+                          if hmac.compare_digest(p.customer_id, holder)), None)  # fmt: skip
+            if match is not None:
+                self._bind(openid, match, now)
+                return BindResult(BindOutcome.BOUND, customer=self.customer_for(openid))
+        else:
+            right = [p for p in policies if matches(id_answer, p.holder_id_check, self.id_key)]
+            open_right = [p for p in right if not self._locked_until(f"policy:{p.policy_no}", now)]
+            if open_right:
+                self._bind(openid, open_right[0], now)
+                return BindResult(BindOutcome.BOUND, customer=self.customer_for(openid))
+            if right:
+                return BindResult(BindOutcome.FULL_ID_NEEDED)
+            for policy in policies:
+                self._fail(f"policy:{policy.policy_no}", now, attempt)
+            self._count_everywhere(now, attempt)
         until = self._fail(user, now, attempt)
         if until:
             return BindResult(BindOutcome.LOCKED, locked_until=until)
@@ -299,6 +325,29 @@ class BookStore:
         except DoesNotExist:
             pass
 
+    def _guessing_everywhere(self, now: float) -> bool:
+        try:
+            item = LockoutItem.get(_minute_subject(now), consistent_read=True)
+        except DoesNotExist:
+            return False
+        return item.failures >= self.failures_per_minute
+
+    def _count_everywhere(self, now: float, attempt: str) -> None:
+        """One more wrong answer this minute across all users; the one that reaches the limit
+        raises the alarm (log event bind.guessing, a metric filter in infra/resources.yaml)."""
+        item = LockoutItem(subject=_minute_subject(now))
+        try:
+            item.update(actions=[LockoutItem.failures.add(1), LockoutItem.attempts.add({attempt}),
+                                 LockoutItem.expires_at.set(int(now + 3600))],
+                        condition=~LockoutItem.attempts.contains(attempt))  # fmt: skip
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+            return
+        if item.failures == self.failures_per_minute:
+            event = {"log": "bind.guessing", "failures": item.failures, "per_minute": True}
+            log.error(json.dumps(event))
+
     def _locked_until(self, subject: str, now: float) -> float | None:
         try:
             item = LockoutItem.get(subject, consistent_read=True)
@@ -337,3 +386,7 @@ class BookStore:
         until = now + BIND_LOCK_S
         item.update(actions=[LockoutItem.locked_until.set(until), LockoutItem.failures.set(0)])
         return until
+
+
+def _minute_subject(now: float) -> str:
+    return f"all:{int(now // 60)}"

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.domain.book import BIND_LOCK_S, MAX_BIND_FAILURES, BindOutcome
 from chalicelib.domain.identity import customer_id_for, id_check_for
+from chalicelib.domain.people import id_check_char
 from chalicelib.store.book import BookStore
 from chalicelib.store.models import ClaimItem, HeldMessage, PolicyItem
 from devstack import defaults
@@ -20,8 +21,11 @@ KEY = defaults.ID_PEPPER.encode()
 
 
 class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
+    """A minute of its own for each test: wrong answers are also counted per minute across
+    all users (the session's tests share one table)."""
+
+    def __init__(self, now: float | None = None) -> None:
+        self.now = now if now is not None else 1_800_000_000.0 + random.randrange(10**7) * 60
 
     def __call__(self) -> float:
         return self.now
@@ -112,15 +116,58 @@ def test_the_same_message_decided_again_counts_one_failure(container, openid):
     )
 
 
-def test_a_policy_guessed_from_many_accounts_is_locked_too(container):
-    book = BookStore(KEY, clock=Clock())
-    policy = _policy()
-    for i in range(MAX_BIND_FAILURES):
+def _holder_policy(plate: str | None = None) -> tuple[PolicyItem, str]:
+    """A policy whose holder has a valid ID number (check character and all): (policy, ID)."""
+    id17 = f"110105199{random.randrange(10):01d}0{random.randrange(1, 10)}1{random.randrange(10)}"
+    id17 += f"{random.randrange(1000):03d}"
+    number = id17 + id_check_char(id17)
+    policy = _policy(plate)
+    policy.customer_id = customer_id_for(number, KEY)
+    policy.holder_id_check = id_check_for(number[-6:], KEY)
+    policy.save()
+    return policy, number
+
+
+def _guess(book, policy, times: int) -> None:
+    for i in range(times):
         guesser = f"o_guess_{uuid.uuid4().hex[:8]}_{i}"
-        book.try_bind(guesser, policy.policy_no, f"00000{i}", attempt())
-    fresh_user = f"o_owner_{uuid.uuid4().hex[:8]}"
-    result = book.try_bind(fresh_user, policy.policy_no, "31002X", attempt())
-    assert result.outcome is BindOutcome.REFUSED  # neutral: does not reveal the policy exists
+        book.try_bind(guesser, policy.plate, f"00000{i}", attempt())
+
+
+def test_a_policy_guessed_from_many_accounts_asks_its_holder_for_the_whole_id(container):
+    """Five wrong guesses by anyone who knows the plate lock the policy against guessing; the
+    holder with the right facts is not told they are wrong (nor counted): they are asked for
+    the whole ID number, which binds, as guessing cannot reach it."""
+    book = BookStore(KEY, clock=Clock())
+    policy, number = _holder_policy()
+    _guess(book, policy, MAX_BIND_FAILURES)
+    owner = f"o_owner_{uuid.uuid4().hex[:8]}"
+    for _ in range(MAX_BIND_FAILURES + 1):  # however often: right facts never count
+        result = book.try_bind(owner, policy.plate, number[-6:], attempt())
+        assert result.outcome is BindOutcome.FULL_ID_NEEDED
+    wrong = book.try_bind(owner, policy.plate, "110105199001011234", attempt())
+    assert wrong.outcome is BindOutcome.REFUSED
+    bound = book.try_bind(owner, policy.plate, number.lower(), attempt())
+    assert bound.outcome is BindOutcome.BOUND and bound.customer.customer_id == policy.customer_id
+
+
+def test_guessing_across_many_accounts_pauses_last_six_answers_and_raises_the_alarm(
+    container, caplog
+):
+    clock = Clock()
+    book = BookStore(KEY, clock=clock, failures_per_minute=12)
+    policies = [_holder_policy() for _ in range(4)]
+    for policy, _ in policies[:3]:
+        _guess(book, policy, 4)  # 12 wrong answers from 12 accounts on 3 plates this minute
+    assert any('"bind.guessing"' in r.getMessage() for r in caplog.records)
+    policy, number = policies[3]
+    owner = f"o_owner_{uuid.uuid4().hex[:8]}"
+    paused = book.try_bind(owner, policy.plate, number[-6:], attempt())
+    assert paused.outcome is BindOutcome.BUSY
+    assert book.try_bind(owner, policy.plate, number, attempt()).outcome is BindOutcome.BOUND
+    clock.now += 60  # the next minute: last six answers again
+    other = f"o_owner_{uuid.uuid4().hex[:8]}"
+    assert book.try_bind(other, policy.plate, number[-6:], attempt()).outcome is BindOutcome.BOUND
 
 
 def test_binding_flow_end_to_end_through_the_webhook(container, openid):
@@ -134,6 +181,25 @@ def test_binding_flow_end_to_end_through_the_webhook(container, openid):
     assert "验证身份" in replies[0]
     assert "身份证号码的后 6 位" in replies[1]
     assert "上官女士，绑定成功" in replies[2] and policy.policy_no in replies[2]
+
+
+def test_a_holder_gets_through_a_guessed_policy_and_their_id_is_not_kept(container, openid):
+    """Through the webhook: right facts on a policy others guessed at get the request for the
+    whole ID, which binds; the conversation record keeps the ID masked."""
+    from chalicelib.store.models import ConversationRecord
+    from tests.integration.helpers import decrypt_reply, signed, text_xml
+
+    policy, number = _holder_policy()
+    _guess(BookStore(KEY), policy, MAX_BIND_FAILURES)
+    replies = []
+    for said in ("保单查询", policy.plate, number[-6:], number):
+        query, body = signed(text_xml(openid, said))
+        replies.append(decrypt_reply(container.webhook.receive(query, body).body, query))
+    assert "完整的身份证号码" in replies[2] and "未能验证通过" not in replies[2]
+    assert "绑定成功" in replies[3]
+    recorded = [r.content or "" for r in ConversationRecord.query(openid)]
+    assert not any(number in content for content in recorded)
+    assert any(content.startswith(number[:3]) and "*" in content for content in recorded)
 
 
 def _stream_records(table: str, after: str | None) -> list[dict]:

@@ -31,6 +31,8 @@ class FakeBook:
     answers: dict[tuple[str, str], Customer] = field(default_factory=dict)
     locked: bool = False
     attempts: list[tuple[str, str, str]] = field(default_factory=list)
+    guarded: bool = False  # the policy is locked against guessing: last 6 are not enough
+    busy: bool = False  # too many wrong answers across all users this minute
 
     def customer_for(self, openid):
         return self.customers.get(openid)
@@ -49,9 +51,13 @@ class FakeBook:
         if self.locked:
             until = datetime(2026, 11, 22, 15, 30, tzinfo=CN).timestamp()
             return BindResult(BindOutcome.LOCKED, locked_until=until)
+        if self.busy and len(id_last6) == 6:
+            return BindResult(BindOutcome.BUSY)
         customer = self.answers.get((identifier, id_last6))
         if customer is None:
             return BindResult(BindOutcome.REFUSED)
+        if self.guarded and len(id_last6) == 6:
+            return BindResult(BindOutcome.FULL_ID_NEEDED)
         self.customers[openid] = customer
         return BindResult(BindOutcome.BOUND, customer=customer)
 
@@ -185,6 +191,42 @@ def test_locked_out_customer_is_told_until_when():
     outcome, state = say(book, state, "123456")
     assert outcome.reply.content == t.BIND_LOCKED.format(until="15:30", hotline=HOTLINE)
     assert state == SessionState()
+
+
+FULL_ID = "11010519491231002X"  # GB 11643's own example: a valid check character X
+
+
+def test_right_facts_on_a_policy_locked_by_guessing_ask_for_the_whole_id():
+    book = FakeBook(guarded=True)
+    book.answers[("粤B12345", "31002X")] = WANG
+    book.answers[("粤B12345", FULL_ID)] = WANG
+    _, state = say(book, SessionState(), "3")
+    _, state = say(book, state, "粤B12345")
+    outcome, state = say(book, state, "31002x")
+    assert outcome.reply.content == t.BIND_FULL_ID_NEEDED and state.step == "full_id"
+    outcome, same = say(book, state, "31002X")
+    assert outcome.reply.content == t.BIND_BAD_FULL_ID and same == state
+    outcome, state = say(book, state, "1101 0519 4912 3100 2x")
+    assert outcome.reply.content.startswith("王先生，绑定成功") and state == SessionState()
+    assert book.attempts[-1] == ("o1", "粤B12345", FULL_ID)
+
+
+def test_the_whole_id_is_taken_where_the_last_six_were_asked():
+    book = FakeBook()
+    book.answers[("粤B12345", FULL_ID)] = WANG
+    _, state = say(book, SessionState(), "3")
+    _, state = say(book, state, "粤B12345")
+    outcome, _ = say(book, state, FULL_ID)
+    assert outcome.reply.content.startswith("王先生，绑定成功")
+
+
+def test_guessing_everywhere_pauses_last_six_answers_without_blaming_the_customer():
+    book = FakeBook(busy=True)
+    _, state = say(book, SessionState(), "3")
+    _, state = say(book, state, "粤B12345")
+    outcome, same = say(book, state, "31002X")
+    assert outcome.reply.content == t.BIND_BUSY.format(hotline=HOTLINE) and same == state
+    assert "未能验证通过" not in outcome.reply.content
 
 
 def test_the_menu_and_cancel_still_work_in_the_middle_of_binding():
