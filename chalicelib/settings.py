@@ -63,6 +63,7 @@ class Settings:
     privacy_url: str = ""
     id_pepper: str = ""
     bind_failures_per_minute: int = 30  # across all users, then last-6 answers wait (alarm)
+    approval_limits: str = ""  # "adjuster=10000,supervisor=100000" (domain/authority.py)
     claims_stream_arn: str = ""
     claim_status_template_id: str = ""
     public_url: str = ""  # where this app is served, e.g. https://api.example.com/prod
@@ -149,6 +150,12 @@ class Settings:
             raise SettingsError("WECHAT_MAX_CLOCK_SKEW_S must be >= 0")
         if self.bind_failures_per_minute < 1:
             raise SettingsError("CLAIMBOT_BIND_FAILURES_PER_MINUTE must be at least 1")
+        from chalicelib.domain.authority import Authority, AuthorityError
+
+        try:
+            Authority.parse(self.approval_limits)
+        except AuthorityError as exc:
+            raise SettingsError(f"CLAIMBOT_APPROVAL_LIMITS: {exc}") from exc
         from chalicelib.domain.hours import BusinessHours, HoursError
 
         try:
@@ -203,6 +210,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         photos_bucket_name=env.get("PHOTOS_BUCKET", ""),
         hotline=env.get("CLAIMBOT_HOTLINE", "95500"),
         bind_failures_per_minute=_int(env, "CLAIMBOT_BIND_FAILURES_PER_MINUTE", 30),
+        approval_limits=env.get("CLAIMBOT_APPROVAL_LIMITS", ""),
         privacy_url=env.get("CLAIMBOT_PRIVACY_URL", ""),
         id_pepper=env.get("CLAIMBOT_ID_PEPPER", ""),
         claims_stream_arn=env.get("CLAIMS_STREAM_ARN", ""),

@@ -23,13 +23,15 @@ class Permission(StrEnum):
     DECIDE = "decide"
     VIEW_AUDIT = "view_audit"
     HANDLE_CHATS = "handle_chats"
+    SIGN_OFF = "sign_off"  # approvals above their maker's authority (核赔权限)
 
 
 GRANTS: dict[str, frozenset[Permission]] = {
     "adjuster": frozenset({Permission.VIEW_CLAIMS, Permission.DECIDE}),
     "supervisor": frozenset(
-        {Permission.VIEW_CLAIMS, Permission.DECIDE, Permission.VIEW_AUDIT, Permission.HANDLE_CHATS}
-    ),
+        {Permission.VIEW_CLAIMS, Permission.DECIDE, Permission.SIGN_OFF, Permission.VIEW_AUDIT,
+         Permission.HANDLE_CHATS}
+    ),  # fmt: skip
     "auditor": frozenset({Permission.VIEW_CLAIMS, Permission.VIEW_AUDIT}),
     "agent": frozenset({Permission.HANDLE_CHATS}),  # the agents' inbox, not claims
 }

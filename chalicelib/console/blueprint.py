@@ -108,6 +108,12 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
             lambda: services().console.decide(staff(), claim_no, _body(bp) or {}, source())
         )
 
+    @bp.route("/console/api/claims/{claim_no}/signoff", methods=["POST"])
+    def sign_off(claim_no: str) -> Response:
+        return _guarded(
+            lambda: services().console.sign_off(staff(), claim_no, _body(bp) or {}, source())
+        )
+
     @bp.route("/console/api/chats", methods=["GET"])
     def chats() -> Response:
         return _guarded(lambda: services().console.chats(staff()))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.console.auth import Permission, Staff
@@ -19,6 +20,13 @@ from chalicelib.dialog import render
 from chalicelib.dialog import survey as survey_dialog
 from chalicelib.domain import review
 from chalicelib.domain import survey as sv
+from chalicelib.domain.authority import (
+    FLAG_PHOTOS_MISSING,
+    Authority,
+    check_approval,
+    cover_for_own_damage,
+    needs_sign_off,
+)
 from chalicelib.domain.claims import ClaimStatus
 from chalicelib.domain.masking import mask_long_numbers, mask_plate
 from chalicelib.jobs.messages import custom
@@ -45,6 +53,8 @@ if TYPE_CHECKING:
     from chalicelib.store.surveys import SurveyStore
 
 PHOTO_LINK_S = 300
+APPROVE_REQUESTED = "approve_requested"  # an approval above its maker's authority, waiting
+FLAG_SIGNOFF = "signoff_pending"  # a queue flag: the claim waits for a supervisor
 MAX_CHAT_CHARS = 1000
 WAITING = (ClaimStatus.SURVEY_RECEIVED, ClaimStatus.UNDER_REVIEW)
 DECIDED = (ClaimStatus.APPROVED, ClaimStatus.SURVEYOR_SENT, ClaimStatus.REJECTED)
@@ -91,6 +101,7 @@ class ConsoleService:
         hotline: str,
         *,
         desk: Callable[[], HandoffDesk],
+        authority: Authority | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.book = book
@@ -103,6 +114,7 @@ class ConsoleService:
         self.hotline = hotline
         self.clock = clock
         self.desk = desk  # service.handoff.HandoffDesk, built on first use
+        self.authority = authority or Authority()
 
     # --- the queue -------------------------------------------------------------------------
 
@@ -129,9 +141,10 @@ class ConsoleService:
             "waiting_since": since.isoformat(),
             "age_minutes": max(0, int((now - since.timestamp()) // 60)),
             "plate_masked": mask_plate(claim.plate) if claim.plate else "",
-            "flags": _flags(survey),
+            "flags": _flags(survey) + ([FLAG_SIGNOFF] if item.pending_signoff else []),
             "reshoots": _reshoot_count(survey),
             "photos": len(survey.slots or {}) if survey else 0,
+            "pending_signoff": (item.pending_signoff or {}).get("amount"),
         }
 
     # --- one claim -------------------------------------------------------------------------
@@ -151,7 +164,8 @@ class ConsoleService:
         photos = {p.seq: p for p in self.surveys.photos(item.claim_no)} if survey else {}
         slots = {int(k): photos[v] for k, v in ((survey.slots or {}) if survey else {}).items()
                  if v in photos}  # fmt: skip
-        decidable = ClaimStatus(item.status) in review.REVIEWABLE and staff.may(Permission.DECIDE)
+        decidable = (ClaimStatus(item.status) in review.REVIEWABLE and staff.may(Permission.DECIDE)
+                     and not item.pending_signoff)  # fmt: skip
         in_slots = {p.seq for p in slots.values()}
         claim_json = self.claim_json(item)
         claim_json["status_text"] = _status_text(ClaimStatus(item.status), survey)
@@ -167,10 +181,24 @@ class ConsoleService:
                 if seq not in in_slots
             ],
             "flags": _flags(survey),
+            "authority": self._authority_json(staff, item),
             "contact_sheet_url": self._sheet_url(survey),
             "conversation": self._conversation(survey),
             "actions": [a.value for a in review.Action] if decidable else [],
         }
+
+    def _authority_json(self, staff: Staff, item: ClaimItem) -> dict[str, Any]:
+        cover = self._cover(item.policy_no)
+        return {
+            "own_limit": str(self.authority.limit_of(staff.roles)),
+            "covered": cover is not None,
+            "cover": str(cover) if cover is not None and cover.is_finite() else None,
+            "may_sign_off": staff.may(Permission.SIGN_OFF),
+        }
+
+    def _cover(self, policy_no: str) -> Decimal | None:
+        policy = self.book.policy(policy_no)
+        return cover_for_own_damage(policy.coverages) if policy is not None else None
 
     def claim_json(self, item: ClaimItem) -> dict[str, Any]:
         claim = claim_from_item(item)
@@ -188,6 +216,7 @@ class ConsoleService:
                     "reason": (made.get("reason") or None) if made else None,
                 }
             )
+        pending = item.pending_signoff
         return {
             "claim_no": claim.claim_no,
             "status": str(claim.status),
@@ -195,6 +224,7 @@ class ConsoleService:
             "version": item.version,
             "accident_date": claim.accident_date.isoformat(),
             "timeline": timeline,
+            "pending_signoff": _pending_json(pending) if pending else None,
         }
 
     def _policy_json(self, policy_no: str) -> dict[str, Any] | None:
@@ -287,29 +317,106 @@ class ConsoleService:
             raise NotFound(f"no claim {claim_no}")
         if item.version != version:
             raise Conflict(_stale_message(claim_from_item(item)))
+        if item.pending_signoff:
+            raise Conflict("An approval of this claim waits for a supervisor's sign-off; "
+                           "a supervisor signs it off or sends it back first.")  # fmt: skip
         try:
             statuses = review.steps(ClaimStatus(item.status), decision.action)
+            waits = self._within_authority(staff, item, decision)
         except review.InvalidDecision as exc:
             raise BadRequest(str(exc)) from exc
         now = datetime.fromtimestamp(self.clock(), UTC)
         record = _record(staff, decision, now)
+        if waits:  # into review, the approval itself waits for a supervisor
+            statuses, record = statuses[:-1], {**record, "action": APPROVE_REQUESTED}
         try:
+            amount, pending = (None, record) if waits else (decision.amount, None)
             _, new_version = self.book.decide(
-                claim_no, version, statuses, now, decision.amount, record
+                claim_no, version, statuses, now, amount, record, pending_signoff=pending
             )
         except StaleClaim as exc:
             raise Conflict(_stale_message(exc.claim)) from exc
         if decision.action is review.Action.RESHOOT:
             self._ask_reshoot(claim_no, decision)
-        self.audit.append(staff.id, staff.role, f"decide:{decision.action.value}", claim_no,
+        self.audit.append(staff.id, staff.role, f"decide:{record['action']}", claim_no,
                           {k: v for k, v in record.items() if k not in ("at", "by", "by_name")}
                           | {"version": new_version, "name": staff.name},
                           source.ip, source.user_agent)  # fmt: skip
-        log_event("console.decided", action=decision.action.value, claim=ref(claim_no))
+        log_event("console.decided", action=record["action"], claim=ref(claim_no))
         decided = self.book.claim_item(claim_no)
         if decided is None:
             raise NotFound(f"no claim {claim_no}")
         return {"claim": self.claim_json(decided)}
+
+    def _within_authority(self, staff: Staff, item: ClaimItem, decision: review.Decision) -> bool:
+        """InvalidDecision when nobody may approve this; True when it waits for a sign-off."""
+        if decision.action is not review.Action.APPROVE or decision.amount is None:
+            return False
+        check_approval(decision.amount, self._cover(item.policy_no),
+                       _flags(self.surveys.load(item.claim_no)), decision.reason)  # fmt: skip
+        return needs_sign_off(decision.amount, self.authority.limit_of(staff.roles))
+
+    def sign_off(
+        self, staff: Staff, claim_no: str, body: dict[str, Any], source: Source
+    ) -> dict[str, Any]:
+        """A supervisor signs off an approval above its maker's authority, or sends it back."""
+        staff.require(Permission.SIGN_OFF)
+        item = self.book.claim_item(claim_no)
+        if item is None:
+            raise NotFound(f"no claim {claim_no}")
+        try:
+            version = _version(body.get("version"))
+        except review.InvalidDecision as exc:
+            raise BadRequest(str(exc)) from exc
+        if item.version != version:
+            raise Conflict(_stale_message(claim_from_item(item)))
+        pending = item.pending_signoff
+        if not pending:
+            raise BadRequest("no approval of this claim waits for a sign-off")
+        verdict = str(body.get("decision") or "")
+        reason = str(body.get("reason") or "").strip()[: review.MAX_REASON_CHARS]
+        if verdict not in ("approve", "decline"):
+            raise BadRequest("decision must be approve or decline")
+        if verdict == "approve" and pending.get("by") == staff.id:  # withdrawing it is fine
+            raise BadRequest("you asked for this approval: another supervisor signs it off")
+        if verdict == "decline" and not reason:
+            raise BadRequest("a reason is required to send an approval back")
+        amount = Decimal(str(pending["amount"]))
+        if verdict == "approve":
+            self._signer_may_approve(staff, item, amount, pending)
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        record = {**pending, "at": now.isoformat(), "signed_off_by": staff.id,
+                  "signed_off_name": staff.name, "sign_off": verdict,
+                  "sign_off_reason": reason,
+                  "action": "approve" if verdict == "approve" else "approve_declined"}  # fmt: skip
+        statuses = (ClaimStatus.APPROVED,) if verdict == "approve" else ()
+        try:
+            _, new_version = self.book.decide(claim_no, version, statuses, now,
+                                              amount if statuses else None, record)  # fmt: skip
+        except StaleClaim as exc:
+            raise Conflict(_stale_message(exc.claim)) from exc
+        self.audit.append(staff.id, staff.role, f"sign_off:{verdict}", claim_no,
+                          {"amount": str(amount), "asked_by": pending.get("by"), "reason": reason,
+                           "version": new_version, "name": staff.name},
+                          source.ip, source.user_agent)  # fmt: skip
+        log_event("console.signed_off", verdict=verdict, claim=ref(claim_no))
+        decided = self.book.claim_item(claim_no)
+        if decided is None:
+            raise NotFound(f"no claim {claim_no}")
+        return {"claim": self.claim_json(decided)}
+
+    def _signer_may_approve(
+        self, staff: Staff, item: ClaimItem, amount: Decimal, pending: dict[str, Any]
+    ) -> None:
+        own = self.authority.limit_of(staff.roles)
+        if amount > own:
+            raise BadRequest(f"{amount} yuan is above your authority too ({own}): "
+                             "refer it to head office")  # fmt: skip
+        flags = _flags(self.surveys.load(item.claim_no))
+        try:  # the policy or the photos may have changed since it was asked for
+            check_approval(amount, self._cover(item.policy_no), flags, pending.get("reason") or "")
+        except review.InvalidDecision as exc:
+            raise BadRequest(str(exc)) from exc
 
     def _ask_reshoot(self, claim_no: str, decision: review.Decision) -> None:
         slots = [r.slot for r in decision.reshoots]
@@ -436,6 +543,10 @@ def _record(staff: Staff, decision: review.Decision, now: datetime) -> dict[str,
     }
 
 
+def _pending_json(pending: dict[str, Any]) -> dict[str, Any]:
+    return {k: pending.get(k) for k in ("amount", "by", "by_name", "reason", "at")}
+
+
 def _stale_message(claim: Claim) -> str:
     return (
         f"This claim changed since you opened it: it is now '{claim.status.value}'. "
@@ -467,6 +578,8 @@ def _flags(survey: SurveyItem | None) -> list[str]:
     if survey is None:
         return []
     flags = set(survey.flags or [])
+    if len(survey.slots or {}) < len(sv.SLOTS):
+        flags.add(FLAG_PHOTOS_MISSING)
     for placement in (survey.placements or {}).values():
         flags.update(placement.get("flags", []))
     if _reshoot_count(survey):

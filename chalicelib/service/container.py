@@ -278,6 +278,7 @@ class Container:
     @cached_property
     def console(self) -> ConsoleService:
         from chalicelib.console.service import ConsoleService
+        from chalicelib.domain.authority import Authority
         from chalicelib.store.audit import AuditLog
 
         return ConsoleService(
@@ -289,6 +290,7 @@ class Container:
             sessions=self.sessions,
             queues=self.queues,
             hotline=self.settings.hotline,
+            authority=Authority.parse(self.settings.approval_limits),
             desk=lambda: self.handoff_desk,
         )
 

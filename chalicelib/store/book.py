@@ -211,10 +211,12 @@ class BookStore:
         at: datetime,
         amount: Decimal | None,
         record: dict[str, Any],
+        pending_signoff: dict[str, Any] | None = None,
     ) -> tuple[Claim, int]:
         """An adjuster's decision: append `statuses` to the timeline (the amount goes with the
         status that carries one) and `record` to the decisions, only if the claim is still at
-        `expected_version`. Raises StaleClaim otherwise. Returns the claim and its new version."""
+        `expected_version`. Raises StaleClaim otherwise. Returns the claim and its new version.
+        `pending_signoff`: an approval now waiting for a supervisor (None: nothing waits)."""
         item = ClaimItem.get(claim_no, consistent_read=True)
         if item.version != expected_version:
             raise StaleClaim(claim_from_item(item), item.version)
@@ -224,9 +226,11 @@ class BookStore:
             carried = amount if status in WITH_AMOUNT else None
             timeline += (TimelineEntry(status, at, carried),)
         validate_timeline(timeline)
-        item.status = str(statuses[-1])
+        if statuses:  # none: a decision that waits (or is sent back) leaves the status
+            item.status = str(statuses[-1])
         item.timeline = timeline_to_json(timeline)
         item.decisions = [*(item.decisions or []), record]
+        item.pending_signoff = pending_signoff
         try:
             item.save()
         except PutError as exc:

@@ -222,6 +222,9 @@ class ClaimItem(Model):
     decisions = JSONAttribute(default=list)  # adjusters' decisions: who, action, reason, at
     source_hash = UnicodeAttribute(null=True)
     reported_via = UnicodeAttribute(null=True)  # "self_survey": reported in the chat
+    # An approval above its maker's authority, waiting for a supervisor's sign-off (the
+    # decision record: by, amount, reason, at).
+    pending_signoff = JSONAttribute(null=True)
     version = VersionAttribute()
     by_customer = _ByCustomer()
     by_status = _ByStatus()

@@ -75,6 +75,23 @@ def survey(stack):
 
 
 @pytest.fixture(scope="module")
+def second_survey(stack):
+    """Another customer's claim with its five photos in, for the sign-off test."""
+    from devstack.scenarios import photo_messages, report_accident, send_at_once, survey_set
+
+    _, urls, _ = stack
+    client = WeChatSimulatorClient(urls["webhook"], defaults.WECHAT_TOKEN, defaults.WECHAT_APP_ID,
+                                   defaults.WECHAT_ENCODING_AES_KEY, mode="safe")  # fmt: skip
+    _policy_no, plate, last6, _salutation = urls["demo logins"][1]
+    openid = f"o_console_{uuid.uuid4().hex[:8]}"
+    claim_no = report_accident(client, openid, plate, last6)
+    send_at_once(client, openid, photo_messages(client, urls["wechat-emulator"], openid,
+                                                survey_set(32)))  # fmt: skip
+    _wait_for(lambda: [x for x in _texts(urls, openid) if "全部收到" in x], timeout_s=60)
+    return openid, claim_no
+
+
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -262,6 +279,42 @@ def test_a_decision_on_a_claim_someone_else_just_decided_is_refused(stack, surve
     assert second.by("readonly-note").is_visible()
     first.close()
     second.close()
+
+
+def test_an_approval_above_an_adjusters_authority_waits_for_a_supervisor(stack, second_survey,
+                                                                         browser):  # fmt: skip
+    _, urls, _ = stack
+    _, claim_no = second_survey
+    adjuster = Staff(browser, urls, "adjuster1")
+    adjuster.open_claim(claim_no)
+    adjuster.by("action-tab-approve").click()
+    hint = adjuster.by("authority-hint").inner_text()
+    assert "您可单独核赔至 ¥10,000.00" in hint and "车损险保额扣除免赔" in hint
+    adjuster.by("approve-amount").fill("12000")
+    adjuster.by("action-submit").click()
+    adjuster.by("confirm-ok").click()
+    # The photos' VIN is not the policy's: the server wants a written reason, and says so.
+    refused = adjuster.by("server-message")
+    refused.wait_for()
+    assert "flagged (vin_mismatch)" in refused.inner_text()
+    assert "必填" in adjuster.by("approve-note").get_attribute("placeholder")
+    adjuster.by("approve-note").fill("车架号照片反光，已电话核实行驶证")
+    adjuster.by("action-submit").click()
+    adjuster.by("confirm-ok").click()
+    adjuster.by("signoff").wait_for()
+    assert "待主管签批：核定金额 ¥12,000.00" in adjuster.by("signoff").inner_text()
+    assert adjuster.by("action-tab-approve").is_disabled()  # nothing else until it is signed
+    adjuster.close()
+
+    supervisor = Staff(browser, urls, "supervisor1")
+    supervisor.open_claim(claim_no)
+    supervisor.by("signoff-approve").click()
+    supervisor.page.wait_for_function(
+        "() => document.querySelector('[data-testid=claim-view] [data-testid=status]')"
+        "?.dataset.status === 'approved'"
+    )
+    assert supervisor.by("signoff").count() == 0
+    supervisor.close()
 
 
 def test_an_auditor_reads_the_audit_log_and_cannot_decide(stack, survey, browser):

@@ -128,7 +128,7 @@ def test_approving_moves_the_claim_records_the_amount_and_audits(api, container,
     assert _decide(api, submitted, {"action": "approve", "version": version}).status_code == 400
     res = _decide(api, submitted, {"action": "approve", "amount": "2350", "version": version,
                                    "reason": "损失清晰"})  # fmt: skip
-    assert res.status_code == 200
+    assert res.status_code == 200, res.json_body
     claim = res.json_body["claim"]
     assert [e["status"] for e in claim["timeline"]] == [
         "reported", "survey_received", "under_review", "approved"]  # fmt: skip
@@ -212,3 +212,98 @@ def test_the_console_page_and_its_static_files_are_served(api):
     assert 'location.pathname.endsWith("/")' in page.body.decode()  # /console/ → /console
     config = api.http.get("/console/api/config").json_body
     assert config["dev_login"] is True
+
+
+# --- claim authority (核赔权限) -------------------------------------------------------------
+
+
+def _sign_off(api, claim_no: str, body: dict, user: str = "supervisor1"):
+    headers = {**_token(api, user), "Content-Type": "application/json"}
+    return api.http.post(
+        f"/console/api/claims/{claim_no}/signoff", body=json.dumps(body), headers=headers
+    )
+
+
+def _version(api, claim_no: str, user: str = "adjuster1") -> int:
+    return _get(api, f"/console/api/claims/{claim_no}", user).json_body["claim"]["version"]
+
+
+def test_above_an_adjusters_authority_an_approval_waits_for_a_supervisors_sign_off(
+    api, submitted
+):
+    """Never above the cover (119,900 less no deductible), and above the adjuster's 10,000 the
+    claim is not approved until a supervisor signs it off."""
+    detail = _get(api, f"/console/api/claims/{submitted}").json_body
+    assert detail["authority"] == {"own_limit": "10000", "covered": True, "cover": "119900",
+                                   "may_sign_off": False}  # fmt: skip
+    version = detail["claim"]["version"]
+    over = _decide(api, submitted, {"action": "approve", "amount": "999999.99",
+                                    "version": version}, "supervisor1")  # fmt: skip
+    assert over.status_code == 400 and "exceeds what the policy covers" in over.json_body["error"]
+
+    asked = _decide(api, submitted, {"action": "approve", "amount": "23500", "version": version,
+                                     "reason": "前杠及大灯更换"})  # fmt: skip
+    assert asked.status_code == 200, asked.json_body
+    claim = asked.json_body["claim"]
+    assert claim["status"] == "under_review"  # into review; not approved
+    assert claim["pending_signoff"]["amount"] == "23500.00"
+    assert claim["pending_signoff"]["by_name"] == "李理赔"
+    waiting = _get(api, "/console/api/claims?flag=signoff_pending", "supervisor1").json_body
+    assert submitted in [c["claim_no"] for c in waiting["claims"]]
+    other = _decide(api, submitted, {"action": "reject", "reason": "x",
+                                     "version": claim["version"]}, "adjuster2")  # fmt: skip
+    assert other.status_code == 409 and "sign-off" in other.json_body["error"]
+    assert _sign_off(api, submitted, {"decision": "approve", "version": claim["version"]},
+                     "adjuster2").status_code == 403  # fmt: skip
+
+    signed = _sign_off(api, submitted, {"decision": "approve", "version": claim["version"]})
+    assert signed.status_code == 200, signed.json_body
+    done = signed.json_body["claim"]
+    assert done["status"] == "approved" and done["pending_signoff"] is None
+    assert done["timeline"][-1]["amount"] == "23500.00"
+    entries = _get(api, f"/console/api/audit?claim_no={submitted}", "supervisor1").json_body
+    actions = [(e["who"], e["action"]) for e in entries["entries"]]
+    assert ("adjuster1", "decide:approve_requested") in actions
+    assert ("supervisor1", "sign_off:approve") in actions
+
+
+def test_a_supervisor_sends_back_an_approval_and_cannot_sign_off_their_own(api, submitted):
+    version = _version(api, submitted, "supervisor1")
+    asked = _decide(api, submitted, {"action": "approve", "amount": "100000.01",
+                                     "version": version}, "supervisor1")  # fmt: skip
+    assert asked.status_code == 200 and asked.json_body["claim"]["pending_signoff"]
+    version = asked.json_body["claim"]["version"]
+    own = _sign_off(api, submitted, {"decision": "approve", "version": version})
+    assert own.status_code == 400 and "another supervisor" in own.json_body["error"]
+    withdrawn = _sign_off(api, submitted, {"decision": "decline", "version": version,
+                                           "reason": "超出本人权限，转总公司"})  # fmt: skip
+    assert withdrawn.status_code == 200
+
+    version = withdrawn.json_body["claim"]["version"]
+    asked = _decide(api, submitted, {"action": "approve", "amount": "23500", "version": version})
+    version = asked.json_body["claim"]["version"]
+    no_reason = _sign_off(api, submitted, {"decision": "decline", "version": version})
+    assert no_reason.status_code == 400 and "reason" in no_reason.json_body["error"]
+    back = _sign_off(api, submitted, {"decision": "decline", "version": version,
+                                      "reason": "金额偏高，请复核配件价格"})  # fmt: skip
+    assert back.status_code == 200
+    claim = back.json_body["claim"]
+    assert claim["status"] == "under_review" and claim["pending_signoff"] is None
+    again = _decide(api, submitted, {"action": "approve", "amount": "8800",
+                                     "version": claim["version"]})  # fmt: skip
+    assert again.status_code == 200 and again.json_body["claim"]["status"] == "approved"
+
+
+def test_a_flagged_claim_is_approved_only_with_a_written_reason(api, submitted):
+    survey = SurveyItem.get(submitted)
+    survey.flags = ["vin_mismatch"]
+    survey.save()
+    version = _version(api, submitted)
+    silent = _decide(api, submitted, {"action": "approve", "amount": "2350", "version": version})
+    assert silent.status_code == 400 and "flagged (vin_mismatch)" in silent.json_body["error"]
+    reasoned = _decide(api, submitted, {"action": "approve", "amount": "2350", "version": version,
+                                        "reason": "车架号照片反光，已电话核实行驶证"})  # fmt: skip
+    assert reasoned.status_code == 200
+    entries = _get(api, f"/console/api/audit?claim_no={submitted}", "supervisor1").json_body
+    approve = next(e for e in entries["entries"] if e["action"] == "decide:approve")
+    assert "已电话核实行驶证" in json.dumps(approve, ensure_ascii=False)

@@ -9,6 +9,7 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -65,7 +66,7 @@ def _bound_customer(container, openid: str) -> str:
         start=today - timedelta(days=30),
         end=today + timedelta(days=300),
         cancelled=False,
-        coverages=(Coverage("机动车损失保险", None, ""),),
+        coverages=(Coverage("机动车损失保险", COVER, ""),),
     )
     writer = BookWriter(container.id_key)
     writer.write_policies([row])
@@ -79,6 +80,9 @@ def _bound_customer(container, openid: str) -> str:
         bound_at=time.time(),
     ).save()
     return policy_no
+
+
+COVER = Decimal("119900")  # the vehicle-damage cover: what an approval may reach at most
 
 
 def _say(container, openid: str, text: str) -> None:

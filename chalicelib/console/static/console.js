@@ -54,6 +54,8 @@
     reshoots: ["补拍过", "warn"],
     taken_before_accident: ["拍摄时间早于出险", "bad"],
     qc_warning: ["质检提示", "warn"],
+    photos_missing: ["照片不全", "bad"],
+    signoff_pending: ["待主管签批", "warn"],
   };
   const QC_REASONS = {
     too_small: "尺寸过小",
@@ -105,6 +107,9 @@
     "decide:reshoot": "补拍",
     "decide:surveyor": "派查勘员",
     "decide:reject": "拒赔",
+    "decide:approve_requested": "提交签批",
+    "sign_off:approve": "签批通过",
+    "sign_off:decline": "签批退回",
   };
   const MAX_AMOUNT = 1_000_000;
   const MAX_TEXT = 200;
@@ -1484,6 +1489,7 @@
       let text = "您的角色只能查看，不能处理赔案。";
       if (decided.includes(c.status))
         text = `此赔案已处理（${c.status_text || c.status}），无需操作。`;
+      else if (c.pending_signoff) text = "此赔案的核定金额超出提交人的权限，待主管签批。";
       else if (c.status === "reported") text = "客户还没有提交查勘照片，暂不能处理。";
       else if (hasRole("adjuster", "supervisor")) text = "此赔案当前不能处理。";
       note = h("p", { class: "readonly-note", testid: "readonly-note" }, text);
@@ -1495,7 +1501,7 @@
       "section",
       { class: "panel actions", testid: "actions" },
       h("h2", null, "审核处理"),
-      h("div", { class: "panel-body" }, note, tabs, form, result),
+      h("div", { class: "panel-body" }, signOffPanel(d), note, tabs, form, result),
     );
   }
 
@@ -1573,7 +1579,8 @@
           ),
           { required: true },
         ),
-        field("备注", reasonArea("approve-note", "可选：给理赔记录的说明", false)),
+        field("备注", reasonArea("approve-note", approveNotePlaceholder(d), false)),
+        authorityHint(d),
       );
     } else if (code === "reshoot") {
       parts.push(reshootList(d));
@@ -1621,6 +1628,106 @@
         },
       },
       parts,
+    );
+  }
+
+  // Claim authority (核赔权限): what the policy covers for this loss and what the signed-in
+  // person may approve alone; above it the approval waits for a supervisor's sign-off.
+  function authorityHint(d) {
+    const a = d.authority;
+    if (!a) return null;
+    const cover = !a.covered
+      ? "本保单没有车损险，不能核定金额"
+      : a.cover != null
+        ? `本案最高可核 ${formatYuan(a.cover)}（车损险保额扣除免赔）`
+        : "车损险保额未载明";
+    return h(
+      "p",
+      { class: "faint", testid: "authority-hint" },
+      `${cover}；您可单独核赔至 ${formatYuan(a.own_limit)}，超出需主管签批。`,
+    );
+  }
+
+  function approveNotePlaceholder(d) {
+    const flagged = (d.flags || []).filter((f) =>
+      ["vin_mismatch", "taken_before_accident", "photos_missing"].includes(f),
+    );
+    return flagged.length
+      ? "必填：此赔案有异常标记，请写明仍予通过的理由（记入审计）"
+      : "可选：给理赔记录的说明";
+  }
+
+  // An approval above its maker's authority: a supervisor signs it off or sends it back.
+  function signOffPanel(d) {
+    const p = d.claim.pending_signoff;
+    if (!p) return null;
+    const mine = state.user && state.user.id === p.by;
+    const mayAct = d.authority && d.authority.may_sign_off;
+    const reason = h("textarea", {
+      testid: "signoff-reason",
+      maxlength: MAX_TEXT,
+      placeholder: "退回时必填：退回原因",
+    });
+    const error = h("div", { class: "form-error", testid: "signoff-error", hidden: true });
+    const send = async (decision) => {
+      const why = reason.value.trim();
+      if (decision === "decline" && !why) {
+        error.textContent = "退回时请填写原因";
+        error.hidden = false;
+        reason.focus();
+        return;
+      }
+      if (state.sending) return;
+      state.sending = true;
+      try {
+        const body = { decision, version: d.claim.version };
+        if (why) body.reason = why;
+        await api(`/claims/${encodeURIComponent(d.claim.claim_no)}/signoff`, {
+          method: "POST",
+          body,
+        });
+        state.result = {
+          tone: "ok",
+          title: decision === "approve" ? "已签批通过" : "已退回，赔案回到待审核",
+          at: new Date(),
+        };
+        state.sending = false;
+        await loadClaim();
+      } catch (err) {
+        state.sending = false;
+        if (err.status === 401) return;
+        error.textContent = err.message;
+        error.hidden = false;
+      }
+    };
+    const buttons = mayAct
+      ? h(
+          "div",
+          { class: "submit-row" },
+          mine
+            ? null
+            : h(
+                "button",
+                { type: "button", class: "primary", testid: "signoff-approve",
+                  onclick: () => send("approve") },
+                "签批通过",
+              ),
+          h(
+            "button",
+            { type: "button", class: "danger", testid: "signoff-decline",
+              onclick: () => send("decline") },
+            mine ? "撤回" : "退回",
+          ),
+        )
+      : h("p", { class: "muted" }, "等待主管签批后生效。");
+    return h(
+      "div",
+      { class: "signoff", testid: "signoff" },
+      h("div", { class: "big" }, `待主管签批：核定金额 ${formatYuan(p.amount)}`),
+      h("div", null, `提交人：${p.by_name || p.by}${p.reason ? `；理由：${p.reason}` : ""}`),
+      mayAct ? reason : null,
+      error,
+      buttons,
     );
   }
 
