@@ -85,13 +85,13 @@ def test_of_several_changes_to_a_claim_in_one_batch_only_the_newest_is_told():
     notifier = ClaimNotifier(Book(), Inbox(), queues, "tpl", "95500")
     reported = image("reported", ["reported"])
     received = image("survey_received", ["reported", "survey_received"])
-    other = {**image("reported", ["reported"]), "claim_no": {"S": "ROTHER"}}
+    other = {**image("reported", ["reported"]), "claim_no": {"S": "RSVY2"}}
     failed = notifier.on_batch([Record("1", "INSERT", reported), Record("2", "INSERT", other),
                                 Record("3", "MODIFY", received, reported)])  # fmt: skip
     assert failed is None
     told = [(m["template"]["data"]["keyword1"]["value"], m["template"]["data"]["keyword2"]["value"],
              m["template"]["sequence"]) for m in queues.sent]  # fmt: skip
-    assert told == [("ROTHER", "已报案", 1), ("RSVY1", "已收到查勘照片", 2)]
+    assert told == [("RSVY2", "已报案", 1), ("RSVY1", "已收到查勘照片", 2)]
 
 
 def test_a_failed_record_is_reported_with_those_after_it_left_for_the_retry():
