@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr"}
 
@@ -30,6 +31,12 @@ class MediaStore:
         return self._s3.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s
         )
+
+    def link_origin(self) -> str:
+        """Where presigned links point (scheme://host[:port]): what the console's
+        Content-Security-Policy lets it load images from. Signing needs no network call."""
+        url = urlsplit(self.presigned_url("origin-probe", 60))
+        return f"{url.scheme}://{url.netloc}"
 
     def get(self, key: str) -> bytes:
         return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()

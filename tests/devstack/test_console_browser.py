@@ -120,6 +120,9 @@ class Staff:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        # The page's Content-Security-Policy must not block anything it needs (photos, API).
+        self.page.on("console", lambda m: self.errors.append(m.text)
+                     if "Content Security Policy" in m.text else None)  # fmt: skip
         self.page.goto(_console_url(urls))
         self.page.locator(f"[data-testid=dev-user][data-user-id='{user_id}']").click()
 
@@ -337,6 +340,33 @@ def test_an_auditor_reads_the_audit_log_and_cannot_decide(stack, survey, browser
     assert auditor.by("claim-view").count() == 1
     assert auditor.errors == []
     auditor.close()
+
+
+TOKEN_KEY = "claimbot.console.token"
+
+
+def _dev_token(urls, user: str) -> str:
+    res = requests.post(_console_url(urls) + "/api/dev-login", json={"user": user}, timeout=5)
+    return res.json()["token"]
+
+
+def test_a_token_in_a_link_is_taken_only_from_the_sign_in_this_tab_started(stack, browser):
+    """A link carrying "#access_token=…" (a planted session) signs nobody in; the hosted
+    sign-in's answer, with the state this tab sent, does."""
+    _, urls, _ = stack
+    token = _dev_token(urls, "supervisor1")
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{_console_url(urls)}#access_token={token}&token_type=Bearer")
+    page.get_by_test_id("signin-message").filter(has_text="登录链接无效").wait_for()
+    assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
+    assert "access_token" not in page.url
+
+    page.evaluate("sessionStorage.setItem('claimbot.console.signin_state', 'abc123')")
+    page.goto(f"{_console_url(urls)}#access_token={token}&state=abc123")
+    page.get_by_test_id("who").filter(has_text="陈主管").wait_for()
+    assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") == token
+    context.close()
 
 
 def test_an_agent_has_no_claims_access(stack, browser):

@@ -30,3 +30,22 @@ def test_survey_example_pictures_are_served_as_jpeg(api, slot):
 def test_other_slots_are_not_found(api, slot):
     res = api.http.get(f"/survey/examples/{slot}.jpg", headers={"Accept": "*/*"})
     assert res.status_code == 404
+
+
+def test_the_console_page_may_not_be_framed_nor_run_scripts_of_others(api, container):
+    import base64
+    import hashlib
+    import re
+
+    res = api.http.get("/console")
+    assert res.status_code == 200
+    policy = res.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+    assert res.headers["X-Frame-Options"] == "DENY"
+    (inline,) = re.findall(r"<script>(.*?)</script>", res.body.decode(), re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    assert f"script-src 'self' 'sha256-{digest}';" in policy  # the redirect, and nothing else
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+    assert container.media.link_origin() in policy.split("img-src", 1)[1].split(";")[0]
+    api_res = api.http.get("/console/api/config")
+    assert api_res.headers["X-Frame-Options"] == "DENY"

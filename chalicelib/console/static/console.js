@@ -406,8 +406,8 @@
   async function route() {
     const mine = ++routeSeq;
     closeViewer();
-    captureHostedUiToken();
-    if (!token()) return showSignIn();
+    const refused = captureHostedUiToken();
+    if (!token()) return showSignIn(refused);
     if (!state.user) {
       try {
         const user = await api("/me");
@@ -539,7 +539,15 @@
       if (config.login_url) {
         const link = h(
           "a",
-          { href: config.login_url, class: "button primary", testid: "sso-link" },
+          {
+            href: config.login_url,
+            class: "button primary",
+            testid: "sso-link",
+            onclick: (e) => {
+              e.preventDefault();
+              location.assign(signInUrl(config.login_url));
+            },
+          },
           "前往公司统一登录",
         );
         body.append(link);
@@ -564,15 +572,33 @@
     }
   }
 
-  // A hosted-UI (Cognito) sign-in comes back with the token in the fragment.
+  // The hosted-UI (Cognito) sign-in starts here with a random `state`, kept in this tab; the
+  // token that comes back in the fragment is taken only with that same state. A link that
+  // carries "#access_token=…" (someone else's session, planted) is dropped, not used.
+  const SIGNIN_STATE_KEY = "claimbot.console.signin_state";
+
+  function signInUrl(loginUrl) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const nonce = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem(SIGNIN_STATE_KEY, nonce);
+    return `${loginUrl}${loginUrl.includes("?") ? "&" : "?"}state=${nonce}`;
+  }
+
+  // Returns why a token in the link was refused (shown on the sign-in page), else undefined.
   function captureHostedUiToken() {
-    if (!/(^#|&)(id_token|access_token)=/.test(location.hash)) return;
+    if (!/(^#|&)(id_token|access_token)=/.test(location.hash)) return undefined;
     const frag = new URLSearchParams(location.hash.replace(/^#/, ""));
     const got = frag.get("id_token") || frag.get("access_token");
+    const expected = sessionStorage.getItem(SIGNIN_STATE_KEY);
+    sessionStorage.removeItem(SIGNIN_STATE_KEY);
     history.replaceState(null, "", `${location.pathname}${location.search}#/queue`);
-    if (!got) return;
+    if (!got) return undefined;
+    if (!expected || frag.get("state") !== expected) {
+      return "登录链接无效：请从本页“前往公司统一登录”重新登录。";
+    }
     sessionStorage.setItem(TOKEN_KEY, got);
     state.user = null; // whoever this token names, /me says
+    return undefined;
   }
 
   // ----- no access -----
@@ -1067,10 +1093,9 @@
         return h(
           "figure",
           {
-            class: "photo missing",
+            class: "photo missing flush",
             testid: `photo-slot-${slot}`,
             "data-slot": slot,
-            style: "margin:0",
           },
           title,
           h("div", { class: "photo-frame", testid: `photo-missing-${slot}` }, "未收到"),
@@ -1085,7 +1110,7 @@
       else if (reasons.length || flagged) cls += " has-issue";
       return h(
         "figure",
-        { class: cls, testid: `photo-slot-${slot}`, "data-slot": slot, style: "margin:0" },
+        { class: `${cls} flush`, testid: `photo-slot-${slot}`, "data-slot": slot },
         title,
         h(
           "button",
@@ -1184,7 +1209,7 @@
           const item = items.find((x) => x.key === `other-${o.seq}`);
           return h(
             "figure",
-            { class: "other", style: "margin:0", testid: "other-photo" },
+            { class: "other flush", testid: "other-photo" },
             h(
               "button",
               {
@@ -1232,7 +1257,7 @@
           h("dt", null, "出险地点"),
           h("dd", { testid: "accident-place" }, placeNode),
           h("dt", null, "事故经过"),
-          h("dd", { style: "white-space:pre-wrap" }, a.description || "—"),
+          h("dd", { class: "pre-wrap" }, a.description || "—"),
         ),
       ),
     );
@@ -2969,7 +2994,6 @@
   // Start
 
   function start() {
-    captureHostedUiToken();
     try {
       const saved = JSON.parse(sessionStorage.getItem(USER_KEY) || "null");
       if (saved && token()) setUser(saved);
