@@ -25,7 +25,7 @@ from chalicelib.domain.claims import (
 from chalicelib.domain.people import clean_name, is_valid_id_number, normalize_id_number
 from chalicelib.domain.plates import is_valid_plate, normalize_plate
 from chalicelib.domain.policies import Coverage, parse_coverages
-from chalicelib.domain.text import remove_whitespace, to_halfwidth
+from chalicelib.domain.text import cell_problem, remove_whitespace, to_halfwidth
 from chalicelib.domain.vin import is_valid_vin, normalize_vin
 
 POLICY_COLUMNS: tuple[str, ...] = (
@@ -223,6 +223,11 @@ def parse_policy_row(
         coverages = parse_coverages(_field(row, "coverages"))
     except ValueError as exc:
         reasons.append(f"coverages: {exc}")
+
+    for column in ("product", "holder_name", "brand_model", "coverages"):
+        problem = cell_problem(column, _field(row, column))
+        if problem:
+            reasons.append(problem)
 
     if reasons:
         return reasons

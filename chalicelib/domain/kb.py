@@ -33,6 +33,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from chalicelib.domain.text import cell_problem
+
 COLUMNS = (
     "id",
     "category",
@@ -282,7 +284,10 @@ def _clean_row(raw: Mapping[str, str]) -> dict[str, str]:
 
 
 def _parse_entry(row: dict[str, str]) -> tuple[Entry | None, list[str]]:
-    errors: list[str] = []
+    errors: list[str] = [
+        problem for column, value in row.items()
+        if (problem := cell_problem(column, value, markup_allowed=True))
+    ]  # fmt: skip
     entry_id = row.get("id", "")
     if not entry_id:
         errors.append("missing id")

@@ -135,6 +135,14 @@ POLICY_REASONS = [
     ({"cancelled": "maybe"}, "cancelled 'maybe' is not one of"),
     ({"coverages": "车损险:abc"}, "coverages: coverage '车损险' has a limit that is not a number"),
     ({"coverages": ":1000"}, "coverages: coverage without a name"),
+    # What would run as a formula when an export is opened in a spreadsheet, and markup:
+    ({"holder_name": "=HYPERLINK(\"http://x.example\",\"王\")"}, "holder_name starts with '='"),
+    ({"product": "+cmd|' /C calc'!A0"}, "product starts with '+'"),
+    ({"brand_model": " -2+3"}, "brand_model starts with '-'"),
+    ({"brand_model": "@SUM(A1)"}, "brand_model starts with '@'"),
+    ({"product": "＝1+1"}, "product starts with '='"),  # full-width is the same to a spreadsheet
+    ({"holder_name": "<img src=x onerror=alert(1)>"}, "holder_name contains '<' or '>'"),
+    ({"holder_name": "王<b>小明"}, "holder_name contains '<' or '>'"),
 ]
 
 

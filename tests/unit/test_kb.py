@@ -157,6 +157,15 @@ def test_csv_rows_refuses_a_workbook_and_binary():
         csv_rows(b"\xff\xfe\x00\x00\x81\x30\xff")
 
 
+def test_cells_a_spreadsheet_would_run_as_formulas_are_refused():
+    rows = [row("ok"), row("formula", answer="=HYPERLINK(\"http://evil.example\",\"点击\")"),
+            row("at", questions="@SUM(1+1)|正常问题")]  # fmt: skip
+    errors = errors_of(rows)
+    assert (3, "answer starts with '=': a spreadsheet would run it as a formula; remove the "
+               "sign or put text before it") in errors  # fmt: skip
+    assert any(line == 4 and "questions starts with '@'" in reason for line, reason in errors)
+
+
 def test_every_row_problem_is_reported_with_its_row():
     rows = [
         row("ok"),
