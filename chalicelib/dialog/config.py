@@ -11,6 +11,7 @@ from typing import TypeVar
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog.ports import (
     Book,
+    Consent,
     Handoffs,
     Hours,
     KbMisses,
@@ -45,6 +46,7 @@ class DialogConfig:
     # keywords 人工 / 客服 and the complaint words of domain/handoff.py.
     intents: Intents | None = None
     kb_misses: KbMisses | None = None  # None: questions not answered are not recorded
+    consent: Consent | None = None  # None: unfollowing and deletion requests change nothing
     hours: Hours | None = None  # None: always after hours
     handoff_in_hours: str = WECHAT_KF  # who takes a conversation in business hours
     public_url: str = ""  # where the app is served (example pictures in news cards)

@@ -24,6 +24,7 @@ from chalicelib.dialog.outcome import (
     SaveQuote,
     TouchSurvey,
     Unbind,
+    WithdrawConsent,
 )
 
 
@@ -76,6 +77,9 @@ def apply(effect: Effect, config: DialogConfig) -> None:
     elif isinstance(effect, NoteKbFollowUp):
         if config.kb_misses is not None:
             config.kb_misses.follow_up(effect.day, effect.miss_id, effect.chose)
+    elif isinstance(effect, WithdrawConsent):
+        if config.consent is not None:
+            config.consent.withdraw(effect.openid, effect.erase)
     else:  # pragma: no cover - the union is closed
         raise TypeError(f"unknown effect {type(effect).__name__}")
 

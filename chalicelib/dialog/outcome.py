@@ -157,9 +157,19 @@ class NoteKbFollowUp:
     chose: str
 
 
+@dataclass(frozen=True)
+class WithdrawConsent:
+    """The customer unfollowed (pushes stop at once, the binding goes, a chat with a person
+    ends), or asked to delete their information (`erase`: also their conversation records and
+    the messages waiting for them). Policies and claims stay: the insurer keeps them by law."""
+
+    openid: str
+    erase: bool = False
+
+
 Effect = (
     ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff | CloseHandoff
-    | RelayToStaff | RecordKbMiss | NoteKbFollowUp
+    | RelayToStaff | RecordKbMiss | NoteKbFollowUp | WithdrawConsent
 )  # fmt: skip
 EFFECTS: dict[str, type[Effect]] = {
     cls.__name__: cls
@@ -174,6 +184,7 @@ EFFECTS: dict[str, type[Effect]] = {
         RelayToStaff,
         RecordKbMiss,
         NoteKbFollowUp,
+        WithdrawConsent,
     )  # fmt: skip
 }
 

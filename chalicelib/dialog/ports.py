@@ -110,6 +110,12 @@ class KbMisses(Protocol):
         ...
 
 
+class Consent(Protocol):
+    """Withdrawing consent (service/consent.py): as easy as giving it (PIPL Art. 15, 47)."""
+
+    def withdraw(self, openid: str, erase: bool) -> None: ...
+
+
 class KnowledgeBase(Protocol):
     """Answers from the FAQ staff edit (domain/kb.py)."""
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import faq, handoff, lookup, quote, survey
+from chalicelib.dialog import faq, handoff, lookup, privacy, quote, survey
 from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import (
     Job,
@@ -22,6 +22,7 @@ from chalicelib.dialog.outcome import (
     Outcome,
     RecordKbMiss,
     SessionState,
+    WithdrawConsent,
 )
 from chalicelib.domain import kb_misses as misses
 from chalicelib.domain.claims import find_claim_number
@@ -75,6 +76,11 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("结束人工", "cancel"),
     ("解绑", "unbind"),
     ("解除绑定", "unbind"),
+    ("删除我的信息", "erase"),
+    ("删除我的个人信息", "erase"),
+    ("删除个人信息", "erase"),
+    ("删除我的数据", "erase"),
+    ("删除信息", "erase"),
     ("取消", "cancel"),
     ("退出", "cancel"),
     ("不办了", "cancel"),
@@ -104,10 +110,11 @@ FLOWS: dict[str, Flow] = {
     "human": lambda msg, state, config: handoff.request(msg, config),
     "handoff": handoff.handoff_flow,
     "faq": faq.faq_flow,
+    "erase": privacy.erase_flow,
 }
 # Flows that are not a form being filled in: a bare number there is a menu choice.
 AT_REST = ("", faq.FLOW)
-FORMS = ("quote", "survey", "bind")
+FORMS = ("quote", "survey", "bind", "erase")
 
 
 def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
@@ -342,8 +349,9 @@ def _text_route(msg: InboundMessage, numbers: bool = True) -> str | None:
 def _on_event(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
     if msg.event is Event.SUBSCRIBE:
         return _welcome(config)
-    if msg.event is Event.UNSUBSCRIBE:
-        return Outcome(reply=None, state=SessionState.empty())
+    if msg.event is Event.UNSUBSCRIBE:  # consent withdrawn: pushes stop, the binding goes
+        return Outcome(reply=None, state=SessionState.empty(),
+                       effects=(WithdrawConsent(msg.openid),))  # fmt: skip
     if msg.event is Event.SCAN:
         return Outcome(reply=TextReply(t.WELCOME_BACK))
     if msg.event is Event.CLICK:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.jobs.queues import Queues
     from chalicelib.media.store import MediaStore
     from chalicelib.ocr.engine import OcrEngine
+    from chalicelib.service.consent import ConsentDesk
     from chalicelib.service.handoff import HandoffDesk, StaffInbox
     from chalicelib.service.notifier import ClaimNotifier
     from chalicelib.service.outbox import OutboxSender
@@ -146,9 +147,18 @@ class Container:
             kb=self.knowledge_base,
             intents=load_intents(),
             kb_misses=self.kb_misses,
+            consent=self.consent,
             hours=self.hours,
             handoff_in_hours=self.settings.handoff_in_hours,
         )
+
+    @cached_property
+    def consent(self) -> ConsentDesk:
+        from chalicelib.service.consent import ConsentDesk
+        from chalicelib.store.outbox import HeldMessages
+
+        return ConsentDesk(self.book, self.quotas, HeldMessages(), self.conversations,
+                           self.handoffs)  # fmt: skip
 
     @cached_property
     def kb_misses(self) -> KbMissLog:

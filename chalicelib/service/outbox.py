@@ -17,6 +17,7 @@ from chalicelib.jobs.messages import CUSTOM, OutboxMessage, new_message_id
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.store.inbox import DONE, NEW
+from chalicelib.store.quotas import UNSUBSCRIBED
 from chalicelib.wechat.api import WeChatApiError
 from chalicelib.wechat.replies import reply_to_json, summarize
 
@@ -58,7 +59,7 @@ class OutboxSender:
 
     def deliver(self, body: dict[str, Any]) -> str:
         """Send one outbox message; returns what happened: sent | held | duplicate |
-        superseded."""
+        superseded | dropped (the customer unfollowed)."""
         message = OutboxMessage.from_body(body)
         key = f"out:{message.id}"
         claim = self.sent.claim(key)
@@ -80,6 +81,10 @@ class OutboxSender:
                       user=ref(message.openid))  # fmt: skip
             return "superseded"
         window = self.quotas.take(message.openid) if message.kind == CUSTOM else None
+        if window == UNSUBSCRIBED or (message.kind != CUSTOM
+                                      and not self.quotas.pushed(message.openid)):  # fmt: skip
+            log_event("outbox.dropped", reason="unsubscribed", user=ref(message.openid))
+            return "dropped"  # they unfollowed: consent to be messaged is withdrawn
         if message.kind == CUSTOM and window is None:
             return self._keep(message, "no customer-service quota left", 0)
         try:

@@ -55,3 +55,11 @@ class Conversations:
         """The newest `limit` records, oldest first (an excerpt for the console)."""
         newest = ConversationRecord.query(openid, scan_index_forward=False, limit=limit)
         return list(reversed(list(newest)))
+
+    def erase(self, openid: str) -> int:
+        """Delete every record of this user's conversation (they asked for it: PIPL Art. 47)."""
+        keys = list(ConversationRecord.query(openid, attributes_to_get=["openid", "record_id"]))
+        with ConversationRecord.batch_write() as batch:
+            for record in keys:
+                batch.delete(record)
+        return len(keys)

@@ -115,6 +115,8 @@ class QuotaItem(Model):
     click_used = NumberAttribute(default=0)
     held = NumberAttribute(default=0)  # messages kept in the outbox table for this user
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
+    # The user unfollowed: nothing is pushed to them until they follow again (consent withdrawn).
+    unsubscribed_at = NumberAttribute(null=True)
 
 
 class HeldMessage(Model):

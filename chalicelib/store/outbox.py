@@ -29,3 +29,11 @@ class HeldMessages:
 
     def mark_released(self, item: HeldMessage) -> None:
         item.update(actions=[HeldMessage.status.set("released")])
+
+    def drop_all(self, openid: str) -> int:
+        """Delete every message kept for this user (they unfollowed or asked for deletion)."""
+        items = list(HeldMessage.query(openid))
+        with HeldMessage.batch_write() as batch:
+            for item in items:
+                batch.delete(item)
+        return len(items)

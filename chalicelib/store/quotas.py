@@ -19,6 +19,7 @@ MESSAGE_LIMIT = 5
 CLICK_WINDOW_S = 60
 CLICK_LIMIT = 3
 MESSAGE, CLICK = "message", "click"
+UNSUBSCRIBED = "unsubscribed"  # what take() says for a user who unfollowed: send nothing
 
 
 class Quotas:
@@ -39,32 +40,50 @@ class Quotas:
         return bool(item.held)
 
     def opened_by_click(self, openid: str) -> None:
+        """A click, follow or scan: only a follower does these, so pushes may go again."""
         now = self.clock()
         QuotaItem(openid=openid).update(
             actions=[
                 QuotaItem.click_window_until.set(now + CLICK_WINDOW_S),
                 QuotaItem.click_used.set(0),
                 QuotaItem.expires_at.set(int(now + MESSAGE_WINDOW_S)),
+                QuotaItem.unsubscribed_at.remove(),
             ]
         )
 
+    def stop_pushes(self, openid: str) -> None:
+        """The user unfollowed: from now on nothing is sent to them (take() says UNSUBSCRIBED,
+        pushed() False) until they follow again."""
+        now = self.clock()
+        QuotaItem(openid=openid).update(actions=[
+            QuotaItem.unsubscribed_at.set(now), QuotaItem.held.set(0),
+            QuotaItem.expires_at.set(int(now + 400 * 86400))])  # fmt: skip
+
+    def pushed(self, openid: str) -> bool:
+        """False when the user unfollowed (a template notice is not sent then either)."""
+        try:
+            return QuotaItem.get(openid).unsubscribed_at is None
+        except QuotaItem.DoesNotExist:
+            return True
+
     def take(self, openid: str) -> str | None:
         """Take one place in an open window: which one ("message" or "click"), None when no
-        window has room."""
+        window has room, UNSUBSCRIBED when the user unfollowed."""
         now = self.clock()
         for window, until, used, limit in (
             (MESSAGE, QuotaItem.message_window_until, QuotaItem.message_used, MESSAGE_LIMIT),
             (CLICK, QuotaItem.click_window_until, QuotaItem.click_used, CLICK_LIMIT),
         ):
+            following = QuotaItem.unsubscribed_at.does_not_exist()
             try:
                 QuotaItem(openid=openid).update(
-                    actions=[used.add(1)], condition=(until > now) & (used < limit)
+                    actions=[used.add(1)], condition=(until > now) & (used < limit) & following
                 )
                 return window
             except UpdateError as exc:
                 if not condition_failed(exc):
                     raise
-        return None
+        return None if self.pushed(openid) else UNSUBSCRIBED
 
     def give_back(self, openid: str, window: str) -> None:
         """Return a place taken for a send that did not happen (WeChat unavailable): the

@@ -208,3 +208,49 @@ def test_a_notice_retried_after_a_transient_failure_is_still_sent(container, emu
     with pytest.raises(RetryLater):
         container.outbox.deliver(notice)
     assert container.outbox.deliver(notice) == "sent"
+
+
+def _say(container, openid: str, xml: str) -> None:
+    from tests.integration.helpers import signed
+
+    query, body = signed(xml)
+    assert container.webhook.receive(query, body).status == 200
+
+
+def test_unfollowing_stops_every_push_at_once_and_unbinds(container, emulator, openid):
+    """PIPL: withdrawing consent is as easy as giving it. Waiting messages are dropped, nothing
+    more goes out (custom or template), the binding is gone; following again opens it again."""
+    from chalicelib.store.models import CustomerItem
+    from tests.integration.helpers import event_xml
+
+    CustomerItem(openid=openid, customer_id="c_consent", holder_name="王小明",
+                 bound_via="PDAA2026440100000001", bound_at=1.0).save()  # fmt: skip
+    container.outbox.deliver(_custom(openid, "等待中"))  # no window: kept
+    assert [h.status for h in HeldMessage.query(openid)] == ["held"]
+
+    _say(container, openid, event_xml(openid, "unsubscribe"))
+    assert list(HeldMessage.query(openid)) == []
+    assert container.book.customer_for(openid) is None
+    container.quotas.opened_by_message(openid)  # even a window left open sends nothing now
+    assert container.outbox.deliver(_custom(openid, "还在吗")) == "dropped"
+    assert container.outbox.deliver(_notice(openid, "R9", "已结案", 3)) == "dropped"
+    assert list(HeldMessage.query(openid)) == []  # dropped, not kept for later
+    assert emulator.messages(openid) == []
+
+    _say(container, openid, event_xml(openid, "subscribe"))
+    assert container.outbox.deliver(_custom(openid, "欢迎回来")) == "sent"
+
+
+def test_deleting_my_information_deletes_binding_and_conversation(container, openid):
+    from chalicelib.store.models import ConversationRecord, CustomerItem
+    from tests.integration.helpers import text_xml
+
+    CustomerItem(openid=openid, customer_id="c_erase", holder_name="王小明",
+                 bound_via="PDAA2026440100000001", bound_at=1.0).save()  # fmt: skip
+    for said in ("我的车牌是粤B12345", "谢谢"):
+        _say(container, openid, text_xml(openid, said))
+    _say(container, openid, text_xml(openid, "删除我的信息"))
+    _say(container, openid, text_xml(openid, "确认删除"))
+    assert container.book.customer_for(openid) is None
+    kept = [r.content for r in ConversationRecord.query(openid) if r.direction == "in"]
+    assert kept == ["确认删除"]  # the request itself is what remains

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import menu, router
+from chalicelib.dialog import menu, privacy, router
 from chalicelib.dialog.config import DialogConfig
-from chalicelib.dialog.outcome import Job, Outcome, SessionState
+from chalicelib.dialog.outcome import Job, Outcome, SessionState, WithdrawConsent
 from chalicelib.domain.messages import Event, InboundMessage, Kind, NewsReply, TextReply
 
 OPENID = "oUser_1"
@@ -111,6 +111,33 @@ def test_unsubscribe_no_reply_and_empty_state():
     assert outcome.reply is None
     assert outcome.state == SessionState.empty()
     assert outcome.sends == () and outcome.jobs == ()
+    # Consent withdrawn: pushes stop and the binding goes (service/consent.py).
+    assert outcome.effects == (WithdrawConsent(outcome_openid(), erase=False),)
+
+
+def outcome_openid() -> str:
+    return event(Event.UNSUBSCRIBE).openid
+
+
+@pytest.mark.parametrize("said", ["删除我的信息", "删除 我的信息。", "删除个人信息"])
+def test_deleting_my_information_asks_once_then_deletes(said, monkeypatch):
+    monkeypatch.setitem(router.FLOWS, "erase", privacy.erase_flow)
+    asked = router.handle(text(said), SessionState(), CONFIG)
+    assert asked.reply.content == t.ERASE_CONFIRM and not asked.effects
+    assert "《保险法》" in asked.reply.content  # what is kept, and why, is said before
+    done = router.handle(text("确认删除"), asked.state, CONFIG)
+    assert done.effects == (WithdrawConsent(text("x").openid, erase=True),)
+    assert done.reply.content == t.ERASED.format(hotline=CONFIG.hotline)
+    assert done.state == SessionState.empty()
+
+
+def test_anything_but_the_confirmation_deletes_nothing(monkeypatch):
+    monkeypatch.setitem(router.FLOWS, "erase", privacy.erase_flow)
+    asked = router.handle(text("删除我的信息"), SessionState(), CONFIG)
+    kept = router.handle(text("算了"), asked.state, CONFIG)
+    assert not kept.effects and kept.state == SessionState.empty()
+    kept = router.handle(text("不要删"), asked.state, CONFIG)
+    assert kept.reply.content == t.ERASE_KEPT and not kept.effects
 
 
 def test_scan_welcomes_back():
