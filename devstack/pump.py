@@ -154,10 +154,15 @@ class EventPump:
         thread.start()
         self._threads.append(thread)
 
-    def stop(self) -> None:
+    def stop(self, within_s: float = 5.0) -> None:
+        """Ask every loop to stop and wait for them, `within_s` in all (not per thread: with a
+        job running in each of several loops, waits one after another added up past the time
+        `claimbot dev` is given to stop). They are daemon threads: one still busy then ends with
+        the process."""
         self._stop.set()
+        deadline = time.monotonic() + within_s
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     # --- SQS -------------------------------------------------------------------------------
 
