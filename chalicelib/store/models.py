@@ -147,11 +147,13 @@ ALL_MODELS: dict[str, type[Model]] = {
 def bind_tables(settings: Settings, botocore_session: Any = None) -> None:
     """Point every model at this stage's physical table.
 
-    With a botocore session given, every table's client is created from it now. PynamoDB
-    would otherwise build one session per table (per thread), each re-reading botocore's
-    DynamoDB model files: measured at about a quarter of a second per table on a cold start
-    (bench/RESULTS.md). A client, once made, is thread-safe and kept by its connection.
+    With a botocore session given, one DynamoDB client is created from it now and shared by
+    every table. PynamoDB would otherwise build one session per table (per thread), each
+    re-reading botocore's DynamoDB model files: measured at about a quarter of a second per
+    table on a cold start (bench/RESULTS.md); and one client per table from a shared session
+    still cost 8-10 ms each. A client is thread-safe; all tables share region and settings.
     """
+    shared: Any = None
     for logical, model in ALL_MODELS.items():
         model.Meta.table_name = settings.table(logical)
         model.Meta.region = settings.region
@@ -159,7 +161,10 @@ def bind_tables(settings: Settings, botocore_session: Any = None) -> None:
         if botocore_session is not None:
             connection = model._get_connection().connection
             connection._local.session = botocore_session  # pynamodb 6.1 internals (pinned)
-            _ = connection.client
+            if shared is None:
+                shared = connection.client  # one DynamoDB client for every table
+            else:
+                connection._client = shared
 
 
 class CustomerItem(Model):
