@@ -69,9 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     photo_check.register(sub)
     quote.register(sub)
 
-    from devstack.commands import roster
+    from devstack.commands import dlq, roster
 
     roster.register(sub)
+    dlq.register(sub)
 
     menu = sub.add_parser("menu", help="custom menu")
     menu_sub = menu.add_subparsers()
