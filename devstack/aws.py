@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
+import subprocess
+import sys
 from typing import Any
 
 from devstack.infra import create_resources_with_attributes
@@ -54,18 +57,28 @@ def _serialized_moto_server(host: str, port: int) -> Any:
 
 
 class LocalAws:
+    """moto server in a process of its own: its Python work does not compete with claimbot's
+    for one interpreter lock (in the same process it capped the local stack near 20 messages a
+    second; bench/RESULTS.md, load). It exits with its parent (its stdin closes)."""
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = "ap-east-1") -> None:
         self.host = host
         self.port = port
         self.region = region
-        self._server: Any = None
+        self._process: subprocess.Popen[str] | None = None
 
     def start(self) -> str:
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = _serialized_moto_server(self.host, self.port)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.port = port
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "devstack.aws", "--host", self.host, "--port", str(self.port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline().strip()
+        if not line.startswith("listening "):
+            self.stop()
+            raise OSError(f"the AWS emulator did not start on {self.host}:{self.port}: {line!r}")
+        self.port = int(line.split()[1])
         return self.url
 
     @property
@@ -109,6 +122,46 @@ class LocalAws:
         )
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+def _serve(host: str, port: int) -> None:
+    """The child: serve until terminated, or until the parent is gone (stdin closes)."""
+    import signal
+    import threading
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = _serialized_moto_server(host, port)
+    server.start()
+    print(f"listening {server.get_host_and_port()[1]}", flush=True)
+
+    def parent_gone() -> None:
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=parent_gone, daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    threading.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="moto server for the devstack (one process)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    _serve(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()
