@@ -33,11 +33,16 @@ class Decider:
         self.tries = tries
 
     def decide(
-        self, openid: str, decide: Callable[[SessionState], Outcome | None]
+        self,
+        openid: str,
+        decide: Callable[[SessionState], Outcome | None],
+        first: tuple[SessionState, SessionItem] | None = None,
     ) -> Outcome | None:
-        """`decide` may return None (nothing to do in this state): None is returned then."""
-        for _ in range(self.tries):
-            state, item = self.sessions.load(openid)
+        """`decide` may return None (nothing to do in this state): None is returned then.
+        `first`: the session as already read (the webhook reads it side by side with claiming
+        the message); a conflict reads it again."""
+        for attempt in range(self.tries):
+            state, item = first if (first and attempt == 0) else self.sessions.load(openid)
             self._settle_leftovers(item)
             outcome = decide(state)
             if outcome is None:

@@ -9,20 +9,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff, router
 from chalicelib.dialog.config import DialogConfig
-from chalicelib.dialog.outcome import Job, JobKind, Outcome
+from chalicelib.dialog.outcome import Job, JobKind, Outcome, SessionState
 from chalicelib.domain.masking import mask_ids_and_cards
 from chalicelib.domain.messages import InboundMessage, Reply, TextReply, TransferReply
 from chalicelib.jobs.messages import OutboxMessage, custom
 from chalicelib.service.decide import Decider
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
-from chalicelib.store.inbox import BUSY, DONE
+from chalicelib.store.inbox import BUSY, DONE, Claim
 from chalicelib.wechat.codec import Decoded, Rejected
 from chalicelib.wechat.inbound import BadMessage, parse_inbound
 from chalicelib.wechat.replies import render_passive, reply_to_json, summarize
@@ -43,6 +44,17 @@ class HttpResult:
     status: int
     body: str
     content_type: str = "text/plain; charset=utf-8"
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads for requests made side by side (one pool per Lambda container)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="webhook-io")
+    return _POOL
 
 
 def _xml(body: str) -> HttpResult:
@@ -104,24 +116,25 @@ class WebhookService:
         if decoded.signed_only and not self._first_use(decoded):
             log_event("webhook.replay_refused", logging.WARNING, msg=ref(msg.dedupe_key))
             return HttpResult(403, "signature already used for another message")
-        claim = self.inbox.claim(msg.dedupe_key)
+        claim, session = self._claim_and_read(msg)
         if claim.state == DONE:
             log_event("webhook.retry_answered", msg=ref(msg.dedupe_key))
             return self._answer(claim.reply_xml, decoded)
         if claim.state == BUSY:
             log_event("webhook.retry_while_busy", msg=ref(msg.dedupe_key))
             return HttpResult(200, SUCCESS)
-        outcome = self._decide(msg)
-        self._open_window(msg)
+        outcome = self._decide(msg, session)
         self._enqueue(msg, outcome)
         reply_xml = render_passive(outcome.reply, msg, self.clock()) if outcome.reply else None
         late = self.clock() - started > self.reply_deadline_s
-        # Late: the answer goes by the outbox, and no copy may get it passively as well.
-        retried = self.inbox.complete(msg.dedupe_key, None if late else reply_xml)
+        # One write completes the message and records the conversation. Late: the answer goes
+        # by the outbox, and no copy may get it passively as well.
+        said, answered = self._records(msg, outcome)
+        retried = self.inbox.complete(msg.dedupe_key, None if late else reply_xml,
+                                      said, answered)  # fmt: skip
         by_outbox = outcome.reply is not None and (retried or late)
         if by_outbox:
             self._send_later(msg, outcome)
-        self._record(msg, outcome, passive=not by_outbox)
         log_event(
             "webhook.handled",
             msg=ref(msg.dedupe_key),
@@ -141,9 +154,21 @@ class WebhookService:
             decoded.signature, decoded.timestamp, decoded.nonce, decoded.xml, keep_until
         )
 
-    def _decide(self, msg: InboundMessage) -> Outcome:
+    def _claim_and_read(self, msg: InboundMessage) -> tuple[Claim, tuple[SessionState, Any]]:
+        """Claim the message, read the session and open the customer-service window side by
+        side (three requests, one round trip); each is needed, or harmless, whatever the claim
+        says: a retry's window was opened by its first copy anyway."""
+        pool = _pool()
+        claim = pool.submit(self.inbox.claim, msg.dedupe_key)
+        session = pool.submit(self.sessions.load, msg.openid)
+        window = pool.submit(self._open_window, msg)
+        window.result()
+        return claim.result(), session.result()
+
+    def _decide(self, msg: InboundMessage, session: tuple[SessionState, Any]) -> Outcome:
         config = self.dialog_config
-        outcome = self.decider.decide(msg.openid, lambda state: router.handle(msg, state, config))
+        outcome = self.decider.decide(msg.openid, lambda state: router.handle(msg, state, config),
+                                      first=session)  # fmt: skip
         assert outcome is not None  # router.handle always decides
         return outcome
 
@@ -173,7 +198,17 @@ class WebhookService:
     def _to_customer(self, msg: InboundMessage, reply: Reply) -> OutboxMessage:
         return custom(msg.openid, reply, origin=msg.dedupe_key)
 
+    def _records(self, msg: InboundMessage, outcome: Outcome) -> tuple[list[Any], list[Any]]:
+        """The conversation records of this turn: what the customer said, and the passive
+        answer (written only if it goes passively)."""
+        said, *answered = self._entries(msg, outcome, passive=True)
+        record = self.conversations.record_of
+        return [record(said)], [record(e) for e in answered]
+
     def _record(self, msg: InboundMessage, outcome: Outcome, passive: bool) -> None:
+        self.conversations.log(self._entries(msg, outcome, passive))
+
+    def _entries(self, msg: InboundMessage, outcome: Outcome, passive: bool) -> list[Entry]:
         entries = [
             Entry(
                 openid=msg.openid,
@@ -196,7 +231,7 @@ class WebhookService:
                     dedupe_key=msg.dedupe_key,
                 )
             )
-        self.conversations.log(entries)
+        return entries
 
     def _record_safely(self, msg: InboundMessage) -> None:
         """Keep the customer's message even when handling it failed."""

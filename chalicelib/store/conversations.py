@@ -33,6 +33,10 @@ class Conversations:
             for entry in entries:
                 batch.save(self._record(entry, now))
 
+    def record_of(self, entry: Entry) -> ConversationRecord:
+        """The record of `entry`, to be written with other items (Inbox.complete)."""
+        return self._record(entry, self.clock())
+
     def _record(self, entry: Entry, now: float) -> ConversationRecord:
         record_id = f"{int(now * 1000):013d}#{entry.direction}#{secrets.token_hex(4)}"
         return ConversationRecord(

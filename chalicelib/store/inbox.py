@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.store.models import InboxItem, condition_failed
 
@@ -86,25 +89,44 @@ class Inbox:
                 raise
         return self._existing(item.dedupe_key, now)
 
-    def complete(self, key: str, reply_xml: str | None) -> bool:
-        """Mark the message done and keep its passive reply for later copies. True when a
-        retry was already told "success" (WeChat gave up): the answer then goes through the
-        outbox, so no reply is kept — a later copy must not show the customer it again."""
-        item = InboxItem(dedupe_key=key)
+    def complete(
+        self,
+        key: str,
+        reply_xml: str | None,
+        records: Sequence[Model] = (),
+        reply_records: Sequence[Model] = (),
+    ) -> bool:
+        """Mark the message done, keep its passive reply for later copies and write `records`
+        (the conversation) with it: one request. True when a retry was already told "success"
+        (WeChat gave up): the answer then goes through the outbox, so no reply is kept (a later
+        copy must not show the customer it again) and `reply_records` are not written."""
+        done: list[Action] = [InboxItem.status.set("done")]
         if reply_xml is not None:
             retries = InboxItem.retries_answered
-            no_retry = (retries == 0) | retries.does_not_exist()
             try:
-                item.update(actions=[InboxItem.status.set("done"),
-                                     InboxItem.reply_xml.set(reply_xml)],
-                            condition=no_retry)  # fmt: skip
+                self._write(key, [*done, InboxItem.reply_xml.set(reply_xml)],
+                            (retries == 0) | retries.does_not_exist(),
+                            [*records, *reply_records])  # fmt: skip
                 return False
-            except UpdateError as exc:
-                if not condition_failed(exc):
+            except (UpdateError, TransactWriteError) as exc:
+                if not (condition_failed(exc) or _cancelled_by_condition(exc)):
                     raise
-        actions: list[Action] = [InboxItem.status.set("done")]
-        item.update(actions=actions)
-        return bool(item.retries_answered)
+            self._write(key, done, None, records)
+            return True
+        self._write(key, done, None, records)
+        return False
+
+    def _write(
+        self, key: str, actions: list[Action], condition: Any, records: Sequence[Model]
+    ) -> None:
+        item = InboxItem(dedupe_key=key)
+        if not records:
+            item.update(actions=actions, condition=condition)
+            return
+        with TransactWrite(connection=InboxItem._get_connection().connection) as transaction:
+            transaction.update(item, actions=actions, condition=condition)
+            for record in records:
+                transaction.save(record)
 
     def release(self, key: str) -> None:
         """Give up a claim after a failure, so that a later delivery can try again."""
@@ -148,3 +170,9 @@ class Inbox:
             if not condition_failed(exc):
                 raise
         return False
+
+
+def _cancelled_by_condition(exc: Exception) -> bool:
+    """A transaction cancelled because an item's condition failed (here: the inbox item's)."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)

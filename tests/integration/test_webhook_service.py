@@ -142,10 +142,10 @@ def test_slow_first_request_sends_its_answer_through_the_outbox(container, openi
     original_decide = service._decide
     results = {}
 
-    def slow_decide(msg):
+    def slow_decide(msg, session):
         q2, b2 = signed(xml)
         results["retry"] = service.receive(q2, b2)  # WeChat's retry arrives meanwhile
-        return original_decide(msg)
+        return original_decide(msg, session)
 
     monkeypatch.setattr(service, "_decide", slow_decide)
     results["first"] = service.receive(q1, b1)
@@ -257,3 +257,26 @@ def test_store_failure_still_answers_politely_and_keeps_the_message(container, o
     assert result.status == 200
     assert "系统繁忙" in _content(result, query)
     assert [r.content for r in _records(openid)] == ["你好"]
+
+
+def test_a_question_costs_four_dynamodb_requests_two_round_trips(container, openid):
+    """Claim, session and the customer-service window side by side, then one write that
+    completes the message and records the conversation (it was five, one after another)."""
+    from chalicelib.store.models import InboxItem
+
+    container.webhook.receive(*signed(text_xml(openid, "退保怎么办")))  # the KB loaded, as warm
+    client = InboxItem._get_connection().connection.client
+    sent: list[str] = []
+
+    def count(**kwargs):
+        sent.append(kwargs["model"].name)
+
+    client.meta.events.register("before-call.dynamodb", count)
+    try:
+        query, body = signed(text_xml(openid, "交强险一年多少钱啊"))
+        result = container.webhook.receive(query, body)
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)
+    assert "950" in _content(result, query)
+    assert sorted(sent) == ["GetItem", "PutItem", "TransactWriteItems", "UpdateItem"]
+    assert [r.direction for r in _records(openid)] == ["in", "out"] * 2
