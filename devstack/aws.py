@@ -136,12 +136,58 @@ class LocalAws:
                 stream.close()
 
 
+def _cheap_transactions() -> None:
+    """moto backs up every table a transaction touches (a deep copy) in case it must roll back:
+    its cost grows with the tables, and under load the local stack slowed to a crawl as the
+    conversations table grew. Requests here run one at a time (_serialized_moto_server), so
+    when every condition of a transaction holds, nothing can fail it: it runs without the
+    copies. When one fails, moto's own path (copies, rollback, reasons) runs, unchanged."""
+    import types
+
+    import moto.dynamodb.models as models
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def holds(backend: Any, transact_items: list[dict[str, Any]]) -> bool:
+        for item in transact_items:
+            _, op = next(iter(item.items()))
+            if op.get("ConditionExpression") is None:
+                continue
+            table = backend.get_table(op["TableName"])
+            if "Key" in op:
+                key = op["Key"]
+            else:
+                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
+            condition = models.get_filter_expression(
+                op["ConditionExpression"], op.get("ExpressionAttributeNames"),
+                op.get("ExpressionAttributeValues"),
+            )  # fmt: skip
+            if not condition.expr(backend.get_item(op["TableName"], key)):
+                return False
+        return True
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        if not holds(self, transact_items):
+            return original(self, transact_items)
+        real_copy = models.copy
+        models.copy = types.SimpleNamespace(deepcopy=lambda value: value)
+        try:
+            return original(self, transact_items)
+        finally:
+            models.copy = real_copy
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
 def _serve(host: str, port: int) -> None:
     """The child: serve until terminated, or until the parent is gone (stdin closes)."""
     import signal
     import threading
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _cheap_transactions()
     server = _serialized_moto_server(host, port)
     server.start()
     print(f"listening {server.get_host_and_port()[1]}", flush=True)
