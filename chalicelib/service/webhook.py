@@ -124,14 +124,21 @@ class WebhookService:
             log_event("webhook.retry_while_busy", msg=ref(msg.dedupe_key))
             return HttpResult(200, SUCCESS)
         outcome = self._decide(msg, session)
+        # The window opens before anything this answer queues is sent (or messages wait for
+        # it); an answer that queues nothing opens it with the message's last write.
+        now = bool(outcome.sends or outcome.jobs or session[1].held)
+        if now:
+            self._open_window(msg)
         self._enqueue(msg, outcome)
         reply_xml = render_passive(outcome.reply, msg, self.clock()) if outcome.reply else None
         late = self.clock() - started > self.reply_deadline_s
-        # One write completes the message and records the conversation. Late: the answer goes
-        # by the outbox, and no copy may get it passively as well.
+        # One write completes the message, records the conversation and, unless done above,
+        # opens the window. Late: the answer goes by the outbox, and no copy may get it
+        # passively as well.
         said, answered = self._records(msg, outcome)
+        window = [] if now else self._window_update(msg)
         retried = self.inbox.complete(msg.dedupe_key, None if late else reply_xml,
-                                      said, answered)  # fmt: skip
+                                      said, answered, window)  # fmt: skip
         by_outbox = outcome.reply is not None and (retried or late)
         if by_outbox:
             self._send_later(msg, outcome)
@@ -155,15 +162,18 @@ class WebhookService:
         )
 
     def _claim_and_read(self, msg: InboundMessage) -> tuple[Claim, tuple[SessionState, Any]]:
-        """Claim the message, read the session and open the customer-service window side by
-        side (three requests, one round trip); each is needed, or harmless, whatever the claim
-        says: a retry's window was opened by its first copy anyway."""
-        pool = _pool()
-        claim = pool.submit(self.inbox.claim, msg.dedupe_key)
-        session = pool.submit(self.sessions.load, msg.openid)
-        window = pool.submit(self._open_window, msg)
-        window.result()
-        return claim.result(), session.result()
+        """Claim the message and read the session side by side (two requests, one round trip):
+        the read is wasted only on a retry."""
+        session = _pool().submit(self.sessions.load, msg.openid)
+        claim = self.inbox.claim(msg.dedupe_key)
+        return claim, session.result()
+
+    def _window_update(self, msg: InboundMessage) -> list[tuple[Any, list[Any]]]:
+        if msg.opens_message_window:
+            return [self.quotas.window_update(msg.openid, by_message=True)]
+        if msg.opens_click_window:
+            return [self.quotas.window_update(msg.openid, by_message=False)]
+        return []
 
     def _decide(self, msg: InboundMessage, session: tuple[SessionState, Any]) -> Outcome:
         config = self.dialog_config

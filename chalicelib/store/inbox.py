@@ -95,9 +95,11 @@ class Inbox:
         reply_xml: str | None,
         records: Sequence[Model] = (),
         reply_records: Sequence[Model] = (),
+        updates: Sequence[tuple[Model, list[Action]]] = (),
     ) -> bool:
         """Mark the message done, keep its passive reply for later copies and write `records`
-        (the conversation) with it: one request. True when a retry was already told "success"
+        (the conversation) and `updates` (the customer-service window) with it: one request.
+        True when a retry was already told "success"
         (WeChat gave up): the answer then goes through the outbox, so no reply is kept (a later
         copy must not show the customer it again) and `reply_records` are not written."""
         done: list[Action] = [InboxItem.status.set("done")]
@@ -106,27 +108,34 @@ class Inbox:
             try:
                 self._write(key, [*done, InboxItem.reply_xml.set(reply_xml)],
                             (retries == 0) | retries.does_not_exist(),
-                            [*records, *reply_records])  # fmt: skip
+                            [*records, *reply_records], updates)  # fmt: skip
                 return False
             except (UpdateError, TransactWriteError) as exc:
                 if not (condition_failed(exc) or _cancelled_by_condition(exc)):
                     raise
-            self._write(key, done, None, records)
+            self._write(key, done, None, records, updates)
             return True
-        self._write(key, done, None, records)
+        self._write(key, done, None, records, updates)
         return False
 
     def _write(
-        self, key: str, actions: list[Action], condition: Any, records: Sequence[Model]
+        self,
+        key: str,
+        actions: list[Action],
+        condition: Any,
+        records: Sequence[Model],
+        updates: Sequence[tuple[Model, list[Action]]] = (),
     ) -> None:
         item = InboxItem(dedupe_key=key)
-        if not records:
+        if not records and not updates:
             item.update(actions=actions, condition=condition)
             return
         with TransactWrite(connection=InboxItem._get_connection().connection) as transaction:
             transaction.update(item, actions=actions, condition=condition)
             for record in records:
                 transaction.save(record)
+            for other, other_actions in updates:
+                transaction.update(other, actions=other_actions)
 
     def release(self, key: str) -> None:
         """Give up a claim after a failure, so that a later delivery can try again."""

@@ -71,6 +71,9 @@ class SessionItem(Model):
     # Effects of the last decision not yet confirmed applied (dialog/effects.py): saved with
     # the state they led to, so a request that dies in between leaves them for the next one.
     pending = JSONAttribute(null=True)
+    # Messages the outbox keeps for this user (Quotas.note_held): the webhook, which reads the
+    # session anyway, then opens the window at once and has them released.
+    held = NumberAttribute(null=True)
     version = VersionAttribute()
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
 

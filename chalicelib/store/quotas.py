@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
-from chalicelib.store.models import QuotaItem, condition_failed
+from chalicelib.store.models import QuotaItem, SessionItem, condition_failed
 
 MESSAGE_WINDOW_S = 48 * 3600
 MESSAGE_LIMIT = 5
@@ -28,28 +29,32 @@ class Quotas:
 
     def opened_by_message(self, openid: str) -> bool:
         """Open the 48 h window. True when messages are waiting to be released."""
-        now = self.clock()
         item = QuotaItem(openid=openid)
-        item.update(
-            actions=[
-                QuotaItem.message_window_until.set(now + MESSAGE_WINDOW_S),
-                QuotaItem.message_used.set(0),
-                QuotaItem.expires_at.set(int(now + MESSAGE_WINDOW_S + 86400)),
-            ]
-        )
+        item.update(actions=self._message_window())
         return bool(item.held)
 
     def opened_by_click(self, openid: str) -> None:
         """A click, follow or scan: only a follower does these, so pushes may go again."""
+        QuotaItem(openid=openid).update(actions=self._click_window())
+
+    def window_update(self, openid: str, by_message: bool) -> tuple[QuotaItem, list[Action]]:
+        """The same opening as an update to write with other items (Inbox.complete): for a
+        message whose answer queues nothing, the window can open with its last write."""
+        actions = self._message_window() if by_message else self._click_window()
+        return QuotaItem(openid=openid), actions
+
+    def _message_window(self) -> list[Action]:
         now = self.clock()
-        QuotaItem(openid=openid).update(
-            actions=[
-                QuotaItem.click_window_until.set(now + CLICK_WINDOW_S),
+        return [QuotaItem.message_window_until.set(now + MESSAGE_WINDOW_S),
+                QuotaItem.message_used.set(0),
+                QuotaItem.expires_at.set(int(now + MESSAGE_WINDOW_S + 86400))]  # fmt: skip
+
+    def _click_window(self) -> list[Action]:
+        now = self.clock()
+        return [QuotaItem.click_window_until.set(now + CLICK_WINDOW_S),
                 QuotaItem.click_used.set(0),
                 QuotaItem.expires_at.set(int(now + MESSAGE_WINDOW_S)),
-                QuotaItem.unsubscribed_at.remove(),
-            ]
-        )
+                QuotaItem.unsubscribed_at.remove()]  # fmt: skip
 
     def stop_pushes(self, openid: str) -> None:
         """The user unfollowed: from now on nothing is sent to them (take() says UNSUBSCRIBED,
@@ -103,7 +108,17 @@ class Quotas:
             return 0
 
     def note_held(self, openid: str) -> None:
+        """A message is kept for this user; their session says so too, where the webhook
+        reads it. The session's version goes up by one, so a save from a read made before
+        fails and reads again (a save would otherwise put the old item back without the mark);
+        the model's own update could reset a missing version, so this one is written by hand."""
         QuotaItem(openid=openid).update(actions=[QuotaItem.held.add(1)])
+        SessionItem._get_connection().update_item(
+            openid, actions=[SessionItem.held.add(1), SessionItem.version.add(1)]
+        )
 
     def clear_held(self, openid: str) -> None:
         QuotaItem(openid=openid).update(actions=[QuotaItem.held.set(0)])
+        SessionItem._get_connection().update_item(
+            openid, actions=[SessionItem.held.remove(), SessionItem.version.add(1)]
+        )

@@ -259,9 +259,9 @@ def test_store_failure_still_answers_politely_and_keeps_the_message(container, o
     assert [r.content for r in _records(openid)] == ["你好"]
 
 
-def test_a_question_costs_four_dynamodb_requests_two_round_trips(container, openid):
-    """Claim, session and the customer-service window side by side, then one write that
-    completes the message and records the conversation (it was five, one after another)."""
+def test_a_question_costs_three_dynamodb_requests_two_round_trips(container, openid):
+    """Claim and session side by side, then one write that completes the message, records the
+    conversation and opens the customer-service window (it was five, one after another)."""
     from chalicelib.store.models import InboxItem
 
     container.webhook.receive(*signed(text_xml(openid, "退保怎么办")))  # the KB loaded, as warm
@@ -278,5 +278,26 @@ def test_a_question_costs_four_dynamodb_requests_two_round_trips(container, open
     finally:
         client.meta.events.unregister("before-call.dynamodb", count)
     assert "950" in _content(result, query)
-    assert sorted(sent) == ["GetItem", "PutItem", "TransactWriteItems", "UpdateItem"]
+    assert sorted(sent) == ["GetItem", "PutItem", "TransactWriteItems"]
+    assert container.quotas.take(openid) == "message"  # the window is open
     assert [r.direction for r in _records(openid)] == ["in", "out"] * 2
+
+
+def test_messages_kept_for_a_customer_are_released_when_they_write(container, openid):
+    """The outbox could not send (no window): the session says so, and the customer's next
+    message opens the window at once and has them released."""
+    import uuid
+
+    from chalicelib.store.models import SessionItem
+
+    _drain(container, "jobs")
+    kept = {"id": uuid.uuid4().hex, "kind": "custom", "openid": openid, "origin": "test",
+            "reply": {"type": "text", "content": "您的理赔进度有更新"}}  # fmt: skip
+    assert container.outbox.deliver(kept) == "held"
+    assert SessionItem.get(openid).held == 1
+    query, body = signed(text_xml(openid, "你好"))
+    assert container.webhook.receive(query, body).status == 200
+    jobs = [j for j in _drain(container, "jobs") if j.get("payload", {}).get("openid") == openid]
+    assert [j["kind"] for j in jobs] == ["outbox.release"]
+    assert container.outbox.release(openid) == 1
+    assert SessionItem.get(openid).held is None
