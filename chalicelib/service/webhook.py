@@ -10,8 +10,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, cast
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff, router
@@ -29,6 +29,7 @@ from chalicelib.wechat.inbound import BadMessage, parse_inbound
 from chalicelib.wechat.replies import render_passive, reply_to_json, summarize
 
 if TYPE_CHECKING:
+    from chalicelib.dialog.ports import Book
     from chalicelib.jobs.queues import Queues
     from chalicelib.store.conversations import Conversations
     from chalicelib.store.inbox import Inbox
@@ -177,6 +178,12 @@ class WebhookService:
 
     def _decide(self, msg: InboundMessage, session: tuple[SessionState, Any]) -> Outcome:
         config = self.dialog_config
+        copied = getattr(session[1], "customer", None)
+        if copied and config.book is not None:  # the binding, as the session copied it
+            from chalicelib.store.book import SessionCachedBook
+
+            book = cast("Book", SessionCachedBook(cast(Any, config.book), msg.openid, copied))
+            config = replace(config, book=book)
         outcome = self.decider.decide(msg.openid, lambda state: router.handle(msg, state, config),
                                       first=session)  # fmt: skip
         assert outcome is not None  # router.handle always decides

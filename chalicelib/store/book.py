@@ -43,6 +43,7 @@ from chalicelib.store.models import (
     CustomerItem,
     LockoutItem,
     PolicyItem,
+    SessionItem,
     condition_failed,
 )
 
@@ -295,6 +296,7 @@ class BookStore:
         return BindResult(BindOutcome.REFUSED)
 
     def unbind(self, openid: str) -> bool:
+        SessionItem._get_connection().update_item(openid, actions=[SessionItem.customer.remove()])
         try:
             CustomerItem.get(openid).delete()
             return True
@@ -324,6 +326,9 @@ class BookStore:
             bound_via=policy.policy_no,
             bound_at=now,
         ).save()
+        copy = {"id": policy.customer_id, "name": policy.holder_name,
+                "gender": policy.holder_gender}  # fmt: skip
+        SessionItem._get_connection().update_item(openid, actions=[SessionItem.customer.set(copy)])
         try:
             LockoutItem.get(f"user:{openid}").delete()
         except DoesNotExist:
@@ -394,3 +399,22 @@ class BookStore:
 
 def _minute_subject(now: float) -> str:
     return f"all:{int(now // 60)}"
+
+
+class SessionCachedBook:
+    """The book as one message sees it: the customer its session copied at binding (None:
+    not copied, ask the table), everything else from the book."""
+
+    def __init__(self, book: BookStore, openid: str, copied: dict[str, Any] | None) -> None:
+        self._book = book
+        self._openid = openid
+        self._copied = copied
+
+    def customer_for(self, openid: str) -> Customer | None:
+        if openid == self._openid and self._copied:
+            gender = self._copied.get("gender")
+            return Customer(self._copied["id"], self._copied["name"], _gender(gender))
+        return self._book.customer_for(openid)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._book, name)

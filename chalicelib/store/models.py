@@ -74,6 +74,9 @@ class SessionItem(Model):
     # Messages the outbox keeps for this user (Quotas.note_held): the webhook, which reads the
     # session anyway, then opens the window at once and has them released.
     held = NumberAttribute(null=True)
+    # The customer this WeChat user is bound to, copied here when they bind (BookStore): a
+    # lookup reads it with the session instead of reading the customers table too.
+    customer = JSONAttribute(null=True)  # {"id", "name", "gender"}
     version = VersionAttribute()
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
 

@@ -109,16 +109,11 @@ class Quotas:
 
     def note_held(self, openid: str) -> None:
         """A message is kept for this user; their session says so too, where the webhook
-        reads it. The session's version goes up by one, so a save from a read made before
-        fails and reads again (a save would otherwise put the old item back without the mark);
-        the model's own update could reset a missing version, so this one is written by hand."""
+        reads it. Written beside the dialog's fields (sessions are saved attribute by
+        attribute), without the session's version: the dialog's next save must not conflict."""
         QuotaItem(openid=openid).update(actions=[QuotaItem.held.add(1)])
-        SessionItem._get_connection().update_item(
-            openid, actions=[SessionItem.held.add(1), SessionItem.version.add(1)]
-        )
+        SessionItem._get_connection().update_item(openid, actions=[SessionItem.held.add(1)])
 
     def clear_held(self, openid: str) -> None:
         QuotaItem(openid=openid).update(actions=[QuotaItem.held.set(0)])
-        SessionItem._get_connection().update_item(
-            openid, actions=[SessionItem.held.remove(), SessionItem.version.add(1)]
-        )
+        SessionItem._get_connection().update_item(openid, actions=[SessionItem.held.remove()])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.dialog.outcome import Effect, SessionState, effect_from_json, effect_to_json
 from chalicelib.store.models import SessionItem, condition_failed
@@ -32,14 +33,19 @@ class Sessions:
     ) -> None:
         """Store `state` (and the effects it awaits) unless the session changed since `item`
         was read: SessionConflict then."""
-        item.flow = state.flow
-        item.step = state.step
-        item.data = state.data
-        item.pending = [effect_to_json(e) for e in pending] or None
-        item.expires_at = int(self.clock() + self.ttl_s)
+        effects = [effect_to_json(e) for e in pending]
+        actions: list[Action] = [
+            SessionItem.flow.set(state.flow),
+            SessionItem.step.set(state.step),
+            SessionItem.data.set(state.data),
+            SessionItem.pending.set(effects) if effects else SessionItem.pending.remove(),
+            SessionItem.expires_at.set(int(self.clock() + self.ttl_s)),
+        ]
+        # An update, not a put: what others keep on the item (the binding, messages held)
+        # stays. The model adds the version's condition and increment.
         try:
-            item.save()
-        except PutError as exc:
+            item.update(actions=actions)
+        except UpdateError as exc:
             if condition_failed(exc):
                 raise SessionConflict(item.openid) from exc
             raise

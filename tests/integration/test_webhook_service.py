@@ -301,3 +301,40 @@ def test_messages_kept_for_a_customer_are_released_when_they_write(container, op
     assert [j["kind"] for j in jobs] == ["outbox.release"]
     assert container.outbox.release(openid) == 1
     assert SessionItem.get(openid).held is None
+
+
+def _count_requests(container, send) -> list[str]:
+    from chalicelib.store.models import InboxItem
+
+    client = InboxItem._get_connection().connection.client
+    sent: list[str] = []
+
+    def count(**kwargs):
+        sent.append(kwargs["model"].name)
+
+    client.meta.events.register("before-call.dynamodb", count)
+    try:
+        send()
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)
+    return sorted(sent)
+
+
+def test_a_lookup_costs_four_requests_and_unbinding_is_seen_at_once(container, openid):
+    """The binding is copied into the session when the customer binds: a lookup reads it with
+    the session (it read the customers table too: 7 requests, one after another)."""
+    from tests.integration.test_book import _holder_policy
+
+    policy, number = _holder_policy()
+    for said in ("保单查询", policy.plate, number[-6:]):
+        container.webhook.receive(*signed(text_xml(openid, said)))
+
+    def lookup():
+        query, body = signed(text_xml(openid, "保单查询"))
+        assert policy.policy_no in _content(container.webhook.receive(query, body), query)
+
+    assert _count_requests(container, lookup) == ["GetItem", "PutItem", "Query",
+                                                  "TransactWriteItems"]  # fmt: skip
+    container.webhook.receive(*signed(text_xml(openid, "解绑")))
+    query, body = signed(text_xml(openid, "保单查询"))
+    assert "验证身份" in _content(container.webhook.receive(query, body), query)
