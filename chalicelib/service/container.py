@@ -364,6 +364,7 @@ class Container:
             ocr_engine=self.ocr_engine,
             survey=lambda: self.survey_desk,
             handoffs=lambda: self.handoff_desk,
+            webhook=lambda: self.webhook,
         )
 
     def ocr_engine(self) -> OcrEngine:

@@ -6,6 +6,7 @@ requests get a short 4xx; our own failures get a polite passive reply in Chinese
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ from chalicelib.jobs.messages import OutboxMessage, custom
 from chalicelib.service.decide import Decider
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
-from chalicelib.store.inbox import BUSY, DONE, Claim
+from chalicelib.store.inbox import BUSY, DONE, NEW, Claim
 from chalicelib.wechat.codec import Decoded, Rejected
 from chalicelib.wechat.inbound import BadMessage, parse_inbound
 from chalicelib.wechat.replies import render_passive, reply_to_json, summarize
@@ -45,6 +46,10 @@ class HttpResult:
     status: int
     body: str
     content_type: str = "text/plain; charset=utf-8"
+
+
+class _AfterDecision(Exception):
+    """Handling failed after the decision was saved: the message is not handled again."""
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -108,10 +113,50 @@ class WebhookService:
             return HttpResult(400, "unreadable request")
         try:
             return self._process(msg, decoded, started)
-        except Exception:
+        except Exception as exc:
             log_event("webhook.failed", logging.ERROR, exc_info=True, msg=ref(msg.dedupe_key))
-            self._record_safely(msg)
+            decided = isinstance(exc, _AfterDecision)
+            if decided or not self._handle_later(msg, decoded):
+                self._record_safely(msg)
             return self._answer(self._busy_reply(msg), decoded)
+
+    def _handle_later(self, msg: InboundMessage, decoded: Decoded) -> bool:
+        """Our own failure: the customer reads "busy" now, and WeChat will not send the message
+        again (it was answered). So it is queued to be handled again by the worker (redo), its
+        claim given back; the answer then comes through the outbox. False when even that
+        fails (the message is then recorded, as before)."""
+        try:
+            self.inbox.release(msg.dedupe_key)
+            self.queues.jobs([Job(JobKind.WEBHOOK_REDO, {"xml": decoded.xml})])
+            log_event("webhook.redo_queued", msg=ref(msg.dedupe_key))
+            return True
+        except Exception:
+            log_event("webhook.redo_not_queued", logging.ERROR, exc_info=True,
+                      msg=ref(msg.dedupe_key))  # fmt: skip
+            return False
+
+    def redo(self, payload: Mapping[str, Any]) -> str:
+        """Handle again a message whose first handling failed (job webhook.redo): once, like
+        the webhook, and answered through the outbox (its id comes from the message: a
+        redelivered job sends nothing twice). A failure raises: SQS retries, then dead-letters
+        (`claimbot dlq redrive jobs`)."""
+        msg = parse_inbound(str(payload["xml"]))
+        if self.inbox.claim(msg.dedupe_key).state != NEW:
+            return "done already"
+        try:
+            outcome = self._decide(msg, self.sessions.load(msg.openid))
+            self._open_window(msg)
+            self._enqueue(msg, outcome)
+            if outcome.reply is not None:
+                digest = hashlib.sha256(msg.dedupe_key.encode()).hexdigest()[:24]
+                self._send_later(msg, outcome, message_id=f"redo-{digest}")
+            said, _ = self._records(msg, outcome)
+            self.inbox.complete(msg.dedupe_key, None, said)
+        except Exception:
+            self.inbox.release(msg.dedupe_key)
+            raise
+        log_event("webhook.redone", msg=ref(msg.dedupe_key))
+        return "handled"
 
     def _process(self, msg: InboundMessage, decoded: Decoded, started: float) -> HttpResult:
         if decoded.signed_only and not self._first_use(decoded):
@@ -125,6 +170,15 @@ class WebhookService:
             log_event("webhook.retry_while_busy", msg=ref(msg.dedupe_key))
             return HttpResult(200, SUCCESS)
         outcome = self._decide(msg, session)
+        try:
+            return self._answer_decided(msg, decoded, started, outcome, session)
+        except Exception as exc:
+            raise _AfterDecision() from exc  # decided and saved: deciding again would be wrong
+
+    def _answer_decided(
+        self, msg: InboundMessage, decoded: Decoded, started: float, outcome: Outcome,
+        session: tuple[SessionState, Any],
+    ) -> HttpResult:  # fmt: skip
         # The window opens before anything this answer queues is sent (or messages wait for
         # it); an answer that queues nothing opens it with the message's last write.
         now = bool(outcome.sends or outcome.jobs or session[1].held)
@@ -202,7 +256,7 @@ class WebhookService:
         if outcome.sends:
             self.queues.outbox([self._to_customer(msg, r) for r in outcome.sends])
 
-    def _send_later(self, msg: InboundMessage, outcome: Outcome) -> None:
+    def _send_later(self, msg: InboundMessage, outcome: Outcome, message_id: str = "") -> None:
         if isinstance(outcome.reply, TransferReply):  # only a passive reply can transfer:
             reply: Reply = TextReply(t.HANDOFF_TRANSFER_LATE)  # the next message will
             self.sessions.change(msg.openid, handoff.transfer_missed)
@@ -210,10 +264,12 @@ class WebhookService:
         else:
             assert outcome.reply is not None
             reply = outcome.reply
-        self.queues.outbox([self._to_customer(msg, reply)])
+        self.queues.outbox([self._to_customer(msg, reply, message_id)])
 
-    def _to_customer(self, msg: InboundMessage, reply: Reply) -> OutboxMessage:
-        return custom(msg.openid, reply, origin=msg.dedupe_key)
+    def _to_customer(
+        self, msg: InboundMessage, reply: Reply, message_id: str = ""
+    ) -> OutboxMessage:
+        return custom(msg.openid, reply, origin=msg.dedupe_key, message_id=message_id or None)
 
     def _records(self, msg: InboundMessage, outcome: Outcome) -> tuple[list[Any], list[Any]]:
         """The conversation records of this turn: what the customer said, and the passive

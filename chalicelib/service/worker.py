@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.service.outbox import OutboxSender
     from chalicelib.service.resume import Resumer
     from chalicelib.service.survey import SurveyDesk
+    from chalicelib.service.webhook import WebhookService
     from chalicelib.store.conversations import Conversations
     from chalicelib.wechat.api import WeChatApi
 
@@ -43,6 +44,7 @@ class Worker:
         ocr_engine: Callable[[], OcrEngine],
         survey: Callable[[], SurveyDesk],
         handoffs: Callable[[], HandoffDesk],
+        webhook: Callable[[], WebhookService] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.api = api
@@ -64,6 +66,8 @@ class Worker:
             JobKind.HANDOFF_QUEUE: lambda p: handoffs().tell_queue(p),
             JobKind.TICKET_SENSITIVE: lambda p: handoffs().sensitive(p),
         }
+        if webhook is not None:
+            self._handlers[JobKind.WEBHOOK_REDO] = lambda p: webhook().redo(p)
 
     def run(self, body: dict[str, Any]) -> Any:
         """One jobs-queue message; an unknown kind raises ValueError (it dead-letters)."""

@@ -247,11 +247,39 @@ def test_hostile_bodies_get_400_never_5xx(migrating, body):
     assert result.status == 400
 
 
-def test_store_failure_still_answers_politely_and_keeps_the_message(container, openid, monkeypatch):
-    def broken_claim(key):
-        raise RuntimeError("DynamoDB is down")
+def test_our_failure_answers_politely_and_the_message_is_handled_again_once(
+    container, openid, monkeypatch
+):
+    """DynamoDB fails while the message is handled: the customer reads "busy" at once, and the
+    worker handles the message again (WeChat will not resend an answered message); its answer
+    comes through the outbox, once, and the message is recorded once."""
+    _drain(container, "jobs")
+    _drain(container, "outbox")
+    real_decide = container.webhook._decide
 
-    monkeypatch.setattr(container.webhook.inbox, "claim", broken_claim)
+    def throttled(msg, session):
+        raise RuntimeError("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(container.webhook, "_decide", throttled)
+    query, body = signed(text_xml(openid, "交强险一年多少钱啊"))
+    result = container.webhook.receive(query, body)
+    assert result.status == 200 and "系统繁忙" in _content(result, query)
+    monkeypatch.setattr(container.webhook, "_decide", real_decide)  # DynamoDB is back
+
+    [redo] = [j for j in _drain(container, "jobs") if j["kind"] == "webhook.redo"]
+    assert container.worker.run(redo) == "handled"
+    assert container.worker.run(redo) == "done already"  # SQS delivered it twice
+    answers = [m for m in _drain(container, "outbox") if m["openid"] == openid]
+    assert len(answers) == 1 and "950" in answers[0]["reply"]["content"]
+    assert [r.content for r in _records(openid) if r.direction == "in"] == ["交强险一年多少钱啊"]
+
+
+def test_when_even_the_jobs_queue_fails_the_message_is_still_kept(container, openid, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("DynamoDB and SQS are down")
+
+    monkeypatch.setattr(container.webhook.inbox, "claim", broken)
+    monkeypatch.setattr(container.webhook.queues, "jobs", broken)
     query, body = signed(text_xml(openid, "你好"))
     result = container.webhook.receive(query, body)
     assert result.status == 200
