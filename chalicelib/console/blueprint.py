@@ -7,6 +7,7 @@ heavy is imported here, so registering the blueprint costs the webhook's cold st
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -40,18 +41,23 @@ NOT_FRAMED = {
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
+@functools.lru_cache(maxsize=1)
+def _inline_script_hashes() -> str:
+    """The page's inline scripts as CSP hashes (read once per container)."""
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    return " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()}'"
+        for m in _INLINE_SCRIPT.findall(html)
+    )
+
+
 def page_security_headers(image_origin: str) -> dict[str, str]:
     """The console page's Content-Security-Policy: its own script, style and API only; images
     also from the photos' presigned links; the one inline script (the trailing-slash
     redirect) by its hash; never framed."""
-    html = (STATIC / "index.html").read_text(encoding="utf-8")
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()}'"
-        for m in _INLINE_SCRIPT.findall(html)
-    )
     policy = (
         "default-src 'none'; "
-        f"script-src 'self' {hashes}; "
+        f"script-src 'self' {_inline_script_hashes()}; "
         "style-src 'self'; "
         f"img-src 'self' data: blob: {image_origin}; "
         "connect-src 'self'; "

@@ -13,11 +13,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
+from chalicelib.domain.hours import CHINA
 from chalicelib.domain.text import to_halfwidth
 
-CHINA = timezone(timedelta(hours=8))
 NOTHING = "nothing"  # no entry came close: 这个问题我暂时回答不了
 CANDIDATES = "candidates"  # up to three entries offered as numbered choices
 MAX_QUESTION = 300  # characters kept of a long message

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from chalicelib.domain.people import NAME_DOTS, name_parts
-from chalicelib.domain.plates import DISPLAY_DOT, is_valid_plate, normalize_plate
+from chalicelib.domain.plates import DISPLAY_DOT, PROVINCES, is_valid_plate, normalize_plate
 from chalicelib.domain.text import remove_whitespace
 from chalicelib.domain.vin import VIN_LENGTH, normalize_vin
 
@@ -122,10 +122,7 @@ def mask_ids_and_cards(text: str) -> str:
                            + m.group(0)[-2:], text)  # fmt: skip
 
 
-_PLATE_IN_TEXT = re.compile(
-    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s*[A-Za-z]\s*[·•・.\-]?"
-    r"\s*[A-Za-z0-9]{5,6}"
-)
+_PLATE_IN_TEXT = re.compile(rf"[{PROVINCES}]\s*[A-Za-z]\s*[·•・.\-]?\s*[A-Za-z0-9]{{5,6}}")
 _VIN_LIKE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{17}(?![A-Za-z0-9])")
 
 

@@ -52,11 +52,13 @@ def _get(api, path: str, user: str = "adjuster1"):
     return api.http.get(path, headers=_token(api, user))
 
 
-def _decide(api, claim_no: str, body: dict, user: str = "adjuster1"):
+def _post(api, path: str, body: dict, user: str):
     headers = {**_token(api, user), "Content-Type": "application/json"}
-    return api.http.post(
-        f"/console/api/claims/{claim_no}/decisions", body=json.dumps(body), headers=headers
-    )
+    return api.http.post(path, body=json.dumps(body), headers=headers)
+
+
+def _decide(api, claim_no: str, body: dict, user: str = "adjuster1"):
+    return _post(api, f"/console/api/claims/{claim_no}/decisions", body, user)
 
 
 @pytest.fixture
@@ -218,10 +220,7 @@ def test_the_console_page_and_its_static_files_are_served(api):
 
 
 def _sign_off(api, claim_no: str, body: dict, user: str = "supervisor1"):
-    headers = {**_token(api, user), "Content-Type": "application/json"}
-    return api.http.post(
-        f"/console/api/claims/{claim_no}/signoff", body=json.dumps(body), headers=headers
-    )
+    return _post(api, f"/console/api/claims/{claim_no}/signoff", body, user)
 
 
 def _version(api, claim_no: str, user: str = "adjuster1") -> int:

@@ -362,21 +362,6 @@ def test_a_missing_file_is_a_whole_file_problem(writer, tmp_path):
 # --- the claimbot command ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(settings, monkeypatch):
-    """The app's settings in the environment, as an operator would have them."""
-    from chalicelib.settings import current_settings
-
-    monkeypatch.setenv("CLAIMBOT_STAGE", "local")
-    monkeypatch.setenv("CLAIMBOT_RESOURCE_PREFIX", "claimbot-local-")
-    monkeypatch.setenv("WECHAT_TOKEN", defaults.WECHAT_TOKEN)
-    monkeypatch.setenv("WECHAT_APP_ID", defaults.WECHAT_APP_ID)
-    monkeypatch.setenv("WECHAT_API_BASE", settings.wechat_api_base)
-    monkeypatch.setenv("CLAIMBOT_ID_PEPPER", defaults.ID_PEPPER)
-    monkeypatch.delenv("WECHAT_SSM_PATH", raising=False)
-    current_settings.cache_clear()
-    yield
-    current_settings.cache_clear()
 
 
 def test_import_command_exit_codes_and_report(cli_env, tmp_path, capsys, book):

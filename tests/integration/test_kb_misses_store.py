@@ -11,7 +11,6 @@ import pytest
 
 from chalicelib.store.kb_misses import KbMissLog
 from chalicelib.store.models import KbMissItem, bind_tables
-from devstack import defaults
 
 pytestmark = pytest.mark.integration
 
@@ -46,19 +45,6 @@ def test_a_miss_is_kept_once_with_its_first_next_step_and_a_ttl(miss_log, settin
     assert list(KbMissItem.query(day, KbMissItem.miss_id == "2-gone")) == []
 
 
-@pytest.fixture
-def cli_env(settings, monkeypatch):
-    from chalicelib.settings import current_settings
-
-    monkeypatch.setenv("CLAIMBOT_STAGE", "local")
-    monkeypatch.setenv("CLAIMBOT_RESOURCE_PREFIX", "claimbot-local-")
-    monkeypatch.setenv("WECHAT_TOKEN", defaults.WECHAT_TOKEN)
-    monkeypatch.setenv("WECHAT_APP_ID", defaults.WECHAT_APP_ID)
-    monkeypatch.setenv("WECHAT_API_BASE", settings.wechat_api_base)
-    monkeypatch.delenv("WECHAT_SSM_PATH", raising=False)
-    current_settings.cache_clear()
-    yield
-    current_settings.cache_clear()
 
 
 def test_kb_misses_lists_a_periods_most_frequent_questions(miss_log, cli_env, day, capsys):

@@ -13,7 +13,6 @@ from chalicelib.domain.kb import parse_kb
 from chalicelib.kb import load_default, pinyin_table, read_default_bytes
 from chalicelib.store import kb as kb_store
 from chalicelib.store.kb import CURRENT, KbConflict, KbSnapshot, KbStore, KbTooLarge, bind_kb_table
-from devstack import defaults
 
 pytestmark = pytest.mark.integration
 
@@ -164,20 +163,6 @@ def test_cached_survives_dynamodb_failures(table, settings):
 # --- claimbot kb ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(settings, monkeypatch):
-    """The app's settings in the environment, as an operator would have them."""
-    from chalicelib.settings import current_settings
-
-    monkeypatch.setenv("CLAIMBOT_STAGE", "local")
-    monkeypatch.setenv("CLAIMBOT_RESOURCE_PREFIX", "claimbot-local-")
-    monkeypatch.setenv("WECHAT_TOKEN", defaults.WECHAT_TOKEN)
-    monkeypatch.setenv("WECHAT_APP_ID", defaults.WECHAT_APP_ID)
-    monkeypatch.setenv("WECHAT_API_BASE", settings.wechat_api_base)
-    monkeypatch.delenv("WECHAT_SSM_PATH", raising=False)
-    current_settings.cache_clear()
-    yield
-    current_settings.cache_clear()
 
 
 def test_kb_import_writes_nothing_on_any_error(table, cli_env, tmp_path, capsys):

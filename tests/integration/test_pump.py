@@ -121,17 +121,11 @@ def test_lambda_context_counts_down():
     assert ctx.get_remaining_time_in_millis() == 0
 
 
-def test_claimbot_dlq_moves_what_failed_back_to_its_queue(settings, monkeypatch, capsys):
+def test_claimbot_dlq_moves_what_failed_back_to_its_queue(cli_env, capsys):
     """What the jobs could not do lands in jobs-dlq; once fixed, `claimbot dlq redrive jobs`
     brings it back, body and attributes, and the dead-letter queue is empty."""
-    from chalicelib.settings import current_settings
     from devstack.cli import main
 
-    monkeypatch.setenv("CLAIMBOT_STAGE", "local")
-    monkeypatch.setenv("CLAIMBOT_RESOURCE_PREFIX", "claimbot-local-")
-    monkeypatch.setenv("WECHAT_TOKEN", "t")
-    monkeypatch.setenv("WECHAT_API_BASE", settings.wechat_api_base)
-    current_settings.cache_clear()
     sqs = boto3.client("sqs", region_name="ap-east-1")
     dead = sqs.get_queue_url(QueueName="claimbot-local-jobs-dlq")["QueueUrl"]
     jobs = sqs.get_queue_url(QueueName="claimbot-local-jobs")["QueueUrl"]
@@ -139,25 +133,22 @@ def test_claimbot_dlq_moves_what_failed_back_to_its_queue(settings, monkeypatch,
         sqs.send_message(QueueUrl=dead, MessageBody=json.dumps({"kind": "media.fetch", "n": n}),
                          MessageAttributes={"kind": {"DataType": "String",
                                                      "StringValue": "media.fetch"}})  # fmt: skip
-    try:
-        assert main(["dlq", "list"]) == 0
-        assert "claimbot-local-jobs-dlq: 12 waiting" in capsys.readouterr().out
-        assert main(["dlq", "redrive", "jobs", "--max", "5"]) == 0
-        assert "moved 5 message(s)" in capsys.readouterr().out
-        assert main(["dlq", "redrive", "jobs"]) == 0
-        assert "moved 7 message(s) from claimbot-local-jobs-dlq back to claimbot-local-jobs" in (
-            capsys.readouterr().out)  # fmt: skip
-        assert main(["dlq", "redrive", "claims-stream"]) == 1
-        assert "pointers to stream records" in capsys.readouterr().err
-        bodies = []
-        receive = {"QueueUrl": jobs, "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}
-        while got := sqs.receive_message(**receive).get("Messages", []):
-            for message in got:
-                if '"media.fetch"' in message["Body"] and '"n"' in message["Body"]:
-                    bodies.append(json.loads(message["Body"])["n"])
-                    assert message["MessageAttributes"]["kind"]["StringValue"] == "media.fetch"
-                sqs.delete_message(QueueUrl=jobs, ReceiptHandle=message["ReceiptHandle"])
-        assert sorted(bodies) == list(range(12))
-        assert sqs.receive_message(QueueUrl=dead).get("Messages", []) == []
-    finally:
-        current_settings.cache_clear()
+    assert main(["dlq", "list"]) == 0
+    assert "claimbot-local-jobs-dlq: 12 waiting" in capsys.readouterr().out
+    assert main(["dlq", "redrive", "jobs", "--max", "5"]) == 0
+    assert "moved 5 message(s)" in capsys.readouterr().out
+    assert main(["dlq", "redrive", "jobs"]) == 0
+    assert "moved 7 message(s) from claimbot-local-jobs-dlq back to claimbot-local-jobs" in (
+        capsys.readouterr().out)  # fmt: skip
+    assert main(["dlq", "redrive", "claims-stream"]) == 1
+    assert "pointers to stream records" in capsys.readouterr().err
+    bodies = []
+    receive = {"QueueUrl": jobs, "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}
+    while got := sqs.receive_message(**receive).get("Messages", []):
+        for message in got:
+            if '"media.fetch"' in message["Body"] and '"n"' in message["Body"]:
+                bodies.append(json.loads(message["Body"])["n"])
+                assert message["MessageAttributes"]["kind"]["StringValue"] == "media.fetch"
+            sqs.delete_message(QueueUrl=jobs, ReceiptHandle=message["ReceiptHandle"])
+    assert sorted(bodies) == list(range(12))
+    assert sqs.receive_message(QueueUrl=dead).get("Messages", []) == []
