@@ -24,6 +24,7 @@ SECRET_NAMES = (
     "WECOM_CORP_SECRET",
     "WECOM_CALLBACK_TOKEN",
     "WECOM_CALLBACK_AES_KEY",
+    "CONSOLE_SESSION_SECRET",
 )
 
 
@@ -75,6 +76,9 @@ class Settings:
     console_jwt_issuer: str = ""
     console_jwt_audience: str = ""  # the console's Cognito app client id
     console_login_url: str = ""  # the hosted sign-in page the console sends people to
+    console_sign_in: str = ""  # wecom | cognito | oidc; "" = chosen by `sign_in_method`
+    console_session_secret: str = ""  # signs claimbot's own console session tokens (WeCom)
+    console_session_ttl_s: int = 8 * 3600  # a shift; roles and disabling apply within 60 s
     business_hours: str = "09:00-18:00"  # people answer on working days (China time)
     handoff_in_hours: str = "wechat_kf"  # in hours: WeChat's own customer-service console
     handoff_escalate_after_s: int = 600  # the on-call person's time to answer, then the backup
@@ -84,6 +88,18 @@ class Settings:
     wecom_callback_token: str = ""
     wecom_callback_aes_key: str = ""
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_login_base: str = "https://login.work.weixin.qq.com"  # WeCom's web sign-in page
+
+    @property
+    def sign_in_method(self) -> str:
+        """How staff sign in to the console: CONSOLE_SIGN_IN, else Cognito when its JWKS URL is
+        set (the behaviour before WeCom sign-in), else WeCom when a corp is configured, else ""
+        (only the local dev sign-in)."""
+        if self.console_sign_in:
+            return self.console_sign_in
+        if self.console_jwks_url:
+            return "cognito"
+        return "wecom" if self.wecom_corp_id else ""
 
     def table(self, logical: str) -> str:
         return resource_name(self.resource_prefix, logical)
@@ -139,6 +155,9 @@ class Settings:
             wecom_callback_aes_key=secrets.get(
                 "WECOM_CALLBACK_AES_KEY", self.wecom_callback_aes_key
             ),
+            console_session_secret=secrets.get(
+                "CONSOLE_SESSION_SECRET", self.console_session_secret
+            ),
         )
 
     def validate(self) -> Settings:
@@ -166,6 +185,10 @@ class Settings:
             raise SettingsError("HANDOFF_IN_HOURS must be wechat_kf, console or wecom")
         if self.console_dev_login and self.stage not in ("local", "dev", "test"):
             raise SettingsError(f"CONSOLE_DEV_LOGIN must not be on in stage {self.stage!r}")
+        if self.console_sign_in not in ("", "wecom", "cognito", "oidc"):
+            raise SettingsError("CONSOLE_SIGN_IN must be wecom, cognito or oidc")
+        if self.console_session_ttl_s < 60:
+            raise SettingsError("CONSOLE_SESSION_TTL_S must be at least 60")
         return self
 
 
@@ -230,6 +253,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         console_jwt_issuer=env.get("CONSOLE_JWT_ISSUER", ""),
         console_jwt_audience=env.get("CONSOLE_JWT_AUDIENCE", ""),
         console_login_url=env.get("CONSOLE_LOGIN_URL", ""),
+        console_sign_in=env.get("CONSOLE_SIGN_IN", "").strip().lower(),
+        console_session_secret=env.get("CONSOLE_SESSION_SECRET", ""),
+        console_session_ttl_s=_int(env, "CONSOLE_SESSION_TTL_S", 8 * 3600),
         business_hours=env.get("CLAIMBOT_BUSINESS_HOURS", "09:00-18:00"),
         handoff_in_hours=env.get("HANDOFF_IN_HOURS", "wechat_kf"),
         handoff_escalate_after_s=_int(env, "HANDOFF_ESCALATE_AFTER_S", 600),
@@ -239,6 +265,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         wecom_callback_token=env.get("WECOM_CALLBACK_TOKEN", ""),
         wecom_callback_aes_key=env.get("WECOM_CALLBACK_AES_KEY", ""),
         wecom_api_base=env.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com").rstrip("/"),
+        wecom_login_base=env.get(
+            "WECOM_LOGIN_BASE", "https://login.work.weixin.qq.com"
+        ).rstrip("/"),
     )
 
 

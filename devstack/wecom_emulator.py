@@ -9,6 +9,8 @@ WeCom does (HTTP 200 with ``{"errcode": N, "errmsg": "..."}`` on errors):
   match: 40056), recorded, never delivered. Recipients (``touser``, ``|``-separated, or
   ``@all``) must be in the directory: the unknown ones come back in ``invaliduser``, and when
   none is left the answer is 81013. Text longer than 2048 bytes is cut, as WeCom does.
+* ``GET /cgi-bin/auth/getuserinfo?access_token&code`` and the web sign-in pages under
+  ``/wwlogin/sso/`` (login, trusted domains, single-use codes): devstack/wecom_login.py.
 * Anything else under ``/cgi-bin/``: ``{"errcode": -1, ...}``.
 
 The callback side plays a staff member answering in WeCom: ``reply(userid, text)`` builds
@@ -55,6 +57,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from devstack import wecom_defaults
 from devstack.wechat_emulator import Request, Response, json_response, make_fault
+from devstack.wecom_login import LOGIN_PREFIX, WeComLogin
 
 CGI_PREFIX = "/cgi-bin/"
 CONTROL_PREFIX = "/_emulator/"
@@ -70,6 +73,7 @@ ERRMSGS: dict[int, str] = {
     40008: "invalid message type",
     40013: "invalid corpid",
     40014: "invalid access_token",
+    40029: "invalid code",
     40056: "invalid agentid",
     41001: "access_token missing",
     41002: "corpid missing",
@@ -238,6 +242,7 @@ class WeComEmulator:
         users: Iterable[str] = wecom_defaults.STAFF_USERIDS,
         clock: Callable[[], float] | None = None,
         verbose: bool = False,
+        trusted_domains: Iterable[str] = (),
     ) -> None:
         self.corp_id = corp_id
         self.corp_secret = corp_secret
@@ -253,6 +258,9 @@ class WeComEmulator:
         self._state = _State()
         self._users: set[str] = set(users)
         self._callback_url = callback_url
+        # Web sign-in (企业微信 Web 登录): its pages, codes and trusted domains.
+        self.login = WeComLogin(self.corp_id, self.agent_id, self.users, self._clock,
+                                trusted_domains)  # fmt: skip
         # Random start, so ids stay unique across emulator restarts against one inbox table.
         self._next_msgid = 7_000_000_000_000_000_000 + secrets.randbelow(10**18)
         self._server: _Server | None = None
@@ -555,6 +563,8 @@ class WeComEmulator:
             return self._handle_api(request)
         if request.path.startswith(CONTROL_PREFIX):
             return self._handle_control(request)
+        if request.path.startswith(LOGIN_PREFIX):
+            return self.login.handle(request)
         if request.path in ("", "/"):
             return json_response(
                 {"emulator": "wecom", "corp_id": self.corp_id, "agent_id": self.agent_id}
@@ -610,6 +620,7 @@ class WeComEmulator:
         return {
             "gettoken": _Route(("GET",), self._api_gettoken, needs_token=False),
             "message/send": _Route(("POST",), self._api_message_send),
+            "auth/getuserinfo": _Route(("GET",), self.login.getuserinfo),
         }
 
     # -- tokens
@@ -716,6 +727,8 @@ class WeComEmulator:
             ("POST", "reset"): self._ctl_reset,
             ("POST", "expire_tokens"): self._ctl_expire_tokens,
             ("GET", "tokens"): lambda _r: json_response(self.token_stats()),
+            ("GET", "login"): self.login.control,
+            ("POST", "login"): self.login.control,
         }
 
     # These call the app, which may call back into the emulator: never under the lock.

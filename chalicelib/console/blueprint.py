@@ -94,12 +94,33 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
     @bp.route("/console/api/config", methods=["GET"])
     def console_config() -> Response:
         settings = services().settings
-        return _json(
-            {
-                "stage": settings.stage,
-                "dev_login": settings.console_dev_login,
-                "login_url": settings.console_login_url,
-            }
+        config: dict[str, Any] = {
+            "stage": settings.stage,
+            "dev_login": settings.console_dev_login,
+            "login_url": settings.console_login_url,
+            "sign_in": settings.sign_in_method,
+        }
+        if settings.sign_in_method == "wecom":
+            return _guarded(lambda: {**config, "wecom": services().console_sign_in.config()})
+        return _json(config)
+
+    @bp.route("/console/api/sign-in/wecom/state", methods=["POST"])
+    def wecom_sign_in_state() -> Response:
+        if services().settings.sign_in_method != "wecom":
+            return _error(404, "not found")
+        return _guarded(lambda: {"state": services().console_sign_in.new_state()})
+
+    @bp.route("/console/api/sign-in/wecom", methods=["POST"])
+    def wecom_sign_in() -> Response:
+        """The code and state WeCom's login page sent the browser back with."""
+        if services().settings.sign_in_method != "wecom":
+            return _error(404, "not found")
+        body = _body(bp) or {}
+        where = source()
+        return _guarded(
+            lambda: services().console_sign_in.finish(
+                body.get("code"), body.get("state"), where.ip, where.user_agent
+            )
         )
 
     @bp.route("/console/api/dev-users", methods=["GET"])
@@ -179,9 +200,12 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
 def _guarded(call: Callable[[], Any]) -> Response:
     from chalicelib.console.auth import Forbidden, Unauthorized
     from chalicelib.console.service import BadRequest, Conflict, NotFound
+    from chalicelib.console.sign_in import SignInRefused
 
     try:
         return _json(call())
+    except SignInRefused as exc:
+        return _json({"error": str(exc), "reason": exc.reason}, exc.status)
     except Unauthorized:
         return _error(401, "sign in")
     except Forbidden as exc:

@@ -13,6 +13,7 @@ from chalicelib.settings import Settings
 if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.console.auth import TokenVerifier
     from chalicelib.console.service import ConsoleService
+    from chalicelib.console.sign_in import WeComSignIn
     from chalicelib.dialog.config import DialogConfig
     from chalicelib.domain.hours import BusinessHours
     from chalicelib.domain.kb import KnowledgeBase
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.store.kb_misses import KbMissLog
     from chalicelib.store.quotas import Quotas
     from chalicelib.store.sessions import Sessions
+    from chalicelib.store.staff import StaffDirectory
     from chalicelib.store.surveys import SurveyStore
     from chalicelib.store.tokens import SharedToken
     from chalicelib.wechat.api import WeChatApi
@@ -278,11 +280,36 @@ class Container:
         from chalicelib.console.auth import TokenVerifier
 
         s = self.settings
+        wecom = s.sign_in_method == "wecom"
         return TokenVerifier(
             dev_secret=s.console_dev_secret if s.console_dev_login else "",
-            jwks_url=s.console_jwks_url,
+            jwks_url=s.console_jwks_url if s.sign_in_method in ("cognito", "oidc") else "",
             issuer=s.console_jwt_issuer,
             audience=s.console_jwt_audience,
+            session_secret=s.console_session_secret if wecom else "",
+            staff_lookup=self.staff_directory.get if wecom else None,
+        )
+
+    @cached_property
+    def staff_directory(self) -> StaffDirectory:
+        from chalicelib.store.audit import AuditLog
+        from chalicelib.store.staff import StaffDirectory
+
+        return StaffDirectory(AuditLog())
+
+    @cached_property
+    def console_sign_in(self) -> WeComSignIn:
+        from chalicelib.console.sign_in import WeComApp, WeComSignIn
+        from chalicelib.store.audit import AuditLog
+
+        s = self.settings
+        return WeComSignIn(
+            WeComApp(s.wecom_corp_id, s.wecom_agent_id, s.wecom_login_base),
+            self.wecom,
+            self.staff_directory.get,
+            AuditLog(),
+            s.console_session_secret,
+            s.console_session_ttl_s,
         )
 
     @cached_property

@@ -190,6 +190,27 @@ class WeComApi:
         if userid in invalid.split("|"):  # errcode 0 but not delivered to them
             raise WeComApiError(UNKNOWN_USER, f"invaliduser: {invalid}")
 
+    def user_from_code(self, code: str) -> str | None:
+        """``GET /cgi-bin/auth/getuserinfo``: the member a web sign-in's ``code`` names (their
+        userid), or None for someone outside the corp (WeCom then answers an openid).
+
+        A code is single-use and lives 5 minutes: WeCom answers 40029 for a used, expired or
+        unknown one (raised as WeComApiError).
+        """
+        for attempt in (1, 2):
+            token = self._tokens.get()
+            try:
+                data = self._request("GET", "auth/getuserinfo",
+                                     params={"access_token": token, "code": code})  # fmt: skip
+            except WeComApiError as exc:
+                if exc.errcode in TOKEN_ERRORS and attempt == 1:
+                    self._tokens.invalidate(token)
+                    continue
+                raise
+            userid = data.get("userid") or data.get("UserId")  # the older endpoint's spelling
+            return str(userid) if userid else None
+        raise AssertionError("unreachable")
+
     def _call(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         for attempt in (1, 2):

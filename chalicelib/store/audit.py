@@ -2,7 +2,8 @@
 
 Each entry's hash covers its content and the previous entry's hash, so removing or editing an
 entry breaks the chain at that point (`verify`). Entries are appended with a conditional put on
-the next sequence number; two appenders racing for it retry with the new head.
+the next sequence number; two appenders racing for it retry with the new head. A change that must
+never happen unaudited is written with its entry in one transaction (`append(..., also=...)`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.store.models import AuditEntry, condition_failed
 
@@ -41,7 +43,11 @@ class AuditLog:
         detail: dict[str, Any] | None = None,
         source_ip: str | None = None,
         user_agent: str | None = None,
+        *,
+        also: Callable[[TransactWrite], None] | None = None,
     ) -> AuditEntry:
+        """Append one entry. `also` adds writes to the same transaction (the entry first): all
+        happen or none; a TransactWriteError whose reason is not the entry's is the caller's."""
         body: dict[str, Any] = {
             "at": round(self.clock(), 3),
             "who": who,
@@ -60,10 +66,16 @@ class AuditLog:
                 chain=self.chain, seq=seq, prev_hash=prev, hash=entry_hash(prev, body), **body
             )
             try:
-                entry.save(condition=AuditEntry.seq.does_not_exist())
+                if also is None:
+                    entry.save(condition=AuditEntry.seq.does_not_exist())
+                else:
+                    self._save_with(entry, also)
                 return entry
             except PutError as exc:
                 if not condition_failed(exc):
+                    raise
+            except TransactWriteError as exc:
+                if not _lost_the_head(exc):
                     raise
         raise RuntimeError("could not append to the audit log: too much contention")
 
@@ -99,9 +111,21 @@ class AuditLog:
             prev = entry.hash
         return None
 
+    @staticmethod
+    def _save_with(entry: AuditEntry, also: Callable[[TransactWrite], None]) -> None:
+        with TransactWrite(connection=AuditEntry._get_connection().connection) as transaction:
+            transaction.save(entry, condition=AuditEntry.seq.does_not_exist())
+            also(transaction)
+
     def _head(self) -> AuditEntry | None:
         for entry in AuditEntry.query(
             self.chain, scan_index_forward=False, limit=1, consistent_read=True
         ):
             return entry
         return None
+
+
+def _lost_the_head(exc: TransactWriteError) -> bool:
+    """Another entry took this sequence number (the transaction's first item) first."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
