@@ -7,6 +7,7 @@ claimbot import policies F   import the core system's policies.csv (docs/IMPORT.
 claimbot import claims F     import the core system's claims.csv
 claimbot seed demo [--out]   write and import the demo book, print demo logins
 claimbot roster add|list|now who is on call when (after-hours handoffs to WeCom)
+claimbot staff add|list|set-roles|disable   who signs in to the console (WeCom), audited
 claimbot kb import F         check and store the FAQ knowledge base (chalicelib/kb)
 claimbot kb ask "问题"        show how the knowledge base answers a question (JSON)
 """
@@ -69,9 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     photo_check.register(sub)
     quote.register(sub)
 
-    from devstack.commands import dlq, roster
+    from devstack.commands import dlq, roster, staff
 
     roster.register(sub)
+    staff.register(sub)
     dlq.register(sub)
 
     menu = sub.add_parser("menu", help="custom menu")
@@ -248,8 +250,8 @@ def _use_running_stack_if_unconfigured() -> None:
             "AWS_ENDPOINT_URL": urls["aws"],
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "ap-east-1",
-            "AWS_REGION": "ap-east-1",
+            "AWS_DEFAULT_REGION": state.get("region", "ap-east-1"),
+            "AWS_REGION": state.get("region", "ap-east-1"),
             "CLAIMBOT_RESOURCE_PREFIX": "claimbot-local-",
             "WECHAT_API_BASE": urls["wechat-emulator"],
             **{name: defaults.secret(name) for name in defaults.SECRET_NAMES},

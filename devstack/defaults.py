@@ -14,6 +14,7 @@ WECHAT_ENCODING_AES_KEY = "6fVrfwdMrra5Lu9PIAyx0yBohIgWfNofIG15NbSCksg"
 MODE = "safe"
 ID_PEPPER = "claimbot-local-id-pepper"
 CONSOLE_DEV_SECRET = "claimbot-local-console-dev-secret"
+CONSOLE_SESSION_SECRET = "claimbot-local-console-session-secret"
 CLAIM_STATUS_TEMPLATE = "claim-status-local"
 # `claimbot dev` also puts its secrets in the local SSM where the dev stage's functions read
 # them (WECHAT_SSM_PATH of .chalice/config.json's dev stage), so that the template
@@ -33,6 +34,7 @@ SECRET_NAMES = (
     "WECHAT_ENCODING_AES_KEY",
     "CLAIMBOT_ID_PEPPER",
     "CONSOLE_DEV_SECRET",
+    "CONSOLE_SESSION_SECRET",
 )
 
 
@@ -44,5 +46,6 @@ def secret(name: str) -> str:
         "WECHAT_ENCODING_AES_KEY": WECHAT_ENCODING_AES_KEY,
         "CLAIMBOT_ID_PEPPER": ID_PEPPER,
         "CONSOLE_DEV_SECRET": CONSOLE_DEV_SECRET,
+        "CONSOLE_SESSION_SECRET": CONSOLE_SESSION_SECRET,
     }
     return os.environ.get(name) or defaults[name]

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from devstack import defaults
 
@@ -63,8 +64,11 @@ class DevStack:
         if self.options.seed_demo:
             self._seed_demo()
         self._seed_roster()
+        self._seed_staff()
         self._start_webhook()
         self._wecom.set_callback_url(self.urls["webhook"].rsplit("/wechat", 1)[0] + "/wecom")
+        # The console signs staff in through the emulator's WeCom login page (可信域名).
+        self._wecom.login.trust(urlsplit(self.urls["webhook"]).netloc)
         self._start_pump()
         if self.options.push_menu:
             self._push_menu()
@@ -134,6 +138,17 @@ class DevStack:
                           now + 30 * 86400, Role(role))  # fmt: skip
             roster.add(shift)
 
+    def _seed_staff(self) -> None:
+        """The demo roster may sign in to the console (WeCom), unless already staff."""
+        from chalicelib.service.container import Container
+        from chalicelib.settings import settings_from_env
+        from devstack import wecom_defaults as wd
+
+        directory = Container(settings_from_env()).staff_directory
+        for userid, name, roles in wd.DEMO_STAFF:
+            if directory.get(userid) is None:
+                directory.add(userid, name, roles, by="claimbot dev")
+
     def _configure_app_environment(self) -> None:
         from devstack import wecom_defaults as wd
 
@@ -153,8 +168,10 @@ class DevStack:
                 "PHOTOS_BUCKET": self.resources["PhotosBucket"],
                 "CLAIMBOT_ID_PEPPER": defaults.secret("CLAIMBOT_ID_PEPPER"),
                 "CONSOLE_DEV_SECRET": defaults.secret("CONSOLE_DEV_SECRET"),
+                "CONSOLE_SESSION_SECRET": defaults.secret("CONSOLE_SESSION_SECRET"),
                 **{name: wd.secret(name) for name in wd.SECRET_NAMES},
                 "WECOM_API_BASE": self.urls["wecom-emulator"],
+                "WECOM_LOGIN_BASE": self.urls["wecom-emulator"],
                 "WECHAT_TEMPLATE_CLAIM_STATUS": os.environ.get(
                     "WECHAT_TEMPLATE_CLAIM_STATUS", defaults.CLAIM_STATUS_TEMPLATE
                 ),
@@ -226,6 +243,7 @@ class DevStack:
             streams,
             retry_visibility_s=self.options.retry_visibility_s,
             schedule_bindings=schedules,
+            region=self._aws.region,
         )
         self._pump.start()
 

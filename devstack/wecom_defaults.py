@@ -24,6 +24,13 @@ DEMO_ROSTER = (
     ("S1002", "王备班", "oncall-wang", "backup"),
     ("S1003", "陈主管", "supervisor-chen", "supervisor"),
 )
+# The console's staff (`claimbot staff`), seeded by claimbot dev: they sign in through the
+# emulator's WeCom login page. Userid, name, roles.
+DEMO_STAFF = (
+    ("oncall-li", "李值班", ("adjuster", "agent")),
+    ("oncall-wang", "王备班", ("agent",)),
+    ("supervisor-chen", "陈主管", ("supervisor",)),
+)
 
 SECRET_NAMES = (
     "WECOM_CORP_ID",

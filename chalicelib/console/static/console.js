@@ -406,7 +406,7 @@
   async function route() {
     const mine = ++routeSeq;
     closeViewer();
-    const refused = captureHostedUiToken();
+    const refused = captureHostedUiToken() || (await finishWeComSignIn());
     if (!token()) return showSignIn(refused);
     if (!state.user) {
       try {
@@ -499,6 +499,8 @@
     } catch (err) {
       config = {};
     }
+    const wecom = config.sign_in === "wecom" && config.wecom;
+    if (wecom) body.append(weComButton(wecom));
     try {
       const { users } = await api("/dev-users", { auth: false });
       status.textContent = `本地环境（${config.stage || "local"}）：选择一个演示用户登录。`;
@@ -534,7 +536,7 @@
         status.textContent = err.message;
         return;
       }
-      status.textContent = "请通过公司统一登录进入。";
+      status.textContent = wecom ? "请使用企业微信登录。" : "请通过公司统一登录进入。";
       status.dataset.testid = "sso-required";
       if (config.login_url) {
         const link = h(
@@ -599,6 +601,87 @@
     sessionStorage.setItem(TOKEN_KEY, got);
     state.user = null; // whoever this token names, /me says
     return undefined;
+  }
+
+  // WeCom (企业微信) sign-in: the server gives a signed `state`, kept in this tab; WeCom's login
+  // page sends the browser back to this page with `?code=…&state=…`. The code is taken only
+  // with this tab's state (a planted link signs nobody in) and exchanged once by the server.
+  const SIGNIN_RETURN_KEY = "claimbot.console.signin_return";
+  const SIGN_IN_REFUSALS = {
+    not_staff: "您的企业微信账号还没有开通理赔审核台，请联系理赔主管开通。",
+    disabled: "您的理赔审核台账号已停用，如有疑问请联系理赔主管。",
+    no_roles: "您的账号还没有分配角色，请联系理赔主管。",
+    not_member: "只有本公司的企业微信成员可以登录。",
+    invalid_code: "登录码已使用或已过期，请重新登录。",
+    bad_state: "登录不是从本页发起的，请重新登录。",
+    expired_state: "登录超时，请重新登录。",
+    unavailable: "企业微信暂时无法访问，请稍后重试。",
+  };
+
+  function weComButton(wecom) {
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "primary",
+        testid: "wecom-sign-in",
+        onclick: (e) => startWeComSignIn(wecom, e.currentTarget),
+      },
+      "企业微信登录",
+    );
+  }
+
+  async function startWeComSignIn(wecom, button) {
+    button.disabled = true;
+    try {
+      const { state: nonce } = await api("/sign-in/wecom/state", { method: "POST", auth: false });
+      sessionStorage.setItem(SIGNIN_STATE_KEY, nonce);
+      sessionStorage.setItem(SIGNIN_RETURN_KEY, location.hash);
+      const query = new URLSearchParams({
+        login_type: wecom.login_type,
+        appid: wecom.appid,
+        agentid: wecom.agentid,
+        redirect_uri: `${location.origin}${ROOT}`,
+        state: nonce,
+      });
+      location.assign(`${wecom.login_url}?${query}`);
+    } catch (err) {
+      showBanner(`登录失败：${err.message}`);
+      button.disabled = false;
+    }
+  }
+
+  // Returns why the sign-in was refused (shown on the sign-in page), else undefined.
+  async function finishWeComSignIn() {
+    const params = new URLSearchParams(location.search);
+    if (!params.has("code") && !params.has("state")) return undefined;
+    const code = params.get("code");
+    const got = params.get("state");
+    const expected = sessionStorage.getItem(SIGNIN_STATE_KEY);
+    const back = sessionStorage.getItem(SIGNIN_RETURN_KEY) || "";
+    sessionStorage.removeItem(SIGNIN_STATE_KEY);
+    sessionStorage.removeItem(SIGNIN_RETURN_KEY);
+    for (const name of ["code", "state", "appid"]) params.delete(name);
+    const rest = params.toString() ? `?${params}` : "";
+    history.replaceState(null, "", `${location.pathname}${rest}${location.hash}`);
+    if (!code) return undefined;
+    if (!expected || got !== expected) {
+      return "登录链接无效：请从本页“企业微信登录”重新登录。";
+    }
+    try {
+      const res = await api("/sign-in/wecom", {
+        method: "POST",
+        body: { code, state: got },
+        auth: false,
+      });
+      sessionStorage.setItem(TOKEN_KEY, res.token);
+      setUser(res.user);
+      const hash = back && !back.startsWith("#/signin") ? back : homeHash();
+      history.replaceState(null, "", `${location.pathname}${rest}${hash}`);
+      return undefined;
+    } catch (err) {
+      return SIGN_IN_REFUSALS[err.body && err.body.reason] || `登录失败：${err.message}`;
+    }
   }
 
   // ----- no access -----
