@@ -89,11 +89,14 @@ class Values:
     ) -> None:
         self.template = template
         self.region, self.account = region, account
+        from devstack.infra import partition_of
+
+        self.partition, self.url_suffix = partition_of(region)
         self.pseudo = {
             "AWS::Region": region,
             "AWS::AccountId": account,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": self.partition,
+            "AWS::URLSuffix": self.url_suffix,
             "AWS::StackName": "claimbot",
             "AWS::NoValue": None,
         }
@@ -179,7 +182,7 @@ class Values:
         if resource is None:
             raise InvokeError(f"the template has no resource {logical}")
         kind, props = resource["Type"], resource.get("Properties") or {}
-        arn = f"arn:aws:{{}}:{self.region}:{self.account}:{{}}"
+        arn = f"arn:{self.partition}:{{}}:{self.region}:{self.account}:{{}}"
         if kind == "AWS::DynamoDB::Table":
             name = self.resolve(props["TableName"])
             table_arn = arn.format("dynamodb", f"table/{name}")
@@ -188,22 +191,24 @@ class Values:
             ]
         if kind == "AWS::SQS::Queue":
             name = self.resolve(props["QueueName"])
-            url = f"https://sqs.{self.region}.amazonaws.com/{self.account}/{name}"
+            url = f"https://sqs.{self.region}.{self.url_suffix}/{self.account}/{name}"
             return {"Ref": url, "QueueUrl": url, "QueueName": name, "Arn": arn.format("sqs", name)}[
                 attribute
             ]
         if kind == "AWS::S3::Bucket":
             name = self.resolve(props["BucketName"])
-            return {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}[attribute]
+            return {"Ref": name, "Arn": f"arn:{self.partition}:s3:::{name}"}[attribute]
         if kind == "AWS::Serverless::Function":
             name = self.resolve(props.get("FunctionName", logical))
             return {"Ref": name, "Arn": arn.format("lambda", f"function:{name}")}[attribute]
         if kind == "AWS::IAM::Role":
-            return f"arn:aws:iam::{self.account}:role/{logical}"
+            return f"arn:{self.partition}:iam::{self.account}:role/{logical}"
         if kind == "AWS::SNS::Topic":
             return arn.format("sns", self.resolve(props.get("TopicName", logical)))
         if kind == "AWS::Cognito::UserPool" and attribute == "Ref":
             return f"{self.region}_{logical}"
+        if kind == "AWS::Cognito::UserPoolDomain" and attribute == "Ref":
+            return self.resolve(props["Domain"])  # the domain prefix
         if attribute == "Ref":
             return logical.lower()  # what the rest only needs: a stable id
         raise InvokeError(f"cannot resolve {logical}.{attribute} ({kind}) locally")

@@ -7,22 +7,25 @@
 
 1. `chalice package` (in process, same code) turns app.py into Chalice's SAM template and the
    API's deployment.zip (requirements.txt + app.py + chalicelib). --fast skips building the zip.
-2. The merge adds infra/resources.yaml (tables, queues, bucket, alarms, Cognito) and applies
-   infra/functions.yaml to Chalice's functions: names, one least-privilege role each, the
-   environment, event sources wired to the real queues and stream, the worker as a container
-   image, log groups and alarms. Packaging stops when the two disagree (a handler without a
-   role, a queue name that is not the template's, ...).
-3. Artefacts: deployment.zip with bytecode compiled in (see docs/deploy.md, "Sizes"), the
-   worker's Docker build context (worker/), sizes.json, template.yaml.
+2. The merge adds infra/resources.yaml (tables, queues, bucket, alarms, Cognito) and
+   infra/network.yaml (the VPC of the fixed egress address) and applies infra/functions.yaml
+   to Chalice's functions: names, one least-privilege role each, the environment, event
+   sources wired to the real queues and stream, the worker as a container image, the VPC for
+   those that call WeChat or WeCom, the API's alias and SnapStart, log groups and alarms.
+   Packaging stops when they disagree (a handler without a role, a queue name that is not
+   the template's, a function using the access tokens outside the VPC, ...).
+3. Artefacts: deployment.zip for the python3.13 runtime with bytecode compiled in when a
+   Python 3.13 is at hand (see docs/deploy.md, "Sizes" and "Bytecode"), the worker's Docker
+   build context (worker/), sizes.json, template.yaml.
 """
 
 from __future__ import annotations
 
 import argparse
-import compileall
 import copy
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -36,13 +39,25 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
 PLACEHOLDER_ROLE = "arn:aws:iam::000000000000:role/claimbot-role-set-by-infra-package"
-RUNTIME = (3, 11)  # the Lambda runtime (python3.11): bytecode must be this version's
+RUNTIME = (3, 13)  # the zip functions' Lambda runtime (python3.13, Amazon Linux 2023)
+RUNTIME_NAME = f"python{RUNTIME[0]}.{RUNTIME[1]}"
+# An interpreter of RUNTIME's version for the bytecode, when this one is not: a command line
+# (e.g. "chroot /srv/trixie python3.13"), else python3.13 on PATH.
+RUNTIME_PYTHON_ENV = "CLAIMBOT_RUNTIME_PYTHON"
+ALIAS = "live"  # the published alias of functions with SnapStart (infra/functions.yaml)
+VPC_ACCESS_POLICY = (
+    "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+)
+# Parameter defaults that differ by stage: dev runs without the NAT gateway (its cost, and a
+# WeChat test account has no IP whitelist); turn it on with FixedEgress=true.
+STAGE_DEFAULTS = {"dev": {"FixedEgress": "false"}}
 
 TABLE_READ = ["GetItem", "BatchGetItem", "Query", "Scan", "ConditionCheckItem"]
 TABLE_WRITE = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]
 SQS_CONSUME = ["ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes"]
 STREAM_READ = ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"]
-TEMPLATE_FILES = ("resources.yaml", "functions.yaml")
+TEMPLATE_FILES = ("resources.yaml", "network.yaml", "functions.yaml")
+SECTIONS = ("Parameters", "Rules", "Conditions", "Resources", "Outputs")
 
 
 class PackageError(Exception):
@@ -77,10 +92,24 @@ def chalice_template(stage: str, outdir: Path, fast: bool) -> dict[str, Any]:
     """Run Chalice's packager; with `fast`, without building the deployment zip."""
     from unittest import mock
 
+    from chalice.config import Config
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-east-1")
+    # Chalice picks the runtime (and the wheels' ABI) from the Python it runs on; local
+    # development stays on 3.11, the functions run RUNTIME_NAME.
+    runtime = mock.patch.object(
+        Config, "lambda_python_version", new_callable=mock.PropertyMock, return_value=RUNTIME_NAME
+    )
+    with runtime:
+        return _chalice_package(stage, outdir, fast)
+
+
+def _chalice_package(stage: str, outdir: Path, fast: bool) -> dict[str, Any]:
+    from unittest import mock
+
     from chalice.cli.factory import CLIFactory
     from chalice.deploy.packager import LambdaDeploymentPackager
 
-    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-east-1")
     factory = CLIFactory(project_dir=str(ROOT))
     config = factory.create_config_obj(chalice_stage_name=stage)
     # app.py computes queue names at import from the environment; Chalice only passes the
@@ -130,16 +159,27 @@ def _merge_section(target: dict[str, Any], extra: dict[str, Any], section: str, 
 
 
 def merge(
-    chalice: dict[str, Any], resources: dict[str, Any], overlay: dict[str, Any], stage: str
+    chalice: dict[str, Any],
+    resources: dict[str, Any],
+    overlay: dict[str, Any],
+    stage: str,
+    network: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     template = copy.deepcopy(chalice)
     template["Description"] = f"claimbot ({stage}): WeChat self-service for motor insurance"
-    for extra, origin in ((resources, "resources.yaml"), (overlay, "functions.yaml")):
-        for section in ("Parameters", "Conditions", "Resources", "Outputs"):
+    extras = (
+        (resources, "resources.yaml"),
+        (network or {}, "network.yaml"),
+        (overlay, "functions.yaml"),
+    )
+    for extra, origin in extras:
+        for section in SECTIONS:
             _merge_section(template, extra, section, origin)
     stage_param = template["Parameters"]["Stage"]
     # The functions' code was packaged for this stage (queue names, SSM path): only it deploys.
     stage_param.update(Default=stage, AllowedValues=[stage])
+    for name, default in STAGE_DEFAULTS.get(stage, {}).items():
+        template["Parameters"][name]["Default"] = default
     _settle_stage_conditions(template, stage)
 
     functions = _functions(template)
@@ -156,7 +196,7 @@ def merge(
     template["Resources"].pop("DefaultRole", None)
     for logical, spec in wanted.items():
         _apply_function(template, logical, functions[logical], spec, resources, stage)
-    _apply_rest_api(template)
+    _apply_rest_api(template, wanted)
     return template
 
 
@@ -247,6 +287,14 @@ def _apply_function(
             )
     if "Image" in spec:
         _as_image(logical, function, spec["Image"])
+    _place_in_vpc(logical, props, spec)
+    if spec.get("SnapStart"):
+        if "Image" in spec:
+            raise PackageError(f"{logical}: SnapStart is for zip functions, not images")
+        props["AutoPublishAlias"] = ALIAS
+        props["SnapStart"] = {
+            "Fn::If": ["UseSnapStart", {"ApplyOn": "PublishedVersions"}, ref("AWS::NoValue")]
+        }
     template["Resources"][f"{logical}Role"] = _role(logical, name, spec, props, events)
     template["Resources"][f"{logical}LogGroup"] = {
         "Type": "AWS::Logs::LogGroup",
@@ -261,6 +309,23 @@ def _apply_function(
     alarm = (spec.get("Alarms") or {}).get("Errors")
     if alarm:
         template["Resources"][f"{logical}ErrorsAlarm"] = _errors_alarm(name, ref(logical), alarm)
+
+
+def _place_in_vpc(logical: str, props: dict[str, Any], spec: dict[str, Any]) -> None:
+    """FixedEgress: the function runs in infra/network.yaml's private subnets (when the
+    stack's FixedEgress parameter is on), so WeChat and WeCom see the NAT gateway's address."""
+    uses_tokens = "TokensTable" in ((spec.get("Access") or {}).get("tables_rw") or [])
+    if uses_tokens and not spec.get("FixedEgress"):
+        raise PackageError(
+            f"{logical} may use the WeChat/WeCom access tokens (TokensTable), so it calls them: "
+            "give it FixedEgress: true in infra/functions.yaml (their IP whitelists)"
+        )
+    if spec.get("FixedEgress"):
+        vpc = {
+            "SecurityGroupIds": [ref("FunctionSecurityGroup")],
+            "SubnetIds": [ref("PrivateSubnetA"), ref("PrivateSubnetB")],
+        }
+        props["VpcConfig"] = {"Fn::If": ["HasFixedEgress", vpc, ref("AWS::NoValue")]}
 
 
 def _check_event(
@@ -367,7 +432,7 @@ def _role(
                 statements.append(
                     _allow(f"Failures{event_name}", "sqs", ["SendMessage"], [failure])
                 )
-    return {
+    role: dict[str, Any] = {
         "Type": "AWS::IAM::Role",
         "Properties": {
             "Description": sub(f"claimbot ${{Stage}} {name}: only what {logical} uses"),
@@ -389,6 +454,13 @@ def _role(
             ],
         },
     }
+    if spec.get("FixedEgress"):
+        # Lambda creates and deletes the function's network interfaces in the VPC with the
+        # role's rights; AWS keeps this managed policy's list of EC2 actions current.
+        role["Properties"]["ManagedPolicyArns"] = {
+            "Fn::If": ["HasFixedEgress", [sub(VPC_ACCESS_POLICY)], ref("AWS::NoValue")]
+        }
+    return role
 
 
 def _allow(sid: str, service: str, actions: list[str], resources: list[Any]) -> dict[str, Any]:
@@ -430,11 +502,14 @@ def _errors_alarm(name: str, function: Any, alarm: dict[str, Any]) -> dict[str, 
     }
 
 
-def _apply_rest_api(template: dict[str, Any]) -> None:
+def _apply_rest_api(template: dict[str, Any], wanted: dict[str, Any]) -> None:
     api = template["Resources"].get("RestAPI")
     if api is None:
         raise PackageError("Chalice generated no RestAPI: app.py has no routes?")
     props = api["Properties"]
+    for logical, spec in wanted.items():
+        if spec.get("SnapStart"):
+            _api_calls_alias(template, logical)
     props["Name"] = sub("claimbot-${Stage}")  # the ApiName of the latency and 5xx alarms
     props["DefinitionBody"]["info"]["title"] = sub("claimbot-${Stage}")  # the same, either way
     # Per-method metrics for the webhook only (the latency alarm); the rest stay API-wide.
@@ -443,26 +518,82 @@ def _apply_rest_api(template: dict[str, Any]) -> None:
     ]
 
 
+def _api_calls_alias(template: dict[str, Any], logical: str) -> None:
+    """API Gateway invokes the function's alias (SAM names it <logical>Alias<name>), so the
+    published, snapshotted version answers and a rollback is moving the alias."""
+    alias = f"{logical}Alias{ALIAS}"
+    api = template["Resources"]["RestAPI"]["Properties"]
+    body = json.dumps(api["DefinitionBody"])
+    target = f"${{{logical}.Arn}}"
+    if target not in body:
+        raise PackageError(f"RestAPI does not call {logical} (by {target}); cannot use its alias")
+    api["DefinitionBody"] = json.loads(body.replace(target, f"${{{alias}}}"))
+    permissions = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Permission"
+        and r["Properties"]["FunctionName"] == ref(logical)
+    ]
+    if not permissions:
+        raise PackageError(f"no permission lets API Gateway invoke {logical}")
+    for permission in permissions:
+        permission["FunctionName"] = ref(alias)
+
+
 # --- step 3: artefacts ------------------------------------------------------------------------
 
 
-def compile_zip(source: Path, target: Path) -> dict[str, int]:
-    """Copy a deployment zip adding __pycache__ bytecode (unchecked-hash: used without
-    comparing against the source, whose mtime the zip does not keep; Lambda's code
-    directory is read-only, so without it every cold start compiles every module)."""
-    if sys.version_info[:2] != RUNTIME:
-        raise PackageError(f"bytecode for python{RUNTIME[0]}.{RUNTIME[1]} needs that Python")
+PY313_ROOT = ROOT / "build" / "py313-root"  # the Debian 13 root tests/py313.sh makes
+
+
+def runtime_python() -> list[str] | None:
+    """A command running Python RUNTIME, for the bytecode: CLAIMBOT_RUNTIME_PYTHON, this
+    interpreter, python3.13 on PATH, or chroot into tests/py313.sh's root; None if none."""
+    configured = os.environ.get(RUNTIME_PYTHON_ENV)
+    if configured:
+        return shlex.split(configured)
+    if sys.version_info[:2] == RUNTIME:
+        return [sys.executable]
+    found = shutil.which(RUNTIME_NAME)
+    if found:
+        return [found]
+    if (PY313_ROOT / "usr" / "bin" / RUNTIME_NAME).is_file() and os.geteuid() == 0:
+        return ["chroot", str(PY313_ROOT), f"/usr/bin/{RUNTIME_NAME}"]
+    return None
+
+
+def compile_tree(tree: Path, python: list[str]) -> None:
+    """__pycache__ bytecode for every module under `tree`, as /var/task, by `python`
+    (unchecked-hash: used without comparing against the source, whose mtime the zip does not
+    keep). A chroot command compiles a copy inside its root, then the tree takes it back."""
+    args = ["-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
+    if python[0] != "chroot":
+        run = [*python, *args, "-j", "0", "-d", "/var/task", str(tree)]
+        subprocess.run(run, check=True)  # noqa: S603
+        return
+    # One process: worker processes need /dev/shm, which the bare root does not mount.
+    inside = Path(python[1]) / "tmp" / f"claimbot-bytecode-{os.getpid()}"
+    shutil.rmtree(inside, ignore_errors=True)
+    shutil.copytree(tree, inside)
+    try:
+        run = [*python, *args, "-d", "/var/task", f"/tmp/{inside.name}"]
+        subprocess.run(run, check=True)  # noqa: S603
+        shutil.rmtree(tree)
+        shutil.copytree(inside, tree)
+    finally:
+        shutil.rmtree(inside, ignore_errors=True)
+
+
+def compile_zip(source: Path, target: Path, python: list[str] | None) -> dict[str, int]:
+    """Copy a deployment zip adding __pycache__ bytecode for RUNTIME (Lambda's code directory
+    is read-only, so without it every cold start compiles every module); without a `python`
+    of that version, a copy without bytecode."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "task"
         with zipfile.ZipFile(source) as zf:
             zf.extractall(root)
-        compileall.compile_dir(
-            root,
-            quiet=2,
-            ddir="/var/task",
-            invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH,
-            workers=0,
-        )
+        if python is not None:
+            compile_tree(root, python)
         files = sorted(p for p in root.rglob("*") if p.is_file())
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
             for path in files:
@@ -533,7 +664,7 @@ def measure_worker(context: Path) -> dict[str, Any]:
             "--no-compile",
             "--only-binary=:all:",
             "--python-version",
-            "3.11",
+            f"{RUNTIME[0]}.{RUNTIME[1]}",
             "--implementation",
             "cp",
             "--target",
@@ -553,7 +684,8 @@ def measure_worker(context: Path) -> dict[str, Any]:
             ],
             check=True,
         )
-        run(base + ["--no-deps", "-r", str(context / "requirements-ocr-nodeps.txt")], check=True)
+        nodeps = ["--no-deps", "--ignore-requires-python"]  # as the Dockerfile (rapidocr)
+        run(base + nodeps + ["-r", str(context / "requirements-ocr-nodeps.txt")], check=True)
         sizes: dict[str, int] = {}
         for entry in site.iterdir():
             files = [entry] if entry.is_file() else [p for p in entry.rglob("*") if p.is_file()]
@@ -592,11 +724,16 @@ def package(stage: str, out: Path, fast: bool = False, measure: bool = False) ->
         shutil.rmtree(chalice_dir)
     chalice = chalice_template(stage, chalice_dir, fast)
     resources = load_yaml(INFRA / "resources.yaml")
+    network = load_yaml(INFRA / "network.yaml")
     overlay = load_yaml(INFRA / "functions.yaml")
-    template = merge(chalice, resources, overlay, stage)
-    report: dict[str, Any] = {"stage": stage}
+    template = merge(chalice, resources, overlay, stage, network)
+    report: dict[str, Any] = {"stage": stage, "runtime": RUNTIME_NAME}
     if not fast:
-        report["api_package"] = compile_zip(chalice_dir / "deployment.zip", out / "deployment.zip")
+        python = runtime_python()
+        report["bytecode_by"] = " ".join(python) if python else None
+        report["api_package"] = compile_zip(
+            chalice_dir / "deployment.zip", out / "deployment.zip", python
+        )
         report["api_package_without_bytecode"] = zip_sizes(chalice_dir / "deployment.zip")
         worker_context(out / "worker")
         if measure:
@@ -624,6 +761,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"wrote {args.out / 'template.yaml'}")
     if "api_package" in report:
+        if report["bytecode_by"] is None:
+            print(
+                f"API package WITHOUT bytecode: no {RUNTIME_NAME} here (set "
+                f"{RUNTIME_PYTHON_ENV}, or make one with tests/py313.sh); each cold start "
+                "compiles the modules (docs/deploy.md, Bytecode)",
+                file=sys.stderr,
+            )
         api = report["api_package"]
         print(
             f"API package: {api['zipped_bytes'] / 1e6:.1f} MB zipped, "

@@ -39,6 +39,7 @@ PARAMETERS = {
     "WeComAgentId": "",
     "ClaimStatusTemplateId": "claim-status-sample",
     "PublicUrl": PUBLIC_URL,
+    "ConsoleSignIn": "cognito",  # the default, wecom, is checked by the console's own tests
     "ConsoleAuthDomain": AUTH_DOMAIN,
 }
 PICTURE = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")  # a (tiny) JPEG
