@@ -9,7 +9,7 @@ import subprocess
 import sys
 from typing import Any
 
-from devstack.infra import create_resources_with_attributes
+from devstack.infra import create_resources_with_attributes, local_region
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -61,10 +61,10 @@ class LocalAws:
     for one interpreter lock (in the same process it capped the local stack near 20 messages a
     second; bench/RESULTS.md, load). It exits with its parent (its stdin closes)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = "ap-east-1") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str | None = None) -> None:
         self.host = host
         self.port = port
-        self.region = region
+        self.region = region or local_region()  # CLAIMBOT_REGION, else ap-east-1
         self._process: subprocess.Popen[str] | None = None
 
     def start(self) -> str:

@@ -10,6 +10,7 @@ type the devstack does not know stops it, so nothing in the template is silently
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,18 @@ import yaml
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "resources.yaml"
 LOCAL_ACCOUNT_ID = "123456789012"  # moto's account
+REGION_ENV = "CLAIMBOT_REGION"  # the devstack's region; moto serves the China regions as aws-cn
+DEFAULT_REGION = "ap-east-1"
+
+
+def local_region() -> str:
+    """The region the devstack plays: CLAIMBOT_REGION (e.g. cn-north-1), else ap-east-1."""
+    return os.environ.get(REGION_ENV) or DEFAULT_REGION
+
+
+def partition_of(region: str) -> tuple[str, str]:
+    """AWS::Partition and AWS::URLSuffix of a region (the China regions are aws-cn)."""
+    return ("aws-cn", "amazonaws.com.cn") if region.startswith("cn-") else ("aws", "amazonaws.com")
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -91,12 +104,13 @@ class Resolver:
         account_id: str = LOCAL_ACCOUNT_ID,
         template: dict[str, Any] | None = None,
     ) -> None:
+        partition, url_suffix = partition_of(region)
         self.values = {
             "Stage": stage,
             "AWS::Region": region,
             "AWS::AccountId": account_id,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": partition,
+            "AWS::URLSuffix": url_suffix,
         }
         template = template or {}
         for name, parameter in (template.get("Parameters") or {}).items():
@@ -146,13 +160,13 @@ class Resolver:
         raise KeyError(f"template refers to {name}, which the devstack cannot resolve")
 
 
-def create_resources(session: Any, stage: str = "local", region: str = "ap-east-1") -> dict:
+def create_resources(session: Any, stage: str = "local", region: str = DEFAULT_REGION) -> dict:
     """Create every resource of the template; returns {logical id: physical name}."""
     return create_resources_with_attributes(session, stage, region)[0]
 
 
 def create_resources_with_attributes(
-    session: Any, stage: str = "local", region: str = "ap-east-1"
+    session: Any, stage: str = "local", region: str = DEFAULT_REGION
 ) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     """Like create_resources, also returning what !GetAtt gives: {(logical, attribute): value}."""
     template = load_template()
@@ -248,7 +262,7 @@ def _bucket(session: Any, props: dict[str, Any], region: str) -> tuple[str, dict
         status = props["VersioningConfiguration"]["Status"]
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": status})
     # LifecycleConfiguration and OwnershipControls: AWS-only (nothing ages locally).
-    return name, {"Arn": f"arn:aws:s3:::{name}"}
+    return name, {"Arn": f"arn:{partition_of(region)[0]}:s3:::{name}"}
 
 
 _CREATORS = {
