@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from chalice import Chalice, Rate, Response
 
 from chalicelib.settings import current_settings, settings_from_env
+from chalicelib.snapstart import prepare as prepare_snapstart
 
 if TYPE_CHECKING:
     from chalice.app import Blueprint, CloudWatchEvent, DynamoDBEvent, Request, SQSEvent
@@ -44,6 +45,11 @@ def services() -> Container:
     # garbage collector's full passes, which otherwise pause warm requests by ~100 ms.
     gc.freeze()
     return container
+
+
+# The API function under SnapStart: imports done before the snapshot, a container of its own
+# after each restore (chalicelib/snapstart.py). Any other init: nothing.
+prepare_snapstart(services)
 
 
 def _request() -> Request:
