@@ -86,8 +86,11 @@ class WeComLogin:
     def issue_code(self, userid: str | None) -> str:
         """A code as if `userid` had signed in (None: a WeChat user outside the corp)."""
         code = secrets.token_urlsafe(32)
+        now = self.clock()
         with self._lock:
-            self._codes[code] = _Code(userid, self.clock() + CODE_TTL_S)
+            for old in [c for c, found in self._codes.items() if found.expires_at <= now]:
+                del self._codes[old]  # expired: answered 40029 either way
+            self._codes[code] = _Code(userid, now + CODE_TTL_S)
         return code
 
     def control(self, request: Request) -> Response:
