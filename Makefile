@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean help fonts browser package template-lint
+.PHONY: run test lint typecheck unit bench clean help fonts browser package template-lint test-py313
 
 help:
 	@echo "make run    start claimbot locally (AWS emulator, WeChat emulator, webhook, simulator)"
@@ -52,7 +52,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q
 
-test: lint typecheck template-lint browser
+test: lint typecheck template-lint browser test-py313
 	$(BIN)/python -m pytest -q
 
 # `make package STAGE=prod [MEASURE=1]`: infra/out/template.yaml (Chalice's functions merged with
@@ -71,8 +71,16 @@ template-lint: $(STAMP)
 	  $(BIN)/cfn-lint --include-checks I -- build/template/$$stage/template.yaml || exit 1; \
 	done
 
+# The Lambda functions run python3.13, local development stays on 3.11: the tests run under 3.13
+# too (tests/py313.sh), in a Debian 13 root made once with debootstrap (build/py313-root, needs
+# root rights) where the machine has no python3.13. PY313=/path/to/python3.13 uses that one;
+# PY313_ARGS picks the tests (pytest arguments). $(STAMP) for the CJK font the photo tests use.
+test-py313: $(STAMP)
+	tests/py313.sh $(PY313_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
+	tests/py313.sh --unmount
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .devstack build infra/out
