@@ -9,6 +9,7 @@ import subprocess
 import sys
 from typing import Any
 
+from devstack.aws_faults import CONTROL_PATH
 from devstack.infra import create_resources_with_attributes, local_region
 
 LOCAL_CREDENTIALS = {
@@ -34,8 +35,10 @@ def _serialized_moto_server(host: str, port: int) -> Any:
     )
     from werkzeug.serving import make_server
 
+    from devstack.aws_faults import Faults, with_faults
+
     lock = threading.Lock()
-    app = DomainDispatcherApplication(create_backend_app)
+    app = with_faults(DomainDispatcherApplication(create_backend_app), Faults())
 
     def one_at_a_time(environ: Any, start_response: Any) -> Any:
         with lock:
@@ -84,6 +87,22 @@ class LocalAws:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def add_fault(self, **spec: Any) -> None:
+        """Fail matching requests on purpose (devstack/aws_faults.py)."""
+        import requests
+
+        answer = requests.post(f"{self.url}{CONTROL_PATH}", json=spec, timeout=5)
+        if answer.status_code != 200:
+            raise ValueError(answer.json()["error"])
+
+    def clear_faults(self) -> list[dict[str, Any]]:
+        """Clear the faults; what they were and how often each struck."""
+        import requests
+
+        struck = requests.get(f"{self.url}{CONTROL_PATH}", timeout=5).json()["faults"]
+        requests.delete(f"{self.url}{CONTROL_PATH}", timeout=5)
+        return list(struck)
 
     def environment(self) -> dict[str, str]:
         """What boto3 and PynamoDB need to talk to this emulator instead of AWS."""

@@ -59,6 +59,7 @@ REASON_WORDS = {
 }
 IDLE_END_S = 2 * 3600  # an active handoff nobody has written in for this long is closed
 CONTEXT_MESSAGES = 6
+OPENING_TURN_S = 0.3  # the opening turn writes its records and the handoff ms apart
 LEASE_S = 30  # a job telling staff about one customer holds the handoff this long at most
 LEASE_WAIT_S = 8  # another job waits this long for it, then SQS delivers it again
 START_GRACE_S = 60  # a handoff nobody was told about after this long: the watchdog tells
@@ -125,7 +126,12 @@ class HandoffDesk:
             return "no-handoff"  # ended before anyone was told
         with self._serialized(openid):
             item = self.handoffs.current(openid)
-            return self._notify_once(item) if item is not None else "no-handoff"
+            if item is None:
+                return "no-handoff"
+            result = self._notify_once(item)
+            if item.state != "ended":  # what the customer said since, if its own job failed
+                self._flush(item)
+            return result
 
     def relay_to_staff(self, payload: dict[str, Any]) -> str:
         """What the customer said, to the person: kept on the handoff first, then sent with
@@ -507,7 +513,8 @@ class HandoffDesk:
                 lines.append(f"赔案：{claim.claim_no} {t.CLAIM_STATUS[str(claim.status)]}")
         else:
             lines.append("（未绑定保单）")
-        recent = self.conversations.latest(item.openid, CONTEXT_MESSAGES)
+        recent = [r for r in self.conversations.latest(item.openid, CONTEXT_MESSAGES)
+                  if _said_by(r, item.started_at + OPENING_TURN_S)]  # fmt: skip
         if recent:
             lines.append("最近消息：")
             for r in recent:
@@ -516,6 +523,13 @@ class HandoffDesk:
                 lines.append(f"{who}：{mask_for_staff(said)[:60]}")
         lines.append(f"直接回复即可转给客户；多位客户时回复前加 {code}；回复“/结束”结束服务。")
         return "\n".join(lines)
+
+
+def _said_by(record: Any, until: float) -> bool:
+    """Said before the handoff opened (its turn included): what was said after it reaches staff
+    as relays, also when the notice itself was late (WeCom down, a retried job)."""
+    millis = record.record_id.split("#", 1)[0]
+    return not millis.isdigit() or int(millis) <= until * 1000
 
 
 def _addressed(open_ones: list[HandoffItem], text: str) -> tuple[HandoffItem | None, str]:

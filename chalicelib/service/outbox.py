@@ -4,6 +4,9 @@
   3 per click in 1 min); with no place, or when WeChat says 45015/45047/43004, the message
   is kept in the outbox table with the reason and released when the user writes again;
 - a transient failure (network, 5xx, -1 busy) raises, so SQS retries and finally dead-letters;
+- no answer in time after the request reached WeChat: it may have been delivered, and WeChat's
+  send has no idempotency key, so it is parked (not sent again by itself) with the reason and
+  an alarm (log event outbox.parked), never risked twice;
 - each message is sent at most once: its id is claimed like an inbound message.
 """
 
@@ -58,7 +61,7 @@ class OutboxSender:
         self.queues = queues
 
     def deliver(self, body: dict[str, Any]) -> str:
-        """Send one outbox message; returns what happened: sent | held | duplicate |
+        """Send one outbox message; returns what happened: sent | held | parked | duplicate |
         superseded | dropped (the customer unfollowed)."""
         message = OutboxMessage.from_body(body)
         key = f"out:{message.id}"
@@ -90,6 +93,8 @@ class OutboxSender:
         try:
             self._call_api(message)
         except WeChatApiError as exc:
+            if exc.maybe_done:
+                return self._park(message, f"may have been delivered: {exc.errmsg}")
             if exc.errcode is None or exc.errcode == -1:
                 self._give_back(message, window)
                 raise RetryLater(f"wechat unavailable: {exc.errmsg}") from exc
@@ -135,6 +140,13 @@ class OutboxSender:
             user=ref(message.openid),
         )
         return "held"
+
+    def _park(self, message: OutboxMessage, reason: str, errcode: int = 0) -> str:
+        """Kept for staff, never released by itself; the quota place stays used."""
+        self.held.keep(message.to_body(), reason, errcode, status="parked")
+        log_event("outbox.parked", logging.ERROR, reason=reason, errcode=errcode,
+                  user=ref(message.openid))  # fmt: skip
+        return "parked"
 
     def _record(self, message: OutboxMessage) -> None:
         if message.reply is not None:

@@ -137,7 +137,7 @@ class HeldMessage(Model):
     reason = UnicodeAttribute()
     errcode = NumberAttribute(default=0)
     held_at = NumberAttribute()
-    status = UnicodeAttribute(default="held")  # held | released
+    status = UnicodeAttribute(default="held")  # held | released | parked (store/outbox.py)
 
 
 ALL_MODELS: dict[str, type[Model]] = {

@@ -1,4 +1,9 @@
-"""Outbound messages kept because WeChat would not take them yet, with the reason."""
+"""Outbound messages kept because WeChat would not take them yet, with the reason.
+
+Status `held`: released (sent again) when the customer writes next. Status `parked`: not sent
+again by itself (WeChat refused it for good, or may already have delivered it); an alarm
+fires and staff decide (docs/ARCHITECTURE.md, failure policy).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ class HeldMessages:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
 
-    def keep(self, message: dict[str, Any], reason: str, errcode: int = 0) -> None:
+    def keep(
+        self, message: dict[str, Any], reason: str, errcode: int = 0, status: str = "held"
+    ) -> None:
         HeldMessage(
             openid=message["openid"],
             message_id=message["id"],
@@ -21,7 +28,7 @@ class HeldMessages:
             reason=reason,
             errcode=errcode,
             held_at=self.clock(),
-            status="held",
+            status=status,
         ).save()
 
     def held_for(self, openid: str) -> list[HeldMessage]:

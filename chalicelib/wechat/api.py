@@ -6,6 +6,7 @@ so the same code talks to the local emulator or to api.weixin.qq.com.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 import requests
@@ -19,6 +20,13 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 TIMEOUT_S = 5
 
 
+def _without_token(text: str) -> str:
+    """requests puts the URL, access_token included, in its errors: logs must not carry it.
+    (The errors are raised `from None` for the same reason: a logged traceback shows the
+    cause's message.)"""
+    return re.sub(r"access_token=[^&\s]+", "access_token=***", text)
+
+
 class TokenSource(Protocol):
     def get(self) -> str: ...
 
@@ -26,12 +34,17 @@ class TokenSource(Protocol):
 
 
 class WeChatApiError(Exception):
-    """WeChat answered with an errcode (or not at all: errcode None)."""
+    """WeChat answered with an errcode (or not at all: errcode None).
 
-    def __init__(self, errcode: int | None, errmsg: str) -> None:
+    `maybe_done`: the request reached WeChat but no answer came back in time, so it may have
+    been carried out (a message may have been delivered): sending it again could double it.
+    """
+
+    def __init__(self, errcode: int | None, errmsg: str, maybe_done: bool = False) -> None:
         super().__init__(f"{errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
+        self.maybe_done = maybe_done
 
 
 class _Client(WeChatClient):
@@ -129,7 +142,9 @@ class WeChatApi:
                 if exc.errcode in TOKEN_ERRORS and attempt == 1:
                     self._tokens.invalidate(token)
                     continue
-                raise WeChatApiError(exc.errcode, str(exc.errmsg)) from exc
+                raise WeChatApiError(exc.errcode, _without_token(str(exc.errmsg))) from None
+            except requests.ReadTimeout:
+                raise WeChatApiError(None, f"no answer in {TIMEOUT_S} s", maybe_done=True) from None
             except requests.RequestException as exc:
-                raise WeChatApiError(None, f"network: {exc}") from exc
+                raise WeChatApiError(None, f"network: {_without_token(str(exc))}") from None
         raise AssertionError("unreachable")

@@ -327,9 +327,12 @@ def test_the_next_message_reaches_staff_after_the_handoff_notice_whatever_runs_f
     _say(c, other, "我在高速服务区")
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(c.worker.run, _drain(c, "jobs")))
-    assert sorted(results) in (["already-told", "relayed"], ["notified", "relayed"])
+    # The start job sends what is already waiting too (the relay's own job may have failed).
+    assert sorted(results) in (["already-told", "relayed"], ["notified", "relayed"],
+                               ["notified", "relayed-together"])  # fmt: skip
     texts = wecom.texts(PRIMARY)
     assert texts[0].startswith("【人工转接】") and texts[-1].endswith("我在高速服务区")
+    assert sum(x.endswith("我在高速服务区") for x in texts) == 1
 
 
 def test_the_menu_during_a_handoff_is_answered_by_the_bot_and_staff_see_it(

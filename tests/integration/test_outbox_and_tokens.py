@@ -91,6 +91,33 @@ def test_transient_failure_raises_for_sqs_retry_and_sends_once_later(container, 
     assert _sent_texts(emulator, openid) == ["重试"]
 
 
+def test_a_failed_call_carries_no_access_token_into_the_logs(container, emulator, openid):
+    container.quotas.opened_by_message(openid)
+    token = container.tokens.get()
+    emulator.add_fault("message/custom/send", status=503)
+    with pytest.raises(RetryLater) as raised:
+        container.outbox.deliver(_custom(openid))
+    chain, error = [], raised.value
+    while error is not None:  # what a logged traceback shows
+        chain.append(str(error))
+        hidden = error.__suppress_context__
+        error = error.__cause__ or (None if hidden else error.__context__)
+    assert chain and not any(token in text for text in chain)
+
+
+def test_a_send_without_an_answer_is_parked_not_sent_again(container, emulator, openid):
+    """WeChat took the request and did not answer in time: it may have delivered it, and its
+    send has no idempotency key; parked for staff, never released by the customer writing."""
+    container.quotas.opened_by_message(openid)
+    message = _custom(openid, "慢")
+    emulator.add_fault("message/custom/send", delay_s=5.5)
+    assert container.outbox.deliver(message) == "parked"
+    (kept,) = HeldMessage.query(openid)
+    assert kept.status == "parked" and "may have been delivered" in kept.reason
+    assert container.outbox.release(openid) == 0
+    assert container.outbox.deliver(message) == "duplicate"
+
+
 def test_transient_failures_do_not_use_up_the_customers_quota(container, emulator, openid):
     """Four transient failures and then the five sends the window allows: all five go out."""
     container.quotas.opened_by_message(openid)
