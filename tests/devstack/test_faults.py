@@ -315,6 +315,25 @@ def test_dynamodb_throttling_loses_and_doubles_no_message(faulty):
         assert len(faulty.wechat_texts(openid)) <= 1  # never answered twice through the outbox
 
 
+def test_conditional_writes_that_lose_a_race_lose_and_double_nothing(faulty):
+    """One customer's two messages at once, each posted twice more at the same moment (WeChat's
+    retries racing): the inbox claims and the session's versioned save lose conditional checks
+    (ConditionalCheckFailed), and still each message is recorded once and answered once."""
+    openid = f"o_fault_{uuid.uuid4().hex[:8]}"
+    xmls = [faulty.client.build_message(openid, "text", [("Content", said)])
+            for said in ("你好", "理赔要多久")]  # fmt: skip
+    before = faulty.log_text().count("webhook.retry_")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        deliveries = list(pool.map(lambda x: faulty.client.deliver(openid, x), xmls * 3))
+    _settled(3)
+    keys = faulty.inbound_keys(openid)
+    assert sorted(keys.values()) == [1, 1], keys
+    passive = [d.reply.content for d in deliveries if d.reply is not None and d.reply.content]
+    answers = len(set(passive)) + len(faulty.wechat_messages(openid))
+    assert answers == 2, (passive, faulty.wechat_messages(openid))
+    assert faulty.log_text().count("webhook.retry_") > before  # the copies lost the race
+
+
 def _photos_in_s3(faulty: Faulty, claim_no: str) -> Counter[str]:
     listing = faulty.s3.list_objects_v2(Bucket=faulty.resources["PhotosBucket"], Prefix="")
     keys = [o["Key"] for o in listing.get("Contents", []) if claim_no in o["Key"]]
