@@ -93,6 +93,7 @@ def chalice_template(stage: str, outdir: Path, fast: bool) -> dict[str, Any]:
     from unittest import mock
 
     from chalice.config import Config
+    from chalice.deploy.packager import DependencyBuilder, PipRunner
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "ap-east-1")
     # Chalice picks the runtime (and the wheels' ABI) from the Python it runs on; local
@@ -100,8 +101,42 @@ def chalice_template(stage: str, outdir: Path, fast: bool) -> dict[str, Any]:
     runtime = mock.patch.object(
         Config, "lambda_python_version", new_callable=mock.PropertyMock, return_value=RUNTIME_NAME
     )
-    with runtime:
+    pip = mock.patch.object(PipRunner, "_execute", _pip_for_runtime(PipRunner._execute))
+    complete = mock.patch.object(
+        DependencyBuilder,
+        "build_site_packages",
+        _every_dependency(DependencyBuilder.build_site_packages),
+    )
+    with runtime, pip, complete:
         return _chalice_package(stage, outdir, fast)
+
+
+def _pip_for_runtime(execute: Any) -> Any:
+    """Chalice asks pip for Lambda's wheels with --abi but no --python-version, so pip takes
+    this interpreter's (3.11) and finds no wheel built for RUNTIME alone (cffi, rapidfuzz):
+    it then builds sdists here, for the wrong Python. Say the runtime's version."""
+
+    def for_runtime(self: Any, command: str, args: list[str], *rest: Any, **kw: Any) -> Any:
+        if command == "download" and "--abi" in args and "--python-version" not in args:
+            args = [*args[:-1], "--python-version", f"{RUNTIME[0]}.{RUNTIME[1]}", args[-1]]
+        return execute(self, command, args, *rest, **kw)
+
+    return for_runtime
+
+
+def _every_dependency(build: Any) -> Any:
+    """Chalice only warns when a dependency has no wheel for Lambda and ships the package
+    without it; here packaging stops instead."""
+    from chalice.deploy.packager import MissingDependencyError
+
+    def every(self: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return build(self, *args, **kw)
+        except MissingDependencyError as exc:
+            names = sorted(p.identifier for p in exc.missing)
+            raise PackageError(f"no {RUNTIME_NAME} manylinux wheel for {names}") from exc
+
+    return every
 
 
 def _chalice_package(stage: str, outdir: Path, fast: bool) -> dict[str, Any]:
@@ -555,11 +590,20 @@ def runtime_python() -> list[str] | None:
     if sys.version_info[:2] == RUNTIME:
         return [sys.executable]
     found = shutil.which(RUNTIME_NAME)
-    if found:
+    if found and _is_runtime_python([found]):  # not a pyenv shim without that version
         return [found]
     if (PY313_ROOT / "usr" / "bin" / RUNTIME_NAME).is_file() and os.geteuid() == 0:
         return ["chroot", str(PY313_ROOT), f"/usr/bin/{RUNTIME_NAME}"]
     return None
+
+
+def _is_runtime_python(command: list[str]) -> bool:
+    check = f"import sys; sys.exit(sys.version_info[:2] != {RUNTIME})"
+    try:
+        done = subprocess.run([*command, "-c", check], capture_output=True, timeout=30)  # noqa: S603
+    except OSError:
+        return False
+    return done.returncode == 0
 
 
 def compile_tree(tree: Path, python: list[str]) -> None:
