@@ -42,8 +42,11 @@ class Call:
 class Context:
     """Where ARNs are made: region and account of the stack."""
 
-    def __init__(self, region: str, account: str, partition: str = "aws") -> None:
-        self.region, self.account, self.partition = region, account, partition
+    def __init__(self, region: str, account: str, partition: str | None = None) -> None:
+        from devstack.infra import partition_of
+
+        self.region, self.account = region, account
+        self.partition = partition or partition_of(region)[0]  # aws-cn in the China regions
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
         return (

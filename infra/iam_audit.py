@@ -88,7 +88,7 @@ def _local_policies() -> dict[str, list]:
         from infra.invoke import load_template
 
         template = load_template(Path(tmp) / "template.yaml")
-    values = Values.local(template, Stage="dev")
+    values = Values.local(template, region=os.environ.get("AWS_REGION", "ap-east-1"), Stage="dev")
     return {
         logical: role_statements(template, logical, values)
         for logical, res in template["Resources"].items()

@@ -108,14 +108,16 @@ class Values:
         self.overrides = dict(attributes or {})
 
     @classmethod
-    def local(cls, template: dict[str, Any], **parameters: str) -> Values:
+    def local(
+        cls, template: dict[str, Any], region: str = "ap-east-1", **parameters: str
+    ) -> Values:
         """For reading policies: throwaway values for the parameters without a default."""
         filler = {
             name: "x"
             for name, spec in (template.get("Parameters") or {}).items()
             if "Default" not in spec
         }
-        return cls(template, {**filler, **parameters})
+        return cls(template, {**filler, **parameters}, region=region)
 
     def missing_parameters(self) -> list[str]:
         return sorted(set(self.template.get("Parameters") or {}) - set(self.parameters))

@@ -234,3 +234,18 @@ def test_snapstart_only_where_the_region_offers_it_for_python(packaged, region, 
     assert Values(template, {}, region=region).condition("UseSnapStart") is snapstart
     others = {k for k, v in _functions(template).items() if "SnapStart" in v["Properties"]}
     assert others == {"APIHandler"}
+
+
+@pytest.mark.parametrize("region", ["ap-east-1", "cn-north-1"])
+def test_the_roles_allow_the_calls_of_their_own_partition_only(packaged, region):
+    from infra.iam import Call, Context, allowed
+    from infra.invoke import role_statements
+
+    template = packaged["prod"]["template"]
+    statements = role_statements(template, "OnOutbox", Values.local(template, region=region))
+    here = Context(region, "123456789012")
+    elsewhere = Context(region, "123456789012", "aws" if here.partition == "aws-cn" else "aws-cn")
+    assert here.partition == ("aws-cn" if region.startswith("cn-") else "aws")
+    for ctx, expected in ((here, True), (elsewhere, False)):
+        call = Call("sqs:ReceiveMessage", ctx.arn("sqs", "claimbot-prod-outbox"))
+        assert allowed(call, statements) is expected
