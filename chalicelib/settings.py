@@ -67,6 +67,8 @@ class Settings:
     approval_limits: str = ""  # "adjuster=10000,supervisor=100000" (domain/authority.py)
     claims_stream_arn: str = ""
     claim_status_template_id: str = ""
+    claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
+    claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
     public_url: str = ""  # where this app is served, e.g. https://api.example.com/prod
     photo_qc: tuple[tuple[str, str], ...] = ()  # PHOTO_QC_<FIELD> overrides of QcThresholds
     cjk_font: str = ""  # a font with Chinese glyphs for contact-sheet labels
@@ -175,6 +177,15 @@ class Settings:
             Authority.parse(self.approval_limits)
         except AuthorityError as exc:
             raise SettingsError(f"CLAIMBOT_APPROVAL_LIMITS: {exc}") from exc
+        from chalicelib.domain.claim_notice import parse_fields
+        from chalicelib.domain.notice_fields import FieldError
+
+        try:
+            parse_fields(self.claim_notice_fields)
+        except FieldError as exc:
+            raise SettingsError(f"WECHAT_TEMPLATE_CLAIM_FIELDS: {exc}") from exc
+        if self.claim_progress_url and not self.claim_progress_url.startswith("https://"):
+            raise SettingsError("CLAIMBOT_CLAIM_PROGRESS_URL must be an https:// address")
         from chalicelib.domain.hours import BusinessHours, HoursError
 
         try:
@@ -238,6 +249,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         id_pepper=env.get("CLAIMBOT_ID_PEPPER", ""),
         claims_stream_arn=env.get("CLAIMS_STREAM_ARN", ""),
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
+        claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
+        claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),
         public_url=env.get("CLAIMBOT_PUBLIC_URL", "").rstrip("/"),
         photo_qc=tuple(
             sorted(

@@ -11,7 +11,10 @@ field ``media``) and answering like WeChat does (HTTP 200 with
 * ``POST stable_token`` - the same token until it expires, unless
   ``force_refresh`` is true (counted); separate chain from ``token``.
 * ``POST message/custom/send`` and ``POST message/template/send`` - recorded,
-  never delivered.
+  never delivered. A template notice goes only to one of the account's templates (40037), every
+  field of it typed and checked as WeChat does since May 2023 (47003); `first`, `remark` and any
+  other key are dropped from what is recorded as shown.
+* ``POST template/api_add_template`` - category templates only (history ones: 40247), 25 at most.
 * ``POST menu/create`` (validated), ``GET menu/get``, ``GET|POST menu/delete``.
 * ``POST media/upload`` and ``GET media/get`` - temporary media, 3-day expiry.
 * ``GET user/info``.
@@ -33,11 +36,13 @@ import argparse
 import copy
 import json
 import mimetypes
+import re
 import secrets
 import signal
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import Message
@@ -76,6 +81,8 @@ ERRMSGS: dict[int, str] = {
     40019: "invalid button key size",
     40023: "invalid sub button size",
     40037: "invalid template_id",
+    40039: "invalid url size",
+    40247: "history template library is closed: add a category template",
     40055: "invalid button url",
     40125: "invalid appsecret",
     40165: "invalid weapp pagepath",
@@ -91,9 +98,12 @@ ERRMSGS: dict[int, str] = {
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit",
     45015: "response out of time limit or subscription is canceled",
+    45026: "template num exceeds limit",
     45047: "out of response count limit",
     46003: "menu no exist",
+    43101: "user refuse to accept the msg",
     47001: "data format error",
+    47003: "argument invalid!",
 }
 
 CUSTOM_MSGTYPES = frozenset(
@@ -137,24 +147,72 @@ FIELD_ERRCODES = {
     "appid": 40013,
     "pagepath": 40165,
 }
-# The account's templates, as the template library gives them to it (title, industry, content,
-# example). The content's "label：{{key.DATA}}" lines are how WeChat labels each field.
+# The account's templates. Since May 2023 the history library is closed (adding one: 40247) and
+# new templates are category templates (类目模板): each field's key starts with its type, WeChat
+# checks every value against it on send (47003) and shows neither `first` nor `remark`.
+CLAIM_PROGRESS_CONTENT = (
+    "报案号：{{character_string1.DATA}}\n理赔状态：{{thing2.DATA}}\n更新时间：{{time3.DATA}}\n"
+    "下一步：{{thing4.DATA}}\n客服电话：{{phone_number5.DATA}}"
+)
 DEFAULT_TEMPLATES: tuple[dict[str, str], ...] = (
     {
         "template_id": defaults.CLAIM_STATUS_TEMPLATE,
         "title": "理赔进度通知",
         "primary_industry": "金融业",
         "deputy_industry": "保险",
-        "content": (
-            "{{first.DATA}}\n报案号：{{keyword1.DATA}}\n理赔状态：{{keyword2.DATA}}\n"
-            "更新时间：{{keyword3.DATA}}\n{{remark.DATA}}"
-        ),
+        "content": CLAIM_PROGRESS_CONTENT,
         "example": (
-            "您的理赔进度有更新\n报案号：RSVY202611220930001234\n理赔状态：已结案\n"
-            "更新时间：2026-11-22 09:30\n如有疑问请致电客服热线"
+            "报案号：RSVY202611220930001234\n理赔状态：已结案\n更新时间：2026年11月22日 09:30\n"
+            "下一步：赔款已支付，请留意到账\n客服电话：95500"
         ),
     },
 )
+# The category library this emulator offers to `template/api_add_template` (short id ->
+# title, content); any other short id is a history template.
+CATEGORY_LIBRARY: dict[str, tuple[str, str]] = {
+    "claim-progress": ("理赔进度通知", CLAIM_PROGRESS_CONTENT),
+}
+MAX_TEMPLATES = 25
+
+# WeChat's checks of a category template's values, by field type: (pattern, most characters).
+# Written here independently of chalicelib/domain/notice_fields.py on purpose: the emulator is
+# the oracle the app's own fitting is tested against.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_SYM = "!-/:-@\\[-`{-~¥￥·—“”‘’，。、；：？！（）《》【】…"
+_CLOCK = r"\d{1,2}:\d{2}(:\d{2})?"
+_DAY = r"(\d{4}年)?(\d{1,2}月)?(\d{1,2}日)?|\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?"
+FIELD_RULES: dict[str, tuple[str, int]] = {
+    "thing": (f"[{_HAN}A-Za-z0-9 {_SYM}]+", 20),
+    "character_string": (f"[A-Za-z0-9{_SYM}]+", 32),
+    "number": (r"\d+(\.\d+)?", 32),
+    "letter": ("[A-Za-z]+", 32),
+    "symbol": (f"[{_SYM}]+", 5),
+    "phrase": (f"[{_HAN}]+", 5),
+    "name": (f"[{_HAN}]{{1,10}}|[A-Za-z {_SYM}]{{1,20}}", 20),
+    "phone_number": (r"[0-9+\-() ]+", 17),
+    "car_number": (f"[{_HAN}A-Z0-9][A-Z0-9]{{0,6}}[{_HAN}A-Z0-9]?", 8),
+    "amount": (r"[¥￥$€£]?\d{1,10}(\.\d{1,2})?元?", 16),
+    "time": (f"(({_DAY}) )?{_CLOCK}(~(({_DAY}) )?{_CLOCK})?", 40),
+    "date": (f"({_DAY})( {_CLOCK})?(~({_DAY})( {_CLOCK})?)?", 40),
+}
+
+
+def template_fields(content: str) -> list[str]:
+    """``报案号：{{character_string1.DATA}}`` -> ["character_string1"]."""
+    return re.findall(r"\{\{(\w+)\.DATA\}\}", content)
+
+
+def field_value_ok(key: str, value: Any) -> bool:
+    """Does WeChat accept this value for this field (typed by its key's prefix)?"""
+    rule = FIELD_RULES.get(re.sub(r"\d+$", "", key))
+    if rule is None or not isinstance(value, str) or not value:
+        return False
+    if any(unicodedata.category(c)[0] == "C" or ord(c) > 0xFFFF for c in value):
+        return False  # newlines and control characters; emoji
+    pattern, most = rule
+    return len(value) <= most and re.fullmatch(pattern, value) is not None
+
+
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -752,6 +810,7 @@ class WeChatEmulator:
             "template/get_all_private_template": _Route(
                 get, lambda _r: json_response({"template_list": self.templates()})
             ),
+            "template/api_add_template": _Route(post, self._api_add_template),
         }
 
     # -- tokens
@@ -856,6 +915,19 @@ class WeChatEmulator:
         data = body.get("data", {})
         if not isinstance(data, dict):
             raise ApiError(47001)
+        template = next((t for t in self._templates if t["template_id"] == template_id), None)
+        if template is None:
+            raise ApiError(40037)
+        shown = {}
+        for key in template_fields(template["content"]):
+            field = data.get(key)
+            value = field.get("value") if isinstance(field, dict) else None
+            if not field_value_ok(key, value):
+                raise ApiError(47003, f"argument invalid! data.{key}.value invalid")
+            shown[key] = {"value": value}
+        url = body.get("url")
+        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            raise ApiError(40039 if isinstance(url, str) else 47001)
         msgid = self._state.next_msgid
         self._state.next_msgid += 1
         self._record(
@@ -863,12 +935,27 @@ class WeChatEmulator:
             body,
             touser=touser,
             template_id=template_id,
-            data=data,
-            url=body.get("url"),
+            data=shown,  # what the customer sees: no `first`, no `remark`, no other keys
+            url=url,
             msgid=msgid,
         )
-        transcript.note("template", touser, transcript.template_texts(data))
+        transcript.note("template", touser, transcript.template_texts(shown))
         return json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    def _api_add_template(self, request: Request) -> Response:
+        """Only category templates can be added: a short id with its chosen fields."""
+        body = _json_object(request)
+        short, keywords = body.get("template_id_short"), body.get("keyword_name_list")
+        if short not in CATEGORY_LIBRARY or not isinstance(keywords, list) or not keywords:
+            raise ApiError(40247)
+        if len(self._templates) >= MAX_TEMPLATES:
+            raise ApiError(45026)
+        title, content = CATEGORY_LIBRARY[short]
+        template_id = f"tpl-{short}-{len(self._templates) + 1}"
+        self._templates.append({"template_id": template_id, "title": title,
+                                "primary_industry": "金融业", "deputy_industry": "保险",
+                                "content": content, "example": ""})  # fmt: skip
+        return json_response({"errcode": 0, "errmsg": "ok", "template_id": template_id})
 
     # -- menu, user
 

@@ -167,8 +167,33 @@ CLAIMS_MORE = "另有 {count} 件较早的赔案未显示，可直接发送赔�
 
 # --- Notifications (模板消息) ------------------------------------------------------------
 
-NOTIFY_FIRST = "您的理赔进度有更新"
-NOTIFY_REMARK = "下一步：{next_step}\n回复“理赔进度”可查看详情。"
+# The claim notice is a category template (domain/claim_notice.py): each field is typed and
+# short, so its words are kept short here. A `phrase` is at most five Chinese characters; a
+# `thing` at most 20 characters.
+CLAIM_STATUS_PHRASE = {
+    "reported": "已报案",
+    "survey_received": "照片已收到",
+    "under_review": "审核中",
+    "photos_requested": "需补拍照片",
+    "approved": "审核通过",
+    "surveyor_sent": "已派查勘员",
+    "repairing": "维修中",
+    "paid": "已赔付",
+    "rejected": "未予赔付",
+    "withdrawn": "已撤案",
+}
+CLAIM_NEXT_SHORT = {
+    "reported": "回复继续查勘上传照片，或等查勘员联系",
+    "survey_received": "我们将尽快审核您的照片",
+    "under_review": "通常1个工作日内出结果",
+    "photos_requested": "回复继续查勘补拍照片",
+    "approved": "请送修，修好后支付赔款",
+    "surveyor_sent": "查勘员将电话联系您",
+    "repairing": "维修完成后支付赔款",
+    "paid": "赔款已支付，请留意到账",
+    "rejected": "对结果有疑问请致电客服",
+    "withdrawn": "如需重新报案请回复2",
+}
 
 # --- Quote (车险报价) --------------------------------------------------------------------
 

@@ -341,12 +341,14 @@ class Container:
 
     @cached_property
     def notifier(self) -> ClaimNotifier:
+        from chalicelib.domain.claim_notice import parse_fields
         from chalicelib.service.notifier import ClaimNotifier
 
         s = self.settings
         return ClaimNotifier(
-            self.book, self.inbox, self.queues, s.claim_status_template_id, s.hotline
-        )
+            self.book, self.inbox, self.queues, s.claim_status_template_id, s.hotline,
+            fields=parse_fields(s.claim_notice_fields), progress_url=s.claim_progress_url,
+        )  # fmt: skip
 
     @cached_property
     def webhook(self) -> WebhookService:

@@ -1,5 +1,9 @@
 """Claim status changes (DynamoDB stream on claims) -> a template message to the customer.
 
+The notice is a category template: its fields are typed, and which field shows which fact of
+the claim is configuration (domain/claim_notice.py); values are fitted to their types here and
+checked again by the outbox before sending.
+
 Each change is notified once: its key (claim, status, timeline length) is claimed in the inbox
 table, so a stream batch delivered again does not notify again. The message itself goes through
 the outbox, which keeps what WeChat will not take, with the reason, and does not send a notice
@@ -10,12 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
+from chalicelib.domain.claim_notice import amount_text, notice_data, parse_fields, time_text
 from chalicelib.domain.claims import ClaimStatus, TimelineEntry
+from chalicelib.domain.hours import CHINA
 from chalicelib.jobs.messages import OutboxMessage, TemplateNotice
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.book import REPORTED_IN_CHAT, timeline_from_json
@@ -29,13 +34,16 @@ if TYPE_CHECKING:
 
 class ClaimNotifier:
     def __init__(
-        self, book: BookStore, inbox: Inbox, queues: Queues, template_id: str, hotline: str
-    ) -> None:
+        self, book: BookStore, inbox: Inbox, queues: Queues, template_id: str, hotline: str,
+        fields: tuple[tuple[str, str], ...] = (), progress_url: str = "",
+    ) -> None:  # fmt: skip
         self.book = book
         self.inbox = inbox
         self.queues = queues
         self.template_id = template_id
         self.hotline = hotline
+        self.fields = fields or parse_fields("")
+        self.progress_url = progress_url
 
     def on_batch(self, records: Sequence[Any]) -> str | None:
         """A stream batch (records with event_name, new_image, old_image, sequence_number), in
@@ -78,19 +86,29 @@ class ClaimNotifier:
     def _message(
         self, openid: str, claim_no: str, status: ClaimStatus, entry: TimelineEntry, sequence: int
     ) -> OutboxMessage:
+        notice = TemplateNotice(self.template_id, self._data(claim_no, status, entry),
+                                url=self._url(claim_no), sequence=sequence)  # fmt: skip
+        return OutboxMessage(openid, f"claim:{claim_no}", template=notice)
+
+    def _data(self, claim_no: str, status: ClaimStatus, entry: TimelineEntry) -> dict[str, Any]:
         words = t.CLAIM_STATUS[str(status)]
-        next_step = render.next_step(status, self.hotline)
         if entry.amount:
             words += t.CLAIM_AMOUNT.format(amount=render.yuan(entry.amount))
-        data = {
-            "first": {"value": t.NOTIFY_FIRST},
-            "keyword1": {"value": claim_no},
-            "keyword2": {"value": words},
-            "keyword3": {"value": render.when(entry.at, date.min)},
-            "remark": {"value": t.NOTIFY_REMARK.format(next_step=next_step)},
+        facts = {
+            "claim_no": claim_no,
+            "status": words,
+            "status_phrase": t.CLAIM_STATUS_PHRASE[str(status)],
+            "amount": amount_text(entry.amount) if entry.amount else None,
+            "updated_at": time_text(entry.at.astimezone(CHINA) if entry.at.tzinfo else entry.at),
+            "next_step": t.CLAIM_NEXT_SHORT[str(status)],
+            "hotline": self.hotline,
         }
-        notice = TemplateNotice(self.template_id, data, sequence=sequence)
-        return OutboxMessage(openid, f"claim:{claim_no}", template=notice)
+        return notice_data(self.fields, facts)
+
+    def _url(self, claim_no: str) -> str:
+        """The claim-progress page, when one is configured (it signs the customer in through
+        WeChat's web authorisation before it shows anything)."""
+        return self.progress_url.replace("{claim_no}", claim_no) if self.progress_url else ""
 
 
 def _status_change(

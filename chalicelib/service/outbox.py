@@ -4,6 +4,8 @@
   3 per click in 1 min); with no place, or when WeChat says 45015/45047/43004, the message
   is kept in the outbox table with the reason and released when the user writes again;
 - a transient failure (network, 5xx, -1 busy) raises, so SQS retries and finally dead-letters;
+- a template notice WeChat would refuse (a field's value not of its type), or one it refused
+  for good (40037, 47003, 43101), is parked with the reason and an alarm;
 - no answer in time after the request reached WeChat: it may have been delivered, and WeChat's
   send has no idempotency key, so it is parked (not sent again by itself) with the reason and
   an alarm (log event outbox.parked), never risked twice;
@@ -16,6 +18,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.notice_fields import problems
 from chalicelib.jobs.messages import CUSTOM, OutboxMessage, new_message_id
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
@@ -36,6 +39,13 @@ KEEP_ERRORS = {
     45015: "outside the 48 h window or user unfollowed",
     45047: "over the customer-service message count",
     43004: "user is not following",
+}
+# Refusals that sending again cannot change: parked for staff with an alarm, not kept waiting
+# for the customer to write.
+PARK_ERRORS = {
+    40037: "template id not on the account (removed, or a history template)",
+    47003: "a template field's value does not fit its type",
+    43101: "the customer refused this account's notices",
 }
 
 
@@ -90,6 +100,8 @@ class OutboxSender:
             return "dropped"  # they unfollowed: consent to be messaged is withdrawn
         if message.kind == CUSTOM and window is None:
             return self._keep(message, "no customer-service quota left", 0)
+        if message.template is not None and (unfit := problems(message.template.data)):
+            return self._park(message, "not sent, WeChat would refuse it: " + "; ".join(unfit))
         try:
             self._call_api(message)
         except WeChatApiError as exc:
@@ -98,6 +110,8 @@ class OutboxSender:
             if exc.errcode is None or exc.errcode == -1:
                 self._give_back(message, window)
                 raise RetryLater(f"wechat unavailable: {exc.errmsg}") from exc
+            if exc.errcode in PARK_ERRORS:
+                return self._park(message, PARK_ERRORS[exc.errcode], exc.errcode)
             reason = KEEP_ERRORS.get(exc.errcode, f"refused by wechat: {exc.errmsg}")
             return self._keep(message, reason, exc.errcode)
         except Exception:

@@ -361,7 +361,7 @@ def test_claim_change_queues_a_template_notice(outcomes, stack):
     assert len(notices) == 1
     data = notices[0]["template"]["data"]
     assert notices[0]["template"]["id"] == "claim-status-sample"
-    assert data["keyword1"]["value"] == samples.CLAIM_NO
+    assert data["character_string1"]["value"] == samples.CLAIM_NO
 
 
 def test_a_failing_stream_record_is_reported_not_the_whole_batch(template, stack):

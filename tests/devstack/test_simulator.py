@@ -729,13 +729,14 @@ def test_emulator_lists_the_claim_status_template_the_devstack_uses():
     assert [t["template_id"] for t in listed] == [defaults.CLAIM_STATUS_TEMPLATE]
     template = templates[defaults.CLAIM_STATUS_TEMPLATE]
     assert template["title"] == "理赔进度通知"
-    # the fields chalicelib/service/notifier.py fills, each with a label
+    # the typed fields of a category template chalicelib/service/notifier.py fills (by its
+    # default mapping, domain/claim_notice.py), each with a label
     assert template_fields(template["content"]) == [
-        ("first", ""),
-        ("keyword1", "报案号"),
-        ("keyword2", "理赔状态"),
-        ("keyword3", "更新时间"),
-        ("remark", ""),
+        ("character_string1", "报案号"),
+        ("thing2", "理赔状态"),
+        ("time3", "更新时间"),
+        ("thing4", "下一步"),
+        ("phone_number5", "客服电话"),
     ]
     assert private_templates("http://127.0.0.1:9") == {}  # no emulator: no labels, no crash
 
@@ -1176,22 +1177,20 @@ def test_page_sends_photos_at_once_and_draws_news_and_template_cards(stack, chro
         )
         page.wait_for_function(bubble_says, arg="全部收到", timeout=15_000)
 
-        # The claim-progress notice: title and labelled fields; first and remark sent, not shown
+        # The claim-progress notice: a category template's title and its labelled, typed fields
         def notices() -> list[dict[str, Any]]:
             return [m for m in _recorded(emulator, openid) if m["kind"] == "template"]
 
-        data = _until(notices)[0]["payload"]["data"]  # photos received (reported in the chat:
-        assert data["keyword1"]["value"] == claim_no  # no notice for the report itself)
-        assert data["first"]["value"] and data["remark"]["value"]
+        data = _until(notices)[0]["data"]  # photos received (reported in the chat:
+        assert data["character_string1"]["value"] == claim_no  # no notice for the report itself)
+        assert "first" not in data and "remark" not in data
         notice = page.locator(".tpl").first
         notice.wait_for(timeout=15_000)
         assert notice.locator(".tpl-title").inner_text() == "理赔进度通知"
-        assert notice.locator(".tpl-label").all_inner_texts() == ["报案号", "理赔状态", "更新时间"]
+        assert notice.locator(".tpl-label").all_inner_texts() == [
+            "报案号", "理赔状态", "更新时间", "下一步", "客服电话"]  # fmt: skip
         values = notice.locator(".tpl-value").all_inner_texts()
-        assert values[:2] == [data["keyword1"]["value"], data["keyword2"]["value"]]
-        shown = notice.inner_text()
-        assert data["first"]["value"] not in shown
-        assert data["remark"]["value"].splitlines()[0] not in shown
+        assert values[:2] == [data["character_string1"]["value"], data["thing2"]["value"]]
 
     finally:
         print(page.inner_text("#chat"))  # shown by pytest when the test fails

@@ -278,14 +278,14 @@ def test_bind_a_demo_customer_and_get_a_notice_when_a_claim_moves(stack, client)
         return [m for m in _pushed(urls, openid) if m["kind"] == "template"]
 
     def said():
-        return [m["payload"]["data"]["keyword2"]["value"] for m in notices()]
+        return [m["data"]["thing2"]["value"] for m in notices()]  # as the customer sees it
 
     _wait_for(lambda: "已收到查勘照片" in said())
     time.sleep(1.5)  # a duplicate, or an older notice out of order, would have arrived by now
     # Both changes within milliseconds: "已报案" is told too when the stream delivered the two
     # changes in separate batches, but never after the newer notice.
     assert said() in (["已报案", "已收到查勘照片"], ["已收到查勘照片"])
-    assert {m["payload"]["data"]["keyword1"]["value"] for m in notices()} == {claim_no}
+    assert {m["data"]["character_string1"]["value"] for m in notices()} == {claim_no}
 
 
 def test_quote_from_a_licence_photo_through_the_whole_stack(stack, client):

@@ -14,6 +14,7 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from devstack import defaults
 from devstack.wechat_emulator import WeChatEmulator
 
 APP_ID = "wx_test_app"
@@ -220,21 +221,75 @@ def test_custom_send_validation(emu, http, token):
     assert emu.messages() == []
 
 
-def test_template_send(emu, http, token):
+CLAIM_TEMPLATE = defaults.CLAIM_STATUS_TEMPLATE
+NOTICE = {
+    "character_string1": {"value": "RSVY202611220930001234"},
+    "thing2": {"value": "审核通过（1.2万元）"},
+    "time3": {"value": "2026年12月06日 10:30"},
+    "thing4": {"value": "请送修，修好后支付赔款"},
+    "phone_number5": {"value": "95500"},
+}
+
+
+def test_template_send_shows_the_typed_fields_only(emu, http, token):
     body = {
         "touser": "alice",
-        "template_id": "TPL1",
+        "template_id": CLAIM_TEMPLATE,
         "url": "https://example.com/c/1",
-        "data": {"first": {"value": "理赔进度"}},
+        "data": {"first": {"value": "理赔进度"}, **NOTICE, "remark": {"value": "下一步"}},
     }
     reply = api(emu, http, "POST", "message/template/send", token, body).json()
     assert reply["errcode"] == 0 and reply["errmsg"] == "ok" and isinstance(reply["msgid"], int)
     [record] = emu.messages(kind="template")
-    assert record["touser"] == "alice" and record["template_id"] == "TPL1"
-    assert record["data"] == body["data"] and record["url"] == body["url"]
+    assert record["touser"] == "alice" and record["template_id"] == CLAIM_TEMPLATE
+    assert record["data"] == NOTICE  # first and remark are not shown any more
+    assert record["url"] == body["url"]
     assert record["msgid"] == reply["msgid"] and record["payload"] == body
     bad = api(emu, http, "POST", "message/template/send", token, {"touser": "alice"}).json()
     assert bad["errcode"] == 40037
+
+
+def test_the_old_template_payload_is_refused(emu, http, token):
+    """What the notifier sent before category templates: first / keyword1-3 / remark."""
+    old = {"first": {"value": "您的理赔进度有更新"}, "keyword1": {"value": "RSVY1"},
+           "keyword2": {"value": "已报案"}, "keyword3": {"value": "11-22 09:30"},
+           "remark": {"value": "下一步：请保持电话畅通\n回复“理赔进度”可查看详情。"}}  # fmt: skip
+    body = {"touser": "alice", "template_id": CLAIM_TEMPLATE, "data": old}
+    reply = api(emu, http, "POST", "message/template/send", token, body).json()
+    assert reply["errcode"] == 47003 and "character_string1" in reply["errmsg"]
+    history = {"touser": "alice", "template_id": "TM00001", "data": NOTICE}
+    refused = api(emu, http, "POST", "message/template/send", token, history).json()
+    assert refused["errcode"] == 40037  # a history template is not on the account
+    assert emu.messages(kind="template") == []
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("thing2", "一二三四五六七八九十一二三四五六七八九十一"),  # 21 characters
+        ("thing4", "请送修\n修好后支付"),  # a newline
+        ("thing4", "请送修😀"),  # an emoji
+        ("character_string1", "报案RSVY1"),  # Chinese in a character_string
+        ("time3", "昨天上午"),
+        ("phone_number5", "客服95500"),
+        ("thing2", ""),
+    ],
+)
+def test_each_field_is_checked_against_its_type(emu, http, token, key, value):
+    data = {**NOTICE, key: {"value": value}}
+    body = {"touser": "alice", "template_id": CLAIM_TEMPLATE, "data": data}
+    reply = api(emu, http, "POST", "message/template/send", token, body).json()
+    assert reply["errcode"] == 47003 and f"data.{key}.value invalid" in reply["errmsg"]
+
+
+def test_only_category_templates_can_be_added(emu, http, token):
+    history = {"template_id_short": "TM00015"}
+    assert api(emu, http, "POST", "template/api_add_template", token, history).json()[
+        "errcode"] == 40247  # fmt: skip
+    category = {"template_id_short": "claim-progress", "keyword_name_list": ["报案号", "理赔状态"]}
+    added = api(emu, http, "POST", "template/api_add_template", token, category).json()
+    assert added["errcode"] == 0
+    assert added["template_id"] in [t["template_id"] for t in emu.templates()]
 
 
 # --------------------------------------------------------------------- menu
@@ -532,7 +587,7 @@ def test_real_wechatpy_client(emu):
     client = EmulatorWeChatClient(emu.url, APP_ID, APP_SECRET, timeout=5)
     assert client.message.send_text("alice", "您的理赔已受理")["errcode"] == 0
     reply = client.message.send_template(
-        "alice", "TPL1", {"first": {"value": "进度"}}, url="https://example.com"
+        "alice", CLAIM_TEMPLATE, NOTICE, url="https://example.com"
     )
     assert reply["msgid"]
     custom, template = emu.messages("alice")
@@ -541,7 +596,7 @@ def test_real_wechatpy_client(emu):
         "msgtype": "text",
         "text": {"content": "您的理赔已受理"},
     }
-    assert template["kind"] == "template" and template["data"] == {"first": {"value": "进度"}}
+    assert template["kind"] == "template" and template["data"] == NOTICE
     assert client.user.get("alice")["subscribe"] == 1
     assert [c["path"] for c in emu.calls()].count("token") == 1
 

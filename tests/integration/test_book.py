@@ -262,7 +262,7 @@ def test_a_status_change_is_notified_exactly_once(container, emulator, openid):
             d = r["dynamodb"]
             notifier.on_change(r["eventName"], d.get("NewImage"), d.get("OldImage"))
     sent = [m for m in _drain_outbox(container) if m["openid"] == openid]
-    assert [m["template"]["data"]["keyword2"]["value"] for m in sent] == [
+    assert [m["template"]["data"]["thing2"]["value"] for m in sent] == [
         "已报案",
         "已收到查勘照片",
     ]
@@ -271,7 +271,7 @@ def test_a_status_change_is_notified_exactly_once(container, emulator, openid):
     delivered = emulator.messages(openid, kind="template")
     assert len(delivered) == 2
     assert delivered[-1]["template_id"] == defaults.CLAIM_STATUS_TEMPLATE
-    assert delivered[-1]["data"]["keyword1"]["value"] == claim.claim_no
+    assert delivered[-1]["data"]["character_string1"]["value"] == claim.claim_no
 
 
 def test_an_undeliverable_notification_is_kept_with_the_reason(container, emulator, openid):
@@ -298,7 +298,7 @@ def test_an_undeliverable_notification_is_kept_with_the_reason(container, emulat
     old = {**new, "status": {"S": "approved"}}
     assert container.notifier.on_change("MODIFY", new, old) == 1
     (message,) = [m for m in _drain_outbox(container) if m["openid"] == openid]
-    assert message["template"]["data"]["keyword2"]["value"] == "已赔付（3000元）"
+    assert message["template"]["data"]["thing2"]["value"] == "已赔付（3000元）"
     emulator.add_fault("message/template/send", errcode=43004)
     assert container.outbox.deliver(message) == "held"
     (held,) = HeldMessage.query(openid)

@@ -133,16 +133,51 @@ def test_transient_failures_do_not_use_up_the_customers_quota(container, emulato
     assert container.outbox.deliver(_custom(openid, "第5条")) == "held"  # the sixth waits
 
 
-def test_template_messages_need_no_window(container, emulator, openid):
-    message = {
+NOTICE = {
+    "character_string1": {"value": "RSVY202612060001"},
+    "thing2": {"value": "审核中"},
+    "time3": {"value": "2026年12月06日 10:30"},
+    "thing4": {"value": "通常1个工作日内出结果"},
+    "phone_number5": {"value": "95500"},
+}
+
+
+def _notice(openid: str, data: dict | None = None, template_id: str = "") -> dict:
+    from devstack import defaults
+
+    return {
         "id": uuid.uuid4().hex,
         "kind": "template",
         "openid": openid,
-        "template": {"id": "TPL_CLAIM", "data": {"first": {"value": "理赔进度更新"}}},
+        "template": {"id": template_id or defaults.CLAIM_STATUS_TEMPLATE, "data": data or NOTICE},
     }
-    assert container.outbox.deliver(message) == "sent"
+
+
+def test_template_messages_need_no_window(container, emulator, openid):
+    assert container.outbox.deliver(_notice(openid)) == "sent"
     (sent,) = emulator.messages(openid, kind="template")
-    assert sent["template_id"] == "TPL_CLAIM"
+    assert sent["data"] == NOTICE
+
+
+def test_a_notice_wechat_would_refuse_is_parked_not_sent(container, emulator, openid):
+    """A value that does not fit its field's type (here the old `first`/`remark` payload) is
+    caught before the call: parked with the reason, the alarm's log event written."""
+    old = {"first": {"value": "您的理赔进度有更新"}, "keyword1": {"value": "RSVY1"}}
+    assert container.outbox.deliver(_notice(openid, old)) == "parked"
+    (kept,) = HeldMessage.query(openid)
+    assert kept.status == "parked" and "'first'" in kept.reason
+    assert emulator.messages(openid, kind="template") == []
+
+
+@pytest.mark.parametrize("errcode", [40037, 47003, 43101])
+def test_permanent_refusals_are_parked_at_once(container, emulator, openid, errcode, caplog):
+    emulator.add_fault("message/template/send", errcode=errcode)
+    assert container.outbox.deliver(_notice(openid)) == "parked"
+    (kept,) = HeldMessage.query(openid)
+    assert kept.status == "parked" and kept.errcode == errcode
+    assert "outbox.parked" in caplog.text  # the outbox-parked alarm's metric filter
+    container.quotas.opened_by_message(openid)
+    assert container.outbox.release(openid) == 0  # the customer writing does not resend it
 
 
 def test_invalid_token_is_refreshed_once_and_the_call_retried(container, emulator, openid):
@@ -207,30 +242,26 @@ def test_token_lease_is_released_when_fetching_fails(container):
     assert SharedToken(name, flaky, wait_s=1).get() == "tok-ok"
 
 
-def _notice(openid: str, claim_no: str, status: str, sequence: int) -> dict:
-    return {
-        "id": uuid.uuid4().hex,
-        "kind": "template",
-        "openid": openid,
-        "origin": f"claim:{claim_no}",
-        "template": {"id": "TPL_CLAIM", "data": {"keyword2": {"value": status}},
-                     "sequence": sequence},
-    }  # fmt: skip
+def _claim_notice(openid: str, claim_no: str, status: str, sequence: int) -> dict:
+    data = {**NOTICE, "character_string1": {"value": claim_no}, "thing2": {"value": status}}
+    return {**_notice(openid, data), "origin": f"claim:{claim_no}",
+            "template": {**_notice(openid, data)["template"], "sequence": sequence}}  # fmt: skip
 
 
 def test_a_claim_notice_older_than_one_sent_is_not_sent_after_it(container, emulator, openid):
     """Two notices of one claim delivered in the other order: the customer keeps the newer."""
-    newer, older = _notice(openid, "R1", "已收到查勘照片", 2), _notice(openid, "R1", "已报案", 1)
+    newer = _claim_notice(openid, "R1", "已收到查勘照片", 2)
+    older = _claim_notice(openid, "R1", "已报案", 1)
     assert container.outbox.deliver(newer) == "sent"
     assert container.outbox.deliver(older) == "superseded"
     assert container.outbox.deliver(newer) == "duplicate"
-    assert container.outbox.deliver(_notice(openid, "R2", "已报案", 1)) == "sent"  # another claim
-    sent = [m["data"]["keyword2"]["value"] for m in emulator.messages(openid, kind="template")]
+    assert container.outbox.deliver(_claim_notice(openid, "R2", "已报案", 1)) == "sent"  # another
+    sent = [m["data"]["thing2"]["value"] for m in emulator.messages(openid, kind="template")]
     assert sent == ["已收到查勘照片", "已报案"]
 
 
 def test_a_notice_retried_after_a_transient_failure_is_still_sent(container, emulator, openid):
-    notice = _notice(openid, "R3", "已报案", 1)
+    notice = _claim_notice(openid, "R3", "已报案", 1)
     emulator.add_fault("message/template/send", status=502)
     with pytest.raises(RetryLater):
         container.outbox.deliver(notice)
@@ -260,7 +291,7 @@ def test_unfollowing_stops_every_push_at_once_and_unbinds(container, emulator, o
     assert container.book.customer_for(openid) is None
     container.quotas.opened_by_message(openid)  # even a window left open sends nothing now
     assert container.outbox.deliver(_custom(openid, "还在吗")) == "dropped"
-    assert container.outbox.deliver(_notice(openid, "R9", "已结案", 3)) == "dropped"
+    assert container.outbox.deliver(_claim_notice(openid, "R9", "已结案", 3)) == "dropped"
     assert list(HeldMessage.query(openid)) == []  # dropped, not kept for later
     assert emulator.messages(openid) == []
 

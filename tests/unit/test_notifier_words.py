@@ -46,16 +46,16 @@ def words(old: str, new: str, statuses: list[str]) -> tuple[str, str]:
     notifier = ClaimNotifier(Book(), Inbox(), queues, "tpl", "95500")
     notifier.on_change("MODIFY", image(new, statuses), image(old, statuses[:-1]))
     data = queues.sent[0]["template"]["data"]
-    return data["keyword2"]["value"], data["remark"]["value"]
+    return data["thing2"]["value"], data["thing4"]["value"]
 
 
 def test_sent_back_for_photos_is_a_status_change_of_its_own():
     """A re-shoot moves the claim to photos_requested: the notice says 需要补拍照片 (it used to
     go back to survey_received, and the notifier saw no change)."""
     history = ["reported", "survey_received", "under_review", "photos_requested"]
-    status, remark = words("survey_received", "photos_requested", history)
+    status, next_step = words("survey_received", "photos_requested", history)
     assert status == t.CLAIM_STATUS["photos_requested"] == "需要补拍照片"
-    assert t.CLAIM_NEXT["photos_requested"] in remark
+    assert next_step == t.CLAIM_NEXT_SHORT["photos_requested"]
 
 
 def test_photos_arriving_is_the_usual_notice():
@@ -89,8 +89,9 @@ def test_of_several_changes_to_a_claim_in_one_batch_only_the_newest_is_told():
     failed = notifier.on_batch([Record("1", "INSERT", reported), Record("2", "INSERT", other),
                                 Record("3", "MODIFY", received, reported)])  # fmt: skip
     assert failed is None
-    told = [(m["template"]["data"]["keyword1"]["value"], m["template"]["data"]["keyword2"]["value"],
-             m["template"]["sequence"]) for m in queues.sent]  # fmt: skip
+    told = [(m["template"]["data"]["character_string1"]["value"],
+             m["template"]["data"]["thing2"]["value"], m["template"]["sequence"])
+            for m in queues.sent]  # fmt: skip
     assert told == [("RSVY2", "已报案", 1), ("RSVY1", "已收到查勘照片", 2)]
 
 
@@ -102,3 +103,40 @@ def test_a_failed_record_is_reported_with_those_after_it_left_for_the_retry():
     notifier = ClaimNotifier(Book(), Inbox(), Failing(), "tpl", "95500")
     records = [Record("7", "INSERT", image("reported", ["reported"]))]
     assert notifier.on_batch(records) == "7"
+
+
+def test_every_status_makes_a_notice_wechat_accepts_in_every_field():
+    """Category templates: each value fits its field's type (checked as the emulator, WeChat's
+    stand-in, checks it), with no first or remark."""
+    from chalicelib.domain.claims import ClaimStatus
+    from devstack.wechat_emulator import field_value_ok
+
+    for status in ClaimStatus:
+        queues = Queues()
+        notifier = ClaimNotifier(Book(), Inbox(), queues, "tpl", "400-888-8888")
+        history = ["reported", str(status)] if str(status) != "reported" else ["reported"]
+        before = "under_review" if status != ClaimStatus.UNDER_REVIEW else "reported"
+        notifier.on_change("MODIFY", image(str(status), history), image(before, ["x"]))
+        (sent,) = queues.sent
+        data = sent["template"]["data"]
+        assert set(data) == {"character_string1", "thing2", "time3", "thing4", "phone_number5"}
+        assert all(field_value_ok(k, v["value"]) for k, v in data.items()), (status, data)
+
+
+def test_the_mapping_and_the_link_are_configuration():
+    from chalicelib.domain.claim_notice import parse_fields
+
+    queues = Queues()
+    fields = parse_fields("character_string3=claim_no,phrase1=status_phrase,amount2=amount")
+    notifier = ClaimNotifier(Book(), Inbox(), queues, "tpl", "95500", fields=fields,
+                             progress_url="https://m.example.com/claims?no={claim_no}")  # fmt: skip
+    paid = image("paid", ["reported", "paid"])
+    timeline = json.loads(paid["timeline"]["S"])
+    timeline[-1]["amount"] = "3000"
+    paid["timeline"]["S"] = json.dumps(timeline)
+    notifier.on_change("MODIFY", paid, image("reported", ["reported"]))
+    (sent,) = queues.sent
+    assert sent["template"]["data"] == {"character_string3": {"value": "RSVY1"},
+                                        "phrase1": {"value": "已赔付"},
+                                        "amount2": {"value": "¥3000.00"}}  # fmt: skip
+    assert sent["template"]["url"] == "https://m.example.com/claims?no=RSVY1"
