@@ -16,7 +16,7 @@ help:
 	@echo "make package STAGE=prod   the deployable SAM template and artefacts in infra/out/ (docs/deploy.md)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ocr.txt requirements-ocr-nodeps.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "claimbot needs Python 3.11 (Lambda runtime python3.11); set PYTHON=...")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "claimbot is developed on Python 3.11 (make test-py313 runs the tests on 3.13 too); set PYTHON=...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-ocr.txt
