@@ -31,13 +31,16 @@ class Alarm:
 
 def template_alarms(stage: str) -> list[Alarm]:
     resources: dict[str, Any] = {}
+    filters: dict[str, str] = {}  # metric -> the log term it counts
     for path in TEMPLATES:
-        resources.update(load_template(path).get("Resources") or {})
-    filters = {
+        template = load_template(path)
+        resources.update(template.get("Resources") or {})
+        filters.update(template.get("LogMetrics") or {})  # infra/package.py writes these
+    filters.update({
         props["MetricTransformations"][0]["MetricName"]: props["FilterPattern"].strip('"')
         for props in (r["Properties"] for r in resources.values()
                       if r["Type"] == "AWS::Logs::MetricFilter")
-    }  # fmt: skip
+    })  # fmt: skip
     alarms = []
     for resource in resources.values():
         if resource["Type"] != "AWS::CloudWatch::Alarm":
@@ -49,7 +52,7 @@ def template_alarms(stage: str) -> list[Alarm]:
             (dimension,) = props["Dimensions"]
             queue = dimension["Value"]["Fn::GetAtt"][0]
             alarms.append(Alarm(name, threshold, queue=queue))
-        elif props["MetricName"] in filters:
+        elif props.get("MetricName") in filters:
             alarms.append(Alarm(name, threshold, log_term=filters[props["MetricName"]]))
     return alarms
 

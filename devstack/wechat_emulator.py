@@ -9,7 +9,9 @@ field ``media``) and answering like WeChat does (HTTP 200 with
 * ``GET token`` - every call issues a new token; the previous one stays valid
   for 5 more minutes, older ones become invalid (40001).
 * ``POST stable_token`` - the same token until it expires, unless
-  ``force_refresh`` is true (counted); separate chain from ``token``.
+  ``force_refresh`` is true (counted; at least 30 s apart, else 45011; 20 a day, else 45009);
+  separate chain from ``token``. Both token calls answer 40164 to a caller outside the IP
+  whitelist, when one is set (``/_emulator/ip_whitelist``; none by default).
 * ``POST message/custom/send`` and ``POST message/template/send`` - recorded,
   never delivered. A template notice goes only to one of the account's templates (40037), every
   field of it typed and checked as WeChat does since May 2023 (47003); `first`, `remark` and any
@@ -97,6 +99,7 @@ ERRMSGS: dict[int, str] = {
     44002: "empty post data",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit",
+    40164: "invalid ip, not in whitelist",
     45015: "response out of time limit or subscription is canceled",
     45026: "template num exceeds limit",
     45047: "out of response count limit",
@@ -173,6 +176,8 @@ CATEGORY_LIBRARY: dict[str, tuple[str, str]] = {
     "claim-progress": ("理赔进度通知", CLAIM_PROGRESS_CONTENT),
 }
 MAX_TEMPLATES = 25
+FORCE_REFRESH_GAP_S = 30
+FORCE_REFRESH_PER_DAY = 20
 
 # WeChat's checks of a category template's values, by field type: (pattern, most characters).
 # Written here independently of chalicelib/domain/notice_fields.py on purpose: the emulator is
@@ -246,6 +251,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    client: str = "127.0.0.1"  # the caller's address, for the IP whitelist
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
@@ -328,6 +334,8 @@ class _State:
     chains: dict[str, list[str]] = field(default_factory=lambda: {"token": [], "stable": []})
     tokens_issued: int = 0
     force_refreshes: int = 0
+    forced_at: list[float] = field(default_factory=list)  # accepted forced stable refreshes
+    ip_whitelist: list[str] | None = None  # None: no whitelist (a test account)
     messages: list[dict[str, Any]] = field(default_factory=list)
     next_message_id: int = 1
     next_msgid: int = 1_000_000_001
@@ -687,6 +695,11 @@ class WeChatEmulator:
             if keep_tokens:
                 self._state.tokens, self._state.chains = old.tokens, old.chains
 
+    def set_ip_whitelist(self, ips: Iterable[str] | None) -> None:
+        """Only these callers may fetch tokens (40164 otherwise); None: anyone."""
+        with self._lock:
+            self._state.ip_whitelist = None if ips is None else list(ips)
+
     def expire_tokens(self) -> int:
         """Mark every issued token expired (42001); returns how many."""
         with self._lock:
@@ -863,16 +876,35 @@ class WeChatEmulator:
         if query.get("grant_type") != "client_credential":
             raise ApiError(40002)
         self._check_app(query.get("appid"), query.get("secret"))
+        self._check_whitelist(request)
         token = self._issue_token("token")
         return json_response({"access_token": token.value, "expires_in": TOKEN_TTL_S})
+
+    def _check_whitelist(self, request: Request) -> None:
+        allowed = self._state.ip_whitelist
+        if allowed is not None and request.client not in allowed:
+            raise ApiError(40164, f"invalid ip {request.client}, not in whitelist")
+
+    def _check_force_budget(self) -> None:
+        """stable_token's force_refresh: at least 30 s apart, at most 20 a day."""
+        now = self._clock()
+        forced = self._state.forced_at
+        if forced and now - forced[-1] < FORCE_REFRESH_GAP_S:
+            raise ApiError(45011)
+        day = int((now + 8 * 3600) // 86400)  # China's day
+        if sum(1 for at in forced if int((at + 8 * 3600) // 86400) == day) >= FORCE_REFRESH_PER_DAY:
+            raise ApiError(45009)
+        forced.append(now)
 
     def _api_stable_token(self, request: Request) -> Response:
         body = _json_object(request)
         if body.get("grant_type") != "client_credential":
             raise ApiError(40002)
         self._check_app(body.get("appid"), body.get("secret"))
+        self._check_whitelist(request)
         force = _truthy(body.get("force_refresh"))
         if force:
+            self._check_force_budget()
             self._state.force_refreshes += 1
         token = None if force else self._current_stable()
         token = token or self._issue_token("stable")
@@ -1067,6 +1099,7 @@ class WeChatEmulator:
             ("POST", "reset"): self._ctl_reset,
             ("POST", "kf_waiting"): self._ctl_kf_waiting,
             ("POST", "expire_tokens"): self._ctl_expire_tokens,
+            ("POST", "ip_whitelist"): self._ctl_ip_whitelist,
             ("GET", "menu"): lambda _r: json_response(self.menu()),
             ("GET", "templates"): lambda _r: json_response({"template_list": self.templates()}),
             ("GET", "tokens"): lambda _r: json_response(self.token_stats()),
@@ -1121,6 +1154,14 @@ class WeChatEmulator:
     def _ctl_reset(self, request: Request) -> Response:
         body = _json_object(request) if request.body.strip() else {}
         self.clear(keep_tokens=_truthy(body.get("keep_tokens")))
+        return error_response(0)
+
+    def _ctl_ip_whitelist(self, request: Request) -> Response:
+        body = _json_object(request)
+        ips = body.get("ips")
+        if ips is not None and not (isinstance(ips, list) and all(isinstance(i, str) for i in ips)):
+            raise ApiError(47001, "ips must be a list of addresses, or null for no whitelist")
+        self.set_ip_whitelist(ips)
         return error_response(0)
 
     def _ctl_expire_tokens(self, request: Request) -> Response:
@@ -1190,7 +1231,8 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
-        return Request(self.command, split.path, query, headers, self._read_body())
+        return Request(self.command, split.path, query, headers, self._read_body(),
+                       client=self.client_address[0])  # fmt: skip
 
     def _read_body(self) -> bytes:
         try:

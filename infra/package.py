@@ -231,8 +231,29 @@ def merge(
     template["Resources"].pop("DefaultRole", None)
     for logical, spec in wanted.items():
         _apply_function(template, logical, functions[logical], spec, resources, stage)
+        if spec.get("FixedEgress"):
+            _log_metric_filters(template, logical, spec["Name"], overlay.get("LogMetrics") or {})
     _apply_rest_api(template, wanted)
     return template
+
+
+def _log_metric_filters(
+    template: dict[str, Any], logical: str, name: str, metrics: dict[str, str]
+) -> None:
+    """One metric filter per metric in this function's log group: the callers of WeChat and
+    WeCom all count the token and whitelist events into the same metrics (functions.yaml,
+    LogMetrics), and one alarm watches each."""
+    for metric, event in metrics.items():
+        template["Resources"][f"{logical}{metric}Metric"] = {
+            "Type": "AWS::Logs::MetricFilter",
+            "DependsOn": f"{logical}LogGroup",
+            "Properties": {
+                "LogGroupName": sub(f"/aws/lambda/claimbot-${{Stage}}-{name}"),
+                "FilterPattern": f'"{event}"',
+                "MetricTransformations": [{"MetricNamespace": sub("claimbot/${Stage}"),
+                                           "MetricName": metric, "MetricValue": "1"}],
+            },
+        }  # fmt: skip
 
 
 def _settle_stage_conditions(template: dict[str, Any], stage: str) -> None:

@@ -190,7 +190,8 @@ class Container:
         s = self.settings
         api = WeComApi(s.wecom_corp_id, s.wecom_corp_secret, s.wecom_agent_id or 0,
                        s.wecom_api_base)  # fmt: skip
-        api.tokens = SharedToken(f"wecom:{s.wecom_corp_id}:{s.wecom_agent_id}", api.fetch_token)
+        api.tokens = SharedToken(f"wecom:{s.wecom_corp_id}:{s.wecom_agent_id}", api.fetch_token,
+                                 can_force=False)  # fmt: skip
         return api
 
     @cached_property

@@ -106,6 +106,10 @@ class TokenItem(Model):
     token_expires_at = NumberAttribute(default=0)
     lease_owner = UnicodeAttribute(null=True)
     lease_until = NumberAttribute(default=0)
+    # Forced refreshes (stable_token force_refresh: 30 s apart, 20 a day; store/tokens.py)
+    forced_at = NumberAttribute(default=0)
+    forced_day = UnicodeAttribute(null=True)  # the China date of forced_today
+    forced_today = NumberAttribute(default=0)
 
 
 class QuotaItem(Model):

@@ -1,25 +1,35 @@
 """The WeChat access token, shared by every Lambda instance.
 
-One holder of a short lease refreshes it; the others wait for the new value. A forced
-refresh (after 40001/42001/40014) only happens if the token that failed is still the stored
-one, so a burst of failures causes one refresh, not one per instance.
+One holder of a short lease refreshes it; the others wait for the new value. After WeChat
+refused a token (40001/42001/40014) it is renewed once for a burst of failures, not once per
+instance (only if the refused token is still the stored one), and in normal mode first: a
+`stable_token` call without force_refresh hands out WeChat's current token. Only when that is
+the very token just refused does a forced refresh follow, within WeChat's budget for it (30 s
+apart, 20 a day, shared with every other system using the AppID, whose tokens it kills):
+counted on the token's item, logged (`token.forced`), and refused beyond the budget
+(`token.force_refused`, an alarm) rather than spent.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
+from chalicelib.service.logs import log_event
 from chalicelib.store.models import TokenItem, condition_failed
+from chalicelib.wechat.api import TokenUnavailable
 
 Fetch = Callable[[bool], tuple[str, int]]  # force -> (token, expires_in seconds)
 
 
-class TokenUnavailable(RuntimeError):
-    """No token could be obtained in time (another instance holds the lease too long)."""
+FORCE_GAP_S = 30
+FORCE_PER_DAY = 20
+CHINA_OFFSET_S = 8 * 3600
 
 
 class SharedToken:
@@ -32,6 +42,7 @@ class SharedToken:
         wait_s: float = 5.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        can_force: bool = True,  # WeChat's stable_token can; WeCom's gettoken cannot
     ) -> None:
         self.name = name
         self.fetch = fetch
@@ -40,6 +51,7 @@ class SharedToken:
         self.wait_s = wait_s
         self.clock = clock
         self.sleep = sleep
+        self.can_force = can_force
         self.owner = uuid.uuid4().hex
         self._cached: tuple[str, float] | None = None
 
@@ -61,7 +73,7 @@ class SharedToken:
             if self._usable(item, stale):
                 return self._remember(item)
             if self._take_lease(item):
-                return self._refresh(force=stale is not None)
+                return self._refresh(item, stale)
             if self.clock() > deadline:
                 raise TokenUnavailable(self.name)
             self.sleep(0.1)
@@ -103,25 +115,52 @@ class SharedToken:
                 return False
             raise
 
-    def _refresh(self, force: bool) -> str:
+    def _refresh(self, item: TokenItem, stale: str | None) -> str:
+        """Under the lease: normal mode first; forced only if WeChat hands out `stale` again."""
         try:
-            token, expires_in = self.fetch(force)
+            token, expires_in = self.fetch(False)
+            forced = self.can_force and stale is not None and token == stale
+            if forced:
+                self._check_force_budget(item)
+                token, expires_in = self.fetch(True)
         except Exception:
             self._release_lease()
             raise
-        expires_at = self.clock() + expires_in
-        item = TokenItem(name=self.name)
-        item.update(
-            actions=[
-                TokenItem.token.set(token),
-                TokenItem.token_expires_at.set(expires_at),
-                TokenItem.lease_until.set(0),
-                TokenItem.lease_owner.remove(),
-            ],
-            condition=TokenItem.lease_owner == self.owner,
-        )
-        self._cached = (token, expires_at)
+        self._store(token, expires_in, forced)
         return token
+
+    def _check_force_budget(self, item: TokenItem) -> None:
+        now = self.clock()
+        today = self._day(now)
+        used = item.forced_today if item.forced_day == today else 0
+        if now - (item.forced_at or 0) < FORCE_GAP_S or used >= FORCE_PER_DAY:
+            log_event("token.force_refused", logging.ERROR, name=self.name, forced_today=used)
+            raise TokenUnavailable(f"{self.name}: WeChat refuses its current token and the "
+                                   f"forced refresh must wait ({used} today)")  # fmt: skip
+
+    def _store(self, token: str, expires_in: int, forced: bool) -> None:
+        now = self.clock()
+        expires_at = now + expires_in
+        actions: list[Action] = [
+            TokenItem.token.set(token),
+            TokenItem.token_expires_at.set(expires_at),
+            TokenItem.lease_until.set(0),
+            TokenItem.lease_owner.remove(),
+        ]
+        if forced:
+            current = self._read()
+            today = self._day(now)
+            used = (current.forced_today if current.forced_day == today else 0) + 1
+            actions += [TokenItem.forced_at.set(now), TokenItem.forced_day.set(today),
+                        TokenItem.forced_today.set(used)]  # fmt: skip
+            log_event("token.forced", logging.WARNING, name=self.name, forced_today=used)
+        TokenItem(name=self.name).update(actions=actions,
+                                         condition=TokenItem.lease_owner == self.owner)  # fmt: skip
+        self._cached = (token, expires_at)
+
+    @staticmethod
+    def _day(now: float) -> str:
+        return time.strftime("%Y-%m-%d", time.gmtime(now + CHINA_OFFSET_S))
 
     def _release_lease(self) -> None:
         try:

@@ -6,6 +6,7 @@ so the same code talks to the local emulator or to api.weixin.qq.com.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Protocol
 
@@ -14,9 +15,11 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from chalicelib.domain.messages import ImageReply, NewsReply, Reply, TextReply
+from chalicelib.service.logs import log_event
 
 WECHAT_HOST = "https://api.weixin.qq.com"
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+IP_NOT_WHITELISTED = 40164  # this function's egress address is not on the account's whitelist
 TIMEOUT_S = 5
 
 
@@ -25,6 +28,11 @@ def _without_token(text: str) -> str:
     (The errors are raised `from None` for the same reason: a logged traceback shows the
     cause's message.)"""
     return re.sub(r"access_token=[^&\s]+", "access_token=***", text)
+
+
+class TokenUnavailable(RuntimeError):
+    """No token now: another instance holds the refresh lease too long, or WeChat keeps
+    refusing its current token and the forced-refresh budget is spent (store/tokens.py)."""
 
 
 class TokenSource(Protocol):
@@ -75,7 +83,8 @@ class WeChatApi:
         self._api_base = api_base
 
     def fetch_token(self, force: bool) -> tuple[str, int]:
-        """stable_token: does not rotate on every call, safe with many instances."""
+        """stable_token: does not rotate on every call, safe with many instances.
+        TokenUnavailable when WeChat gives none (40164: this address is not whitelisted)."""
         body = {
             "grant_type": "client_credential",
             "appid": self._app_id,
@@ -88,9 +97,12 @@ class WeChatApi:
             )
             data = res.json()
         except (requests.RequestException, ValueError) as exc:
-            raise WeChatApiError(None, f"token endpoint unreachable: {exc}") from exc
+            raise TokenUnavailable(f"token endpoint unreachable: {exc}") from None
         if "access_token" not in data:
-            raise WeChatApiError(data.get("errcode"), data.get("errmsg", "no access_token"))
+            if data.get("errcode") == IP_NOT_WHITELISTED:
+                log_event("wechat.ip_not_whitelisted", logging.ERROR)  # an alarm: see deploy.md
+            # Not the message's fault: what needed the token is retried (and dead-letters).
+            raise TokenUnavailable(f"{data.get('errcode')}: {data.get('errmsg', 'no token')}")
         return data["access_token"], int(data.get("expires_in", 7200))
 
     def send(self, openid: str, reply: Reply) -> None:
@@ -134,6 +146,12 @@ class WeChatApi:
         return res.content, content_type
 
     def _call(self, action: Any) -> Any:
+        try:
+            return self._call_with_token(action)
+        except TokenUnavailable as exc:
+            raise WeChatApiError(None, f"no access token now: {exc}") from None
+
+    def _call_with_token(self, action: Any) -> Any:
         for attempt in (1, 2):
             token = self._tokens.get()
             try:

@@ -249,3 +249,20 @@ def test_the_roles_allow_the_calls_of_their_own_partition_only(packaged, region)
     for ctx, expected in ((here, True), (elsewhere, False)):
         call = Call("sqs:ReceiveMessage", ctx.arn("sqs", "claimbot-prod-outbox"))
         assert allowed(call, statements) is expected
+
+
+def test_every_caller_of_wechat_counts_the_token_and_whitelist_events_for_their_alarms(packaged):
+    """A forced refresh, a refused one and 40164 can happen in any function that fetches the
+    access token: each of them has the metric filters, and one alarm watches each metric."""
+    resources = packaged["prod"]["template"]["Resources"]
+    callers = CALLERS
+    for metric, event in (("TokenForced", "token.forced"),
+                          ("TokenForceRefused", "token.force_refused"),
+                          ("IpNotWhitelisted", "wechat.ip_not_whitelisted")):  # fmt: skip
+        for logical in callers:
+            metric_filter = resources[f"{logical}{metric}Metric"]["Properties"]
+            assert metric_filter["FilterPattern"] == f'"{event}"'
+            assert metric_filter["MetricTransformations"][0]["MetricName"] == metric
+        alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"
+                  and r["Properties"].get("MetricName") == metric]  # fmt: skip
+        assert len(alarms) == 1

@@ -185,6 +185,32 @@ def test_stable_token_reissued_after_expiry_and_checks_secret(emu, http, clock):
     assert stable_token(emu, http, secret="bad")["errcode"] == 40125
 
 
+def test_forced_refreshes_are_30_s_apart_and_20_a_day(emu, http, clock):
+    """What force-on-every-40001 (claimbot's old token handling) runs into."""
+    assert "access_token" in stable_token(emu, http, force=True)
+    clock.advance(10)
+    assert stable_token(emu, http, force=True)["errcode"] == 45011  # under 30 s since the last
+    assert "access_token" in stable_token(emu, http)  # normal mode is not limited so
+    clock.advance(20)
+    for _ in range(19):
+        assert "access_token" in stable_token(emu, http, force=True)
+        clock.advance(31)
+    assert stable_token(emu, http, force=True)["errcode"] == 45009  # the 21st of the day
+    assert emu.force_refresh_count == 20
+    clock.advance(86400)
+    assert "access_token" in stable_token(emu, http, force=True)  # a new day
+
+
+def test_token_calls_from_outside_the_ip_whitelist_get_40164(emu, http):
+    emu.set_ip_whitelist(["203.0.113.7"])  # the NAT gateway's address, not this caller's
+    assert stable_token(emu, http)["errcode"] == 40164
+    assert fetch_token(emu, http)["errcode"] == 40164
+    http.post(f"{emu.url}/_emulator/ip_whitelist", json={"ips": ["127.0.0.1"]}, timeout=5)
+    assert "access_token" in stable_token(emu, http)
+    http.post(f"{emu.url}/_emulator/ip_whitelist", json={"ips": None}, timeout=5)
+    assert "access_token" in fetch_token(emu, http)
+
+
 # ----------------------------------------------------------------- messages
 
 

@@ -59,7 +59,7 @@ def make_api(
     **kwargs: Any,
 ) -> WeComApi:
     """As the container would build it: a SharedToken whose fetch is the api's."""
-    tokens = SharedToken(token_name, lambda force: api.fetch_token(force))
+    tokens = SharedToken(token_name, lambda force: api.fetch_token(force), can_force=False)
     api = WeComApi(d.WECOM_CORP_ID, corp_secret, agent_id, wecom.url, tokens, **kwargs)
     return api
 
@@ -198,7 +198,7 @@ def test_unconfigured_api_fails_without_calling_out(wecom):
 
 def test_tokens_can_be_set_after_construction(wecom, token_name):
     api = WeComApi(d.WECOM_CORP_ID, d.WECOM_CORP_SECRET, d.WECOM_AGENT_ID, wecom.url)
-    api.tokens = SharedToken(token_name, api.fetch_token)
+    api.tokens = SharedToken(token_name, api.fetch_token, can_force=False)
     api.send_text(STAFF, "容器的写法")
     assert TokenItem.get(token_name).token == wecom.token_stats()["current"]
 
