@@ -119,7 +119,9 @@ trust_hosts_certificates() {  # e.g. an egress proxy's CA, so pip in the root re
         cp "$crt" "$ROOT/usr/local/share/ca-certificates/"
         copied=1
     done
-    if [[ $copied == 1 ]]; then in_root update-ca-certificates >/dev/null; fi
+    if [[ $copied == 1 ]]; then
+        in_root update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed"
+    fi
 }
 
 requirements_digest() {
