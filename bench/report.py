@@ -11,6 +11,10 @@ from bench.common import Section, git_revision, machine_facts, table
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HISTORY_START = "<!-- history:start (rows are kept across runs; python -m bench appends one) -->"
 HISTORY_END = "<!-- history:end -->"
+# Results of runs `python -m bench` does not make (the load bench, the fault suite): written by
+# hand between these markers, carried over by each run.
+KEPT_START = "<!-- kept:start (measured by separate runs; python -m bench keeps this part) -->"
+KEPT_END = "<!-- kept:end -->"
 HISTORY_COLUMNS = (
     "date (UTC)",
     "commit",
@@ -57,6 +61,16 @@ def previous_history(path: Path = RESULTS) -> list[str]:
     return [_padded(row, len(HISTORY_COLUMNS)) for row in body[2:] if row.startswith("|")]
 
 
+def previous_kept(path: Path = RESULTS) -> str:
+    """The hand-written part between the kept markers, markers included ("" if none)."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    if KEPT_START not in text or KEPT_END not in text:
+        return ""
+    return text[text.index(KEPT_START) : text.index(KEPT_END) + len(KEPT_END)]
+
+
 def _padded(row: str, width: int) -> str:
     """A row written when the table had fewer columns, with "-" in the columns added since
     (new columns go before the last one, "over budget")."""
@@ -89,7 +103,9 @@ def summary_lines(sections: Sequence[Section]) -> list[str]:
     return table(["budget item", "budget", "measured", "result"], rows)
 
 
-def render(sections: Sequence[Section], history: list[str], when: dt.datetime) -> str:
+def render(
+    sections: Sequence[Section], history: list[str], when: dt.datetime, kept: str = ""
+) -> str:
     facts = machine_facts()
     machine = [
         f"- Run: {when.strftime('%Y-%m-%d %H:%M')} UTC, commit `{git_revision()}`",
@@ -103,6 +119,7 @@ def render(sections: Sequence[Section], history: list[str], when: dt.datetime) -
         "## Summary\n\n" + "\n".join(summary_lines(sections)),
         "\n".join(f"- {t}" for s in sections for t in s.takeaways) + "\n\n" + READING,
         *(s.markdown().rstrip() for s in sections),
+        *([kept] if kept else []),
         "## History\n\nOne row per `python -m bench` run, oldest first.\n\n"
         + "\n".join([HISTORY_START, *table(HISTORY_COLUMNS, []), *rows, HISTORY_END]),
     ]
@@ -111,5 +128,6 @@ def render(sections: Sequence[Section], history: list[str], when: dt.datetime) -
 
 def write(sections: Sequence[Section], path: Path = RESULTS) -> Path:
     when = dt.datetime.now(dt.UTC)
-    path.write_text(render(sections, previous_history(path), when), encoding="utf-8")
+    text = render(sections, previous_history(path), when, previous_kept(path))
+    path.write_text(text, encoding="utf-8")
     return path

@@ -8,7 +8,10 @@ WeCom does (HTTP 200 with ``{"errcode": N, "errmsg": "..."}`` on errors):
 * ``POST /cgi-bin/message/send`` - application messages from our agent (``agentid`` must
   match: 40056), recorded, never delivered. Recipients (``touser``, ``|``-separated, or
   ``@all``) must be in the directory: the unknown ones come back in ``invaliduser``, and when
-  none is left the answer is 81013. Text longer than 2048 bytes is cut, as WeCom does.
+  none is left the answer is 81013. Text longer than 2048 bytes is cut, as WeCom does. Over
+  30 messages a minute or 1,000 an hour to one member, and (with ``enable_duplicate_check``)
+  a text identical to one sent them within ``duplicate_check_interval``, are answered "ok" and
+  dropped silently, as WeCom does (listed by ``GET /_emulator/dropped``).
 * ``GET /cgi-bin/auth/getuserinfo?access_token&code`` and the web sign-in pages under
   ``/wwlogin/sso/`` (login, trusted domains, single-use codes): devstack/wecom_login.py.
 * Anything else under ``/cgi-bin/``: ``{"errcode": -1, ...}``.
@@ -64,6 +67,9 @@ CONTROL_PREFIX = "/_emulator/"
 TOKEN_TTL_S = 7200
 MAX_BODY_BYTES = 1024 * 1024
 MAX_TEXT_BYTES = 2048
+PER_MEMBER_PER_MINUTE = 30  # app messages to one member; WeCom drops the rest silently
+PER_MEMBER_PER_HOUR = 1000
+DUPLICATE_CHECK_DEFAULT_S = 1800
 CALLBACK_TIMEOUT_S = 5.0  # WeCom drops the connection after 5 s (and would retry)
 
 ERRMSGS: dict[int, str] = {
@@ -180,6 +186,7 @@ class _State:
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Any] = field(default_factory=list)
     replies: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)  # sent "ok", never delivered
 
 
 class _Route(NamedTuple):
@@ -319,6 +326,12 @@ class WeComEmulator:
         return f"http://{host}:{self.port}"
 
     # -- in-process helpers: what the bot sent
+
+    def dropped(self, touser: str | None = None) -> list[dict[str, Any]]:
+        """What WeCom answered "ok" to and never delivered: ``{"touser", "content", "why"}``
+        (over 30 a minute or 1,000 an hour to one member; a duplicate within the interval)."""
+        with self._lock:
+            return [dict(d) for d in self._state.dropped if touser in (None, d["touser"])]
 
     def messages(
         self, touser: str | None = None, since_id: int = 0, msgtype: str | None = None
@@ -659,6 +672,23 @@ class WeComEmulator:
 
     # -- messages
 
+    def _dropped_why(self, userid: str, body: dict[str, Any], content: str) -> str:
+        """WeCom's silent drops: over 30 a minute or 1,000 an hour to one member from one app,
+        or a text identical to one sent them within duplicate_check_interval when the send
+        asks for the duplicate check."""
+        now = self._clock()
+        sent = [m for m in self._state.messages if m["touser"] == userid]
+        if sum(1 for m in sent if now - m["at"] < 60) >= PER_MEMBER_PER_MINUTE:
+            return "over 30 a minute"
+        if sum(1 for m in sent if now - m["at"] < 3600) >= PER_MEMBER_PER_HOUR:
+            return "over 1000 an hour"
+        if body.get("enable_duplicate_check") in (1, "1", True):
+            interval = body.get("duplicate_check_interval", DUPLICATE_CHECK_DEFAULT_S)
+            window = min(int(interval), 4 * 3600) if str(interval).isdigit() else 1800
+            if any(m["content"] == content and now - m["at"] < window for m in sent):
+                return "duplicate"
+        return ""
+
     def _api_message_send(self, request: Request) -> Response:
         body = _json_object(request)
         agentid = body.get("agentid")
@@ -689,6 +719,11 @@ class WeComEmulator:
         self._next_msgid += 1
         msgid = f"emu{self._next_msgid}"
         for userid in valid:
+            why_dropped = self._dropped_why(userid, body, content)
+            if why_dropped:  # WeCom answers ok and delivers nothing
+                self._state.dropped.append({"touser": userid, "content": content,
+                                            "why": why_dropped, "at": self._clock()})  # fmt: skip
+                continue
             self._state.messages.append(
                 {
                     "id": self._state.next_message_id,
@@ -713,6 +748,7 @@ class WeComEmulator:
         return {
             ("GET", "health"): lambda _r: json_response({"ok": True}),
             ("GET", "messages"): self._ctl_messages,
+            ("GET", "dropped"): lambda r: json_response(self.dropped(r.query.get("touser"))),
             ("DELETE", "messages"): self._ctl_clear_messages,
             ("GET", "faults"): lambda _r: json_response(self.faults()),
             ("POST", "faults"): self._ctl_add_fault,

@@ -21,15 +21,17 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.media.store import MediaStore
     from chalicelib.ocr.engine import OcrEngine
     from chalicelib.service.consent import ConsentDesk
-    from chalicelib.service.handoff import HandoffDesk, StaffInbox
+    from chalicelib.service.handoff import HandoffDesk
     from chalicelib.service.notifier import ClaimNotifier
     from chalicelib.service.outbox import OutboxSender
     from chalicelib.service.resume import Resumer
+    from chalicelib.service.staff_inbox import StaffInbox
     from chalicelib.service.survey import SurveyDesk
     from chalicelib.service.watchdog import Watchdog
     from chalicelib.service.webhook import WebhookService
     from chalicelib.service.worker import Worker
-    from chalicelib.staff.wecom import WeComApi
+    from chalicelib.staff.messenger import StaffMessenger
+    from chalicelib.staff.wecom import WeComApi, WeComCallback
     from chalicelib.store.book import BookStore
     from chalicelib.store.conversations import Conversations
     from chalicelib.store.handoffs import Handoffs
@@ -42,6 +44,17 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.store.tokens import SharedToken
     from chalicelib.wechat.api import WeChatApi
     from chalicelib.wechat.codec import WeChatCodec
+
+
+def wecom_callback(settings: Settings) -> WeComCallback:
+    """WeCom's callback crypto alone: what the URL check (GET /wecom) needs, without the AWS
+    clients a container builds (WeCom gives the check 1 s, a cold start included)."""
+    from chalicelib.staff.wecom import WeComCallback
+
+    s = settings
+    return WeComCallback(s.wecom_callback_token, s.wecom_callback_aes_key, s.wecom_corp_id,
+                         agent_id=s.wecom_agent_id or None,
+                         max_clock_skew_s=s.wechat_max_clock_skew_s)  # fmt: skip
 
 
 class Container:
@@ -195,6 +208,12 @@ class Container:
         return api
 
     @cached_property
+    def staff_messenger(self) -> StaffMessenger:
+        from chalicelib.staff.messenger import StaffMessenger
+
+        return StaffMessenger(self.wecom, self.inbox)
+
+    @cached_property
     def handoffs(self) -> Handoffs:
         from chalicelib.store.handoffs import Handoffs
 
@@ -209,7 +228,7 @@ class Container:
             handoffs=self.handoffs,
             roster=Roster(),
             tickets=Tickets(),
-            wecom=self.wecom,
+            wecom=self.staff_messenger,
             book=self.book,
             conversations=self.conversations,
             queues=self.queues,
@@ -223,14 +242,9 @@ class Container:
 
     @cached_property
     def staff_inbox(self) -> StaffInbox:
-        from chalicelib.service.handoff import StaffInbox
-        from chalicelib.staff.wecom import WeComCallback
+        from chalicelib.service.staff_inbox import StaffInbox
 
-        s = self.settings
-        callback = WeComCallback(s.wecom_callback_token, s.wecom_callback_aes_key,
-                                 s.wecom_corp_id, agent_id=s.wecom_agent_id or None,
-                                 max_clock_skew_s=s.wechat_max_clock_skew_s)  # fmt: skip
-        return StaffInbox(callback, self.handoff_desk)
+        return StaffInbox(wecom_callback(self.settings), lambda: self.handoff_desk)
 
     @cached_property
     def surveys(self) -> SurveyStore:

@@ -14,10 +14,10 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pynamodb.attributes import MapAttribute
 
@@ -34,14 +34,14 @@ from chalicelib.domain.masking import (
 from chalicelib.domain.messages import TextReply
 from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
+from chalicelib.staff.messenger import StaffBusy
 from chalicelib.store.inbox import NEW
 
 if TYPE_CHECKING:
     from chalicelib.dialog.ports import Hours
     from chalicelib.domain.handoff import Shift
     from chalicelib.jobs.queues import Queues
-    from chalicelib.service.webhook import HttpResult
-    from chalicelib.staff.wecom import StaffMessage, WeComApi, WeComCallback
+    from chalicelib.staff.wecom import StaffMessage
     from chalicelib.store.book import BookStore
     from chalicelib.store.conversations import Conversations
     from chalicelib.store.handoffs import Handoffs, Roster, Tickets
@@ -82,13 +82,19 @@ class HandoffBusy(Exception):
     """Another job is telling staff about this customer right now: SQS delivers this again."""
 
 
+class StaffChannel(Protocol):
+    """WeCom's app messages to one member (staff/messenger.py keeps WeCom's limits)."""
+
+    def send_text(self, userid: str, text: str) -> None: ...  # pragma: no cover - a protocol
+
+
 class HandoffDesk:
     def __init__(
         self,
         handoffs: Handoffs,
         roster: Roster,
         tickets: Tickets,
-        wecom: WeComApi,
+        wecom: StaffChannel,
         book: BookStore,
         conversations: Conversations,
         queues: Queues,
@@ -165,15 +171,32 @@ class HandoffDesk:
         if not waiting:
             return 0
         if item.channel != "console":  # the console's inbox reads the conversation records
-            code = rules.short_code(item.openid)
-            name = self._salutation(item.openid)
-            words = [_customer_words(json.loads(said)) for _, said in waiting]
+            text = self._relay_text(item, waiting)
             for userid in self._targets(item):
-                for said in words:
-                    self.wecom.send_text(userid, f"{code} {name}：{said}")
+                self.wecom.send_text(userid, text)  # StaffBusy: all stay waiting, retried
         self.handoffs.relayed(item, [seq for seq, _ in waiting])
         self.handoffs.touch(item)
         return len(waiting)
+
+    def _tell_staff(self, userid: str, text: str) -> None:
+        """A notice in answer to a staff member's own message: best effort. Over their WeCom
+        limit it is dropped with a log line (WeCom would drop it silently), not failed: failing
+        would have WeCom post their message again."""
+        try:
+            self.wecom.send_text(userid, text)
+        except StaffBusy:
+            log_event("wecom.notice_dropped", staff=ref(userid))
+
+    def _relay_text(self, item: HandoffItem, waiting: list[tuple[str, str]]) -> str:
+        """What waits, as one message (WeCom allows a member 30 a minute): each line with the
+        time the customer said it, which also keeps two equal words apart for WeCom's
+        duplicate check."""
+        code, name = rules.short_code(item.openid), self._salutation(item.openid)
+        lines = [f"{_clock_time(seq)} {_customer_words(json.loads(said))}"
+                 for seq, said in waiting]  # fmt: skip
+        if len(lines) == 1:
+            return f"{code} {name} {lines[0].replace(' ', '：', 1)}"
+        return f"{code} {name}（{len(lines)}条）：\n" + "\n".join(lines)
 
     def end_by_customer(self, payload: dict[str, Any]) -> str:
         """The customer's message closed the handoff (dialog effect CloseHandoff); the people
@@ -275,7 +298,7 @@ class HandoffDesk:
         self, userid: str, open_ones: list[HandoffItem], ended: list[HandoffItem]
     ) -> str:
         if not open_ones and not ended:
-            self.wecom.send_text(userid, "目前没有等待您回复的客户。")
+            self._tell_staff(userid, "目前没有等待您回复的客户。")
             return "no-handoff"
         lines = []
         if open_ones:
@@ -285,14 +308,14 @@ class HandoffDesk:
             codes = "、".join(rules.short_code(h.openid) for h in ended)
             lines.append(f"刚离开：{codes}")
         example = rules.short_code((open_ones or ended)[0].openid)
-        self.wecom.send_text(userid, "这条消息没有发出，请在回复前加上客户编号，如：" + example
+        self._tell_staff(userid, "这条消息没有发出，请在回复前加上客户编号，如：" + example
                              + " 您好\n" + "；".join(lines))  # fmt: skip
         return "ambiguous"
 
     def _end_by_staff(self, item: HandoffItem, userid: str) -> None:
         self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
         self._end(item, "staff")
-        self.wecom.send_text(userid, f"{rules.short_code(item.openid)} 已结束。")
+        self._tell_staff(userid, f"{rules.short_code(item.openid)} 已结束。")
 
     def _relay_to_customer(self, item: HandoffItem, message: StaffMessage, text: str) -> str:
         staff_id, name = self._staff_member(message.userid)
@@ -310,7 +333,7 @@ class HandoffDesk:
         self._send_customer(item.openid, said, f"wecom-{message.msg_id or self.clock()}",
                             staff_id=staff_id)  # fmt: skip
         ended = datetime.fromtimestamp(item.ended_at or self.clock(), CHINA)
-        self.wecom.send_text(
+        self._tell_staff(
             message.userid,
             f"{rules.short_code(item.openid)} 客户已于 {ended:%H:%M} 离开人工服务，"
             "这条回复已发给客户（注明是对刚才咨询的回复）。"
@@ -513,8 +536,10 @@ class HandoffDesk:
                 lines.append(f"赔案：{claim.claim_no} {t.CLAIM_STATUS[str(claim.status)]}")
         else:
             lines.append("（未绑定保单）")
-        recent = [r for r in self.conversations.latest(item.openid, CONTEXT_MESSAGES)
-                  if _said_by(r, item.started_at + OPENING_TURN_S)]  # fmt: skip
+        recent = self.conversations.latest(item.openid, CONTEXT_MESSAGES)
+        if not escalated:  # what comes after reaches the first person as relays; a backup
+            # asked later has seen none of it, and gets the latest messages
+            recent = [r for r in recent if _said_by(r, item.started_at + OPENING_TURN_S)]
         if recent:
             lines.append("最近消息：")
             for r in recent:
@@ -523,6 +548,11 @@ class HandoffDesk:
                 lines.append(f"{who}：{mask_for_staff(said)[:60]}")
         lines.append(f"直接回复即可转给客户；多位客户时回复前加 {code}；回复“/结束”结束服务。")
         return "\n".join(lines)
+
+
+def _clock_time(seq: str) -> str:
+    """A relay's time of day ("<CreateTime>-<MsgId>", or an older seq: epoch seconds)."""
+    return datetime.fromtimestamp(float(seq.split("-", 1)[0]), CHINA).strftime("%H:%M:%S")
 
 
 def _said_by(record: Any, until: float) -> bool:
@@ -589,47 +619,3 @@ def _customer_words(payload: dict[str, Any]) -> str:
     if kind == "voice":
         return f"[语音] {payload.get('text', '')}"
     return f"[{kind}]"
-
-
-
-
-
-class StaffInbox:
-    """POST/GET /wecom: WeCom's callback. A reply that could not be relayed answers 503, so
-    WeCom posts it again (it retries a callback that fails); nothing a staff member says is
-    dropped silently."""
-
-    def __init__(self, callback: WeComCallback, desk: HandoffDesk) -> None:
-        self.callback = callback
-        self.desk = desk
-
-    def verify(self, query: Mapping[str, str]) -> HttpResult:
-        from chalicelib.service.webhook import HttpResult
-        from chalicelib.wechat.codec import Rejected
-
-        try:
-            return HttpResult(200, self.callback.verify_url(query))
-        except Rejected as exc:
-            return HttpResult(exc.status, "rejected")
-
-    def receive(self, query: Mapping[str, str], body: bytes) -> HttpResult:
-        from chalicelib.service.webhook import HttpResult
-        from chalicelib.wechat.codec import Rejected
-        from chalicelib.wechat.inbound import BadMessage
-
-        try:
-            message = self.callback.decode(query, body)
-        except Rejected as exc:
-            log_event("wecom.rejected", status=exc.status)
-            return HttpResult(exc.status, "rejected")
-        except BadMessage:
-            return HttpResult(400, "bad message")
-        if message.kind != "text":
-            return HttpResult(200, "")
-        try:
-            result = self.desk.on_staff_message(message)
-        except Exception:
-            log_event("wecom.relay_failed", logging.ERROR, staff=ref(message.userid))
-            return HttpResult(503, "try again")
-        log_event("wecom.staff_message", result=result, staff=ref(message.userid))
-        return HttpResult(200, "")

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from chalicelib.dialog import catalogue as t
@@ -22,6 +22,7 @@ from chalicelib.domain.masking import mask_ids_and_cards
 from chalicelib.domain.messages import InboundMessage, Reply, TextReply, TransferReply
 from chalicelib.jobs.messages import OutboxMessage, custom
 from chalicelib.service.decide import Decider
+from chalicelib.service.http import HttpResult
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.store.inbox import BUSY, DONE, NEW, Claim
@@ -39,13 +40,6 @@ if TYPE_CHECKING:
     from chalicelib.wechat.codec import WeChatCodec
 
 SUCCESS = "success"
-
-
-@dataclass(frozen=True)
-class HttpResult:
-    status: int
-    body: str
-    content_type: str = "text/plain; charset=utf-8"
 
 
 class _AfterDecision(Exception):

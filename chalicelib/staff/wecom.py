@@ -171,20 +171,24 @@ class WeComApi:
             expires_in = 7200
         return token, expires_in
 
-    def send_text(self, userid: str, text: str) -> None:
+    def send_text(self, userid: str, text: str, duplicate_check_s: int = 0) -> None:
         """A text application message to one member (``touser``) from our agent.
 
-        WeCom cuts content beyond 2048 bytes (`MAX_TEXT_BYTES`); split longer text before.
+        WeCom cuts content beyond 2048 bytes (`MAX_TEXT_BYTES`); split longer text before
+        (staff/messenger.py does, and keeps WeCom's rate limits). `duplicate_check_s`: WeCom
+        drops it if the same text went to the member within that many seconds.
         Raises WeComApiError: 81013 when the member does not exist or cannot see the app.
         """
         if not userid or "|" in userid:
             raise ValueError("send_text takes one userid")
-        body = {
+        body: dict[str, Any] = {
             "touser": userid,
             "msgtype": "text",
             "agentid": self.agent_id,
             "text": {"content": text},
         }
+        if duplicate_check_s:
+            body.update(enable_duplicate_check=1, duplicate_check_interval=duplicate_check_s)
         data = self._call("message/send", body)
         invalid = str(data.get("invaliduser") or "")
         if userid in invalid.split("|"):  # errcode 0 but not delivered to them

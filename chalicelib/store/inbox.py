@@ -181,6 +181,25 @@ class Inbox:
         return False
 
 
+    def take_places(self, key: str, count: int, limit: int, ttl_s: int) -> bool:
+        """Count `count` more in the window `key`, unless that would pass `limit` (False)."""
+        room = InboxItem.places.does_not_exist() | (InboxItem.places <= limit - count)
+        try:
+            InboxItem(dedupe_key=key).update(
+                actions=[InboxItem.places.add(count), InboxItem.claimed_at.set(self.clock()),
+                         InboxItem.expires_at.set(int(self.clock() + ttl_s))],
+                condition=room,
+            )  # fmt: skip
+            return True
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+        return False
+
+    def give_places(self, key: str, count: int) -> None:
+        InboxItem(dedupe_key=key).update(actions=[InboxItem.places.add(-count)])
+
+
 def _cancelled_by_condition(exc: Exception) -> bool:
     """A transaction cancelled because an item's condition failed (here: the inbox item's)."""
     reasons = getattr(exc, "cancellation_reasons", None) or []

@@ -58,6 +58,7 @@ class InboxItem(Model):
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
     body_sha256 = UnicodeAttribute(null=True)  # "sig:" items: the body first signed with it
     sequence = NumberAttribute(null=True)  # "seq:" items: the newest notice sent of an origin
+    places = NumberAttribute(null=True)  # "wecom-rate:" items: messages sent in the window
 
 
 class SessionItem(Model):

@@ -36,6 +36,17 @@ def wecom() -> Iterator[WeComEmulator]:
     emu.stop()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_staff_windows(desk_container, wecom):
+    """Each test starts with empty WeCom windows (30 a minute per member), in claimbot's
+    table and in the emulator: the module's tests together send more than 30 in a minute."""
+    from chalicelib.store.models import InboxItem
+
+    for item in InboxItem.scan(InboxItem.dedupe_key.startswith("wecom-rate:")):
+        item.delete()
+    wecom.clear()
+
+
 @pytest.fixture(scope="module")
 def desk_container(settings, wecom) -> Container:
     """The app's services, with WeCom configured and nobody ever at work (after hours)."""
@@ -460,6 +471,21 @@ def test_a_staff_answer_without_a_code_never_reaches_the_wrong_customer(
     assert HandoffItem.get(waiting).state == "waiting"
 
 
+def _relayed_words(texts: list[str], code: str) -> list[str]:
+    """The customer's words in the relays staff got: "#K7Q 王先生 10:32:05：words", or what
+    waited, merged: "#K7Q 王先生（3条）：" then one "10:32:05 words" line each."""
+    words = []
+    for text in texts:
+        if not text.startswith(code) or text.startswith(f"{code} 已") or "：" not in text:
+            continue
+        head, rest = text.split("：", 1)
+        if head.endswith("条）"):
+            words += [line.split(" ", 1)[1] for line in rest.strip("\n").split("\n")]
+        else:
+            words.append(rest)
+    return words
+
+
 def test_what_the_customer_says_reaches_staff_in_the_order_they_said_it(
     desk_container, wecom, callback_url, roster, openid
 ):
@@ -480,7 +506,45 @@ def test_what_the_customer_says_reaches_staff_in_the_order_they_said_it(
     random.Random(3).shuffle(jobs)
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(c.worker.run, jobs))
-    code = short_code(openid)
-    mine = [x for x in wecom.texts(PRIMARY) if x.startswith(code) and "：" in x]
-    relayed = [x.split("：", 1)[1] for x in mine]
+    relayed = _relayed_words(wecom.texts(PRIMARY), short_code(openid))
     assert relayed[-5:] == said
+
+
+def test_a_burst_for_one_staff_member_stays_within_30_a_minute_and_loses_nothing(
+    desk_container, wecom, callback_url, roster
+):
+    """Twelve customers ask for a person at once and keep writing: what waits for one member
+    is merged, the member is never sent more than 30 messages a minute (WeCom would drop the
+    rest without a word), jobs that find no room are retried, and every word arrives once."""
+    from chalicelib.staff.messenger import StaffBusy
+    from chalicelib.store.models import InboxItem
+
+    c = desk_container
+    _drain(c, "jobs"), _drain(c, "outbox")
+    customers = [f"o_burst_{n:02d}_{time.time_ns() % 10**6}" for n in range(20)]
+    names = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"  # digits would be masked for staff
+    said = {o: [f"{names[n]}的第{k}句" for k in range(4)] for n, o in enumerate(customers)}
+    for openid in customers:
+        _say(c, openid, "人工")
+    for k in range(4):
+        for openid in customers:
+            _say(c, openid, said[openid][k])
+
+    jobs, texts, rounds = _drain(c, "jobs"), [], 0
+    while jobs:
+        retry = []
+        for job in jobs:
+            try:
+                c.worker.run(job)
+            except StaffBusy:
+                retry.append(job)  # SQS delivers it again later
+        assert len(wecom.messages(PRIMARY)) <= 30 and wecom.dropped(PRIMARY) == []
+        texts += wecom.texts(PRIMARY)
+        jobs, rounds = retry, rounds + 1
+        for item in InboxItem.scan(InboxItem.dedupe_key.startswith("wecom-rate:")):
+            item.delete()  # the next minute, here and at WeCom
+        wecom.clear(keep_tokens=True)
+        assert rounds < 5
+    assert rounds > 1  # the burst did not fit in one minute: it waited, it was not dropped
+    for openid in customers:
+        assert _relayed_words(texts, short_code(openid)) == said[openid]
