@@ -82,7 +82,7 @@ class Settings:
     console_session_secret: str = ""  # signs claimbot's own console session tokens (WeCom)
     console_session_ttl_s: int = 8 * 3600  # a shift; roles and disabling apply within 60 s
     business_hours: str = "09:00-18:00"  # people answer on working days (China time)
-    handoff_in_hours: str = "wechat_kf"  # in hours: WeChat's own customer-service console
+    handoff_in_hours: str = "console"  # in hours: the console's agent inbox (every word kept)
     handoff_escalate_after_s: int = 600  # the on-call person's time to answer, then the backup
     wecom_corp_id: str = ""
     wecom_corp_secret: str = ""
@@ -192,8 +192,8 @@ class Settings:
             BusinessHours.parse(self.business_hours)
         except HoursError as exc:
             raise SettingsError(f"CLAIMBOT_BUSINESS_HOURS: {exc}") from exc
-        if self.handoff_in_hours not in ("wechat_kf", "console", "wecom"):
-            raise SettingsError("HANDOFF_IN_HOURS must be wechat_kf, console or wecom")
+        if self.handoff_in_hours not in ("console", "wechat_kf", "wecom"):
+            raise SettingsError("HANDOFF_IN_HOURS must be console, wechat_kf or wecom")
         if self.console_dev_login and self.stage not in ("local", "dev", "test"):
             raise SettingsError(f"CONSOLE_DEV_LOGIN must not be on in stage {self.stage!r}")
         if self.console_sign_in not in ("", "wecom", "cognito", "oidc"):
@@ -270,7 +270,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         console_session_secret=env.get("CONSOLE_SESSION_SECRET", ""),
         console_session_ttl_s=_int(env, "CONSOLE_SESSION_TTL_S", 8 * 3600),
         business_hours=env.get("CLAIMBOT_BUSINESS_HOURS", "09:00-18:00"),
-        handoff_in_hours=env.get("HANDOFF_IN_HOURS", "wechat_kf"),
+        handoff_in_hours=env.get("HANDOFF_IN_HOURS", "console"),
         handoff_escalate_after_s=_int(env, "HANDOFF_ESCALATE_AFTER_S", 600),
         wecom_corp_id=env.get("WECOM_CORP_ID", ""),
         wecom_corp_secret=env.get("WECOM_CORP_SECRET", ""),

@@ -48,7 +48,7 @@ class DialogConfig:
     kb_misses: KbMisses | None = None  # None: questions not answered are not recorded
     consent: Consent | None = None  # None: unfollowing and deletion requests change nothing
     hours: Hours | None = None  # None: always after hours
-    handoff_in_hours: str = WECHAT_KF  # who takes a conversation in business hours
+    handoff_in_hours: str = CONSOLE  # who takes a conversation in business hours
     public_url: str = ""  # where the app is served (example pictures in news cards)
     today: Callable[[], date] = today_in_china
     clock: Callable[[], float] = field(default=time.time)

@@ -155,8 +155,18 @@ def text(said: str) -> InboundMessage:
                           msg_id="1", text=said)  # fmt: skip
 
 
-def test_in_business_hours_the_conversation_goes_to_wechats_customer_service():
+def test_in_business_hours_the_conversation_goes_to_the_consoles_agents_by_default():
+    """Every word is kept (complaints and traceable sales need it): the console's inbox."""
+    from chalicelib.dialog.outcome import OpenHandoff
+
     out = router.handle(text("人工"), SessionState(), config("2026-11-23 10:00"))
+    assert any(isinstance(e, OpenHandoff) and e.channel == "console" for e in out.effects)
+    assert not isinstance(out.reply, TransferReply)
+
+
+def test_in_business_hours_wechats_customer_service_is_an_option():
+    out = router.handle(text("人工"), SessionState(),
+                        config("2026-11-23 10:00", handoff_in_hours="wechat_kf"))  # fmt: skip
     assert isinstance(out.reply, TransferReply) and out.state == SessionState()
     [queue] = out.jobs  # the worker tells the customer how long WeChat's queue is
     assert queue.kind == JobKind.HANDOFF_QUEUE and queue.payload["openid"] == "o_1"
@@ -166,7 +176,8 @@ def test_a_late_transfer_transfers_the_customers_next_message():
     """The passive transfer was missed (the reply was late): the customer was asked to write
     their question, and that message goes to WeChat's console."""
     pending = handoff.transfer_missed(SessionState())
-    out = router.handle(text("我想问一下续保的事"), pending, config("2026-11-23 10:00"))
+    out = router.handle(text("我想问一下续保的事"), pending,
+                        config("2026-11-23 10:00", handoff_in_hours="wechat_kf"))  # fmt: skip
     assert isinstance(out.reply, TransferReply) and out.state == SessionState()
     assert [j.kind for j in out.jobs] == [JobKind.HANDOFF_QUEUE]
 
