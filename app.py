@@ -112,7 +112,8 @@ def wecom_receive() -> Response:
 def privacy_notice() -> Response:
     from chalicelib.web import privacy_page
 
-    return Response(body=privacy_page(), headers={"Content-Type": "text/html; charset=utf-8"})
+    page = privacy_page(current_settings().region)
+    return Response(body=page, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 @app.on_sqs_message(queue=_names.queue("jobs"), batch_size=1)

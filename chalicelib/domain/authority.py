@@ -18,7 +18,11 @@ from decimal import Decimal, InvalidOperation
 
 from chalicelib.domain.policies import Coverage
 from chalicelib.domain.review import InvalidDecision
-from chalicelib.domain.survey import FLAG_TAKEN_BEFORE_ACCIDENT, FLAG_VIN_MISMATCH
+from chalicelib.domain.survey import (
+    FLAG_TAKEN_BEFORE_ACCIDENT,
+    FLAG_TAKEN_FAR_FROM_PLACE,
+    FLAG_VIN_MISMATCH,
+)
 
 DEFAULT_LIMITS: Mapping[str, Decimal] = {
     "adjuster": Decimal("10000"),
@@ -26,7 +30,8 @@ DEFAULT_LIMITS: Mapping[str, Decimal] = {
 }
 SIGNS_OFF = "supervisor"  # the role whose sign-off an approval above a limit waits for
 FLAG_PHOTOS_MISSING = "photos_missing"  # fewer than the five self-survey photos accepted
-NEEDS_REASON = frozenset({FLAG_VIN_MISMATCH, FLAG_TAKEN_BEFORE_ACCIDENT, FLAG_PHOTOS_MISSING})
+NEEDS_REASON = frozenset({FLAG_VIN_MISMATCH, FLAG_TAKEN_BEFORE_ACCIDENT, FLAG_TAKEN_FAR_FROM_PLACE,
+                          FLAG_PHOTOS_MISSING})  # fmt: skip
 
 NO_AMOUNT_KNOWN = Decimal("Infinity")  # covered, but the data gives no amount
 _VEHICLE_DAMAGE = ("车损险", "机动车损失")

@@ -8,10 +8,12 @@ function of what is stored, so whichever worker runs it last reaches the same an
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from typing import Any
 
 SLOTS = (1, 2, 3, 4, 5)
 VIN_SLOT = 5
@@ -33,6 +35,8 @@ SURPLUS = "surplus"  # all five slots already filled: kept, not placed
 FLAG_VIN_MISMATCH = "vin_mismatch"
 FLAG_RESHOOTS = "reshoots"
 FLAG_TAKEN_BEFORE_ACCIDENT = "taken_before_accident"
+FLAG_TAKEN_FAR_FROM_PLACE = "taken_far_from_place"
+FAR_FROM_PLACE_KM = 5.0  # a photo's EXIF position this far from the place the customer sent
 # Phone clocks drift and people round the time they give: only a clear gap is flagged.
 CAPTURE_TIME_SLACK_S = 3600
 
@@ -252,6 +256,33 @@ def taken_before_accident(captured_at: Sequence[str], accident_at: str) -> bool:
         if (accident - taken).total_seconds() > CAPTURE_TIME_SLACK_S:
             return True
     return False
+
+
+def located_facts(photo_facts: dict[str, Any], place: dict[str, Any] | None) -> dict[str, Any]:
+    """A photo's EXIF facts as claimbot keeps them. Its GPS position is sensitive personal
+    information (a location trail, PIPL Art. 28): the one use a claim has for it is to check
+    the photo was taken where the customer says the accident happened. So it is kept only as
+    the distance to the place the customer sent as a WeChat location (in km, one decimal), and
+    dropped when they typed an address instead (nothing to compare with)."""
+    facts = {k: v for k, v in photo_facts.items() if k != "gps"}
+    gps = photo_facts.get("gps")
+    if gps and place and place.get("lat") is not None and place.get("lon") is not None:
+        facts["km_from_place"] = round(
+            distance_km(float(gps[0]), float(gps[1]), float(place["lat"]), float(place["lon"])), 1
+        )
+    return facts
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def taken_far_from_place(km_from_place: Sequence[float]) -> bool:
+    return any(km > FAR_FROM_PLACE_KM for km in km_from_place)
 
 
 def claim_number_for(created_at: int, dedupe_key: str) -> str:

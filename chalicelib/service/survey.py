@@ -97,12 +97,19 @@ class SurveyDesk:
         verdict = "duplicate-job"
         if photo.status == "pending":
             checked = self._check(claim_no, seq, payload["media_id"])
+            checked["facts"] = sv.located_facts(checked["facts"], self._place(claim_no))
             if self.store.record_check(photo, **checked):
                 verdict = "rejected" if checked["reasons"] else "passed"
                 log_event("survey.photo_checked", verdict=verdict, reasons=checked["reasons"],
                           claim=ref(claim_no))  # fmt: skip
         self.settle(claim_no)
         return verdict
+
+    def _place(self, claim_no: str) -> dict[str, Any] | None:
+        """Where the customer said the accident happened (a WeChat location has lat/lon)."""
+        item = self.store.load(claim_no)
+        place = (item.facts or {}).get("place") if item is not None else None
+        return place if isinstance(place, dict) else None
 
     def _check(self, claim_no: str, seq: str, media_id: str) -> dict[str, Any]:
         from chalicelib.photos.quality import check
@@ -364,6 +371,9 @@ def build_manifest(
     accident_at = facts.get("accident_at")
     if accident_at and sv.taken_before_accident([c for c in captured if c], accident_at):
         flags.append(sv.FLAG_TAKEN_BEFORE_ACCIDENT)
+    distances = [(ph.facts or {}).get("km_from_place") for ph in slots.values()]
+    if sv.taken_far_from_place([d for d in distances if isinstance(d, (int, float))]):
+        flags.append(sv.FLAG_TAKEN_FAR_FROM_PLACE)
     return {
         "manifest_version": 1,
         "claim_no": item.claim_no,

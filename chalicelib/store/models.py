@@ -341,7 +341,7 @@ class ClaimPhotoItem(Model):
     files = JSONAttribute(default=dict)  # original/normalized/thumbnail -> {key, sha256, bytes}
     reasons = JSONAttribute(default=list)  # quality check codes; [] when it passed
     metrics = JSONAttribute(default=dict)
-    facts = JSONAttribute(default=dict)  # EXIF capture time, GPS, device (not in the copies)
+    facts = JSONAttribute(default=dict)  # EXIF capture time, device; km_from_place, not GPS
     phash = UnicodeAttribute(default="")
     sha256 = UnicodeAttribute(default="")  # of the original bytes
     vin = JSONAttribute(null=True)  # {"read": str|None, "matches_policy": bool|None, ...}

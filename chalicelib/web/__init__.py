@@ -7,9 +7,20 @@ HERE = Path(__file__).parent
 SURVEY_SLOTS = ("1", "2", "3", "4", "5")
 
 
-@lru_cache(maxsize=1)
-def privacy_page() -> str:
-    return (HERE / "privacy.html").read_text(encoding="utf-8")
+# Where the deployment keeps personal data, as the notice tells customers (by AWS region).
+STORAGE_PLACE = {
+    "cn-north-1": "您的个人信息存储和处理均在中国境内（云服务区域：北京），不向境外提供。",
+    "cn-northwest-1": "您的个人信息存储和处理均在中国境内（云服务区域：宁夏），不向境外提供。",
+    "ap-east-1": "您的个人信息存储和处理在中国香港特别行政区的云服务区域。",
+}
+STORAGE_ELSEWHERE = "您的个人信息存储和处理在我们的云服务区域（{region}），详情请咨询人工客服。"
+
+
+@lru_cache(maxsize=4)
+def privacy_page(region: str) -> str:
+    """The notice, saying where this deployment keeps personal data (the region it runs in)."""
+    place = STORAGE_PLACE.get(region, STORAGE_ELSEWHERE.format(region=region))
+    return (HERE / "privacy.html").read_text(encoding="utf-8").replace("{storage_place}", place)
 
 
 @lru_cache(maxsize=len(SURVEY_SLOTS))

@@ -41,6 +41,13 @@ def event_xml(openid: str, event: str, key: str = "", created: int | None = None
     return build_xml(_header(openid, "event", created) + [("Event", event), ("EventKey", key)])
 
 
+def location_xml(openid: str, latitude: float, longitude: float, label: str = "") -> str:
+    """A location message (the customer picked 位置 and sent where they are)."""
+    fields = [("Location_X", latitude), ("Location_Y", longitude), ("Scale", 15),
+              ("Label", label), ("MsgId", new_msg_id())]  # fmt: skip
+    return build_xml(_header(openid, "location", None) + fields)
+
+
 def image_xml(openid: str, media_id: str, pic_url: str) -> str:
     fields = [("PicUrl", pic_url), ("MediaId", media_id), ("MsgId", new_msg_id())]
     return build_xml(_header(openid, "image", None) + fields)

@@ -67,7 +67,18 @@ def test_bad_signature_is_403(app_env):
 def test_privacy_page(app_env):
     with Client(app_env.app, stage_name="local") as client:
         res = client.http.get("/privacy")
-    assert res.status_code == 200 and "个人信息保护政策" in res.body.decode()
+    page = res.body.decode()
+    assert res.status_code == 200 and "个人信息保护政策" in page
+    assert "{storage_place}" not in page and "存储和处理" in page  # where, by region
+    assert "拍摄位置" in page  # what a photo's GPS position is used for
+
+
+def test_the_privacy_notice_says_where_each_deployment_keeps_data():
+    from chalicelib.web import privacy_page
+
+    assert "中国境内" in privacy_page("cn-north-1") and "宁夏" in privacy_page("cn-northwest-1")
+    assert "中国境内" not in privacy_page("ap-east-1") and "香港" in privacy_page("ap-east-1")
+    assert "eu-west-1" in privacy_page("eu-west-1")  # never claims the mainland wrongly
 
 
 def test_outbox_handler_delivers_an_sqs_record(app_env, emulator):

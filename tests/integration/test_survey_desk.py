@@ -273,8 +273,45 @@ def test_photos_with_a_capture_time_before_the_accident_are_flagged(
     _run_jobs(container)
     manifest = json.loads(_s3_bytes(container, SurveyItem.get(claim_no).packet_key))
     assert manifest["flags"] == ["taken_before_accident"]
-    assert manifest["slots"]["3"]["exif"]["device"] == "HUAWEI ELS-AN00"
-    assert manifest["slots"]["3"]["exif"]["gps"] == [31.230416, 121.473701]
+    exif = manifest["slots"]["3"]["exif"]
+    assert exif["device"] == "HUAWEI ELS-AN00"
+    # The place was typed, not sent as a location: the photo's position has no use, and is
+    # not kept (sensitive personal information).
+    assert "gps" not in exif and "km_from_place" not in exif
+    assert "31.23" not in json.dumps(manifest)
+
+
+def test_a_photo_taken_far_from_the_place_sent_is_flagged_by_distance_only(
+    container, emulator, openid, vin_engine
+):
+    """The customer sent the place as a WeChat location (Guangzhou); one photo's EXIF puts it in
+    Shanghai: the adjuster sees the distance and a flag that needs a written reason, and
+    claimbot keeps no coordinates of the photo."""
+    from tests.integration.helpers import location_xml
+
+    _drain(container, "outbox")
+    _bound_customer(container, openid)
+    for said in ("自助查勘", "否", "否", "是", "刚刚"):
+        _say(container, openid, said)
+    container.webhook.receive(*signed(location_xml(openid, 23.1291, 113.2644, "天河路")))
+    for said in ("倒车撞到柱子", "确认"):
+        _say(container, openid, said)
+    claim_no = SessionItem.get(openid).data["claim_no"]
+    photos = _photos_for_slots()
+    from datetime import datetime, timedelta, timezone
+
+    now_in_china = datetime.now(timezone(timedelta(hours=8))).replace(tzinfo=None)
+    near = survey_photos.Camera(captured_at=now_in_china, gps=(23.1300, 113.2650))
+    shanghai = survey_photos.Camera(captured_at=now_in_china)  # People's Square
+    photos[0] = survey_photos.scene(111, exif=near)
+    photos[2] = survey_photos.scene(113, exif=shanghai)
+    _send_photos(container, emulator, openid, photos)
+    _run_jobs(container)
+    manifest = json.loads(_s3_bytes(container, SurveyItem.get(claim_no).packet_key))
+    assert manifest["flags"] == ["taken_far_from_place"]
+    assert manifest["slots"]["1"]["exif"]["km_from_place"] == 0.1
+    assert 1100 < manifest["slots"]["3"]["exif"]["km_from_place"] < 1300
+    assert "31.23" not in json.dumps(manifest) and "gps" not in json.dumps(manifest)
 
 
 def test_an_unreadable_vin_is_asked_again(container, emulator, openid, vin_engine):

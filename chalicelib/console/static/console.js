@@ -53,6 +53,7 @@
     vin_mismatch: ["车架号不符", "bad"],
     reshoots: ["补拍过", "warn"],
     taken_before_accident: ["拍摄时间早于出险", "bad"],
+    taken_far_from_place: ["拍摄地点距出险地点超过5公里", "bad"],
     qc_warning: ["质检提示", "warn"],
     photos_missing: ["照片不全", "bad"],
     signoff_pending: ["待主管签批", "warn"],
@@ -1237,6 +1238,9 @@
     if (exif.captured_at) {
       row("拍摄", formatTime(exif.captured_at), (p.flags || []).includes("taken_before_accident"));
     }
+    if (typeof exif.km_from_place === "number") {
+      row("距出险地点", `${formatNumber(exif.km_from_place, 1)} 公里`, exif.km_from_place > 5);
+    }
     if (exif.device) row("设备", exif.device);
     if (p.received_at) row("收到", formatTime(p.received_at));
     let vin = null;
@@ -1758,7 +1762,7 @@
 
   function approveNotePlaceholder(d) {
     const flagged = (d.flags || []).filter((f) =>
-      ["vin_mismatch", "taken_before_accident", "photos_missing"].includes(f),
+      ["vin_mismatch", "taken_before_accident", "taken_far_from_place", "photos_missing"].includes(f),
     );
     return flagged.length
       ? "必填：此赔案有异常标记，请写明仍予通过的理由（记入审计）"
