@@ -58,9 +58,9 @@ MAX_TITLE_CHARS = 64
 MAX_DESCRIPTION_CHARS = 120
 
 # Decisions on the best score (0..1) and its lead over the second best.
-ANSWER_MIN = 0.50
-ANSWER_SURE = 0.70  # answered even when a second entry is close
-ANSWER_MARGIN = 0.10
+ANSWER_MIN = 0.45
+ANSWER_SURE = 0.75  # answered even when a second entry is close
+ANSWER_MARGIN = 0.18
 CANDIDATE_MIN = 0.35
 CANDIDATE_SPREAD = 0.20  # candidates within this of the best
 MAX_CANDIDATES = 3
@@ -69,6 +69,8 @@ MAX_CANDIDATES = 3
 W_SIMILARITY, W_COVERAGE, W_KEYWORD, W_EDIT = 0.35, 0.25, 0.15, 0.25
 EDIT_SCORER = "ratio"
 W_UNIGRAM, W_PAIR, W_SKIP_PAIR, W_WORD = 0.3, 1.0, 0.5, 1.0
+# Pairs of syllables (toneless pinyin): 理陪 and 理赔, or "lipei" typed in letters, share them.
+W_SOUND = 0.5
 W_FUNCTION = 0.2  # factor for each function character in a token (的, 了, 我, 吗…)
 KEYWORD_AS_VARIANT = 0.9  # a keyword alone is a slightly weaker variant than a question
 
@@ -76,12 +78,23 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _SPLIT_QUESTIONS = re.compile(r"[|｜\r\n]+")
 _SPLIT_WORDS = re.compile(r"[|｜\r\n,，、;；]+")
+# A long message is scored clause by clause too: where a clause ends.
+_CLAUSE_BREAKS = re.compile(
+    r"[\s,，.。?？!！;；:：、~～…]+|然后|但是|可是|不过|还有|另外|所以|因为|而且|结果"
+)
+CLAUSE_MIN_MESSAGE = 12  # characters (normalised) before a message is cut into clauses
+CLAUSE_MIN_CHARS = 5  # shorter ones (能理赔吗, 咋整) say too little on their own
+CLAUSE_FACTOR = 0.85  # a clause lacks the context of the whole message: its score counts less
+_LETTERS = re.compile(r"[a-z]+")
+MAX_SPELLED = 4  # syllables spelled as one known word at most
 _UNITS = re.compile(r"[a-z0-9]+|.", re.S)
 _GREETINGS = re.compile(
     r"^(?:你好|您好|在吗|在不在|hello|hi|请问|麻烦问一下|麻烦问下|我想问一下|我想问下|我想问|"
     r"想问一下|想问下|问一下|问下)+"
 )
 _FILLERS = re.compile(r"一下|谢谢")
+# Readings the table has that letters in a message rarely mean as pinyin.
+_NOT_SYLLABLES = frozenset({"n", "e", "o", "ei"})
 _PARTICLES = re.compile(r"[吗呢啊呀吧哦嘛啦哈]+$")
 # Characters that carry grammar rather than meaning: tokens made of them weigh little.
 _FUNCTION_CHARS = frozenset(
@@ -413,6 +426,11 @@ class _Analyser:
         pinyin: Mapping[str, str] | None = None,
     ) -> None:
         self.pinyin = pinyin or {}
+        self.syllable_set = frozenset(self.pinyin.values()) - _NOT_SYLLABLES
+        self.function_syllables = frozenset(
+            self.pinyin[c] for c in _FUNCTION_CHARS if c in self.pinyin
+        )
+        self._syllable_cache: dict[str, tuple[str, ...]] = {}
         self.correct: Callable[[str], str] | None = None  # set once the index knows its pairs
         self.word_of: dict[str, str] = {}
         for word, variants in synonyms:
@@ -460,7 +478,34 @@ class _Analyser:
         for word in words:
             if len(word) > 1:
                 tokens["w" + word] = W_WORD
+        sounds = self.sounds(units, light)
+        for (a, weight_a), (b, weight_b) in zip(sounds, sounds[1:], strict=False):
+            token = "s" + a + " " + b
+            tokens[token] = max(tokens.get(token, 0.0), W_SOUND * weight_a * weight_b)
         return text, tokens, optional
+
+    def sounds(self, units: list[str], light: list[float]) -> list[tuple[str, float]]:
+        """The syllables of a text with their weights: a character's reading, or the
+        syllables of letters typed as pinyin ("chexian" -> che, xian)."""
+        if not self.pinyin:
+            return []
+        sounds: list[tuple[str, float]] = []
+        for unit, weight in zip(units, light, strict=True):
+            reading = self.pinyin.get(unit)
+            if reading is not None:
+                sounds.append((reading, weight))
+            elif unit.isascii() and unit.isalpha():
+                sounds.extend((s, self.syllable_weight(s)) for s in self.syllables_of(unit))
+        return sounds
+
+    def syllable_weight(self, syllable: str) -> float:
+        return W_FUNCTION if syllable in self.function_syllables else 1.0
+
+    def syllables_of(self, letters: str) -> tuple[str, ...]:
+        """Letters cut into the fewest pinyin syllables; () when they are not pinyin."""
+        if letters not in self._syllable_cache:
+            self._syllable_cache[letters] = _cut_syllables(letters, self.syllable_set)
+        return self._syllable_cache[letters]
 
 
 # --- the knowledge base --------------------------------------------------------------------
@@ -566,12 +611,37 @@ class KnowledgeBase:
         fixes = {sound: next(iter(pairs)) for sound, pairs in by_sound.items() if len(pairs) == 1}
         self._known_pairs = frozenset(known)
         self._sound_fixes = fixes
+        self._spellings = _spellings(texts, pinyin)
         self._analyser.correct = self._fix_sounds
+
+    def _spell_pinyin(self, text: str) -> str:
+        """Letters typed as pinyin written in the characters the entries use for those sounds
+        (baodan -> 保单, jiaoqiangxian -> 交强险), longest known run of syllables first."""
+
+        def spell(m: re.Match[str]) -> str:
+            syllables = self._analyser.syllables_of(m.group(0))
+            if not syllables:
+                return m.group(0)
+            out, i = [], 0
+            while i < len(syllables):
+                for n in range(min(MAX_SPELLED, len(syllables) - i), 0, -1):
+                    chars = self._spellings.get(syllables[i : i + n])
+                    if chars:
+                        out.append(chars)
+                        i += n
+                        break
+                else:
+                    out.append(syllables[i])
+                    i += 1
+            return "".join(out)
+
+        return _LETTERS.sub(spell, text)
 
     def _fix_sounds(self, text: str) -> str:
         """Replace a pair no entry uses by the one pair that sounds the same (怎么抱案 -> 怎么报案)
         when the neighbouring pair then is one the entries use too: 买 and 卖 sound the same,
         so a lone pair is not evidence enough."""
+        text = self._spell_pinyin(text)
         pinyin, known, fixes = self._analyser.pinyin, self._known_pairs, self._sound_fixes
         chars = list(text)
         for i in range(len(chars) - 1):
@@ -592,7 +662,19 @@ class KnowledgeBase:
     # matching --------------------------------------------------------------------------
 
     def scores(self, question: str) -> list[Match]:
-        """Every entry that shares anything with the question, best first."""
+        """Every entry that shares anything with the question, best first. A long message is
+        also scored by its clauses (and pairs of neighbouring clauses), each entry keeping its
+        best: the context around a question dilutes every measure of the whole."""
+        best = {m.entry.id: m for m in self._scores(question)}
+        for clause in _clauses(question):
+            for match in self._scores(clause):
+                score = round(match.score * CLAUSE_FACTOR, 4)
+                known = best.get(match.entry.id)
+                if known is None or score > known.score:
+                    best[match.entry.id] = Match(match.entry, score)
+        return sorted(best.values(), key=lambda m: -m.score)
+
+    def _scores(self, question: str) -> list[Match]:
         text, tokens, optional = self._analyser.tokens(question)
         q_weights = {
             t: k * self._query_idf(t)
@@ -744,6 +826,47 @@ def _edit_matcher(
         return best
 
     return edit
+
+
+def _clauses(question: str) -> list[str]:
+    """The clauses of a long message and pairs of neighbouring ones; [] for a short one."""
+    if len(_normalise(question)) < CLAUSE_MIN_MESSAGE:
+        return []
+    parts = [p for p in _CLAUSE_BREAKS.split(question) if len(_normalise(p)) >= CLAUSE_MIN_CHARS]
+    if len(parts) < 2:
+        return []
+    pairs = [a + b for a, b in zip(parts, parts[1:], strict=False)]
+    return parts + pairs
+
+
+def _spellings(texts: Iterable[str], pinyin: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Runs of 1..MAX_SPELLED syllables -> the characters the texts most often write them with."""
+    from collections import Counter
+
+    counts: dict[tuple[str, ...], Counter[str]] = {}
+    for text in texts:
+        for n in range(1, MAX_SPELLED + 1):
+            for i in range(len(text) - n + 1):
+                chars = text[i : i + n]
+                if all(c in pinyin for c in chars):
+                    sound = tuple(pinyin[c] for c in chars)
+                    counts.setdefault(sound, Counter())[chars] += 1
+    return {sound: c.most_common(1)[0][0] for sound, c in counts.items()}
+
+
+def _cut_syllables(letters: str, syllables: frozenset[str]) -> tuple[str, ...]:
+    """The fewest syllables that spell the letters exactly (xian, not xi an), or ()."""
+    if len(letters) > 60:
+        return ()
+    best: list[tuple[str, ...] | None] = [()] + [None] * len(letters)
+    for end in range(1, len(letters) + 1):
+        for start in range(max(0, end - 6), end):
+            head = best[start]
+            if head is not None and letters[start:end] in syllables:
+                candidate = (*head, letters[start:end])
+                if best[end] is None or len(candidate) < len(best[end] or ()):
+                    best[end] = candidate
+    return best[-1] or ()
 
 
 def _idf(n: int, df: int) -> float:

@@ -54,7 +54,7 @@ _QUESTION_BREAKS = re.compile(
 MIN_PART_CHARS = 4
 # A part of a message is answered on its own only when the match is this sure: a short part
 # lacks the context the whole message gives, and a wrong answer is worse than none.
-PART_SURE = 0.70
+PART_SURE = 0.85
 
 
 def understand(text: str, kb: Matcher | None, intents: Intents | None) -> Understanding:
@@ -85,14 +85,15 @@ def understand_question(text: str, kb: Matcher) -> Understanding:
     if len(parts) > 1:
         answered = [r for r in (kb.ask(p) for p in parts)
                     if r.kind == "answer" and r.confidence >= PART_SURE]  # fmt: skip
+    # Several questions: the first one asked is the main one (customers lead with it).
+    in_order = [r.matches[0].entry.id for r in answered]
     if whole.kind == "answer":
         main = whole.matches[0].entry.id
-        others = [r.matches[0].entry.id for r in answered]
-        return Understanding(Meaning.ANSWER, _unique((main, *others)))
+        if len(in_order) > 1:
+            return Understanding(Meaning.ANSWER, _unique((*in_order, main)))
+        return Understanding(Meaning.ANSWER, _unique((main, *in_order)))
     if answered:
-        best = max(answered, key=lambda r: r.confidence)
-        others = [r.matches[0].entry.id for r in answered if r is not best]
-        return Understanding(Meaning.ANSWER, _unique((best.matches[0].entry.id, *others)))
+        return Understanding(Meaning.ANSWER, _unique(tuple(in_order)))
     return _offered(whole)
 
 
