@@ -58,8 +58,8 @@ MAX_TITLE_CHARS = 64
 MAX_DESCRIPTION_CHARS = 120
 
 # Decisions on the best score (0..1) and its lead over the second best.
-ANSWER_MIN = 0.45
-ANSWER_SURE = 0.75  # answered even when a second entry is close
+ANSWER_MIN = 0.50
+ANSWER_SURE = 0.85  # answered even when a second entry is close
 ANSWER_MARGIN = 0.18
 CANDIDATE_MIN = 0.35
 CANDIDATE_SPREAD = 0.20  # candidates within this of the best
@@ -84,6 +84,7 @@ _CLAUSE_BREAKS = re.compile(
 )
 CLAUSE_MIN_MESSAGE = 12  # characters (normalised) before a message is cut into clauses
 CLAUSE_MIN_CHARS = 5  # shorter ones (能理赔吗, 咋整) say too little on their own
+CLAUSE_WINDOW = 12  # characters of a run-on read at a time
 CLAUSE_FACTOR = 0.85  # a clause lacks the context of the whole message: its score counts less
 _LETTERS = re.compile(r"[a-z]+")
 MAX_SPELLED = 4  # syllables spelled as one known word at most
@@ -561,6 +562,13 @@ class KnowledgeBase:
 
         self._build_sound_fixes()
 
+        # A question that is, once normalised, one of an entry's own phrasings gets that entry.
+        owners: dict[str, set[int]] = {}
+        for e_index, texts in enumerate(self._questions):
+            for text in (*texts, *self._keywords[e_index]):
+                owners.setdefault(text, set()).add(e_index)
+        self._exact = {text: next(iter(e)) for text, e in owners.items() if len(e) == 1}
+
         df: dict[str, int] = {}
         for words in vocab:
             for token in words:
@@ -735,6 +743,11 @@ class KnowledgeBase:
             return KbResult("none", (), ranked[0].score if ranked else 0.0)
         best = ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
+        exact = self._exact.get(self._analyser.tokens(question)[0])
+        if exact is not None:
+            own = next((m for m in ranked if m.entry is self.entries[exact]), None)
+            if own is not None:
+                return KbResult("answer", (own,), own.score)
         if best >= ANSWER_SURE or (best >= ANSWER_MIN and best - second >= ANSWER_MARGIN):
             return KbResult("answer", (ranked[0],), best)
         close = [m for m in ranked[:MAX_CANDIDATES] if m.score >= best - CANDIDATE_SPREAD]
@@ -833,10 +846,15 @@ def _clauses(question: str) -> list[str]:
     if len(_normalise(question)) < CLAUSE_MIN_MESSAGE:
         return []
     parts = [p for p in _CLAUSE_BREAKS.split(question) if len(_normalise(p)) >= CLAUSE_MIN_CHARS]
-    if len(parts) < 2:
-        return []
     pairs = [a + b for a, b in zip(parts, parts[1:], strict=False)]
-    return parts + pairs
+    clauses = (parts if len(parts) > 1 else []) + pairs
+    # A run-on without a break is read through a window that slides along it.
+    for part in parts:
+        text = _normalise(part)
+        if len(text) > CLAUSE_WINDOW * 3 // 2:
+            step = CLAUSE_WINDOW // 2
+            clauses += [text[i : i + CLAUSE_WINDOW] for i in range(0, len(text) - step, step)]
+    return clauses
 
 
 def _spellings(texts: Iterable[str], pinyin: Mapping[str, str]) -> dict[tuple[str, ...], str]:

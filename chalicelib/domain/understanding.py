@@ -55,6 +55,7 @@ MIN_PART_CHARS = 4
 # A part of a message is answered on its own only when the match is this sure: a short part
 # lacks the context the whole message gives, and a wrong answer is worse than none.
 PART_SURE = 0.85
+MAX_OFFERED = 3
 
 
 def understand(text: str, kb: Matcher | None, intents: Intents | None) -> Understanding:
@@ -81,20 +82,29 @@ def understand_question(text: str, kb: Matcher) -> Understanding:
     offered), candidates, or nothing."""
     whole = kb.ask(text)
     parts = [p for p in _QUESTION_BREAKS.split(text) if len(p.strip()) >= MIN_PART_CHARS]
-    answered = []
-    if len(parts) > 1:
-        answered = [r for r in (kb.ask(p) for p in parts)
-                    if r.kind == "answer" and r.confidence >= PART_SURE]  # fmt: skip
+    results = [kb.ask(p) for p in parts] if len(parts) > 1 else []
+    answered = [r for r in results if r.kind == "answer" and r.confidence >= PART_SURE]
     # Several questions: the first one asked is the main one (customers lead with it).
     in_order = [r.matches[0].entry.id for r in answered]
     if whole.kind == "answer":
         main = whole.matches[0].entry.id
-        if len(in_order) > 1:
-            return Understanding(Meaning.ANSWER, _unique((*in_order, main)))
-        return Understanding(Meaning.ANSWER, _unique((main, *in_order)))
-    if answered:
-        return Understanding(Meaning.ANSWER, _unique(tuple(in_order)))
-    return _offered(whole)
+        chosen = (*in_order, main) if len(in_order) > 1 else (main, *in_order)
+    elif answered:
+        chosen = tuple(in_order)
+    else:
+        return _offered(whole)
+    first = _first_question(results)
+    if first is not None and first != chosen[0]:
+        # The first question asked was not the one understood for sure: let the customer say.
+        return Understanding(Meaning.CANDIDATES, _unique((first, *chosen))[:MAX_OFFERED])
+    return Understanding(Meaning.ANSWER, _unique(chosen))
+
+
+def _first_question(results: list[KbResult]) -> str | None:
+    """The entry the first question of several ranks first, when it ranks any."""
+    if not results or results[0].kind == "none":
+        return None
+    return results[0].matches[0].entry.id
 
 
 def _offered(result: KbResult) -> Understanding:

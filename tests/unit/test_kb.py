@@ -349,13 +349,22 @@ def test_unsure_gives_two_or_three_candidates_best_first(kb):
 
 
 def test_thresholds_decide_the_kind(kb, monkeypatch):
-    question = "交强险一年多少钱"
+    question = "交强险一年大概要多少钱"  # not one of the entry's own phrasings
     score = kb.ask(question).confidence
     monkeypatch.setattr(kbmod, "ANSWER_SURE", score + 0.01)
     monkeypatch.setattr(kbmod, "ANSWER_MIN", score + 0.01)
     assert kb.ask(question).kind == "candidates"
     monkeypatch.setattr(kbmod, "CANDIDATE_MIN", score + 0.01)
     assert kb.ask(question) == kbmod.KbResult("none", (), score)
+
+
+def test_an_entrys_own_phrasing_is_answered_whatever_the_thresholds(kb, monkeypatch):
+    monkeypatch.setattr(kbmod, "ANSWER_SURE", 1.01)
+    monkeypatch.setattr(kbmod, "ANSWER_MIN", 1.01)
+    result = kb.ask("交强险一年多少钱啊")
+    assert result.kind == "answer"
+    assert result.matches[0].entry.id == "jqx_price"
+    assert kb.ask("交强险一年大概要多少钱").kind == "candidates"
 
 
 def test_result_as_json(kb):

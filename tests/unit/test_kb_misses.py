@@ -90,8 +90,8 @@ def test_picking_an_offered_candidate_is_noted_on_the_miss(config, log):
     out = turn(text("保险能不能分期"), SessionState(), config)
     [record] = recorded(out)
     assert record.outcome == misses.CANDIDATES
-    assert record.offered == ["cancel_policy", "pay_premium"]
-    picked = turn(text("2", n=2), out.state, config)
+    assert record.offered == ["pay_premium", "cancel_policy"]
+    picked = turn(text("1", n=2), out.state, config)
     assert notes(picked) == [NoteKbFollowUp(record.day, record.miss_id, "picked:pay_premium")]
     assert faq.KB_MISS not in picked.state.data
     assert log.records[record.miss_id]["chose"] == "picked:pay_premium"

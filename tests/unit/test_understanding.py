@@ -97,3 +97,22 @@ def test_under_the_120_line_the_answer_to_what_was_asked():
     other = InboundMessage("o_1", "gh", 1, Kind.TEXT, "m:4", text="撞了人 人在流血 怎么办")
     assert router.handle(other, SessionState(), config).reply.content.endswith(
         t.EMERGENCY_ADVICE)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("said", "entry"),
+    [("wo xiang mai chexian", "quote"),  # pinyin typed in letters
+     ("jiaoqiangxian duoshao qian", "jqx_price"),
+     ("理陪要多久", "claim_time"),  # a homophone of the input method
+     ("前两天下班回家的路上在小区门口停车的时候没注意后面有个柱子倒车就撞上去了"
+      "后保险杠裂了一条缝我想知道出险后多久要报案", "report_deadline")],  # a run-on
+)  # fmt: skip
+def test_customers_own_spellings_are_answered(said, entry):
+    got = understand(said, KB, INTENTS)
+    assert got.meaning is Meaning.ANSWER and got.entries[0] == entry
+
+
+def test_when_the_first_of_two_questions_is_unsure_both_are_offered_first_one_first():
+    got = understand("那个玻璃的事？交强险多少钱", KB, INTENTS)
+    assert got.meaning is Meaning.CANDIDATES
+    assert got.entries[:2] == ("glass", "jqx_price")
