@@ -20,7 +20,11 @@ A question scores each entry by four measures, each 0..1:
 - keyword: the most specific of the entry's keywords found in the question;
 - edit: rapidfuzz's normalised edit similarity with the closest question variant.
 
-Bags of pairs ignore word order; the edit measure rewards a phrasing close to a known one.
+Tokens also include pairs of syllables (toneless pinyin), so a homophone typo (理陪) still
+shares "li pei" with 理赔; letters typed as pinyin are first spelled in the characters the entries
+use for those syllables. A long message is also scored clause by clause (and through a window
+sliding along a run-on), each entry keeping its best score. Bags of pairs ignore word order; the
+edit measure rewards a phrasing close to a known one.
 `ask` answers when the best score is high and leads the second, offers candidates when it is
 middling, and nothing below CANDIDATE_MIN.
 """
