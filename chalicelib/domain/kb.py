@@ -23,7 +23,8 @@ A question scores each entry by four measures, each 0..1:
 Tokens also include pairs of syllables (toneless pinyin), so a homophone typo (理陪) still
 shares "li pei" with 理赔; letters typed as pinyin are first spelled in the characters the entries
 use for those syllables. A long message is also scored clause by clause (and through a window
-sliding along a run-on), each entry keeping its best score. Bags of pairs ignore word order; the
+sliding along a run-on), each entry keeping its best score; `ask` is sure only when the
+whole message ranks the same entry first. Bags of pairs ignore word order; the
 edit measure rewards a phrasing close to a known one.
 `ask` answers when the best score is high and leads the second, offers candidates when it is
 middling, and nothing below CANDIDATE_MIN.
@@ -677,14 +678,20 @@ class KnowledgeBase:
         """Every entry that shares anything with the question, best first. A long message is
         also scored by its clauses (and pairs of neighbouring clauses), each entry keeping its
         best: the context around a question dilutes every measure of the whole."""
-        best = {m.entry.id: m for m in self._scores(question)}
+        return self._ranked(question)[0]
+
+    def _ranked(self, question: str) -> tuple[list[Match], str | None]:
+        """(scores(), the entry the whole message ranks first)."""
+        whole = self._scores(question)
+        best = {m.entry.id: m for m in whole}
         for clause in _clauses(question):
             for match in self._scores(clause):
                 score = round(match.score * CLAUSE_FACTOR, 4)
                 known = best.get(match.entry.id)
                 if known is None or score > known.score:
                     best[match.entry.id] = Match(match.entry, score)
-        return sorted(best.values(), key=lambda m: -m.score)
+        ranked = sorted(best.values(), key=lambda m: -m.score)
+        return ranked, (whole[0].entry.id if whole else None)
 
     def _scores(self, question: str) -> list[Match]:
         text, tokens, optional = self._analyser.tokens(question)
@@ -742,7 +749,7 @@ class KnowledgeBase:
 
     def ask(self, question: str) -> KbResult:
         """The best entry when sure, up to 3 candidates when unsure, nothing when nothing fits."""
-        ranked = self.scores(question)
+        ranked, whole_first = self._ranked(question)
         if not ranked or ranked[0].score < CANDIDATE_MIN:
             return KbResult("none", (), ranked[0].score if ranked else 0.0)
         best = ranked[0].score
@@ -752,7 +759,9 @@ class KnowledgeBase:
             own = next((m for m in ranked if m.entry is self.entries[exact]), None)
             if own is not None:
                 return KbResult("answer", (own,), own.score)
-        if best >= ANSWER_SURE or (best >= ANSWER_MIN and best - second >= ANSWER_MARGIN):
+        sure = best >= ANSWER_SURE or (best >= ANSWER_MIN and best - second >= ANSWER_MARGIN)
+        # A clause alone may be a side remark: sure only when the whole message agrees.
+        if sure and whole_first == ranked[0].entry.id:
             return KbResult("answer", (ranked[0],), best)
         close = [m for m in ranked[:MAX_CANDIDATES] if m.score >= best - CANDIDATE_SPREAD]
         if len(close) < 2:
