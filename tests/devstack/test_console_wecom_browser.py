@@ -10,13 +10,15 @@ Chromium is Debian's (`make browser`), as in test_console_browser.py.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
 import requests
 
 from devstack.process import claimbot_command, running_stack
+from tests.devstack.test_console_browser import browser
+
+__all__ = ["browser"]  # the fixture, shared with the claims console's test
 
 pytestmark = pytest.mark.devstack
 VIEWPORT = {"width": 1280, "height": 800}
@@ -31,19 +33,6 @@ def stack(tmp_path_factory):
     with running_stack(tmp_path_factory.mktemp("devstack-wecom-sign-in"), simulator=False,
                        seed=False) as running:  # fmt: skip
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("the console's browser test needs Chromium: run `make browser`")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def _console(stack) -> str:

@@ -334,6 +334,15 @@ def test_conditional_writes_that_lose_a_race_lose_and_double_nothing(faulty):
     assert faulty.log_text().count("webhook.retry_") > before  # the copies lost the race
 
 
+def _reported(faulty: Faulty, login: list[str]) -> tuple[str, str]:
+    """A new customer who bound as this demo policy holder and reported an accident."""
+    from devstack.scenarios import report_accident
+
+    _policy, plate, last6, _ = login
+    openid = f"o_fault_{uuid.uuid4().hex[:8]}"
+    return openid, report_accident(faulty.client, openid, plate, last6)
+
+
 def _photos_in_s3(faulty: Faulty, claim_no: str) -> Counter[str]:
     listing = faulty.s3.list_objects_v2(Bucket=faulty.resources["PhotosBucket"], Prefix="")
     keys = [o["Key"] for o in listing.get("Contents", []) if claim_no in o["Key"]]
@@ -343,12 +352,9 @@ def _photos_in_s3(faulty: Faulty, claim_no: str) -> Counter[str]:
 def test_s3_down_dead_letters_the_photo_checks_then_redrive_completes_the_packet_once(
     stack, faulty
 ):
-    from devstack.scenarios import photo_messages, report_accident, send_at_once, survey_set
+    from devstack.scenarios import photo_messages, send_at_once, survey_set
 
-    _, logins = stack
-    _policy, plate, last6, _ = logins[1]
-    openid = f"o_fault_{uuid.uuid4().hex[:8]}"
-    claim_no = report_accident(faulty.client, openid, plate, last6)
+    openid, claim_no = _reported(faulty, stack[1][1])
     faulty.aws_fault(service="s3", operation="PutObject", error="InternalError",
                      bucket=faulty.resources["PhotosBucket"], times=100_000)  # fmt: skip
     xmls = photo_messages(faulty.client, faulty.urls["wechat-emulator"], openid, survey_set(61))
@@ -375,12 +381,9 @@ def test_a_worker_that_dies_half_way_through_a_photo_is_run_again_and_counts_it_
     """The photo job stores the files, then dies before recording the check (DynamoDB fails
     every try of that one call): SQS delivers the job again, which finishes it."""
     from devstack import survey_photos
-    from devstack.scenarios import photo_messages, report_accident
+    from devstack.scenarios import photo_messages
 
-    _, logins = stack
-    _policy, plate, last6, _ = logins[2]
-    openid = f"o_fault_{uuid.uuid4().hex[:8]}"
-    claim_no = report_accident(faulty.client, openid, plate, last6)
+    openid, claim_no = _reported(faulty, stack[1][2])
     faulty.aws_fault(service="dynamodb", operation="UpdateItem", error="InternalServerError",
                      table=faulty.resources["ClaimPhotosTable"], times=4)  # fmt: skip
     (xml,) = photo_messages(faulty.client, faulty.urls["wechat-emulator"], openid,
