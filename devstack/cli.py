@@ -10,6 +10,8 @@ claimbot roster add|list|now who is on call when (after-hours handoffs to WeCom)
 claimbot staff add|list|set-roles|disable   who signs in to the console (WeCom), audited
 claimbot kb import F         check and store the FAQ knowledge base (chalicelib/kb)
 claimbot kb ask "问题"        show how the knowledge base answers a question (JSON)
+claimbot dlq list|redrive    dead-letter queues: what could not be done, and bringing it back
+claimbot audit verify|list   the console's audit log: check its hash chain, list entries
 """
 
 from __future__ import annotations
@@ -70,11 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     photo_check.register(sub)
     quote.register(sub)
 
-    from devstack.commands import dlq, roster, staff
+    from devstack.commands import audit, dlq, roster, staff
 
     roster.register(sub)
     staff.register(sub)
     dlq.register(sub)
+    audit.register(sub)
 
     menu = sub.add_parser("menu", help="custom menu")
     menu_sub = menu.add_subparsers()

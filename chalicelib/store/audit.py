@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -94,22 +95,22 @@ class AuditLog:
 
     def verify(self) -> int | None:
         """The first sequence number whose entry does not chain, or None when all do."""
-        prev = GENESIS
+        broken = self.check()[1]
+        return broken.seq if broken is not None else None
+
+    def check(self) -> tuple[int, Broken | None]:
+        """(entries that hold, the first broken link or None), walking the whole chain."""
+        prev, expected, checked = GENESIS, 1, 0
         for entry in AuditEntry.query(self.chain, consistent_read=True):
-            body = {
-                "at": entry.at,
-                "who": entry.who,
-                "role": entry.role,
-                "action": entry.action,
-                "claim_no": entry.claim_no,
-                "detail": entry.detail or {},
-                "source_ip": entry.source_ip,
-                "user_agent": entry.user_agent,
-            }
-            if entry.prev_hash != prev or entry.hash != entry_hash(prev, body):
-                return int(entry.seq)
-            prev = entry.hash
-        return None
+            seq = int(entry.seq)
+            if seq != expected:
+                return checked, Broken(expected, f"entry {expected} is missing")
+            if entry.prev_hash != prev:
+                return checked, Broken(seq, "does not carry the previous entry's hash")
+            if entry.hash != entry_hash(prev, _body(entry)):
+                return checked, Broken(seq, "its content does not match its hash (edited)")
+            prev, expected, checked = entry.hash, seq + 1, checked + 1
+        return checked, None
 
     @staticmethod
     def _save_with(entry: AuditEntry, also: Callable[[TransactWrite], None]) -> None:
@@ -123,6 +124,26 @@ class AuditLog:
         ):
             return entry
         return None
+
+
+@dataclass(frozen=True)
+class Broken:
+    seq: int
+    why: str
+
+
+def _body(entry: AuditEntry) -> dict[str, Any]:
+    """What an entry's hash covers, as `append` wrote it."""
+    return {
+        "at": entry.at,
+        "who": entry.who,
+        "role": entry.role,
+        "action": entry.action,
+        "claim_no": entry.claim_no,
+        "detail": entry.detail or {},
+        "source_ip": entry.source_ip,
+        "user_agent": entry.user_agent,
+    }
 
 
 def _lost_the_head(exc: TransactWriteError) -> bool:
