@@ -79,9 +79,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="measure how customers' messages are understood (devstack/kb_eval)",
         description="Run the bot's understanding (complaint, person, emergency, ordinary words, "
         "the knowledge base) over an evaluation part and print each figure against its target "
-        "and the confusions. Tune on `tune`; report on `report` only.",
+        "and the confusions. Develop on `tune`, choose thresholds on `calibrate`, report on "
+        "`report` only.",
     )
-    ev.add_argument("--part", choices=("tune", "report", "all"), default="report")
+    ev.add_argument("--part", choices=("tune", "calibrate", "report", "all"), default="report")
     ev.add_argument("--cases", help="a CSV of your own (text, expected, style, note)")
     ev.add_argument("--file", help="FAQ CSV to use instead of the shipped one")
     ev.add_argument("--synonyms", help="synonyms CSV to use with --file (default: shipped)")
@@ -286,13 +287,13 @@ def _fail(message: str) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     from chalicelib.kb import load_default, load_intents, pinyin_table
-    from devstack.kb_eval import TARGETS, evaluate, load_part, read_cases
+    from devstack.kb_eval import PARTS, TARGETS, evaluate, load_part, read_cases
 
     if args.cases:
         cases = read_cases(Path(args.cases).read_text(encoding="utf-8-sig").splitlines())
         label = args.cases
     else:
-        parts = ("tune", "report") if args.part == "all" else (args.part,)
+        parts = PARTS if args.part == "all" else (args.part,)
         cases = [c for part in parts for c in load_part(part)]
         label = args.part
     if args.file:

@@ -2,8 +2,11 @@
 on WeChat (run-ons, typos and homophones, pinyin, fragments, several questions at once), none of
 them the FAQ's own phrasings.
 
-tune.csv is what the matcher and the data may be tuned on; report.csv is what the figures are
-reported on, and nothing is ever tuned on it. Columns: text, expected, style, note. `expected`:
+tune.csv is what the matcher and the data (phrasings, synonyms, intents) are developed on;
+calibrate.csv is only for choosing the decision's thresholds (never for writing phrasings or
+changing the matcher: it stays unseen by them, so it tells how sure the bot may be); report.csv
+is what the figures are reported on, and nothing is ever tuned on it.
+Columns: text, expected, style, note. `expected`:
   answer:<entry>[+<entry>...]   an in-scope question (the main one first)
   person | complaint | emergency
   none                          out of scope (life insurance, weather, car loans, chit-chat…)
@@ -25,7 +28,7 @@ from chalicelib.domain.intents import Intents
 from chalicelib.domain.kb import KnowledgeBase
 from chalicelib.domain.understanding import Meaning, Understanding, understand
 
-PARTS = ("tune", "report")
+PARTS = ("tune", "calibrate", "report")
 
 # The figures the reported part must reach (issue "Understand what customers ask").
 TARGETS = {
