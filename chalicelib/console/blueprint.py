@@ -187,6 +187,27 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
     def chat_end(chat_id: str) -> Response:
         return _guarded(lambda: services().console.chat_end(staff(), chat_id, source()))
 
+    @bp.route("/console/api/records", methods=["GET"])
+    def records() -> Response:
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().records_desk.search(staff(), params, source()))
+
+    @bp.route("/console/api/records/export.csv", methods=["GET"])
+    def records_export() -> Response:
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        exported: list[bytes] = []
+        answer = _guarded(
+            lambda: exported.append(services().records_desk.export_csv(staff(), params,
+                                                                       source()))  # fmt: skip
+        )
+        if not exported:
+            return answer  # the refusal, as JSON
+        headers: dict[str, str | list[str]] = {
+            "Content-Type": "text/csv; charset=utf-8", **NO_STORE, **NOT_FRAMED,
+            "Content-Disposition": 'attachment; filename="records.csv"',
+        }  # fmt: skip
+        return Response(body=exported[0].decode("utf-8"), headers=headers)
+
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.service.handoff import HandoffDesk
     from chalicelib.service.notifier import ClaimNotifier
     from chalicelib.service.outbox import OutboxSender
+    from chalicelib.service.records import RecordsDesk
     from chalicelib.service.resume import Resumer
     from chalicelib.service.staff_inbox import StaffInbox
     from chalicelib.service.survey import SurveyDesk
@@ -311,6 +312,23 @@ class Container:
         from chalicelib.store.staff import StaffDirectory
 
         return StaffDirectory(AuditLog())
+
+    @cached_property
+    def records_desk(self) -> RecordsDesk:
+        from chalicelib.service.records import RecordsDesk
+        from chalicelib.store.audit import AuditLog
+
+        return RecordsDesk(self.book, AuditLog(), self._staff_name)
+
+    def _staff_name(self, staff_id: str) -> str | None:
+        """A staff member's name for a transcript: the staff table, else a demo user."""
+        from chalicelib.console.auth import dev_user
+
+        member = self.staff_directory.get(staff_id)
+        if member is not None:
+            return member.name
+        demo = dev_user(staff_id)
+        return str(demo["name"]) if demo else None
 
     @cached_property
     def console_sign_in(self) -> WeComSignIn:

@@ -303,6 +303,11 @@ class BookStore:
         except DoesNotExist:
             return False
 
+    def policies_with_plate(self, plate: str) -> list[PolicyItem]:
+        """Policies of the vehicle with this plate (typed in full; spaces, dots, case ignored)."""
+        normalized = normalize_plate(plate)
+        return list(PolicyItem.by_plate.query(normalized)) if is_valid_plate(normalized) else []
+
     def _policies_named(self, identifier: str) -> list[PolicyItem]:
         from chalicelib.domain.claims import normalize_reference
 

@@ -17,7 +17,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings
@@ -82,6 +82,17 @@ class SessionItem(Model):
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
 
 
+class _RecordsByStaff(GlobalSecondaryIndex):
+    """Sparse: only what staff said carries staff_id (whose conversations an agent handled)."""
+
+    class Meta:
+        index_name = "by_staff"
+        projection = KeysOnlyProjection()
+
+    staff_id = UnicodeAttribute(hash_key=True)
+    record_id = UnicodeAttribute(range_key=True)
+
+
 class ConversationRecord(Model):
     class Meta:
         table_name = "conversations"
@@ -96,6 +107,7 @@ class ConversationRecord(Model):
     dedupe_key = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
     staff_id = UnicodeAttribute(null=True)  # the staff member who said it (handoffs)
+    by_staff = _RecordsByStaff()
 
 
 class TokenItem(Model):

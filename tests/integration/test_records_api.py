@@ -1,0 +1,124 @@
+"""Conversation records for staff through the console API: each role's scope (refused with the
+reason outside it), masking and the reason to unmask, the CSV export (BOM, neutralised cells),
+finding a customer by policy, claim or plate, paging, and the audit of every search."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import uuid
+from urllib.parse import urlencode
+
+import pytest
+
+from chalicelib.store.audit import AuditLog
+from chalicelib.store.conversations import Conversations, Entry
+from tests.integration.test_console_api import _get, api  # noqa: F401 (api is a fixture)
+from tests.integration.test_survey_desk import _bound_customer
+
+pytestmark = pytest.mark.integration
+
+ID_NUMBER = "11010519491231002X"
+FORMULA = '=HYPERLINK("http://evil.example","点我")'
+
+
+@pytest.fixture
+def talked(container):
+    """A bound customer who talked with agent1, and one who only ever talked with the bot."""
+    with_person, bot_only = (f"o_rec_{uuid.uuid4().hex[:8]}" for _ in range(2))
+    policy_no = _bound_customer(container, with_person)
+    moments = iter(time.time() - 600 + n for n in range(10))  # a second apart, in order
+    log = Conversations(3600, clock=lambda: next(moments))
+    for entry in (
+        Entry(with_person, "in", "webhook", "text", f"我的身份证是{ID_NUMBER}，车牌粤B12345"),
+        Entry(with_person, "out", "passive", "text", "已为您转人工"),
+        Entry(with_person, "out", "custom", "text", "您好，我是客服", staff_id="agent1"),
+        Entry(with_person, "in", "webhook", "text", FORMULA),
+        Entry(bot_only, "in", "webhook", "text", "保费多少"),
+        Entry(bot_only, "out", "passive", "text", "请发送行驶证照片"),
+    ):
+        log.log([entry])
+    return {"with_person": with_person, "bot_only": bot_only, "policy_no": policy_no}
+
+
+def _search(api, user: str, **params: str):  # noqa: F811
+    return _get(api, "/console/api/records?" + urlencode(params), user)
+
+
+def test_an_adjuster_may_not_search_records(api, talked):  # noqa: F811
+    res = _search(api, "adjuster1", by="openid", value=talked["with_person"])
+    assert res.status_code == 403 and "agents, supervisors and auditors" in res.json_body["error"]
+
+
+def test_an_agent_reads_a_conversation_they_handled_masked_with_names(api, talked):  # noqa: F811
+    res = _search(api, "agent1", by="openid", value=talked["with_person"])
+    assert res.status_code == 200
+    body = res.json_body
+    records = body["records"]
+    assert body["masked"] and len(records) == 4
+    assert [r["who"] for r in records] == ["客户", "公众号", "人工客服 赵客服", "客户"]
+    assert ID_NUMBER not in records[0]["content"] and "粤B12345" not in records[0]["content"]
+    assert records[0]["customer"] != talked["with_person"]  # a reference, not the openid
+
+
+def test_outside_the_roles_scope_the_request_is_refused_with_the_reason(api, talked):  # noqa: F811
+    res = _search(api, "agent1", by="openid", value=talked["bot_only"])
+    assert res.status_code == 403 and "did not take part" in res.json_body["error"]
+    res = _search(api, "supervisor1", by="openid", value=talked["bot_only"])
+    assert res.status_code == 403 and "ask an auditor" in res.json_body["error"]
+    assert _search(api, "supervisor1", by="openid", value=talked["with_person"]).status_code == 200
+
+
+def test_only_an_auditor_with_a_reason_sees_personal_data_unmasked(api, talked):  # noqa: F811
+    res = _search(api, "auditor1", by="openid", value=talked["bot_only"])
+    assert res.status_code == 200 and res.json_body["masked"]
+    res = _search(api, "auditor1", by="openid", value=talked["with_person"],
+                  reason="投诉调查 TS-2026-118")  # fmt: skip
+    assert res.status_code == 200 and not res.json_body["masked"]
+    assert ID_NUMBER in res.json_body["records"][0]["content"]
+    res = _search(api, "supervisor1", by="openid", value=talked["with_person"], reason="想看看")
+    assert res.status_code == 403 and "only an auditor" in res.json_body["error"]
+    (entry,) = [e for e in AuditLog().entries(limit=5) if e.detail.get("reason")][:1]
+    assert entry.action == "records.search" and entry.who == "auditor1"
+    assert entry.detail["unmasked"] and entry.detail["count"] == 4
+    assert talked["with_person"] not in str(entry.detail)  # the query is kept as a reference
+
+
+def test_find_by_policy_and_plate_keyword_and_pages(api, talked):  # noqa: F811
+    from chalicelib.service.logs import ref
+
+    # The demo holder has bound several WeChat users (one per test): all of theirs are found.
+    by_policy = _search(api, "agent1", by="policy", value=talked["policy_no"], limit="200")
+    assert by_policy.status_code == 200
+    customer = ref(talked["with_person"])
+    mine = [r for r in by_policy.json_body["records"] if r["customer"] == customer]
+    assert len(mine) == 4
+    by_plate = _search(api, "auditor1", by="plate", value="粤b 12345")
+    assert by_plate.status_code == 200 and by_plate.json_body["customers"] >= 1
+    keyword = _search(api, "agent1", by="openid", value=talked["with_person"], q="客服")
+    assert [r["who"] for r in keyword.json_body["records"]] == ["人工客服 赵客服"]
+    first = _search(api, "agent1", by="openid", value=talked["with_person"], limit="3")
+    assert len(first.json_body["records"]) == 3 and first.json_body["next"]
+    rest = _search(api, "agent1", by="openid", value=talked["with_person"], limit="3",
+                   after=first.json_body["next"])  # fmt: skip
+    assert [r["id"] for r in rest.json_body["records"]] == [
+        r["id"] for r in _search(api, "agent1", by="openid",
+                                 value=talked["with_person"]).json_body["records"][3:]
+    ]  # fmt: skip
+    assert _search(api, "agent1", by="phone", value="13800138000").status_code == 400
+
+
+def test_the_csv_export_opens_in_excel_and_cannot_run_a_formula(api, talked):  # noqa: F811
+    query = urlencode({"by": "openid", "value": talked["with_person"]})
+    res = _get(api, f"/console/api/records/export.csv?{query}", "agent1")
+    assert res.status_code == 200 and res.headers["Content-Type"].startswith("text/csv")
+    raw = res.body
+    assert raw.startswith("\ufeff".encode()) and "客户".encode() in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["time", "customer", "direction", "who", "type", "content"]
+    formula = [r for r in rows[1:] if "HYPERLINK" in r[5]]
+    assert formula and formula[0][5].startswith("'=")
+    assert AuditLog().entries(limit=1)[0].action == "records.export"
+    refused = _get(api, f"/console/api/records/export.csv?{query}", "adjuster1")
+    assert refused.status_code == 403
