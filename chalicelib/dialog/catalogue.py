@@ -99,6 +99,25 @@ ERASE_CONFIRM = (
 )
 ERASED = "已删除您的绑定关系、聊天记录和待发消息。保单与理赔资料依法保存。如需帮助请拨打 {hotline}。"
 ERASE_KEPT = "好的，没有删除您的任何信息。回复“菜单”查看自助服务。"
+ERASE_TICKET = (
+    "\n其他系统中的副本由工作人员在 {days} 天内核实处理，受理编号 {ticket_no}；"
+    "因法律要求须保留的资料，我们会在处理结果中说明原因。"
+)
+ERASE_REQUEST_SUMMARY = "删除我的信息（已删除绑定、聊天记录、待发消息）"
+MY_DATA_HEADER = "我们为您保存的信息（已遮盖）："
+MY_DATA_UNBOUND = "· 微信尚未绑定保单：我们只保存您与本公众号的聊天记录。"
+MY_DATA_CUSTOMER = "· 绑定的保单持有人：{salutation}"
+MY_DATA_POLICY = "· 保单 {policy_no}：{product}，车牌 {plate}，{start} 至 {end}"
+MY_DATA_CLAIM = "· 赔案 {claim_no}：{status}"
+MY_DATA_KEPT = (
+    "· 聊天记录保存 {chat_days} 天；保单和理赔资料依《保险法》保存至合同终止后至少五年。\n"
+    "如需更正，回复“更正我的信息”；如需删除，回复“删除我的信息”。"
+)
+CORRECT_ASK = "请说明需要更正的信息及正确内容（例如：手机号已更换为……）。回复“取消”退出。"
+CORRECT_RECEIVED = (
+    "已收到您的更正申请，受理编号 {ticket_no}。工作人员将在 {days} 天内核实处理并回复您；"
+    "如需帮助请拨打 {hotline}。"
+)
 BIND_FULL_ID_NEEDED = (
     "为保护您的保单，这张保单近期有多次验证未通过，需要加强验证。"
     "请发送投保人完整的身份证号码（18 位，末位是 X 的请输入 X）。号码只用于核对，不会保存。"

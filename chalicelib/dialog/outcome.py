@@ -43,6 +43,7 @@ class JobKind(StrEnum):
     HANDOFF_END = "handoff.end"  # the customer ended or left the chat: tell staff
     HANDOFF_QUEUE = "handoff.queue"  # WeChat's own console took it: tell the queue's length
     TICKET_SENSITIVE = "ticket.sensitive"  # a complaint: priority ticket, supervisor told
+    TICKET_DATA_REQUEST = "ticket.data_request"  # a customer's request about their data (PIPL)
     WEBHOOK_REDO = "webhook.redo"  # a message whose handling failed: again, answered by outbox
 
 

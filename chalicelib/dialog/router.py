@@ -81,6 +81,13 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("删除个人信息", "erase"),
     ("删除我的数据", "erase"),
     ("删除信息", "erase"),
+    ("查询我的信息", "mydata"),
+    ("查看我的信息", "mydata"),
+    ("我的信息", "mydata"),
+    ("我的个人信息", "mydata"),
+    ("更正我的信息", "correct"),
+    ("更正信息", "correct"),
+    ("修改我的信息", "correct"),
     ("取消", "cancel"),
     ("退出", "cancel"),
     ("不办了", "cancel"),
@@ -111,10 +118,12 @@ FLOWS: dict[str, Flow] = {
     "handoff": handoff.handoff_flow,
     "faq": faq.faq_flow,
     "erase": privacy.erase_flow,
+    "mydata": lambda msg, state, config: privacy.my_data(msg, config),
+    "correct": privacy.correct_flow,
 }
 # Flows that are not a form being filled in: a bare number there is a menu choice.
 AT_REST = ("", faq.FLOW)
-FORMS = ("quote", "survey", "bind", "erase")
+FORMS = ("quote", "survey", "bind", "erase", "correct")
 
 
 def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:

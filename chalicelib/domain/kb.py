@@ -66,6 +66,8 @@ MAX_DESCRIPTION_CHARS = 120
 ANSWER_MIN = 0.50
 ANSWER_SURE = 0.85  # answered even when a second entry is close
 ANSWER_MARGIN = 0.18
+# A clause alone may be a side remark: sure only when the whole message ranks the same entry first.
+SURE_NEEDS_WHOLE = True
 CANDIDATE_MIN = 0.35
 CANDIDATE_SPREAD = 0.20  # candidates within this of the best
 MAX_CANDIDATES = 3
@@ -760,8 +762,7 @@ class KnowledgeBase:
             if own is not None:
                 return KbResult("answer", (own,), own.score)
         sure = best >= ANSWER_SURE or (best >= ANSWER_MIN and best - second >= ANSWER_MARGIN)
-        # A clause alone may be a side remark: sure only when the whole message agrees.
-        if sure and whole_first == ranked[0].entry.id:
+        if sure and (whole_first == ranked[0].entry.id or not SURE_NEEDS_WHOLE):
             return KbResult("answer", (ranked[0],), best)
         close = [m for m in ranked[:MAX_CANDIDATES] if m.score >= best - CANDIDATE_SPREAD]
         if len(close) < 2:

@@ -178,6 +178,21 @@ class HandoffDesk:
         self.handoffs.touch(item)
         return len(waiting)
 
+    def data_request(self, payload: dict[str, Any]) -> str:
+        """A customer's request about their data (correct, erase): a ticket with its deadline,
+        for staff to handle and answer (PIPL: within a reasonable time, refusals with reasons).
+        The same message always makes the same ticket (its number comes from the message)."""
+        ticket = self.tickets.create(
+            payload["openid"],
+            kind=f"data_request:{payload['request']}",
+            priority="normal",
+            summary=mask_for_staff(str(payload.get("text", "")))[:200],
+            due_at=self.clock() + int(payload.get("days", 15)) * 86400,
+            ticket_no=payload["ticket_no"],
+        )
+        log_event("ticket.data_request", request=payload["request"], user=ref(payload["openid"]))
+        return ticket.ticket_no
+
     def _tell_staff(self, userid: str, text: str) -> None:
         """A notice in answer to a staff member's own message: best effort. Over their WeCom
         limit it is dropped with a log line (WeCom would drop it silently), not failed: failing

@@ -65,6 +65,7 @@ class Worker:
             JobKind.HANDOFF_END: lambda p: handoffs().end_by_customer(p),
             JobKind.HANDOFF_QUEUE: lambda p: handoffs().tell_queue(p),
             JobKind.TICKET_SENSITIVE: lambda p: handoffs().sensitive(p),
+            JobKind.TICKET_DATA_REQUEST: lambda p: handoffs().data_request(p),
         }
         if webhook is not None:
             self._handlers[JobKind.WEBHOOK_REDO] = lambda p: webhook().redo(p)

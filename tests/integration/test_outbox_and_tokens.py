@@ -352,3 +352,26 @@ def test_deleting_my_information_deletes_binding_and_conversation(container, ope
     assert container.book.customer_for(openid) is None
     kept = [r.content for r in ConversationRecord.query(openid) if r.direction == "in"]
     assert kept == ["确认删除"]  # the request itself is what remains
+    _requests_become_tickets(container, openid, "data_request:erase")
+
+
+def test_a_correction_request_becomes_a_ticket_with_its_deadline(container, openid):
+    from tests.integration.helpers import text_xml
+
+    _say(container, openid, text_xml(openid, "更正我的信息"))
+    _say(container, openid, text_xml(openid, "我的手机号换成13900001111了"))
+    (ticket,) = _requests_become_tickets(container, openid, "data_request:correct")
+    assert "139" in ticket.summary and 14 * 86400 < ticket.due_at - ticket.created_at <= 15 * 86400
+
+
+def _requests_become_tickets(container, openid: str, kind: str) -> list:
+    """Run the data-request jobs the messages queued, as the worker does; the tickets made."""
+    from chalicelib.store.models import TicketItem
+    from tests.integration.test_survey_desk import _drain
+
+    jobs = [j for j in _drain(container, "jobs") if j["kind"] == "ticket.data_request"]
+    for job in jobs + jobs:  # SQS may deliver one twice: still one ticket
+        container.worker.run(job)
+    tickets = [t for t in TicketItem.scan() if t.openid == openid and t.kind == kind]
+    assert len(tickets) == 1 and tickets[0].status == "open"
+    return tickets
