@@ -208,6 +208,22 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
         }  # fmt: skip
         return Response(body=exported[0].decode("utf-8"), headers=headers)
 
+    @bp.route("/console/api/records/transcript.html", methods=["GET"])
+    def records_transcript() -> Response:
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        page: list[str] = []
+        answer = _guarded(
+            lambda: page.append(services().records_desk.transcript_html(staff(), params,
+                                                                        source()))  # fmt: skip
+        )
+        if not page:
+            return answer  # the refusal, as JSON
+        headers: dict[str, str | list[str]] = {
+            "Content-Type": "text/html; charset=utf-8", **NO_STORE, **NOT_FRAMED,
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src *",
+        }  # fmt: skip
+        return Response(body=page[0], headers=headers)
+
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}

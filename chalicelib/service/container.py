@@ -318,7 +318,8 @@ class Container:
         from chalicelib.service.records import RecordsDesk
         from chalicelib.store.audit import AuditLog
 
-        return RecordsDesk(self.book, AuditLog(), self._staff_name)
+        return RecordsDesk(self.book, AuditLog(), self._staff_name,
+                           photo_link=lambda key: self.media.presigned_url(key, 300))  # fmt: skip
 
     def _staff_name(self, staff_id: str) -> str | None:
         """A staff member's name for a transcript: the staff table, else a demo user."""

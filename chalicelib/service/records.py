@@ -35,11 +35,13 @@ class RecordsDesk:
         book: BookStore,
         audit: AuditLog,
         staff_name: Callable[[str], str | None],
+        photo_link: Callable[[str], str] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.book = book
         self.audit = audit
         self.staff_name = staff_name
+        self.photo_link = photo_link  # a short-lived link to a stored picture (S3 key)
         self.clock = clock
 
     def search(
@@ -52,17 +54,32 @@ class RecordsDesk:
                 "customers": len(openids)}  # fmt: skip
 
     def export_csv(self, staff: Staff, params: Mapping[str, str], source: Source) -> bytes:
-        """The whole period's records (up to MAX_LIMIT per page, all pages) as CSV."""
+        """The whole period's records (up to 10 pages) as CSV."""
         query, openids, unmasked = self._authorised(staff, params)
+        rows = self._all(query, openids, unmasked)
+        self._audit(staff, "records.export", query, params, len(rows), unmasked, source)
+        return rules.csv_bytes(EXPORT_COLUMNS, rows)
+
+    def transcript_html(self, staff: Staff, params: Mapping[str, str], source: Source) -> str:
+        """A print-ready transcript for a dispute file: who said what when, where a person
+        joined and left, photos as short-lived links; masked unless unmasked with a reason."""
+        from chalicelib.console.transcript import render_transcript
+
+        query, openids, unmasked = self._authorised(staff, params)
+        rows = self._all(query, openids, unmasked)
+        self._audit(staff, "records.print", query, params, len(rows), unmasked, source)
+        return render_transcript(rows, query, staff.name, unmasked, self.clock())
+
+    def _all(
+        self, query: rules.RecordQuery, openids: list[str], unmasked: bool
+    ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         after = ""
         while True:
             page, after = self._read(query, openids, after, unmasked)
             rows += page
             if not after or len(rows) >= 10 * rules.MAX_LIMIT:
-                break
-        self._audit(staff, "records.export", query, params, len(rows), unmasked, source)
-        return rules.csv_bytes(EXPORT_COLUMNS, rows)
+                return rows
 
     # --- who may see what ----------------------------------------------------------------
 
@@ -147,14 +164,18 @@ class RecordsDesk:
         who = WHO.get(record.direction, record.direction)
         if record.staff_id:
             who = f"人工客服 {self.staff_name(record.staff_id) or record.staff_id}"
+        photo = (self.photo_link(record.media_key)
+                 if record.media_key and self.photo_link is not None else "")  # fmt: skip
         return {
             "time": rules.record_time(record.record_id),
             "customer": record.openid if unmasked else ref(record.openid),
             "direction": record.direction,
             "who": who,
+            "staff": bool(record.staff_id),
             "type": record.msg_type,
             "channel": record.channel,
             "content": content,
+            "photo": photo,
             "id": record.record_id,
         }
 

@@ -122,3 +122,22 @@ def test_the_csv_export_opens_in_excel_and_cannot_run_a_formula(api, talked):  #
     assert AuditLog().entries(limit=1)[0].action == "records.export"
     refused = _get(api, f"/console/api/records/export.csv?{query}", "adjuster1")
     assert refused.status_code == 403
+
+
+def test_a_printable_transcript_marks_the_person_escapes_everything_and_is_audited(
+    api, container, talked  # noqa: F811
+):
+    Conversations(3600).log([Entry(talked["with_person"], "in", "webhook", "image", "[图片]",
+                                   media_key="inbound/o/photo.jpg"),
+                             Entry(talked["with_person"], "in", "webhook", "text",
+                                   "<script>alert(1)</script>")])  # fmt: skip
+    query = urlencode({"by": "openid", "value": talked["with_person"]})
+    res = _get(api, f"/console/api/records/transcript.html?{query}", "agent1")
+    assert res.status_code == 200 and res.headers["Content-Type"].startswith("text/html")
+    page = res.body.decode()
+    assert "人工客服加入" in page and "人工客服 赵客服" in page
+    assert ID_NUMBER not in page and "<script>" not in page and "&lt;script&gt;" in page
+    assert "[查看照片]" in page and "X-Amz-Expires=300" in page  # a short-lived link
+    assert "default-src 'none'" in res.headers["Content-Security-Policy"]
+    assert AuditLog().entries(limit=1)[0].action == "records.print"
+    assert _get(api, f"/console/api/records/transcript.html?{query}", "adjuster1").status_code == 403
