@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # Pillow: the worker's, never imported by the API function
+    from chalicelib.domain.retention import RetentionPolicy
     from chalicelib.photos.quality import QcThresholds
 
 SECRET_NAMES = (
@@ -57,7 +58,12 @@ class Settings:
     wechat_ssm_path: str = ""
     inbox_ttl_s: int = 3 * 24 * 3600
     session_ttl_s: int = 30 * 24 * 3600
-    conversation_ttl_s: int = 180 * 24 * 3600
+    # Retention (domain/retention.py, docs/RECORDS.md "Keep"): days a plain chat is kept, days
+    # a claim's or a sale's records are kept after the contract ends, days a licence photo of
+    # a quote not bought is kept.
+    retention_chat_days: int = 730
+    retention_after_contract_days: int = 1827
+    retention_quote_photo_days: int = 30
     kb_miss_ttl_s: int = 90 * 24 * 3600  # the miss log: a quarter of questions to learn from
     photos_bucket_name: str = ""
     hotline: str = "95500"
@@ -102,6 +108,17 @@ class Settings:
         if self.console_jwks_url:
             return "cognito"
         return "wecom" if self.wecom_corp_id else ""
+
+    @property
+    def conversation_ttl_s(self) -> int:
+        """How long a conversation record is kept when nothing keeps it longer."""
+        return self.retention_chat_days * 24 * 3600
+
+    def retention(self) -> RetentionPolicy:
+        from chalicelib.domain.retention import RetentionPolicy
+
+        return RetentionPolicy(self.retention_chat_days, self.retention_after_contract_days,
+                               self.retention_quote_photo_days)  # fmt: skip
 
     def table(self, logical: str) -> str:
         return resource_name(self.resource_prefix, logical)
@@ -200,6 +217,13 @@ class Settings:
             raise SettingsError("CONSOLE_SIGN_IN must be wecom, cognito or oidc")
         if self.console_session_ttl_s < 60:
             raise SettingsError("CONSOLE_SESSION_TTL_S must be at least 60")
+        from chalicelib.domain.quotes import VALID_DAYS
+        from chalicelib.domain.retention import RetentionError
+
+        try:
+            self.retention().check(quote_valid_days=VALID_DAYS)
+        except RetentionError as exc:
+            raise SettingsError(str(exc)) from exc
         return self
 
 
@@ -272,6 +296,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         business_hours=env.get("CLAIMBOT_BUSINESS_HOURS", "09:00-18:00"),
         handoff_in_hours=env.get("HANDOFF_IN_HOURS", "console"),
         handoff_escalate_after_s=_int(env, "HANDOFF_ESCALATE_AFTER_S", 600),
+        retention_chat_days=_int(env, "RETENTION_CHAT_DAYS", 730),
+        retention_after_contract_days=_int(env, "RETENTION_AFTER_CONTRACT_DAYS", 1827),
+        retention_quote_photo_days=_int(env, "RETENTION_QUOTE_PHOTO_DAYS", 30),
         wecom_corp_id=env.get("WECOM_CORP_ID", ""),
         wecom_corp_secret=env.get("WECOM_CORP_SECRET", ""),
         wecom_agent_id=env.get("WECOM_AGENT_ID", ""),
