@@ -16,6 +16,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.retention import CLAIM
+
 if TYPE_CHECKING:
     from chalicelib.media.store import MediaStore
 
@@ -48,17 +50,19 @@ class PacketWriter:
         self, claim_no: str, seq: str, name: str, data: bytes, content_type: str
     ) -> dict[str, Any]:
         key = photo_key(claim_no, seq, name)
-        self.media.put(key, data, content_type, metadata={"sha256": sha256(data)})
+        self.media.put(key, data, content_type, metadata={"sha256": sha256(data)}, retention=CLAIM)
         return stored_file(key, data)
 
     def write(self, claim_no: str, submission: int, sheet: bytes, manifest: dict[str, Any]) -> str:
         prefix = packet_prefix(claim_no, submission)
         sheet_key = prefix + "contact-sheet.jpg"
-        self.media.put(sheet_key, sheet, "image/jpeg", metadata={"sha256": sha256(sheet)})
+        self.media.put(sheet_key, sheet, "image/jpeg", metadata={"sha256": sha256(sheet)},
+                       retention=CLAIM)
         body = {**manifest, "contact_sheet": stored_file(sheet_key, sheet)}
         data = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True).encode()
         manifest_key = prefix + "manifest.json"
-        self.media.put(manifest_key, data, "application/json", metadata={"sha256": sha256(data)})
+        self.media.put(manifest_key, data, "application/json", metadata={"sha256": sha256(data)},
+                       retention=CLAIM)
         return manifest_key
 
     def read_manifest(self, key: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.ocr.engine import OcrEngine
     from chalicelib.service.consent import ConsentDesk
     from chalicelib.service.handoff import HandoffDesk
+    from chalicelib.service.keeper import RecordKeeper
     from chalicelib.service.notifier import ClaimNotifier
     from chalicelib.service.outbox import OutboxSender
     from chalicelib.service.records import RecordsDesk
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.store.book import BookStore
     from chalicelib.store.conversations import Conversations
     from chalicelib.store.handoffs import Handoffs
+    from chalicelib.store.holds import Holds
     from chalicelib.store.inbox import Inbox
     from chalicelib.store.kb_misses import KbMissLog
     from chalicelib.store.quotas import Quotas
@@ -156,7 +158,7 @@ class Container:
             hotline=self.settings.hotline,
             privacy_url=self.settings.privacy_url,
             book=self.book,
-            quotes=QuoteStore(),
+            quotes=QuoteStore(keeper=self.keeper),
             surveys=self.surveys,
             handoffs=self.handoffs,
             public_url=self.settings.public_url,
@@ -251,7 +253,21 @@ class Container:
     def surveys(self) -> SurveyStore:
         from chalicelib.store.surveys import SurveyStore
 
-        return SurveyStore()
+        return SurveyStore(keeper=self.keeper)
+
+    @cached_property
+    def keeper(self) -> RecordKeeper:
+        from chalicelib.service.keeper import RecordKeeper
+
+        return RecordKeeper(self.settings.retention(), self.conversations, lambda: self.media,
+                            is_held=lambda claim_no: self.holds.is_held(claim_no))  # fmt: skip
+
+    @cached_property
+    def holds(self) -> Holds:
+        from chalicelib.store.audit import AuditLog
+        from chalicelib.store.holds import Holds
+
+        return Holds(AuditLog(), self.conversations, self.media)
 
     @cached_property
     def media(self) -> MediaStore:

@@ -321,7 +321,21 @@ class SurveyDesk:
             add_version_condition=False,
         )
         self._end_session(item)
+        self._keep_records(item)
         log_event("survey.submitted", submission=item.submissions, claim=ref(item.claim_no))
+
+    def _keep_records(self, item: SurveyItem) -> None:
+        """What the customer said during the survey joins the claim's records (retention)."""
+        keeper = self.store.keeper
+        policy = self.book.policy(item.policy_no) if keeper is not None else None
+        if keeper is not None and policy is not None:
+            files = [f["key"] for photo in self.store.photos(item.claim_no)
+                     for f in (photo.files or {}).values()]  # fmt: skip
+            if item.packet_key:
+                folder = item.packet_key.rsplit("/", 1)[0]
+                files += [item.packet_key, f"{folder}/contact-sheet.jpg"]
+            keeper.survey_submitted(item.claim_no, item.openid, policy.end,
+                                    float(item.started_at), self.clock(), files)  # fmt: skip
 
     def _advance_claim(self, claim_no: str) -> None:
         claim = self.book.claim(claim_no)

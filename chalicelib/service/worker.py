@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog.outcome import JobKind
 from chalicelib.domain.messages import TextReply
+from chalicelib.domain.retention import CHAT, QUOTE
 from chalicelib.jobs.messages import custom, job_from_body
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
@@ -80,7 +81,7 @@ class Worker:
         With `tell`, say what pictures are for here: once for an album sent at once (the
         message id is the customer's and the 2-minute window's, and the outbox sends an id
         once)."""
-        saved = self._download_and_keep(payload)
+        saved = self._download_and_keep(payload, CHAT)
         if payload.get("tell"):
             window = int(payload.get("sent_at") or self.clock()) // TELL_WINDOW_S
             message_id = f"image-hint-{ref(payload['openid'])}-{window}"
@@ -93,7 +94,7 @@ class Worker:
         """OCR a vehicle licence photo and continue the quote conversation with the result."""
         from chalicelib.dialog import quote
 
-        saved = self._download_and_keep(payload)
+        saved = self._download_and_keep(payload, QUOTE)  # short-lived unless bought
         fields = self._read(saved[1]) if saved else None
         photo = payload.get("dedupe_key", "")
 
@@ -115,7 +116,9 @@ class Worker:
         log_event("licence.read", warnings=list(fields.warnings))
         return fields
 
-    def _download_and_keep(self, payload: dict[str, Any]) -> tuple[str, bytes] | None:
+    def _download_and_keep(
+        self, payload: dict[str, Any], retention: str
+    ) -> tuple[str, bytes] | None:
         openid, media_id = payload["openid"], payload["media_id"]
         try:
             data, content_type = self.api.download_media(media_id)
@@ -126,7 +129,7 @@ class Worker:
             raise
         day = time.strftime("%Y/%m/%d", time.gmtime(self.clock()))
         key = f"inbound/{day}/{ref(openid)}/{media_id}.{self.media.extension(content_type)}"
-        self.media.put(key, data, content_type)
+        self.media.put(key, data, content_type, retention=retention)
         self.conversations.log(
             [
                 Entry(

@@ -1,4 +1,9 @@
-"""Conversation records: every inbound and outbound message, with a TTL."""
+"""Conversation records: every inbound and outbound message, kept by its retention class.
+
+A record is written as a plain chat (expires_at = keep_until = now + the chat period). When a
+claim is reported or a quote given, the records of that period are kept longer (`keep`); a legal
+hold removes expires_at until it is released (`hold`, `release`; domain/retention.py).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.retention import CHAT
 from chalicelib.store.models import ConversationRecord
 
 
@@ -49,6 +57,8 @@ class Conversations:
             media_key=entry.media_key or None,
             dedupe_key=entry.dedupe_key or None,
             staff_id=entry.staff_id or None,
+            retention=CHAT,
+            keep_until=int(now + self.ttl_s),
             expires_at=int(now + self.ttl_s),
         )
 
@@ -60,10 +70,74 @@ class Conversations:
         newest = ConversationRecord.query(openid, scan_index_forward=False, limit=limit)
         return list(reversed(list(newest)))
 
+    def between(self, openid: str, since: float, until: float) -> list[ConversationRecord]:
+        """This user's records said from `since` to `until` (epoch seconds), oldest first."""
+        low, high = f"{int(since * 1000):013d}", f"{int(until * 1000):013d}~"
+        condition = ConversationRecord.record_id.between(low, high)
+        return list(ConversationRecord.query(openid, condition, consistent_read=True))
+
+    def keep(
+        self, openid: str, since: float, until: float, retention: str, kept_for: str,
+        keep_until: int,
+    ) -> list[str]:  # fmt: skip
+        """Keep this user's records of the period as `retention` for `kept_for` until
+        `keep_until`, unless one is kept longer already (a record is never kept shorter).
+        Returns the S3 keys of the photos they point at, now kept as long."""
+        photos = []
+        for record in self.between(openid, since, until):
+            if keep_until <= (record.keep_until or record.expires_at or 0):
+                continue
+            actions: list[Action] = [ConversationRecord.retention.set(retention),
+                       ConversationRecord.kept_for.set(kept_for),
+                       ConversationRecord.keep_until.set(keep_until)]  # fmt: skip
+            if not record.holds:
+                actions.append(ConversationRecord.expires_at.set(keep_until))
+            record.update(actions=actions)
+            if record.media_key:
+                photos.append(record.media_key)
+        return photos
+
+    def hold(self, openid: str, claim_no: str) -> tuple[int, list[str]]:
+        """Put every record of this user under the hold of `claim_no`: nothing expires until
+        each hold on it is released. Returns how many, and the S3 keys of their photos."""
+        photos, count = [], 0
+        for record in ConversationRecord.query(openid, consistent_read=True):
+            count += 1
+            actions: list[Action] = [ConversationRecord.holds.add({claim_no}),
+                                     ConversationRecord.expires_at.remove()]  # fmt: skip
+            natural = record.keep_until or record.expires_at  # older records: expires_at only
+            if natural:
+                actions.append(ConversationRecord.keep_until.set(natural))
+            record.update(actions=actions)
+            if record.media_key:
+                photos.append(record.media_key)
+        return count, photos
+
+    def release(self, openid: str, claim_no: str) -> tuple[int, list[str]]:
+        """Lift the hold of `claim_no` from this user's records: those under no other hold
+        expire by their class again (at once when that time has passed). Returns how many
+        records it held, and the S3 keys of the photos no hold keeps any more."""
+        freed, count = [], 0
+        for record in ConversationRecord.query(openid, consistent_read=True):
+            holds = set(record.holds or ())
+            if claim_no not in holds:
+                continue
+            count += 1
+            actions: list[Action] = [ConversationRecord.holds.delete({claim_no})]
+            if holds == {claim_no} and record.keep_until is not None:
+                actions.append(ConversationRecord.expires_at.set(int(record.keep_until)))
+            record.update(actions=actions)
+            if holds == {claim_no} and record.media_key:
+                freed.append(record.media_key)
+        return count, freed
+
     def erase(self, openid: str) -> int:
-        """Delete every record of this user's conversation (they asked for it: PIPL Art. 47)."""
-        keys = list(ConversationRecord.query(openid, attributes_to_get=["openid", "record_id"]))
+        """Delete every record of this user's conversation (they asked for it: PIPL Art. 47),
+        except those under a legal hold, which the law keeps until it is released."""
+        keys = list(ConversationRecord.query(openid, attributes_to_get=["openid", "record_id",
+                                                                          "holds"]))  # fmt: skip
+        erasable = [record for record in keys if not record.holds]
         with ConversationRecord.batch_write() as batch:
-            for record in keys:
+            for record in erasable:
                 batch.delete(record)
-        return len(keys)
+        return len(erasable)

@@ -107,6 +107,13 @@ class ConversationRecord(Model):
     dedupe_key = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL attribute
     staff_id = UnicodeAttribute(null=True)  # the staff member who said it (handoffs)
+    # Retention (domain/retention.py): the class, the claim or quote it belongs to, and when the
+    # class lets it go; expires_at is keep_until unless a legal hold (holds: claim numbers)
+    # removed it.
+    retention = UnicodeAttribute(null=True)  # chat | claim | sale (absent: chat)
+    kept_for = UnicodeAttribute(null=True)  # the claim or quote number
+    keep_until = NumberAttribute(null=True)
+    holds = UnicodeSetAttribute(null=True)
     by_staff = _RecordsByStaff()
 
 
@@ -472,8 +479,26 @@ class KbMissItem(Model):
     expires_at = NumberAttribute()  # the table's TTL attribute
 
 
+class HoldItem(Model):
+    """A legal hold on a claim (store/holds.py): everything of the claim is kept until released."""
+
+    class Meta:
+        table_name = "holds"
+
+    claim_no = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()  # held | released
+    reason = UnicodeAttribute()
+    held_by = UnicodeAttribute()
+    held_at = NumberAttribute()
+    openids = JSONAttribute(default=list)  # the WeChat users whose records it keeps
+    released_by = UnicodeAttribute(null=True)
+    released_at = NumberAttribute(null=True)
+    release_reason = UnicodeAttribute(null=True)
+
+
 ALL_MODELS.update(
     {
+        "holds": HoldItem,
         "kb_misses": KbMissItem,
         "roster": RosterShift,
         "handoffs": HandoffItem,

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
 from chalicelib.domain.quotes import VALID_DAYS
 from chalicelib.store.models import QuoteItem, condition_failed
 
-KEEP_AFTER_VALID_S = 365 * 86400
+if TYPE_CHECKING:
+    from chalicelib.service.keeper import RecordKeeper
+
+KEEP_AFTER_VALID_S = 365 * 86400  # without a RecordKeeper (tests of the dialog alone)
 
 
 class QuoteStore:
     """Implements the dialog's Quotes port (chalicelib/dialog/ports.py)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, keeper: RecordKeeper | None = None
+    ) -> None:
         self.clock = clock
+        self.keeper = keeper  # a quote is a sale record (可回溯), its conversation too
 
     def save(
         self,
@@ -29,6 +36,10 @@ class QuoteStore:
         valid_until: str,
         at: float,
     ) -> None:
+        expires_at = int(at + VALID_DAYS * 86400 + KEEP_AFTER_VALID_S)
+        if self.keeper is not None:
+            valid = date.fromisoformat(valid_until)
+            expires_at = self.keeper.quote_given(quote_no, openid, valid, at)
         item = QuoteItem(
             quote_no=quote_no,
             openid=openid,
@@ -36,7 +47,7 @@ class QuoteStore:
             valid_until=valid_until,
             quote_input=quote_input,
             plans=plans,
-            expires_at=int(at + VALID_DAYS * 86400 + KEEP_AFTER_VALID_S),
+            expires_at=expires_at,
         )
         try:
             item.save(condition=QuoteItem.quote_no.does_not_exist())

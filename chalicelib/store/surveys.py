@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
@@ -19,6 +19,9 @@ from chalicelib.domain.book import Policy
 from chalicelib.domain.claims import ClaimStatus, TimelineEntry
 from chalicelib.store.book import REPORTED_IN_CHAT, timeline_to_json
 from chalicelib.store.models import ClaimItem, ClaimPhotoItem, SurveyItem, condition_failed
+
+if TYPE_CHECKING:
+    from chalicelib.service.keeper import RecordKeeper
 
 OPEN_BUCKET = "open"
 
@@ -41,8 +44,11 @@ def view_of(item: SurveyItem) -> sv.SurveyView:
 class SurveyStore:
     """Implements the dialog's Surveys port and what the worker needs to place photos."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, keeper: RecordKeeper | None = None
+    ) -> None:
         self.clock = clock
+        self.keeper = keeper  # the conversation that led to a report becomes the claim's
 
     # --- the dialog's port ---------------------------------------------------------------
 
@@ -73,6 +79,8 @@ class SurveyStore:
             open_bucket=OPEN_BUCKET,
         )
         _put_once(survey, SurveyItem.claim_no.does_not_exist())
+        if self.keeper is not None:
+            self.keeper.claim_reported(claim_no, openid, policy.end, facts.get("accident_at"), at)
         view = self.view(claim_no)
         assert view is not None  # written just above (or already there)
         return view
