@@ -3,7 +3,7 @@
 The CloudFormation template is the one source of truth: this reads it (short tags such as
 !Sub, !GetAtt and !Ref included) and makes the same tables, queues and bucket through boto3.
 What only matters in AWS (alarms, their topic, the console's Cognito user pool, the bucket's
-TLS-only policy, the bucket's lifecycle rules) is listed in AWS_ONLY and skipped; any other
+TLS-only policy) is listed in AWS_ONLY and skipped; any other
 type the devstack does not know stops it, so nothing in the template is silently left out.
 """
 
@@ -261,8 +261,41 @@ def _bucket(session: Any, props: dict[str, Any], region: str) -> tuple[str, dict
     if "VersioningConfiguration" in props:
         status = props["VersioningConfiguration"]["Status"]
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": status})
-    # LifecycleConfiguration and OwnershipControls: AWS-only (nothing ages locally).
+    if "LifecycleConfiguration" in props:  # nothing ages locally, but tests read the rules
+        rules = [lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
+        s3.put_bucket_lifecycle_configuration(Bucket=name,
+                                              LifecycleConfiguration={"Rules": rules})  # fmt: skip
+    # OwnershipControls: AWS-only.
     return name, {"Arn": f"arn:{partition_of(region)[0]}:s3:::{name}"}
+
+
+def lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A lifecycle rule as CloudFormation writes it, as S3's API takes it."""
+    tags = [{"Key": t["Key"], "Value": t["Value"]} for t in rule.get("TagFilters", [])]
+    prefix = rule.get("Prefix")
+    if tags and (prefix is not None or len(tags) > 1):
+        found: dict[str, Any] = {"And": {"Tags": tags, **({"Prefix": prefix} if prefix else {})}}
+    elif tags:
+        found = {"Tag": tags[0]}
+    else:
+        found = {"Prefix": prefix or ""}
+    out: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": found}
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    elif rule.get("ExpiredObjectDeleteMarker"):
+        out["Expiration"] = {"ExpiredObjectDeleteMarker": True}
+    if "Transitions" in rule:
+        out["Transitions"] = [
+            {"Days": int(t["TransitionInDays"]), "StorageClass": t["StorageClass"]}
+            for t in rule["Transitions"]
+        ]
+    if "NoncurrentVersionExpiration" in rule:
+        days = int(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])
+        out["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+    if "AbortIncompleteMultipartUpload" in rule:
+        days = int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+        out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+    return out
 
 
 _CREATORS = {

@@ -464,7 +464,11 @@ def _role(
         statements.append(_allow("QueuesSend", "sqs", ["SendMessage", "GetQueueUrl"], queues))
     for sid, key, actions in (
         ("PhotosRead", "bucket_r", ["GetObject"]),
-        ("PhotosReadWrite", "bucket_rw", ["GetObject", "PutObject"]),
+        # Objects are written with their retention tag, and re-tagged when a record is kept
+        # longer (domain/retention.py): PutObject with tags needs PutObjectTagging too.
+        ("PhotosReadWrite", "bucket_rw",
+         ["GetObject", "PutObject", "GetObjectTagging", "PutObjectTagging"]),
+        ("PhotosRetention", "bucket_tag", ["GetObjectTagging", "PutObjectTagging"]),
     ):
         if access.get(key):
             paths = [sub(f"${{PhotosBucket.Arn}}/{prefix}*") for prefix in access[key]]
