@@ -12,6 +12,7 @@ claimbot kb import F         check and store the FAQ knowledge base (chalicelib/
 claimbot kb ask "问题"        show how the knowledge base answers a question (JSON)
 claimbot dlq list|redrive    dead-letter queues: what could not be done, and bringing it back
 claimbot audit verify|list   the console's audit log: check its hash chain, list entries
+claimbot hold add|release|list   legal holds: keep everything of a claim until released (audited)
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     staff.register(sub)
     dlq.register(sub)
     audit.register(sub)
+
+    from devstack.commands import hold
+
+    hold.register(sub)
 
     menu = sub.add_parser("menu", help="custom menu")
     menu_sub = menu.add_subparsers()
