@@ -266,3 +266,38 @@ def test_every_caller_of_wechat_counts_the_token_and_whitelist_events_for_their_
         alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"
                   and r["Properties"].get("MetricName") == metric]  # fmt: skip
         assert len(alarms) == 1
+
+
+def test_retention_is_one_set_of_parameters_for_the_functions_and_the_bucket(packaged):
+    template = packaged["prod"]["template"]
+    params = template["Parameters"]
+    assert params["RecordRetentionDays"]["MinValue"] == 1827  # Insurance Law Art. 87
+    assert params["EvidenceRetentionDays"]["MinValue"] == 1827 + 366
+    for logical in ("APIHandler", "OnJob"):
+        env = template["Resources"][logical]["Properties"]["Environment"]["Variables"]
+        assert env["RETENTION_CHAT_DAYS"] == {"Ref": "ChatRetentionDays"}
+        assert env["RETENTION_AFTER_CONTRACT_DAYS"] == {"Ref": "RecordRetentionDays"}
+        assert env["RETENTION_QUOTE_PHOTO_DAYS"] == {"Ref": "QuotePhotoRetentionDays"}
+    rules = template["Resources"]["PhotosBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiring = {r["TagFilters"][0]["Value"]: r["ExpirationInDays"]
+                for r in rules if "ExpirationInDays" in r}  # fmt: skip
+    assert expiring == {"chat": {"Ref": "ChatRetentionDays"},
+                        "quote": {"Ref": "QuotePhotoRetentionDays"},
+                        "claim": {"Ref": "EvidenceRetentionDays"},
+                        "sale": {"Ref": "EvidenceRetentionDays"}}  # fmt: skip
+    assert all(len(r["TagFilters"]) == 1 and "Prefix" not in r
+               for r in rules if "ExpirationInDays" in r)  # fmt: skip
+    assert "HoldsTable" in template["Resources"]
+
+
+def test_the_writers_of_photos_may_tag_them(packaged):
+    template = packaged["prod"]["template"]
+
+    def actions(role: str) -> set[str]:
+        statements = template["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]
+        return {a for s in statements["Statement"] for a in s["Action"]}
+
+    roles = {logical: template["Resources"][logical]["Properties"]["Role"]["Fn::GetAtt"][0]
+             for logical in ("APIHandler", "OnJob")}  # fmt: skip
+    assert {"s3:PutObject", "s3:PutObjectTagging", "s3:GetObjectTagging"} <= actions(roles["OnJob"])
+    assert {"s3:PutObjectTagging", "s3:GetObjectTagging"} <= actions(roles["APIHandler"])
