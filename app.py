@@ -112,7 +112,8 @@ def wecom_receive() -> Response:
 def privacy_notice() -> Response:
     from chalicelib.web import privacy_page
 
-    page = privacy_page(current_settings().region)
+    settings = current_settings()
+    page = privacy_page(settings.region, settings.retention_chat_days)
     return Response(body=page, headers={"Content-Type": "text/html; charset=utf-8"})
 
 

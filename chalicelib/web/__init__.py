@@ -17,10 +17,12 @@ STORAGE_ELSEWHERE = "您的个人信息存储和处理在我们的云服务区�
 
 
 @lru_cache(maxsize=4)
-def privacy_page(region: str) -> str:
-    """The notice, saying where this deployment keeps personal data (the region it runs in)."""
+def privacy_page(region: str, chat_days: int = 730) -> str:
+    """The notice, saying where this deployment keeps personal data (the region it runs in)
+    and how long a chat is kept (RETENTION_CHAT_DAYS)."""
     place = STORAGE_PLACE.get(region, STORAGE_ELSEWHERE.format(region=region))
-    return (HERE / "privacy.html").read_text(encoding="utf-8").replace("{storage_place}", place)
+    page = (HERE / "privacy.html").read_text(encoding="utf-8").replace("{storage_place}", place)
+    return page.replace("{chat_days}", str(chat_days))
 
 
 @lru_cache(maxsize=len(SURVEY_SLOTS))

@@ -71,6 +71,7 @@ def test_privacy_page(app_env):
     assert res.status_code == 200 and "个人信息保护政策" in page
     assert "{storage_place}" not in page and "存储和处理" in page  # where, by region
     assert "拍摄位置" in page  # what a photo's GPS position is used for
+    assert "聊天记录保存 730 天" in page and "{chat_days}" not in page  # RETENTION_CHAT_DAYS
 
 
 def test_the_privacy_notice_says_where_each_deployment_keeps_data():
