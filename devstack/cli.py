@@ -13,6 +13,7 @@ claimbot kb ask "问题"        show how the knowledge base answers a question (
 claimbot dlq list|redrive    dead-letter queues: what could not be done, and bringing it back
 claimbot audit verify|list   the console's audit log: check its hash chain, list entries
 claimbot hold add|release|list   legal holds: keep everything of a claim until released (audited)
+claimbot retention sold Q --policy P   a quote was bought: its licence photo is kept (audited)
 """
 
 from __future__ import annotations
@@ -80,9 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     dlq.register(sub)
     audit.register(sub)
 
-    from devstack.commands import hold
+    from devstack.commands import hold, retention
 
     hold.register(sub)
+    retention.register(sub)
 
     menu = sub.add_parser("menu", help="custom menu")
     menu_sub = menu.add_subparsers()

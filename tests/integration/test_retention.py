@@ -233,3 +233,19 @@ def test_a_held_claims_later_packet_is_held_at_once(cli, container, customer, op
                                       [manifest])  # fmt: skip
     assert container.media.retention(manifest) == rt.HELD
     assert all(r.expires_at is None and claim_no in r.holds for r in _records(openid))
+
+
+def test_a_quote_bought_keeps_its_licence_photo_audited(cli, container, customer, openid, capsys):
+    licence = _picture(container, openid, rt.QUOTE)
+    _said(openid, time.time() - 600, media_key=licence)
+    quote_no = f"QKEP{random.randrange(10**9)}"
+    QuoteStore(keeper=container.keeper).save(quote_no, openid, {}, [],
+                                             date.today().isoformat(), time.time())  # fmt: skip
+    assert cli(["retention", "sold", quote_no, "--policy", customer.policy_no, "--by", "ops1"]) == 0
+    assert f"{quote_no} bought as {customer.policy_no}" in capsys.readouterr().out
+    assert container.media.retention(licence) == rt.SALE
+    (entry,) = [e for e in AuditLog().entries(limit=5) if e.action == "retention:sold"][:1]
+    assert entry.who == "ops1" and entry.detail == {"quote_no": quote_no,
+                                                    "policy_no": customer.policy_no}
+    assert cli(["retention", "sold", "QNOSUCH", "--policy", customer.policy_no]) == 1
+    assert "no quote QNOSUCH" in capsys.readouterr().err
