@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.retention import CHAT
 from chalicelib.store.models import ConversationRecord
@@ -83,7 +84,7 @@ class Conversations:
         """Keep this user's records of the period as `retention` for `kept_for` until
         `keep_until`, unless one is kept longer already (a record is never kept shorter).
         Returns the S3 keys of the photos they point at, now kept as long."""
-        photos = []
+        photos, changes = [], []
         for record in self.between(openid, since, until):
             if keep_until <= (record.keep_until or record.expires_at or 0):
                 continue
@@ -92,9 +93,10 @@ class Conversations:
                        ConversationRecord.keep_until.set(keep_until)]  # fmt: skip
             if not record.holds:
                 actions.append(ConversationRecord.expires_at.set(keep_until))
-            record.update(actions=actions)
+            changes.append((record, actions))
             if record.media_key:
                 photos.append(record.media_key)
+        _update_many(changes)
         return photos
 
     def hold(self, openid: str, claim_no: str) -> tuple[int, list[str]]:
@@ -141,3 +143,16 @@ class Conversations:
             for record in erasable:
                 batch.delete(record)
         return len(erasable)
+
+
+TRANSACTION_ITEMS = 100  # DynamoDB's limit of items in one transaction
+
+
+def _update_many(changes: list[tuple[ConversationRecord, list[Action]]]) -> None:
+    """Update records a hundred per request (this runs while a customer waits for an answer):
+    one transaction each, so a retry after a failure finds each hundred done or not."""
+    connection = ConversationRecord._get_connection().connection
+    for start in range(0, len(changes), TRANSACTION_ITEMS):
+        with TransactWrite(connection=connection) as transaction:
+            for record, actions in changes[start : start + TRANSACTION_ITEMS]:
+                transaction.update(record, actions=actions)

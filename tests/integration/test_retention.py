@@ -249,3 +249,14 @@ def test_a_quote_bought_keeps_its_licence_photo_audited(cli, container, customer
                                                     "policy_no": customer.policy_no}
     assert cli(["retention", "sold", "QNOSUCH", "--policy", customer.policy_no]) == 1
     assert "no quote QNOSUCH" in capsys.readouterr().err
+
+
+def test_a_long_conversation_is_kept_whole_a_hundred_records_a_request(container, openid):
+    at = time.time() - 3600
+    entries = [Entry(openid, "in", "webhook", "text", f"第{n}句") for n in range(130)]
+    Conversations(730 * DAY, clock=lambda: at).log(entries)
+    photos = container.conversations.keep(openid, at - 1, at + 1, rt.SALE, "QLONG", 2_000_000_000)
+    records = _records(openid)
+    assert photos == [] and len(records) == 130
+    assert {(r.retention, r.kept_for, r.expires_at) for r in records} == {
+        (rt.SALE, "QLONG", 2_000_000_000)}
