@@ -74,6 +74,32 @@ def test_the_evaluation_set_is_split_and_covers_every_entry():
     assert {"answer", "person", "complaint", "emergency", "none", "harmless"} <= kinds
 
 
+def test_the_calibrate_part_is_its_own_and_covers_every_entry():
+    """Thresholds are chosen on messages the content was never written from (nor reported on)."""
+    calibrate = load_part("calibrate")
+    others = {c.text for c in load_part("tune") + load_part("report")}
+    assert len(calibrate) >= 200
+    assert not {c.text for c in calibrate} & others
+    covered = {c.expected.split(":")[1].split("+")[0] for c in calibrate
+               if c.expected.startswith("answer:")}  # fmt: skip
+    assert covered == {e.id for e in KB.entries}
+    kinds = {c.expected.split(":")[0] for c in calibrate}
+    assert {"answer", "person", "complaint", "emergency", "none", "harmless"} <= kinds
+
+
+def test_the_sweep_tries_thresholds_and_puts_the_shipped_ones_back():
+    from chalicelib.domain import kb as kbmod
+    from devstack.kb_eval.sweep import sweep
+
+    shipped = (kbmod.ANSWER_MIN, kbmod.ANSWER_MARGIN)
+    cases = [Case("车险宝单在哪查", "answer:policy_lookup"), Case("寿险能退吗", "none")]
+    grid = {"ANSWER_MIN": (0.40, 0.95), "ANSWER_MARGIN": (0.0,)}
+    loose, strict = sweep(cases, grid)
+    assert loose.out_of_scope_kept < strict.out_of_scope_kept  # a low bar answers off-topic too
+    assert strict.in_scope_right == 0.0
+    assert (kbmod.ANSWER_MIN, kbmod.ANSWER_MARGIN) == shipped
+
+
 def test_the_figures_are_measured_against_their_targets():
     cases = [Case("怎么退保", "answer:cancel_policy"), Case("找个真人", "person"),
              Case("明天下雨吗", "none"), Case("律师费能赔吗", "harmless:none")]  # fmt: skip
