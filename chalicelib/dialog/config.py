@@ -50,6 +50,7 @@ class DialogConfig:
     hours: Hours | None = None  # None: always after hours
     handoff_in_hours: str = CONSOLE  # who takes a conversation in business hours
     public_url: str = ""  # where the app is served (example pictures in news cards)
+    chat_days: int = 730  # plain chats are kept this long (RETENTION_CHAT_DAYS): customers are told
     today: Callable[[], date] = today_in_china
     clock: Callable[[], float] = field(default=time.time)
 

@@ -28,7 +28,6 @@ CONFIRM = "confirm"
 WHAT = "what"
 CONFIRM_WORDS = ("确认删除", "确定删除")
 DATA_REQUEST_DAYS = 15  # a reasonable time (PIPL Art. 50); the ticket's deadline
-CHAT_DAYS = 180
 MAX_SHOWN = 5
 
 
@@ -63,7 +62,7 @@ def my_data(msg: InboundMessage, config: DialogConfig) -> Outcome:
         for claim in book.claims_of(customer.customer_id)[:MAX_SHOWN]:
             status = t.CLAIM_STATUS[str(claim.status)]
             lines.append(t.MY_DATA_CLAIM.format(claim_no=claim.claim_no, status=status))
-    lines.append(t.MY_DATA_KEPT.format(chat_days=CHAT_DAYS))
+    lines.append(t.MY_DATA_KEPT.format(chat_days=config.chat_days))
     return Outcome(reply=TextReply("\n".join(lines)), state=SessionState.empty())
 
 

@@ -168,6 +168,7 @@ class Container:
             consent=self.consent,
             hours=self.hours,
             handoff_in_hours=self.settings.handoff_in_hours,
+            chat_days=self.settings.retention_chat_days,
         )
 
     @cached_property

@@ -88,8 +88,9 @@ def test_only_an_auditor_with_a_reason_sees_personal_data_unmasked(api, talked):
 def test_find_by_policy_and_plate_keyword_and_pages(api, talked):  # noqa: F811
     from chalicelib.service.logs import ref
 
-    # The demo holder has bound several WeChat users (one per test): all of theirs are found.
-    by_policy = _search(api, "agent1", by="policy", value=talked["policy_no"], limit="200")
+    # The demo holder has bound several WeChat users (one per test): all of theirs are found,
+    # so an agent who did not take part in all of them is refused; an auditor reads them all.
+    by_policy = _search(api, "auditor1", by="policy", value=talked["policy_no"], limit="200")
     assert by_policy.status_code == 200
     customer = ref(talked["with_person"])
     mine = [r for r in by_policy.json_body["records"] if r["customer"] == customer]

@@ -26,8 +26,9 @@ def _config(book: FakeBook) -> DialogConfig:
 
 
 def test_an_unbound_customer_is_told_only_the_chat_is_kept():
-    out = router.handle(_text("查询我的信息"), SessionState(), _config(FakeBook()))
-    assert t.MY_DATA_UNBOUND in out.reply.content and "180 天" in out.reply.content
+    config = DialogConfig(hotline=HOTLINE, book=FakeBook(), chat_days=400)
+    out = router.handle(_text("查询我的信息"), SessionState(), config)
+    assert t.MY_DATA_UNBOUND in out.reply.content and "400 天" in out.reply.content
 
 
 def test_a_bound_customer_sees_policies_and_claims_masked():
