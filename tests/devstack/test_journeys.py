@@ -283,10 +283,12 @@ def test_questions_in_customers_own_words_are_answered_routed_and_learned_from(s
     price = client.send_text(openid, "交强险一年多少钱啊").content
     assert "6座以下 950元" in price
 
+    # Two questions in one run-on: both recognised, the first asked first. The thresholds are
+    # calibrated to stay under 2% wrong answers (docs/KNOWLEDGE_BASE.md): this first part is
+    # not sure enough alone to answer outright, so both are offered, and a number answers it.
     two = client.send_text(openid, "我想问下那个出了事故以后要多久报案啊 还有怎么退保").content
-    assert "48小时内报案" in two
-    _wait_for(lambda: [x for x in _pushed(stack, openid) if x.startswith("您还问到：")
-                       and "怎么退保" in x])  # fmt: skip
+    assert "1 出险后多久要报案" in two and "2 怎么退保" in two
+    assert "48小时内报案" in client.send_text(openid, "1").content
 
     person = client.send_text(_someone_else(), "别让机器人回复了 叫个人来").content
     assert "值班同事" in person
@@ -296,9 +298,9 @@ def test_questions_in_customers_own_words_are_answered_routed_and_learned_from(s
     calm = client.send_text(_someone_else(), "律师费能赔吗").content
     assert "非常抱歉" not in calm and "优先处理" not in calm
 
-    offered = client.send_text(openid, "保险能不能分期").content
-    assert offered.startswith("您想问的是不是：") and "2 保费怎么交" in offered
-    assert "官方收款账户" in client.send_text(openid, "2").content
+    offered = client.send_text(openid, "保险能不能分期").content  # the right entry offered first
+    assert offered.startswith("您想问的是不是：") and "1 保费怎么交" in offered
+    assert "官方收款账户" in client.send_text(openid, "1").content
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     for name in ("WECHAT_API_BASE", "AWS_ENDPOINT_URL", "WECHAT_SSM_PATH"):
