@@ -195,34 +195,20 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
     @bp.route("/console/api/records/export.csv", methods=["GET"])
     def records_export() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}
-        exported: list[bytes] = []
-        answer = _guarded(
-            lambda: exported.append(services().records_desk.export_csv(staff(), params,
-                                                                       source()))  # fmt: skip
-        )
-        if not exported:
-            return answer  # the refusal, as JSON
-        headers: dict[str, str | list[str]] = {
-            "Content-Type": "text/csv; charset=utf-8", **NO_STORE, **NOT_FRAMED,
-            "Content-Disposition": 'attachment; filename="records.csv"',
-        }  # fmt: skip
-        return Response(body=exported[0].decode("utf-8"), headers=headers)
+        return _document(
+            lambda: services().records_desk.export_csv(staff(), params, source()).decode(),
+            {"Content-Type": "text/csv; charset=utf-8",
+             "Content-Disposition": 'attachment; filename="records.csv"'},
+        )  # fmt: skip
 
     @bp.route("/console/api/records/transcript.html", methods=["GET"])
     def records_transcript() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}
-        page: list[str] = []
-        answer = _guarded(
-            lambda: page.append(services().records_desk.transcript_html(staff(), params,
-                                                                        source()))  # fmt: skip
-        )
-        if not page:
-            return answer  # the refusal, as JSON
-        headers: dict[str, str | list[str]] = {
-            "Content-Type": "text/html; charset=utf-8", **NO_STORE, **NOT_FRAMED,
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src *",
-        }  # fmt: skip
-        return Response(body=page[0], headers=headers)
+        return _document(
+            lambda: services().records_desk.transcript_html(staff(), params, source()),
+            {"Content-Type": "text/html; charset=utf-8",
+             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src *"},
+        )  # fmt: skip
 
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
@@ -232,6 +218,16 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
         )
 
     return bp
+
+
+def _document(make: Callable[[], str], headers: dict[str, str]) -> Response:
+    """A file (CSV, a printable page) rather than JSON; a refusal is JSON as everywhere."""
+    made: list[str] = []
+    answer = _guarded(lambda: made.append(make()))
+    if not made:
+        return answer
+    all_headers: dict[str, str | list[str]] = {**NO_STORE, **NOT_FRAMED, **headers}
+    return Response(body=made[0], headers=all_headers)
 
 
 def _guarded(call: Callable[[], Any]) -> Response:
