@@ -27,6 +27,15 @@ def id_check_for(id_last6: str, key: bytes) -> str:
     return _keyed(key, "id-last6", id_last6)
 
 
+def phone_check_for(phone: str, key: bytes) -> str:
+    """What a phone number typed by staff is matched against (policies keep it only masked):
+    digits only, without China's country code, so "+86 138-0013-8000" finds 13800138000."""
+    digits = "".join(c for c in phone if c.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return _keyed(key, "phone", digits)
+
+
 def vin_check_for(vin: str, key: bytes) -> str:
     """What a VIN read from a survey photo is compared against (the policy keeps no VIN)."""
     return _keyed(key, "vin", vin)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 CHINA = timezone(timedelta(hours=8))
 MAX_LIMIT = 200
 MAX_RANGE_DAYS = 366
-FIND_BY = ("openid", "claim", "policy", "plate")
+FIND_BY = ("openid", "claim", "policy", "plate", "phone")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 

@@ -134,6 +134,8 @@ class RecordsDesk:
             customer_ids = {policy.customer_id} if policy is not None else set()
         elif query.by == "plate":
             customer_ids = {p.customer_id for p in self.book.policies_with_plate(query.value)}
+        elif query.by == "phone":
+            customer_ids = self.book.customers_with_phone(query.value)
         return sorted({o for c in customer_ids for o in self.book.openids_of(c)})
 
     # --- reading ---------------------------------------------------------------------------

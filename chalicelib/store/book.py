@@ -303,6 +303,14 @@ class BookStore:
         except DoesNotExist:
             return False
 
+    def customers_with_phone(self, phone: str) -> set[str]:
+        """Customer ids of the policies whose holder's phone this is (typed in full)."""
+        from chalicelib.domain.identity import phone_check_for
+
+        check = phone_check_for(phone, self.id_key)
+        numbers = [p.policy_no for p in PolicyItem.by_phone.query(check)]
+        return {p.customer_id for p in PolicyItem.batch_get(numbers)} if numbers else set()
+
     def policies_with_plate(self, plate: str) -> list[PolicyItem]:
         """Policies of the vehicle with this plate (typed in full; spaces, dots, case ignored)."""
         normalized = normalize_plate(plate)

@@ -2,7 +2,8 @@
 reads them.
 
 Only what the bot may show or match is stored: the holder's ID number becomes a keyed
-customer id, a keyed check of its last 6 characters and a mask; phone and VIN only masked.
+customer id, a keyed check of its last 6 characters and a mask; the phone a mask and a keyed
+check (staff may find a customer by it); the VIN a mask and a keyed check.
 
 Policies and new claims go in batch writes; rows whose stored `source_hash` is unchanged are
 not written at all, so importing the same file twice writes nothing the second time. A claim
@@ -22,7 +23,12 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib.domain.claims import TimelineEntry
-from chalicelib.domain.identity import customer_id_for, id_check_for, vin_check_for
+from chalicelib.domain.identity import (
+    customer_id_for,
+    id_check_for,
+    phone_check_for,
+    vin_check_for,
+)
 from chalicelib.domain.import_rows import ClaimRow, PolicyRow
 from chalicelib.domain.masking import mask_id_number, mask_phone, mask_vin
 from chalicelib.domain.people import gender_from_id, id_last6
@@ -98,6 +104,8 @@ class BookWriter:
             "holder_id_masked": mask_id_number(row.holder_id_number),
             "holder_id_check": id_check_for(id_last6(row.holder_id_number), self.id_key),
             "holder_phone_masked": mask_phone(row.holder_phone) if row.holder_phone else None,
+            "holder_phone_check": (phone_check_for(row.holder_phone, self.id_key)
+                                   if row.holder_phone else None),  # fmt: skip
             "plate": row.plate,
             "vin_masked": mask_vin(row.vin) if row.vin else None,
             "vin_check": vin_check_for(row.vin, self.id_key) if row.vin else None,

@@ -44,6 +44,16 @@ class _ByPlate(GlobalSecondaryIndex):
     plate = UnicodeAttribute(hash_key=True)
 
 
+class _ByPhone(GlobalSecondaryIndex):
+    """Sparse: policies whose holder's phone was imported, by its keyed hash."""
+
+    class Meta:
+        index_name = "by_phone"
+        projection = KeysOnlyProjection()
+
+    holder_phone_check = UnicodeAttribute(hash_key=True)
+
+
 class InboxItem(Model):
     """One inbound delivery, claimed once. status: processing -> done."""
 
@@ -223,6 +233,7 @@ class PolicyItem(Model):
     holder_id_masked = UnicodeAttribute()
     holder_id_check = UnicodeAttribute()  # keyed hash of the ID's last 6 characters
     holder_phone_masked = UnicodeAttribute(null=True)
+    holder_phone_check = UnicodeAttribute(null=True)  # keyed hash of the phone (records search)
     plate = UnicodeAttribute()
     vin_masked = UnicodeAttribute(null=True)
     vin_check = UnicodeAttribute(null=True)  # keyed hash of the VIN (survey photo comparison)
@@ -235,6 +246,7 @@ class PolicyItem(Model):
     source_hash = UnicodeAttribute()  # of the imported row: unchanged rows are not rewritten
     by_plate = _ByPlate()
     by_customer = _ByCustomer()
+    by_phone = _ByPhone()
 
 
 class _ByStatus(GlobalSecondaryIndex):

@@ -107,7 +107,11 @@ def test_find_by_policy_and_plate_keyword_and_pages(api, talked):  # noqa: F811
         r["id"] for r in _search(api, "agent1", by="openid",
                                  value=talked["with_person"]).json_body["records"][3:]
     ]  # fmt: skip
-    assert _search(api, "agent1", by="phone", value="13800138000").status_code == 400
+    by_phone = _search(api, "auditor1", by="phone", value="+86 138-0013-8000", limit="200")
+    assert by_phone.status_code == 200  # the holder's phone, typed any way, by its keyed hash
+    assert [r for r in by_phone.json_body["records"] if r["customer"] == customer]
+    nobody = _search(api, "auditor1", by="phone", value="13911112222")
+    assert nobody.status_code == 200 and nobody.json_body["records"] == []
 
 
 def test_the_csv_export_opens_in_excel_and_cannot_run_a_formula(api, talked):  # noqa: F811

@@ -21,7 +21,7 @@ def test_scopes_by_role_and_who_may_unmask():
 @pytest.mark.parametrize(
     "params, problem",
     [
-        ({"by": "phone", "value": "13800138000"}, "find by one of"),
+        ({"by": "email", "value": "a@b.c"}, "find by one of"),
         ({"by": "openid", "value": " "}, "typed in full"),
         ({"by": "openid", "value": "o1", "from": "2026-12-01", "to": "2026-11-01"}, "after"),
         ({"by": "openid", "value": "o1", "from": "2024-01-01", "to": "2026-01-01"}, "366 days"),
@@ -46,3 +46,13 @@ def test_cells_that_start_like_a_formula_are_neutralised_and_the_csv_has_a_bom()
     data = rules.csv_bytes(("a", "b"), [{"a": "=cmd", "b": "客户"}])
     assert data.startswith("\ufeff".encode())
     assert data.decode("utf-8-sig") == "a,b\r\n'=cmd,客户\r\n"
+
+
+def test_a_phone_matches_however_it_is_typed_and_only_with_the_key():
+    from chalicelib.domain.identity import phone_check_for
+
+    key = b"k" * 32
+    same = {phone_check_for(p, key) for p in ("13800138000", "+86 138-0013-8000", "86 13800138000")}
+    assert len(same) == 1 and "13800138000" not in next(iter(same))
+    assert phone_check_for("13800138000", b"x" * 32) not in same  # keyed: a pepper per deployment
+    assert phone_check_for("13800138001", key) not in same
