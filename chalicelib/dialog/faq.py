@@ -38,7 +38,8 @@ def ask(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outco
         return Outcome(reply=TextReply(t.UNKNOWN_TEXT))
     from chalicelib.domain.understanding import Meaning, understand_question
 
-    understood = understand_question(question, kb)  # what `claimbot kb eval` measures
+    # what `claimbot kb eval` measures
+    understood = understand_question(question, kb, config.intents)
     entries = [e for e in (kb.entry(i) for i in understood.entries) if e is not None]
     if understood.meaning is Meaning.ANSWER and entries:
         main, others = entries[0], entries[1 : MAX_OFFERED + 1]

@@ -7,6 +7,11 @@ note). A phrase is matched anywhere in the message after the same normalisation 
 ("找…真人" matches 找个真人, 找你们的真人). A phrase of kind `not` vetoes the intent for the
 whole message: harmless sentences that contain a complaint word ("律师费", "媒体报道", "举报酒驾",
 "对方…起诉我") are not complaints.
+
+A third intent keeps out questions about other lines of insurance (寿险, 重疾险, 家财险…): they
+share words with motor entries ("寿险能退吗" scores like cancel_policy) and are not the motor
+insurer's to answer here. Its `not` phrases are motor cues (车险, 交强, 驾乘…): a message naming
+another line and the car ("车险里的驾乘意外险") is still a motor question.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 class Intent(StrEnum):
     PERSON = "person"
     COMPLAINT = "complaint"
+    OTHER_LINE = "other_line"  # another line of insurance (life, health, home…): out of scope
 
 
 class IntentError(ValueError):
@@ -80,6 +86,10 @@ class Intents:
 
     def complaint_words(self, text: str) -> tuple[str, ...]:
         return self.found(Intent.COMPLAINT, text)
+
+    def other_line(self, text: str) -> tuple[str, ...]:
+        """The words naming another line of insurance, when no motor cue is there too."""
+        return self.found(Intent.OTHER_LINE, text)
 
 
 def parse_intents(rows: Iterable[Mapping[str, str]]) -> Intents:

@@ -2,8 +2,9 @@
 knowledge base's evaluation (`claimbot kb eval`) share, so what is measured is what runs.
 
 In order: someone may be hurt (120 / 122 first, whatever else), a complaint, a request for a
-person, ordinary words, then the knowledge base — for each question in the message, so the
-main one is answered and the others offered.
+person, ordinary words, another line of insurance (寿险, 重疾险… without a motor cue: out of
+scope), then the knowledge base — for each question in the message, so the main one is
+answered and the others offered.
 """
 
 from __future__ import annotations
@@ -74,12 +75,15 @@ def understand(text: str, kb: Matcher | None, intents: Intents | None) -> Unders
         return Understanding(Meaning.SMALL_TALK, small=small)
     if kb is None:
         return Understanding(Meaning.NONE)
-    return understand_question(text, kb)
+    return understand_question(text, kb, intents)
 
 
-def understand_question(text: str, kb: Matcher) -> Understanding:
+def understand_question(text: str, kb: Matcher, intents: Intents | None = None) -> Understanding:
     """The knowledge base's part: the main question answered (and others in the message
-    offered), candidates, or nothing."""
+    offered), candidates, or nothing — nothing too for another line of insurance, whose words
+    would otherwise score like the motor entries that share them."""
+    if intents is not None and intents.other_line(text):
+        return Understanding(Meaning.NONE)
     whole = kb.ask(text)
     parts = [p for p in _QUESTION_BREAKS.split(text) if len(p.strip()) >= MIN_PART_CHARS]
     results = [kb.ask(p) for p in parts] if len(parts) > 1 else []

@@ -58,3 +58,29 @@ def test_a_gap_allows_a_few_characters_between_the_parts():
     intents = parse_intents([{"intent": "person", "phrase": "找…真人", "kind": "cue"}])
     assert intents.wants_person("找个真人") and intents.wants_person("找你们公司的真人")
     assert not intents.wants_person("找" + "到" * (GAP + 1) + "真人")  # too far apart
+
+
+@pytest.mark.parametrize(
+    ("said", "word"),
+    [("寿险能退吗", "寿险"), ("wo xiang mai shouxian", "shouxian"), ("重疾险怎么买", "重疾"),
+     ("我家房子被水淹了 家财险赔不赔", "家财险"), ("孩子的意外险怎么报销", "意外险"),
+     ("住院医疗险一年多少钱", "医疗险")],
+)  # fmt: skip
+def test_another_line_of_insurance_is_named(said, word):
+    assert word in INTENTS.other_line(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["车险里的驾乘意外险保什么", "买了车险送的意外险怎么理赔",
+     "撞车了 对方住院用了医保 交强险能赔多少", "座位险算不算意外险", "车险怎么退保"],
+)  # fmt: skip
+def test_a_motor_question_naming_another_line_is_still_motor(said):
+    assert INTENTS.other_line(said) == ()
+
+
+def test_no_faq_phrasing_or_keyword_is_taken_for_another_line():
+    from chalicelib.kb import load_default
+
+    said = [q for e in load_default().entries for q in (*e.questions, *e.keywords)]
+    assert [q for q in said if INTENTS.other_line(q)] == []

@@ -45,6 +45,24 @@ def test_two_questions_in_one_message_answer_one_and_offer_the_other():
         t.KB_ANSWER_FOOTER)  # fmt: skip
 
 
+def test_another_line_of_insurance_is_out_of_scope_whatever_it_scores():
+    """寿险能退吗 shares its words with cancel_policy: without the guard a low bar answers it."""
+    assert KB.ask("寿险能退吗").matches[0].entry.id == "cancel_policy"
+    assert understand("寿险能退吗", KB, INTENTS).meaning is Meaning.NONE
+    assert understand("车险能退吗", KB, INTENTS).entries[:1] == ("cancel_policy",)
+    said = "撞车了 对方住院用了医保 交强险能赔多少"
+    assert understand(said, KB, INTENTS) == Understanding(Meaning.ANSWER, ("jqx_limits",))
+
+
+def test_the_bot_says_it_cannot_answer_another_line_and_records_the_miss():
+    config = DialogConfig(hotline="95500", kb=KB, intents=INTENTS, today=lambda: date(2026, 12, 5))
+    msg = InboundMessage("o_1", "gh", 1, Kind.TEXT, "m:1", text="寿险能退吗")
+    out = faq.ask(msg, SessionState(), config)
+    assert out.reply == TextReply(t.KB_NOTHING)
+    [record] = out.effects
+    assert record.outcome == "nothing" and record.offered == []
+
+
 @pytest.mark.parametrize(
     ("expected", "got", "right"),
     [("answer:glass", Understanding(Meaning.ANSWER, ("glass",)), True),
@@ -92,7 +110,7 @@ def test_the_sweep_tries_thresholds_and_puts_the_shipped_ones_back():
     from devstack.kb_eval.sweep import sweep
 
     shipped = (kbmod.ANSWER_MIN, kbmod.ANSWER_MARGIN)
-    cases = [Case("车险宝单在哪查", "answer:policy_lookup"), Case("寿险能退吗", "none")]
+    cases = [Case("车险宝单在哪查", "answer:policy_lookup"), Case("高速收费标准是多少", "none")]
     grid = {"ANSWER_MIN": (0.40, 0.95), "ANSWER_MARGIN": (0.0,)}
     loose, strict = sweep(cases, grid)
     assert loose.out_of_scope_kept < strict.out_of_scope_kept  # a low bar answers off-topic too
