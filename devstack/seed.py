@@ -18,12 +18,13 @@ import math
 import random
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from chalicelib.dialog.render import salutation
 from chalicelib.domain.claims import TERMINAL, ClaimStatus
+from chalicelib.domain.hours import CHINA
 from chalicelib.domain.import_rows import CLAIM_COLUMNS, POLICY_COLUMNS
 from chalicelib.domain.people import Gender, id_check_char
 from chalicelib.domain.plates import format_plate, is_valid_plate
@@ -31,7 +32,6 @@ from chalicelib.domain.vin import vin_check_digit
 from chalicelib.service.importer import ImportReport, import_claims, import_policies
 
 SEED = 20261003
-CHINA = timezone(timedelta(hours=8))
 
 COMPULSORY = "机动车交通事故责任强制保险"
 COMMERCIAL = "机动车商业保险"

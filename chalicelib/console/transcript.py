@@ -8,14 +8,15 @@ or open the photos, right away).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.hours import CHINA
 
 if TYPE_CHECKING:
     from chalicelib.domain.records import RecordQuery
 
-CHINA = timezone(timedelta(hours=8))
 STYLE = (
     "@page{size:A4;margin:18mm}body{font:11pt/1.5 'Noto Sans CJK SC','PingFang SC',sans-serif;"
     "color:#000;background:#fff}h1{font-size:14pt;margin:0 0 4mm}table{width:100%;"

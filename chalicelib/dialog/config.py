@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import TypeVar
 
 from chalicelib.dialog import catalogue as t
@@ -19,9 +19,9 @@ from chalicelib.dialog.ports import (
     Quotes,
     Surveys,
 )
+from chalicelib.domain.hours import CHINA
 from chalicelib.domain.intents import Intents
 
-CHINA = timezone(timedelta(hours=8))
 WECHAT_KF = "wechat_kf"  # in business hours, WeChat's own customer-service console
 CONSOLE = "console"  # in business hours, the claimbot console's agent inbox
 P = TypeVar("P")

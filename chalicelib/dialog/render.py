@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.domain.book import Claim, Customer, Policy
 from chalicelib.domain.claims import ClaimStatus
+from chalicelib.domain.hours import CHINA
 from chalicelib.domain.masking import mask_plate
 from chalicelib.domain.people import Gender, salutation_parts
 from chalicelib.domain.policies import Coverage, days_until_renewal, policy_status
 from chalicelib.domain.review import Reshoot
 
-CHINA = timezone(timedelta(hours=8))
 RENEWAL_SOON_DAYS = 60
 MAX_CLAIMS_SHOWN = 5
 

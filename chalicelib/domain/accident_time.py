@@ -9,11 +9,10 @@ Returns None when the text says no time.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
+from chalicelib.domain.hours import CHINA
 from chalicelib.domain.text import to_halfwidth
-
-CHINA = timezone(timedelta(hours=8))
 
 _NOW_WORDS = ("刚刚", "刚才", "现在", "刚")
 _DAY_WORDS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "昨晚": 1, "前天": 2}

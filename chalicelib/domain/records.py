@@ -13,9 +13,10 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-CHINA = timezone(timedelta(hours=8))
+from chalicelib.domain.hours import CHINA
+
 MAX_LIMIT = 200
 MAX_RANGE_DAYS = 366
 FIND_BY = ("openid", "claim", "policy", "plate", "phone")

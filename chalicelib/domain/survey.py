@@ -11,9 +11,11 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from chalicelib.domain.hours import CHINA
 
 SLOTS = (1, 2, 3, 4, 5)
 VIN_SLOT = 5
@@ -244,7 +246,6 @@ def taken_before_accident(captured_at: Sequence[str], accident_at: str) -> bool:
     """Does any photo's EXIF capture time (phone-local, China time assumed when it carries no
     offset) fall clearly before the reported accident? WeChat strips EXIF from most photos;
     the check runs on those that kept it."""
-    china = timezone(timedelta(hours=8))
     accident = datetime.fromisoformat(accident_at)
     for raw in captured_at:
         try:
@@ -252,7 +253,7 @@ def taken_before_accident(captured_at: Sequence[str], accident_at: str) -> bool:
         except ValueError:
             continue
         if taken.tzinfo is None:
-            taken = taken.replace(tzinfo=china)
+            taken = taken.replace(tzinfo=CHINA)
         if (accident - taken).total_seconds() > CAPTURE_TIME_SLACK_S:
             return True
     return False
@@ -289,6 +290,6 @@ def claim_number_for(created_at: int, dedupe_key: str) -> str:
     """The claim number a report gets: R + SVY + the China-time second it was sent + 4 digits
     from the message itself. The same message always gives the same number, so a retried or
     re-decided report cannot open a second claim."""
-    moment = datetime.fromtimestamp(created_at, timezone(timedelta(hours=8)))
+    moment = datetime.fromtimestamp(created_at, CHINA)
     digest = int(hashlib.sha256(dedupe_key.encode()).hexdigest(), 16) % 10_000
     return f"RSVY{moment:%Y%m%d%H%M%S}{digest:04d}"

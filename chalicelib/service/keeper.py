@@ -12,10 +12,11 @@ longer, never shorter, and a held claim's photos stay held (domain/retention.py)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import retention as rt
+from chalicelib.domain.hours import CHINA
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.holds import if_there as _if_there
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from chalicelib.media.store import MediaStore
     from chalicelib.store.conversations import Conversations
 
-CHINA = timezone(timedelta(hours=8))
 
 
 class RecordKeeper:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.handoff import Role, Shift
+from chalicelib.domain.hours import CHINA
 from chalicelib.store.models import HandoffItem, RosterShift, TicketItem, condition_failed
 
 OPEN_BUCKET = "open"
 OPEN_STATES = ("waiting", "active")
 KEEP_ENDED_S = 180 * 24 * 3600
-CHINA = timezone(timedelta(hours=8))
 
 
 class Handoffs:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
+
+from chalicelib.domain.hours import CHINA
 
 EXIT_OK, EXIT_BROKEN = 0, 1
-CHINA = timezone(timedelta(hours=8))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

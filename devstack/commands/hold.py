@@ -20,16 +20,16 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.hours import CHINA
 from devstack.commands.staff import operator
 
 if TYPE_CHECKING:
     from chalicelib.store.holds import Hold, HoldResult, Holds
 
 EXIT_REFUSED = 1
-CHINA = timezone(timedelta(hours=8))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
+from chalicelib.domain.hours import CHINA
 from devstack.commands.staff import operator
 
 EXIT_REFUSED = 1
-CHINA = timezone(timedelta(hours=8))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
