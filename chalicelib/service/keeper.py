@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from chalicelib.store.conversations import Conversations
 
 
-
 class RecordKeeper:
     def __init__(
         self,

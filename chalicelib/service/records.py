@@ -102,7 +102,8 @@ class RecordsDesk:
             raise Forbidden("only an auditor may see personal data unmasked, with a reason "
                             "of at least 4 characters")  # fmt: skip
         openids = self._customers(query)
-        outside = [o for o in openids if not self._in_scope(scope, staff, o)]
+        handled = self._handled_by(staff.id) if scope == rules.HANDLED else set()
+        outside = [o for o in openids if not self._in_scope(scope, handled, o)]
         if outside:
             raise Forbidden(
                 "outside your scope: " + ("you did not take part in this customer's "
@@ -112,11 +113,16 @@ class RecordsDesk:
             )  # fmt: skip
         return query, openids, bool(reason)
 
-    def _in_scope(self, scope: str, staff: Staff, openid: str) -> bool:
+    @staticmethod
+    def _handled_by(staff_id: str) -> set[str]:
+        """The customers whose conversations this staff member said something in (read once)."""
+        return {r.openid for r in ConversationRecord.by_staff.query(staff_id)}
+
+    def _in_scope(self, scope: str, handled: set[str], openid: str) -> bool:
         if scope == rules.ALL:
             return True
         if scope == rules.HANDLED:
-            return any(r.openid == openid for r in ConversationRecord.by_staff.query(staff.id))
+            return openid in handled
         spoken = ConversationRecord.query(openid,
                                           filter_condition=ConversationRecord.staff_id.exists())
         return next(iter(spoken), None) is not None

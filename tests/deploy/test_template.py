@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.invoke import Values, load_template
+from infra.invoke import Values
+from tests.deploy.test_sam_invoke import _package as package_template
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("dev", "prod")
@@ -21,16 +22,8 @@ CALLERS = {"APIHandler", "OnJob", "OnOutbox", "Watchdog"}  # WeChat and WeCom's 
 
 
 def _package(stage: str, out: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-m", "infra.package", "--stage", stage, "--fast", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return {"text": (out / "template.yaml").read_text(encoding="utf-8"),
-            "template": load_template(out / "template.yaml")}  # fmt: skip
+    template = package_template(stage, out)  # test_sam_invoke's: infra.package, as make does
+    return {"text": (out / "template.yaml").read_text(encoding="utf-8"), "template": template}
 
 
 @pytest.fixture(scope="module")
