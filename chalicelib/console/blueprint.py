@@ -210,6 +210,17 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
              "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src *"},
         )  # fmt: skip
 
+    @bp.route("/console/api/requests", methods=["GET"])
+    def data_requests() -> Response:
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().data_request_desk.listing(
+            staff(), params.get("status") or "open"))  # fmt: skip
+
+    @bp.route("/console/api/requests/{ticket_no}/close", methods=["POST"])
+    def close_data_request(ticket_no: str) -> Response:
+        return _guarded(lambda: services().data_request_desk.close(
+            staff(), ticket_no, _body(bp) or {}, source()))  # fmt: skip
+
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}

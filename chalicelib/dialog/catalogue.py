@@ -118,6 +118,21 @@ CORRECT_RECEIVED = (
     "已收到您的更正申请，受理编号 {ticket_no}。工作人员将在 {days} 天内核实处理并回复您；"
     "如需帮助请拨打 {hotline}。"
 )
+# Staff closed a customer's request about their information (console): one per outcome; a
+# refusal or a partial outcome gives the reason (PIPL Art. 50).
+DATA_REQUEST_WORDS = {"correct": "更正个人信息", "erase": "删除个人信息"}
+DATA_REQUEST_ANY = "个人信息"
+DATA_REQUEST_DONE = (
+    "您的{request}申请（受理编号 {ticket_no}）已处理完成。如有疑问请拨打 {hotline}。"
+)
+DATA_REQUEST_REFUSED = (
+    "您的{request}申请（受理编号 {ticket_no}）经核实未能办理，原因：{reason}。"
+    "如有异议，请拨打 {hotline}，也可以依法向个人信息保护监管部门投诉。"
+)
+DATA_REQUEST_PARTLY = (
+    "您的{request}申请（受理编号 {ticket_no}）已部分办理；未能办理的部分及原因：{reason}。"
+    "如有异议，请拨打 {hotline}，也可以依法向个人信息保护监管部门投诉。"
+)
 BIND_FULL_ID_NEEDED = (
     "为保护您的保单，这张保单近期有多次验证未通过，需要加强验证。"
     "请发送投保人完整的身份证号码（18 位，末位是 X 的请输入 X）。号码只用于核对，不会保存。"

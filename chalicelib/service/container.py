@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.media.store import MediaStore
     from chalicelib.ocr.engine import OcrEngine
     from chalicelib.service.consent import ConsentDesk
+    from chalicelib.service.data_requests import DataRequestDesk
     from chalicelib.service.handoff import HandoffDesk
     from chalicelib.service.keeper import RecordKeeper
     from chalicelib.service.notifier import ClaimNotifier
@@ -337,6 +338,14 @@ class Container:
 
         return RecordsDesk(self.book, AuditLog(), self._staff_name,
                            photo_link=lambda key: self.media.presigned_url(key, 300))  # fmt: skip
+
+    @cached_property
+    def data_request_desk(self) -> DataRequestDesk:
+        from chalicelib.service.data_requests import DataRequestDesk
+        from chalicelib.store.audit import AuditLog
+        from chalicelib.store.handoffs import Tickets
+
+        return DataRequestDesk(Tickets(), AuditLog(), self.queues, self.settings.hotline)
 
     def _staff_name(self, staff_id: str) -> str | None:
         """A staff member's name for a transcript: the staff table, else a demo user."""

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.data_requests import PREFIX
 from chalicelib.domain.handoff import Role, Shift
 from chalicelib.domain.hours import CHINA
 from chalicelib.store.models import HandoffItem, RosterShift, TicketItem, condition_failed
@@ -17,6 +19,8 @@ from chalicelib.store.models import HandoffItem, RosterShift, TicketItem, condit
 OPEN_BUCKET = "open"
 OPEN_STATES = ("waiting", "active")
 KEEP_ENDED_S = 180 * 24 * 3600
+DATA_REQUEST = PREFIX  # tickets of customers' requests about their data (PIPL)
+CLOSED_SHOWN = 200
 
 
 class Handoffs:
@@ -263,6 +267,7 @@ class Tickets:
             created_at=now,
             due_at=due_at,
             summary=summary,
+            queue=DATA_REQUEST + "open" if kind.startswith(DATA_REQUEST) else None,
         )
         try:
             item.save(condition=TicketItem.ticket_no.does_not_exist())
@@ -275,6 +280,42 @@ class Tickets:
     def open_tickets(self) -> list[TicketItem]:
         return [t for t in TicketItem.scan() if t.status == "open"]
 
+    # --- customers' data requests (sparse index by_queue: only they carry `queue`) ----------
+
+    def data_requests(self, status: str, limit: int = CLOSED_SHOWN) -> list[TicketItem]:
+        """Open ones, every one, soonest deadline first; closed ones, the `limit` with the
+        latest deadlines (newest first)."""
+        if status == "open":
+            return list(TicketItem.by_queue.query(DATA_REQUEST + "open"))
+        return list(TicketItem.by_queue.query(DATA_REQUEST + "closed", scan_index_forward=False,
+                                              limit=limit))  # fmt: skip
+
+    def data_request(self, ticket_no: str) -> TicketItem | None:
+        try:
+            item = TicketItem.get(ticket_no, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item if item.kind.startswith(DATA_REQUEST) else None
+
+    def close_data_request(
+        self, item: TicketItem, outcome: str, note: str, reason: str, by: str, by_name: str,
+    ) -> Callable[[TransactWrite], None]:  # fmt: skip
+        """The write that closes it (once: its condition fails on a closed one), for the
+        transaction that also appends its audit entry."""
+        actions: list[Action] = [
+            TicketItem.status.set("closed"),
+            TicketItem.queue.set(DATA_REQUEST + "closed"),
+            TicketItem.outcome.set(outcome),
+            TicketItem.closed_by.set(by),
+            TicketItem.closed_by_name.set(by_name),
+            TicketItem.closed_at.set(self.clock()),
+        ]
+        if note:
+            actions.append(TicketItem.close_note.set(note))
+        if reason:
+            actions.append(TicketItem.close_reason.set(reason))
+        condition = TicketItem.status == "open"
+        return lambda tx: tx.update(item, actions=actions, condition=condition)
 
 
 def _number(prefix: str, now: float) -> str:

@@ -461,18 +461,40 @@ class HandoffItem(Model):
     open_by_time = _OpenByTime()
 
 
+class _ByQueue(GlobalSecondaryIndex):
+    """Sparse: only customers' data requests carry queue ("data_request:open" / ":closed"),
+    so the console lists them by deadline without reading the other tickets."""
+
+    class Meta:
+        index_name = "by_queue"
+        projection = AllProjection()
+
+    queue = UnicodeAttribute(hash_key=True)
+    due_at = NumberAttribute(range_key=True)
+
+
 class TicketItem(Model):
     class Meta:
         table_name = "tickets"
 
     ticket_no = UnicodeAttribute(hash_key=True)
     openid = UnicodeAttribute()
-    kind = UnicodeAttribute()  # callback | sensitive
+    kind = UnicodeAttribute()  # callback | sensitive | data_request:<correct|erase>
     priority = UnicodeAttribute()  # normal | high
     created_at = NumberAttribute()
-    due_at = NumberAttribute(null=True)  # the promised callback time
+    due_at = NumberAttribute(null=True)  # the promised callback time; a data request's deadline
     summary = UnicodeAttribute(default="")  # masked: no names, numbers or plates
-    status = UnicodeAttribute(default="open")
+    status = UnicodeAttribute(default="open")  # open | closed
+    queue = UnicodeAttribute(null=True)  # data requests only: "data_request:<status>"
+    # Closing (data requests): done | refused | partly, who, when, the staff's note and the
+    # reason the customer was given.
+    outcome = UnicodeAttribute(null=True)
+    close_note = UnicodeAttribute(null=True)
+    close_reason = UnicodeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+    closed_by_name = UnicodeAttribute(null=True)
+    closed_at = NumberAttribute(null=True)
+    by_queue = _ByQueue()
 
 
 class KbMissItem(Model):
