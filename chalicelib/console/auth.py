@@ -84,6 +84,9 @@ class Staff:
     def role(self) -> str:
         return ",".join(self.roles)
 
+    def permissions(self) -> list[str]:
+        return sorted({str(p) for role in self.roles for p in GRANTS.get(role, ())})
+
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "roles": list(self.roles)}
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
@@ -30,6 +31,7 @@ STATIC_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".png": "image/png",
     ".svg": "image/svg+xml",
+    ".map": "application/json; charset=utf-8",
 }
 NO_STORE = {"Cache-Control": "no-store"}
 # Every console response: never framed (clickjacking), types as declared, no referrer.
@@ -38,7 +40,42 @@ NOT_FRAMED = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+ASSETS = STATIC / "assets"  # console-ui's build: content-hashed names and manifest.json
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+_ASSET_SLOT = re.compile(r"\{\{asset:([\w.-]+)\}\}")
+
+
+class AssetsMissing(RuntimeError):
+    """console-ui was not built: the page would load no script."""
+
+
+@functools.lru_cache(maxsize=1)
+def _manifest() -> dict[str, str]:
+    """Logical name (console.js) -> built name (console-3F2A9C1B.js), read once per container."""
+    try:
+        manifest = json.loads((ASSETS / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise AssetsMissing(
+            "the console's scripts are not built: run `make console` (make run and make "
+            "package build them)"
+        ) from exc
+    return {str(k): str(v) for k, v in manifest.items()}
+
+
+def console_page_html(assets_url: str = "") -> str:
+    """index.html with its asset slots filled: built names, here or under `assets_url`."""
+    base = assets_url or "console/assets"
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    manifest = _manifest()
+
+    def built(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in manifest:
+            raise AssetsMissing(f"{name} is not in the console's asset manifest: rebuild it")
+        return f"{base}/{manifest[name]}"
+
+    return _ASSET_SLOT.sub(built, html)
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,19 +88,26 @@ def _inline_script_hashes() -> str:
     )
 
 
-def page_security_headers(image_origin: str) -> dict[str, str]:
-    """The console page's Content-Security-Policy: its own script, style and API only; images
-    also from the photos' presigned links; the one inline script (the trailing-slash
-    redirect) by its hash; never framed."""
+def page_security_headers(image_origin: str, assets_url: str = "") -> dict[str, str]:
+    """The console page's Content-Security-Policy: its own script, style and API only (and the
+    asset host's, when scripts are served from CloudFront); images also from the photos'
+    presigned links; the one inline script (the trailing-slash redirect) by its hash; never
+    framed."""
+    assets = f" {_origin(assets_url)}" if assets_url else ""
     policy = (
         "default-src 'none'; "
-        f"script-src 'self' {_inline_script_hashes()}; "
-        "style-src 'self'; "
+        f"script-src 'self'{assets} {_inline_script_hashes()}; "
+        f"style-src 'self'{assets}; "
         f"img-src 'self' data: blob: {image_origin}; "
         "connect-src 'self'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     return {"Content-Security-Policy": policy}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def console_blueprint(services: Callable[[], Container]) -> Blueprint:
@@ -83,13 +127,24 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
 
     @bp.route("/console", methods=["GET"])
     def console_page() -> Response:
-        page = _static("index.html")
-        page.headers.update(page_security_headers(services().media.link_origin()))
-        return page
+        assets_url = services().settings.console_assets_url
+        try:
+            html = console_page_html(assets_url)
+        except AssetsMissing as exc:
+            logging.getLogger("claimbot").error("console page: %s", exc)
+            plain: dict[str, str | list[str]] = {"Content-Type": "text/plain", **NO_STORE}
+            return Response(f"The console is not available: {exc}.", plain, 503)
+        headers: dict[str, str | list[str]] = {
+            "Content-Type": STATIC_TYPES[".html"], **NO_STORE, **NOT_FRAMED,
+            **page_security_headers(services().media.link_origin(), assets_url),
+        }  # fmt: skip
+        return Response(body=html, headers=headers)
 
-    @bp.route("/console/static/{name}", methods=["GET"])
-    def console_static(name: str) -> Response:
-        return _static(name)
+    @bp.route("/console/assets/{name}", methods=["GET"])
+    def console_asset(name: str) -> Response:
+        """A built script or style: its name changes with its content, so it is cached for a
+        year (in AWS, CloudFront serves the same files from S3: docs/deploy.md)."""
+        return _static(name, ASSETS, IMMUTABLE)
 
     @bp.route("/console/api/config", methods=["GET"])
     def console_config() -> Response:
@@ -146,7 +201,13 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
 
     @bp.route("/console/api/me", methods=["GET"])
     def me() -> Response:
-        return _guarded(lambda: staff().to_json())
+        return _guarded(lambda: _who(staff()))
+
+    @bp.route("/console/api/labels", methods=["GET"])
+    def labels() -> Response:
+        from chalicelib.console.labels import console_labels
+
+        return _json(console_labels())
 
     @bp.route("/console/api/claims", methods=["GET"])
     def claims() -> Response:
@@ -231,6 +292,21 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
     return bp
 
 
+def _who(member: Staff) -> dict[str, Any]:
+    """The signed-in member and what the page may offer them (it hides what they may not do;
+    every route checks again)."""
+    from chalicelib.domain import data_requests as request_rules
+    from chalicelib.domain import records as record_rules
+
+    return {
+        **member.to_json(),
+        "permissions": member.permissions(),
+        "records_scope": record_rules.scope_for(member.roles),
+        "records_unmask": record_rules.unmask_allowed(member.roles),
+        "data_requests": request_rules.may_handle(member.roles),
+    }
+
+
 def _document(make: Callable[[], str], headers: dict[str, str]) -> Response:
     """A file (CSV, a printable page) rather than JSON; a refusal is JSON as everywhere."""
     made: list[str] = []
@@ -286,11 +362,11 @@ def _error(status: int, message: str) -> Response:
     return _json({"error": message}, status)
 
 
-def _static(name: str) -> Response:
-    path = STATIC / name
+def _static(name: str, folder: Path = STATIC, cache: Mapping[str, str] = NO_STORE) -> Response:
+    path = folder / name
     if "/" in name or name.startswith(".") or not path.is_file() or path.suffix not in STATIC_TYPES:
         return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
     data = path.read_bytes()
     content_type = STATIC_TYPES[path.suffix]
     body: Any = data if content_type.startswith("image/png") else data.decode("utf-8")
-    return Response(body=body, headers={"Content-Type": content_type, **NO_STORE, **NOT_FRAMED})
+    return Response(body=body, headers={"Content-Type": content_type, **cache, **NOT_FRAMED})

@@ -78,7 +78,12 @@ def test_without_a_token_it_is_401_and_with_a_forged_one_too(api):
     forged = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad"}
     assert api.http.get("/console/api/claims", headers=forged).status_code == 401
     me = _get(api, "/console/api/me").json_body
-    assert me == {"id": "adjuster1", "name": "李理赔", "roles": ["adjuster"]}
+    assert me == {"id": "adjuster1", "name": "李理赔", "roles": ["adjuster"],
+                  "permissions": ["decide", "view_claims"], "records_scope": None,
+                  "records_unmask": False, "data_requests": False}  # fmt: skip
+    auditor = _get(api, "/console/api/me", "auditor1").json_body
+    assert auditor["records_scope"] == "all" and auditor["records_unmask"] is True
+    assert auditor["data_requests"] is True and "decide" not in auditor["permissions"]
 
 
 def test_each_role_sees_what_it_may(api, submitted):
@@ -204,13 +209,23 @@ def test_the_audit_log_chains_and_tampering_shows(api, container, submitted):
     assert log.verify() is None
 
 
-def test_the_console_page_and_its_static_files_are_served(api):
+def test_the_console_page_and_its_built_assets_are_served(api):
+    import re
+
     page = api.http.get("/console")
-    assert page.status_code == 200 and "console.js" in page.body.decode()
-    script = api.http.get("/console/static/console.js")
-    assert script.headers["Content-Type"].startswith("text/javascript")
-    assert api.http.get("/console/static/..%2Fservice.py").status_code == 404
-    assert api.http.get("/console/static/nope.js").status_code == 404
+    html = page.body.decode()
+    assert page.status_code == 200
+    (script,) = re.findall(r'<script type="module" src="console/assets/([^"]+)"', html)
+    (style,) = re.findall(r'<link rel="stylesheet" href="console/assets/([^"]+)"', html)
+    assert re.fullmatch(r"console-[A-Z0-9]{8}\.js", script), script  # named by its content
+    served = api.http.get(f"/console/assets/{script}")
+    assert served.headers["Content-Type"].startswith("text/javascript")
+    assert "immutable" in served.headers["Cache-Control"] and len(served.body) > 10_000
+    assert api.http.get(f"/console/assets/{style}").headers["Content-Type"].startswith("text/css")
+    assert page.headers["Cache-Control"] == "no-store"  # the page itself names the newest build
+    assert api.http.get("/console/assets/..%2Fmanifest.json").status_code == 404
+    assert api.http.get("/console/assets/nope.js").status_code == 404
+    assert api.http.get("/console/static/console.js").status_code in (403, 404)  # no such route
     assert 'location.pathname.endsWith("/")' in page.body.decode()  # /console/ → /console
     config = api.http.get("/console/api/config").json_body
     assert config["dev_login"] is True
