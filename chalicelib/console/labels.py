@@ -12,7 +12,14 @@ from chalicelib.console.service import MAX_CHAT_CHARS
 from chalicelib.dialog.catalogue import SURVEY_SHOT_TITLES
 from chalicelib.domain import survey as sv
 from chalicelib.domain.authority import FLAG_PHOTOS_MISSING, NEEDS_REASON
-from chalicelib.domain.review import MAX_AMOUNT, MAX_REASON_CHARS, RESHOOT_REASONS, Action
+from chalicelib.domain.claims import ClaimStatus
+from chalicelib.domain.review import (
+    MAX_AMOUNT,
+    MAX_REASON_CHARS,
+    RESHOOT_REASONS,
+    REVIEWABLE,
+    Action,
+)
 
 APP_TITLE = "理赔审核台"
 
@@ -61,6 +68,9 @@ RESHOOT_REASON_LABELS = {
     "incomplete": "未拍全",
     "other": "其他（需填写说明）",
 }
+
+# Before a decision: reported (no photos yet), waiting for review, or waiting for re-shoots.
+UNDECIDED = (*REVIEWABLE, ClaimStatus.REPORTED, ClaimStatus.PHOTOS_REQUESTED)
 
 ACTION_LABELS = {
     Action.APPROVE: "通过",
@@ -130,4 +140,6 @@ def console_labels() -> dict[str, Any]:
             "max_reason_chars": MAX_REASON_CHARS,
             "max_chat_chars": MAX_CHAT_CHARS,
         },
+        # statuses past review (decided, or later): the claim page says there is nothing to do
+        "decided_statuses": [str(s) for s in ClaimStatus if s not in UNDECIDED],
     }

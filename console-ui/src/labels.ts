@@ -19,6 +19,8 @@ export interface Labels {
   audit_actions: Record<string, string>;
   sign_in_refusals: Record<string, string>;
   limits: { max_amount: number; max_reason_chars: number; max_chat_chars: number };
+  /** claim statuses past review: nothing left to decide */
+  decided_statuses: string[];
   [more: string]: unknown;
 }
 
