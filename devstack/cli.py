@@ -24,6 +24,7 @@ import secrets
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from devstack import defaults
 
@@ -191,13 +192,28 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     from chalicelib.service.importer import import_claims, import_policies
 
-    run = import_policies if args.kind == "policies" else import_claims
     with _whole_import_errors(args.file) as failed:
-        report = run(Path(args.file), _book_writer(), encoding=args.encoding)
+        if args.kind == "policies":
+            report = import_policies(Path(args.file), _book_writer(), encoding=args.encoding,
+                                     sold=_sale_recorder())  # fmt: skip
+        else:
+            report = import_claims(Path(args.file), _book_writer(), encoding=args.encoding)
     if failed:
         return EXIT_FILE
     print(report.summary())
     return EXIT_OK if report.ok else EXIT_REJECTED
+
+
+def _sale_recorder() -> Callable[[str, str], object]:
+    """A policies export's quote_no: that chat quote was bought (service/sales.py)."""
+    from chalicelib.service.container import Container
+    from chalicelib.service.sales import record_sale
+    from chalicelib.settings import current_settings
+    from devstack.commands.staff import operator
+
+    container = Container(current_settings())
+    by = operator(argparse.Namespace(by=None))
+    return lambda quote_no, policy_no: record_sale(container, quote_no, policy_no, by)
 
 
 def _cmd_seed_demo(args: argparse.Namespace) -> int:

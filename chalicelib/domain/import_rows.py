@@ -42,7 +42,11 @@ POLICY_COLUMNS: tuple[str, ...] = (
     "cancelled",
     "coverages",
 )
+# A policy the core system issued from a quote given in the chat names that quote: claimbot
+# then keeps the quote's records as a sale's (docs/RECORDS.md, Keep). The column may be absent.
+OPTIONAL_POLICY_COLUMNS: tuple[str, ...] = ("quote_no",)
 CLAIM_COLUMNS: tuple[str, ...] = ("claim_no", "policy_no", "accident_date", "timeline")
+_QUOTE_NO = re.compile(r"^Q\d{16}$")  # domain/quotes.quote_number: Q + YYYYMMDD + 8 digits
 
 CANCELLED_VALUES: dict[str, bool] = {
     "": False,
@@ -84,6 +88,7 @@ class PolicyRow:
     end: date
     cancelled: bool
     coverages: tuple[Coverage, ...]
+    quote_no: str | None = None  # the chat quote it was bought from, if the export says
 
 
 @dataclass(frozen=True)
@@ -103,12 +108,17 @@ class ClaimRow:
 # --- header ------------------------------------------------------------------------------------
 
 
-def check_header(columns: Iterable[str], expected: tuple[str, ...], file_kind: str) -> None:
-    """Raise ImportFileError naming missing, unknown or repeated columns. Order is free."""
+def check_header(
+    columns: Iterable[str], expected: tuple[str, ...], file_kind: str,
+    optional: tuple[str, ...] = (),
+) -> None:  # fmt: skip
+    """Raise ImportFileError naming missing, unknown or repeated columns. Order is free;
+    `optional` columns may be there or not."""
     found = [c.strip() for c in columns]
+    known = expected + optional
     missing = [c for c in expected if c not in found]
-    unknown = [c for c in found if c not in expected]
-    repeated = sorted({c for c in found if c in expected and found.count(c) > 1})
+    unknown = [c for c in found if c not in known]
+    repeated = sorted({c for c in found if c in known and found.count(c) > 1})
     problems = []
     if missing:
         problems.append(f"missing column(s): {', '.join(missing)}")
@@ -229,6 +239,10 @@ def parse_policy_row(
         if problem:
             reasons.append(problem)
 
+    quote_no = normalize_reference(_field(row, "quote_no")) or None
+    if quote_no is not None and not _QUOTE_NO.match(quote_no):
+        reasons.append(f"quote_no {quote_no!r} is not a quote number (Q and 16 digits)")
+
     if reasons:
         return reasons
     assert start is not None and end is not None and cancelled is not None
@@ -245,6 +259,7 @@ def parse_policy_row(
         end=end,
         cancelled=cancelled,
         coverages=coverages,
+        quote_no=quote_no,
     )
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.import_rows import (
     CLAIM_COLUMNS,
+    OPTIONAL_POLICY_COLUMNS,
     POLICY_COLUMNS,
     ClaimRow,
     ImportFileError,
@@ -59,6 +60,8 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     kind: str = "rows"  # "policies" | "claims", for the summary
+    sales: int = 0  # policies whose quote_no was a chat quote, now kept as a sale
+    notes: list[str] = field(default_factory=list)  # not errors: rows were written
 
     @property
     def ok(self) -> bool:
@@ -69,25 +72,44 @@ class ImportReport:
         lines = [
             f"{self.kind}: {self.accepted} accepted, {self.unchanged} unchanged, "
             f"{len(self.rejected)} rejected"
+            + (f", {self.sales} chat quote(s) kept as sales" if self.sales else "")
         ]
         lines += [str(r) for r in self.rejected]
+        lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
+# A chat quote bought as a policy: (quote_no, policy_no) -> None, or raises with why not.
+SaleRecorder = Callable[[str, str], object]
+
+
 def import_policies(
-    path_or_text: Source, writer: BookWriter, encoding: str = "utf-8-sig"
-) -> ImportReport:
-    """Import a policies.csv export; see docs/IMPORT.md."""
-    return _import(
+    path_or_text: Source, writer: BookWriter, encoding: str = "utf-8-sig",
+    sold: SaleRecorder | None = None,
+) -> ImportReport:  # fmt: skip
+    """Import a policies.csv export; see docs/IMPORT.md. A new or changed policy that names
+    the chat quote it was bought from (`quote_no`) is passed to `sold`; a quote it cannot
+    keep (unknown, expired) is a note in the report, not a rejected row."""
+    report, written = _import(
         path_or_text,
         encoding,
         kind="policies",
         columns=POLICY_COLUMNS,
+        optional=OPTIONAL_POLICY_COLUMNS,
         parse=parse_policy_row,
         key=lambda row: row.policy_no,
         key_name="policy_no",
         write=writer.write_policies,
     )
+    for line, row in written:
+        if sold is None or not isinstance(row, PolicyRow) or row.quote_no is None:
+            continue
+        try:
+            sold(row.quote_no, row.policy_no)
+            report.sales += 1
+        except Exception as exc:  # the policy is in; only the quote's records are not kept
+            report.notes.append(f"line {line}: quote_no {row.quote_no}: {exc}")
+    return report
 
 
 def import_claims(
@@ -95,7 +117,7 @@ def import_claims(
 ) -> ImportReport:
     """Import a claims.csv export; the policies must be in the book already (or imported by
     the same writer earlier)."""
-    return _import(
+    report, _written = _import(
         path_or_text,
         encoding,
         kind="claims",
@@ -105,6 +127,7 @@ def import_claims(
         key_name="claim_no",
         write=writer.write_claims,
     )
+    return report
 
 
 def writer_for(container: Container) -> BookWriter:
@@ -125,12 +148,15 @@ def _import(
     key: Callable[[Any], str],
     key_name: str,
     write: Callable[[Sequence[Any]], list[Any]],
-) -> ImportReport:
+    optional: tuple[str, ...] = (),
+) -> tuple[ImportReport, list[tuple[int, PolicyRow | ClaimRow]]]:
+    """The report, and the rows written as new or changed (with their lines)."""
     text = read_text(source, encoding)
     report = ImportReport(kind=kind)
     good: list[tuple[int, PolicyRow | ClaimRow]] = []
+    written: list[tuple[int, PolicyRow | ClaimRow]] = []
     first_line: dict[str, int] = {}
-    for line, header, values in _records(text, columns, kind):
+    for line, header, values in _records(text, columns, kind, optional):
         while len(values) > len(header) and not values[-1].strip():
             values = values[:-1]  # trailing empty cells, as spreadsheets sometimes export
         if len(values) != len(header):
@@ -149,19 +175,20 @@ def _import(
         first_line[number] = line
         good.append((line, parsed))
     results = write([row for _, row in good]) if good else []
-    for (line, _), result in zip(good, results, strict=True):
+    for (line, row), result in zip(good, results, strict=True):
         if result.outcome is Written.ACCEPTED:
             report.accepted += 1
+            written.append((line, row))
         elif result.outcome is Written.UNCHANGED:
             report.unchanged += 1
         else:
             report.rejected.append(Rejection(line, [result.reason]))
     report.rejected.sort(key=lambda r: r.line)
-    return report
+    return report, written
 
 
 def _records(
-    text: str, columns: tuple[str, ...], kind: str
+    text: str, columns: tuple[str, ...], kind: str, optional: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, list[str], list[str]]]:
     """(first physical line, header, values) of each non-blank record after the header.
 
@@ -180,7 +207,7 @@ def _records(
                 header = [v.strip().lstrip("\ufeff").strip() for v in values]
                 while header and not header[-1]:
                     header.pop()  # trailing empty cells
-                check_header(header, columns, f"{kind} file")
+                check_header(header, columns, f"{kind} file", optional)
                 continue
             yield start, header, values
     except csv.Error as exc:

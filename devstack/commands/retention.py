@@ -1,9 +1,10 @@
 """`claimbot retention sold QUOTE_NO --policy POLICY_NO`: a quote given in the chat was bought.
 
 A licence photo taken for a quote is kept RETENTION_QUOTE_PHOTO_DAYS (30) unless its quote is
-bought. The core system knows when a quote becomes a policy, claimbot does not: this tells it.
-The quote's conversation and its licence photo are then kept RETENTION_AFTER_CONTRACT_DAYS
-after the policy ends (the photo re-tagged retention=sale). Audited, like a hold.
+bought. The core system knows when a quote becomes a policy, claimbot does not: this tells it
+(so does a policies export with a `quote_no` column: docs/IMPORT.md). The quote's conversation
+and its licence photo are then kept RETENTION_AFTER_CONTRACT_DAYS after the policy ends (the
+photo re-tagged retention=sale). Audited, like a hold (chalicelib/service/sales.py).
 
 Against the running `claimbot dev` when no AWS settings are given, else the app's settings.
 """
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 
-from chalicelib.domain.hours import CHINA
 from devstack.commands.staff import operator
 
 EXIT_REFUSED = 1
@@ -35,31 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _sold(args: argparse.Namespace) -> int:
-    from pynamodb.exceptions import DoesNotExist
-
     from chalicelib.service.container import Container
+    from chalicelib.service.sales import SaleRefused, record_sale
     from chalicelib.settings import current_settings
-    from chalicelib.store.audit import AuditLog
-    from chalicelib.store.models import QuoteItem
     from devstack.cli import _use_running_stack_if_unconfigured
 
     _use_running_stack_if_unconfigured()
     container = Container(current_settings())
     quote_no, policy_no = args.quote_no.strip(), args.policy.strip()
     try:
-        quote = QuoteItem.get(quote_no)
-    except DoesNotExist:
-        return _refuse(f"no quote {quote_no}: check the number (quotes are kept a while only)")
-    policy = container.book.policy(policy_no)
-    if policy is None:
-        return _refuse(f"no policy {policy_no}: import it first (claimbot import policies)")
-    AuditLog().append(operator(args), "operator", "retention:sold",
-                      detail={"quote_no": quote_no, "policy_no": policy_no})  # fmt: skip
-    keep_until = container.keeper.quote_bought(quote_no, quote.openid, float(quote.created_at),
-                                               policy.end)  # fmt: skip
-    keep_until = max(keep_until, int(quote.expires_at or 0))
-    quote.update(actions=[QuoteItem.expires_at.set(keep_until)])
-    until = datetime.fromtimestamp(keep_until, UTC).astimezone(CHINA).date()
+        until = record_sale(container, quote_no, policy_no, operator(args))
+    except SaleRefused as exc:
+        return _refuse(str(exc))
     print(f"{quote_no} bought as {policy_no}: its records and licence photo kept until {until}")
     return 0
 

@@ -260,3 +260,44 @@ def test_a_long_conversation_is_kept_whole_a_hundred_records_a_request(container
     assert photos == [] and len(records) == 130
     assert {(r.retention, r.kept_for, r.expires_at) for r in records} == {
         (rt.SALE, "QLONG", 2_000_000_000)}
+
+
+def test_a_policies_export_naming_its_chat_quote_keeps_the_quote_as_a_sale(
+    cli, container, openid, tmp_path, capsys
+):
+    """The core system's export says which chat quote a policy was bought from (quote_no):
+    the import keeps that quote's records as a sale's, audited; an unknown quote is a note,
+    and its policy is imported all the same."""
+    from chalicelib.domain.quotes import quote_number
+
+    licence = _picture(container, openid, rt.QUOTE)
+    _said(openid, time.time() - 600, media_key=licence)
+    quote_no = quote_number(date.today(), f"import-{random.randrange(10**9)}")
+    QuoteStore(keeper=container.keeper).save(quote_no, openid, {}, [],
+                                             date.today().isoformat(), time.time())  # fmt: skip
+    bought, other = (f"PKEP{random.randrange(10**16):016d}" for _ in range(2))
+    start, end = date.today(), date.today() + timedelta(days=364)
+    unknown = quote_number(date.today(), "never-given")
+    header = "policy_no,product,holder_name,holder_id_number,holder_phone,plate,vin,brand_model,"
+    header += "start_date,end_date,cancelled,coverages,quote_no"
+    rows = [f"{no},机动车商业保险,欧阳娜娜,{_id_number()},,粤B12345,,比亚迪秦,{start},{end},否,,{q}"
+            for no, q in ((bought, quote_no), (other, unknown))]  # fmt: skip
+    export = tmp_path / "policies.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+
+    assert cli(["import", "policies", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert "2 accepted" in out and "1 chat quote(s) kept as sales" in out
+    assert f"line 3: quote_no {unknown}: no quote {unknown}" in out
+    assert container.media.retention(licence) == rt.SALE
+    kept = rt.RetentionPolicy()  # never shorter than the quote's own sale period
+    assert QuoteItem.get(quote_no).expires_at == max(kept.sold_until(end),
+                                                     kept.sale_until(date.today()))  # fmt: skip
+    (entry,) = [e for e in AuditLog().entries(limit=5) if e.action == "retention:sold"][:1]
+    assert entry.detail == {"quote_no": quote_no, "policy_no": bought}
+    assert container.book.policy(other) is not None
+
+    assert cli(["import", "policies", str(export)]) == 0  # unchanged rows: nothing again
+    assert "2 unchanged" in capsys.readouterr().out
+    again = [e for e in AuditLog().entries(limit=5) if e.action == "retention:sold"]
+    assert again[0].seq == entry.seq

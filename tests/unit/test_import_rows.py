@@ -10,6 +10,7 @@ import pytest
 from chalicelib.domain.claims import ClaimStatus
 from chalicelib.domain.import_rows import (
     CLAIM_COLUMNS,
+    OPTIONAL_POLICY_COLUMNS,
     POLICY_COLUMNS,
     ClaimRow,
     ImportFileError,
@@ -337,3 +338,18 @@ def test_a_policy_rows_repr_does_not_show_the_id_number_phone_or_vin():
     text = repr(policy())
     assert "holder_id_number" not in text and ID not in text
     assert "13812345678" not in text and VIN not in text
+
+
+def test_a_policy_may_name_the_chat_quote_it_was_bought_from():
+    check_header([*POLICY_COLUMNS, "quote_no"], POLICY_COLUMNS, "policies file",
+                 OPTIONAL_POLICY_COLUMNS)  # fmt: skip
+    with pytest.raises(ImportFileError, match="unknown column"):
+        check_header([*POLICY_COLUMNS, "quote_no"], POLICY_COLUMNS, "policies file")
+    base = dict(GOOD_POLICY)
+    assert parse_policy_row(base).quote_no is None  # the column may be absent
+    assert parse_policy_row({**base, "quote_no": ""}).quote_no is None
+    assert parse_policy_row({**base, "quote_no": " q2026120512345678 "}).quote_no == (
+        "Q2026120512345678"
+    )
+    (reason,) = parse_policy_row({**base, "quote_no": "Q123"})
+    assert "quote_no 'Q123' is not a quote number" in reason
