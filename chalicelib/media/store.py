@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from chalicelib.domain.retention import CHAT, CLASSES, HELD, TAG
+from chalicelib.domain.retention import CHAT, CLAIM, CLASSES, HELD, SALE, TAG
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr"}
 
@@ -70,6 +70,14 @@ class MediaStore:
         before = tags.get(f"{TAG}-before-hold", CHAT)
         self.set_retention(key, before)
         return before
+
+    def erase(self, key: str) -> bool:
+        """Delete a picture its customer asked us to erase, unless the law keeps it (held, or a
+        claim's or a sale's); whether it was deleted."""
+        if self.retention(key) in (HELD, CLAIM, SALE):
+            return False
+        self._s3.delete_object(Bucket=self.bucket, Key=key)
+        return True
 
     def keys(self, prefix: str) -> list[str]:
         """Every current object under `prefix` (a claim's photos and packets)."""

@@ -178,7 +178,7 @@ class Container:
         from chalicelib.store.outbox import HeldMessages
 
         return ConsentDesk(self.book, self.quotas, HeldMessages(), self.conversations,
-                           self.handoffs)  # fmt: skip
+                           self.handoffs, lambda: self.media)  # fmt: skip
 
     @cached_property
     def kb_misses(self) -> KbMissLog:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.retention import CHAT
+from chalicelib.domain.retention import CHAT, CLAIM, SALE
 from chalicelib.store.models import ConversationRecord
 
 
@@ -133,16 +133,39 @@ class Conversations:
                 freed.append(record.media_key)
         return count, freed
 
-    def erase(self, openid: str) -> int:
-        """Delete every record of this user's conversation (they asked for it: PIPL Art. 47),
-        except those under a legal hold, which the law keeps until it is released."""
-        keys = list(ConversationRecord.query(openid, attributes_to_get=["openid", "record_id",
-                                                                          "holds"]))  # fmt: skip
-        erasable = [record for record in keys if not record.holds]
+    def erase(self, openid: str) -> Erasure:
+        """Delete this user's plain chat records (they asked for it: PIPL Art. 47). Records the
+        law keeps are not deleted: those under a legal hold, and those of a claim or a sale
+        (Insurance Law Art. 87; traceable online sales) until their period ends (Art. 47: then
+        only stored, not used)."""
+        now = self.clock()
+        records = ConversationRecord.query(openid, attributes_to_get=[
+            "openid", "record_id", "holds", "retention", "keep_until", "media_key"])  # fmt: skip
+        erasable, kept = [], 0
+        for record in records:
+            if record.holds or _kept_by_law(record, now):
+                kept += 1
+            else:
+                erasable.append(record)
         with ConversationRecord.batch_write() as batch:
             for record in erasable:
                 batch.delete(record)
-        return len(erasable)
+        media = [r.media_key for r in erasable if r.media_key]
+        return Erasure(erased=len(erasable), kept=kept, media_keys=media)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    erased: int
+    kept: int  # held, or a claim's or a sale's record within its period
+    media_keys: list[str]  # pictures of the erased records
+
+
+def _kept_by_law(record: ConversationRecord, now: float) -> bool:
+    if (record.retention or CHAT) not in (CLAIM, SALE):
+        return False
+    until = float(record.keep_until or 0)  # none recorded: kept (its class says so)
+    return until == 0 or until > now
 
 
 TRANSACTION_ITEMS = 100  # DynamoDB's limit of items in one transaction

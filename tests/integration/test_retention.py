@@ -178,7 +178,7 @@ def test_a_legal_hold_keeps_everything_of_the_claim_until_released(cli, containe
     assert record.expires_at is None and record.holds == {claim_no}
     assert container.media.retention(evidence) == rt.HELD
     assert container.media.retention(chat_photo) == rt.HELD
-    assert container.conversations.erase(openid) == 0  # an erasure request cannot remove it
+    assert container.conversations.erase(openid).erased == 0  # an erasure cannot remove it
     assert len(_records(openid)) == 1
     (entry,) = AuditLog().entries(claim_no=claim_no, limit=5)
     assert (entry.who, entry.role, entry.action) == ("legal1", "operator", "hold:add")
@@ -195,7 +195,7 @@ def test_a_legal_hold_keeps_everything_of_the_claim_until_released(cli, containe
     assert container.media.retention(chat_photo) == rt.CHAT
     actions = [e.action for e in AuditLog().entries(claim_no=claim_no, limit=5)]
     assert actions == ["hold:release", "hold:add"]
-    assert container.conversations.erase(openid) == 1  # released: the request can be met
+    assert container.conversations.erase(openid).erased == 1  # released: the request can be met
 
 
 def test_a_record_under_two_holds_waits_for_both(cli, container, customer, openid):
@@ -301,3 +301,29 @@ def test_a_policies_export_naming_its_chat_quote_keeps_the_quote_as_a_sale(
     assert "2 unchanged" in capsys.readouterr().out
     again = [e for e in AuditLog().entries(limit=5) if e.action == "retention:sold"]
     assert again[0].seq == entry.seq
+
+
+def test_erasure_deletes_plain_chats_and_their_pictures_and_keeps_what_the_law_keeps(
+    container, customer, openid
+):
+    """删除我的信息: a plain chat and the picture sent in it go; the conversation of a claim
+    and of a quote (a sale), and their pictures, stay until their period ends."""
+    chat_photo = _picture(container, openid)
+    _said(openid, time.time() - 90 * DAY, "三个月前的闲聊", media_key=chat_photo)
+    claim_photo = _picture(container, openid)
+    _said(openid, time.time() - 30 * 3600, "昨天撞了护栏", media_key=claim_photo)
+    _report(container, customer, openid)  # the claim keeps the conversation that led to it
+    quote_no = f"QKEP{random.randrange(10**9)}"
+    _said(openid, time.time() - 60, "报个价")
+    QuoteStore(keeper=container.keeper).save(quote_no, openid, {}, [],
+                                             date.today().isoformat(), time.time())  # fmt: skip
+    by_class = {r.content: r.retention for r in _records(openid)}
+    assert by_class == {"三个月前的闲聊": rt.CHAT, "昨天撞了护栏": rt.CLAIM, "报个价": rt.SALE}
+
+    container.consent.withdraw(openid, erase=True)
+
+    assert {r.content for r in _records(openid)} == {"昨天撞了护栏", "报个价"}
+    s3 = container.client("s3")
+    assert s3.list_objects_v2(Bucket=container.settings.photos_bucket,
+                              Prefix=chat_photo).get("KeyCount") == 0  # fmt: skip
+    assert container.media.retention(claim_photo) == rt.CLAIM
