@@ -173,7 +173,7 @@ class RecordsDesk:
         if record.staff_id:
             who = f"人工客服 {self.staff_name(record.staff_id) or record.staff_id}"
         photo = (self.photo_link(record.media_key)
-                 if record.media_key and self.photo_link is not None else "")  # fmt: skip
+                 if _stored(record.media_key) and self.photo_link is not None else "")  # fmt: skip
         return {
             "time": rules.record_time(record.record_id),
             "customer": record.openid if unmasked else ref(record.openid),
@@ -185,6 +185,9 @@ class RecordsDesk:
             "content": content,
             "photo": photo,
             "id": record.record_id,
+            # The message a record belongs to, as a reference: a photo's record from the webhook
+            # and its saved copy's record (the worker's) share it, so the console shows it once.
+            "message": ref(record.dedupe_key) if record.dedupe_key else "",
         }
 
     def _audit(
@@ -197,6 +200,12 @@ class RecordsDesk:
                   "reason": (params.get("reason") or "").strip()}  # fmt: skip
         self.audit.append(staff.id, staff.role, action, None, detail, source.ip,
                           source.user_agent)  # fmt: skip
+
+
+def _stored(media_key: str | None) -> bool:
+    """Whether a record's media key names a picture claimbot saved (an S3 key such as
+    ``inbound/<day>/<ref>/<id>.jpg``), not WeChat's temporary media id, which no link can open."""
+    return bool(media_key) and "/" in str(media_key)
 
 
 def _cursor(after: str, openids: list[str]) -> tuple[int, str]:

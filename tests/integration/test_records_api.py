@@ -147,3 +147,41 @@ def test_a_printable_transcript_marks_the_person_escapes_everything_and_is_audit
     assert AuditLog().entries(limit=1)[0].action == "records.print"
     refused = _get(api, f"/console/api/records/transcript.html?{query}", "adjuster1")
     assert refused.status_code == 403
+
+
+def test_a_photo_is_linked_once_by_its_saved_copy_and_rows_name_their_message(
+    api, talked  # noqa: F811
+):
+    """WeChat's temporary media id (the webhook's record) opens nothing: only the copy claimbot
+    saved in S3 (the worker's record) gets a short-lived link; both name the same message, so
+    the console can show the photo once, where the customer sent it."""
+    Conversations(3600).log([
+        Entry(talked["with_person"], "in", "webhook", "image", "image", media_key="WxMediaId_9",
+              dedupe_key="msg-777"),
+        Entry(talked["with_person"], "in", "media", "image", media_key="inbound/o/777.jpg",
+              dedupe_key="msg-777"),
+    ])  # fmt: skip
+    records = _search(api, "agent1", by="openid", value=talked["with_person"]).json_body["records"]
+    sent, saved = [r for r in records if r["type"] == "image"]
+    assert sent["photo"] == "" and sent["channel"] == "webhook"
+    assert "inbound/o/777.jpg" in saved["photo"] and "X-Amz-Expires=300" in saved["photo"]
+    assert sent["message"] == saved["message"] != "" and "msg-777" not in sent["message"]
+    assert [r["message"] for r in records if r["type"] == "text"][0] == ""  # no dedupe key
+
+
+def test_the_console_page_lets_the_printable_transcript_it_opens_keep_its_stylesheet(api):  # noqa: F811
+    """The console opens the printable transcript from a blob URL, whose document keeps the
+    console page's policy: that policy admits the transcript's stylesheet by its hash, and only
+    in <style> elements (style-src-elem), no other inline style."""
+    import base64
+    import hashlib
+
+    from chalicelib.console.transcript import STYLE
+
+    page = api.http.get("/console")
+    policy = dict(
+        part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";")
+    )
+    digest = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+    assert policy["style-src-elem"] == f"'self' 'sha256-{digest}'"
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
