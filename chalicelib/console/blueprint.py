@@ -88,16 +88,26 @@ def _inline_script_hashes() -> str:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _transcript_style_hash() -> str:
+    """The printable transcript's own stylesheet as a CSP hash: the console opens that page
+    from a blob URL, and a blob's document keeps the policy of the page that made it."""
+    from chalicelib.console.transcript import STYLE
+
+    return f"'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'"
+
+
 def page_security_headers(image_origin: str, assets_url: str = "") -> dict[str, str]:
     """The console page's Content-Security-Policy: its own script, style and API only (and the
     asset host's, when scripts are served from CloudFront); images also from the photos'
-    presigned links; the one inline script (the trailing-slash redirect) by its hash; never
-    framed."""
+    presigned links; the one inline script (the trailing-slash redirect) by its hash; the
+    printable transcript's stylesheet by its hash (style-src-elem); never framed."""
     assets = f" {_origin(assets_url)}" if assets_url else ""
     policy = (
         "default-src 'none'; "
         f"script-src 'self'{assets} {_inline_script_hashes()}; "
         f"style-src 'self'{assets}; "
+        f"style-src-elem 'self'{assets} {_transcript_style_hash()}; "
         f"img-src 'self' data: blob: {image_origin}; "
         "connect-src 'self'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
