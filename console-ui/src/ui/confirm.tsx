@@ -9,7 +9,7 @@
 //
 // Render `confirmDialog` outside forms and panels whose CSS would restyle it.
 import type { ComponentChildren, VNode } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 export interface ConfirmRequest {
   title: string;
@@ -70,7 +70,7 @@ function ConfirmDialog(props: {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const okRef = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) return;
     if (open && !dialog.open) {

@@ -3,7 +3,7 @@
 // between is a conflict to reload); an approval above its maker's authority waits here for a
 // supervisor's sign-off. The claim page keeps it mounted across reloads, so the selected
 // action, the last result and what was typed (until the claim's version changes) stay.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError, api, errorText } from "../../../api";
 import { useKeys } from "../../../keys";
 import { labels } from "../../../labels";
@@ -92,8 +92,8 @@ export function DecisionPanel(props: { detail: ClaimDetail; reload: () => Promis
     };
   }, []);
 
-  // A tab chosen: the cursor goes to its form's first field.
-  useEffect(() => {
+  // A tab chosen: the cursor goes to its form's first field (before the next key is read).
+  useLayoutEffect(() => {
     if (!focusFormRef.current || !action) return;
     focusFormRef.current = false;
     formRef.current?.querySelector<HTMLElement>("input, textarea")?.focus();
@@ -159,6 +159,8 @@ export function DecisionPanel(props: { detail: ClaimDetail; reload: () => Promis
       setResult(refusal(err));
       return;
     }
+    // The outcome shows with the claim as it is now, not before.
+    await reload().catch(() => undefined);
     setResult({
       tone: "ok",
       title: `已提交：${label}${status ? `，赔案状态：${status}` : ""}`,
@@ -166,7 +168,6 @@ export function DecisionPanel(props: { detail: ClaimDetail; reload: () => Promis
     });
     setChosen(null);
     startSending(false);
-    await reload();
   };
 
   const signOff = async (decision: SignOff, why: string): Promise<string | null> => {
@@ -183,13 +184,13 @@ export function DecisionPanel(props: { detail: ClaimDetail; reload: () => Promis
       startSending(false);
       return err instanceof ApiError && err.status === 401 ? null : errorText(err);
     }
-    startSending(false);
+    await reload().catch(() => undefined);
     setResult({
       tone: "ok",
       title: decision === "approve" ? "已签批通过" : "已退回，赔案回到待审核",
       at: new Date(),
     });
-    await reload();
+    startSending(false);
     return null;
   };
 

@@ -1,6 +1,6 @@
 // The re-shoot form: tick the photos the customer must take again, each with a reason (the QC's
 // suggestion preselected) and an optional note for the customer.
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { labels, slotLabel } from "../../../labels";
 import { Chip } from "../../../ui/chips";
 import type { ClaimDetail } from "../types";
@@ -66,7 +66,7 @@ function ReshootItem(props: {
   const focusReasonRef = useRef(false);
 
   // Ticked without a reason: the reason is next (its row shows once ticked).
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (draft.checked && focusReasonRef.current) selectRef.current?.focus();
     focusReasonRef.current = false;
   }, [draft.checked]);
