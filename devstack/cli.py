@@ -14,6 +14,7 @@ claimbot dlq list|redrive    dead-letter queues: what could not be done, and bri
 claimbot audit verify|list   the console's audit log: check its hash chain, list entries
 claimbot hold add|release|list   legal holds: keep everything of a claim until released (audited)
 claimbot retention sold Q --policy P   a quote was bought: its licence photo is kept (audited)
+claimbot console publish --bucket B   upload the console's build to its CloudFront bucket
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
 
     hold.register(sub)
     retention.register(sub)
+
+    from devstack.commands import console_assets
+
+    console_assets.register(sub)
 
     menu = sub.add_parser("menu", help="custom menu")
     menu_sub = menu.add_subparsers()

@@ -211,6 +211,9 @@ class Values:
             return f"{self.region}_{logical}"
         if kind == "AWS::Cognito::UserPoolDomain" and attribute == "Ref":
             return self.resolve(props["Domain"])  # the domain prefix
+        if kind == "AWS::CloudFront::Distribution" and attribute == "DomainName":
+            tld = "cn" if self.partition == "aws-cn" else "net"
+            return f"{logical.lower()}.cloudfront.{tld}"  # d1234abcd.cloudfront.net in AWS
         if attribute == "Ref":
             return logical.lower()  # what the rest only needs: a stable id
         raise InvokeError(f"cannot resolve {logical}.{attribute} ({kind}) locally")

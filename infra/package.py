@@ -7,14 +7,16 @@
 
 1. `chalice package` (in process, same code) turns app.py into Chalice's SAM template and the
    API's deployment.zip (requirements.txt + app.py + chalicelib). --fast skips building the zip.
-2. The merge adds infra/resources.yaml (tables, queues, bucket, alarms, Cognito) and
-   infra/network.yaml (the VPC of the fixed egress address) and applies infra/functions.yaml
+2. The merge adds infra/resources.yaml (tables, queues, bucket, alarms, Cognito),
+   infra/network.yaml (the VPC of the fixed egress address) and infra/console-assets.yaml (the
+   console's scripts on CloudFront) and applies infra/functions.yaml
    to Chalice's functions: names, one least-privilege role each, the environment, event
    sources wired to the real queues and stream, the worker as a container image, the VPC for
    those that call WeChat or WeCom, the API's alias and SnapStart, log groups and alarms.
    Packaging stops when they disagree (a handler without a role, a queue name that is not
    the template's, a function using the access tokens outside the VPC, ...).
-3. Artefacts: deployment.zip for the python3.13 runtime with bytecode compiled in when a
+3. Artefacts: deployment.zip for the python3.13 runtime (with the console's build from
+   `make console`: packaging stops without it) with bytecode compiled in when a
    Python 3.13 is at hand (see docs/deploy.md, "Sizes" and "Bytecode"), the worker's Docker
    build context (worker/), sizes.json, template.yaml.
 """
@@ -49,14 +51,17 @@ VPC_ACCESS_POLICY = (
     "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 )
 # Parameter defaults that differ by stage: dev runs without the NAT gateway (its cost, and a
-# WeChat test account has no IP whitelist); turn it on with FixedEgress=true.
-STAGE_DEFAULTS = {"dev": {"FixedEgress": "false"}}
+# WeChat test account has no IP whitelist); turn it on with FixedEgress=true. Its console's
+# scripts come from the API itself (no CloudFront distribution to publish to).
+STAGE_DEFAULTS = {"dev": {"FixedEgress": "false", "ConsoleAssetsCdn": "false"}}
+# The console's build (console-ui/, `make console`), packaged with chalicelib in deployment.zip.
+CONSOLE_ASSETS = ROOT / "chalicelib" / "console" / "static" / "assets"
 
 TABLE_READ = ["GetItem", "BatchGetItem", "Query", "Scan", "ConditionCheckItem"]
 TABLE_WRITE = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]
 SQS_CONSUME = ["ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes"]
 STREAM_READ = ["DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"]
-TEMPLATE_FILES = ("resources.yaml", "network.yaml", "functions.yaml")
+TEMPLATE_FILES = ("resources.yaml", "network.yaml", "console-assets.yaml", "functions.yaml")
 SECTIONS = ("Parameters", "Rules", "Conditions", "Resources", "Outputs")
 
 
@@ -199,12 +204,14 @@ def merge(
     overlay: dict[str, Any],
     stage: str,
     network: dict[str, Any] | None = None,
+    assets: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     template = copy.deepcopy(chalice)
     template["Description"] = f"claimbot ({stage}): WeChat self-service for motor insurance"
     extras = (
         (resources, "resources.yaml"),
         (network or {}, "network.yaml"),
+        (assets or {}, "console-assets.yaml"),
         (overlay, "functions.yaml"),
     )
     for extra, origin in extras:
@@ -770,6 +777,47 @@ def awslambdaric() -> str:
     raise PackageError("infra/worker/Dockerfile pins no awslambdaric")
 
 
+def console_build(folder: Path | None = None) -> list[str]:
+    """The console's built files (manifest.json and the files it names), or PackageError: the
+    API would answer /console with 503 without them."""
+    folder = folder or CONSOLE_ASSETS
+    manifest_path = folder / "manifest.json"
+    shown = _shown(manifest_path)
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PackageError(
+            f"the console is not built ({shown} is missing): run `make console` first "
+            "(`make package` does)"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise PackageError(f"{shown} is unreadable ({exc}): run `make console` again") from exc
+    manifest = manifest if isinstance(manifest, dict) else {}
+    names = sorted(str(v) for v in manifest.values())
+    missing = [n for n in names if not (folder / n).is_file()]
+    if not {"console.js", "console.css"} <= set(manifest) or missing:
+        raise PackageError(
+            f"the console's build in {_shown(folder)} is incomplete (missing "
+            f"{missing or 'console.js/console.css in manifest.json'}): run `make console` again"
+        )
+    return ["manifest.json", *names]
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def console_build_in_zip(path: Path) -> None:
+    """Chalice zips chalicelib as it is; make sure the console's build went in with it."""
+    folder = CONSOLE_ASSETS
+    inside = folder.relative_to(ROOT).as_posix()
+    with zipfile.ZipFile(path) as zf:
+        zipped = set(zf.namelist())
+    missing = [n for n in console_build(folder) if f"{inside}/{n}" not in zipped]
+    if missing:
+        raise PackageError(f"{path.name} lacks the console's build ({missing}) under {inside}")
+
+
 def write_template(template: dict[str, Any], path: Path) -> None:
     class Dumper(yaml.SafeDumper):
         pass
@@ -791,13 +839,17 @@ def package(stage: str, out: Path, fast: bool = False, measure: bool = False) ->
     chalice_dir = out / "chalice"
     if chalice_dir.exists():
         shutil.rmtree(chalice_dir)
+    if not fast:
+        console_build()  # before the slow part: the API's page needs it
     chalice = chalice_template(stage, chalice_dir, fast)
     resources = load_yaml(INFRA / "resources.yaml")
     network = load_yaml(INFRA / "network.yaml")
+    assets = load_yaml(INFRA / "console-assets.yaml")
     overlay = load_yaml(INFRA / "functions.yaml")
-    template = merge(chalice, resources, overlay, stage, network)
+    template = merge(chalice, resources, overlay, stage, network, assets)
     report: dict[str, Any] = {"stage": stage, "runtime": RUNTIME_NAME}
     if not fast:
+        console_build_in_zip(chalice_dir / "deployment.zip")
         python = runtime_python()
         report["bytecode_by"] = " ".join(python) if python else None
         report["api_package"] = compile_zip(

@@ -182,7 +182,7 @@ overlay = p.load_yaml(p.INFRA / "functions.yaml")
 del overlay["Functions"]["OnOutbox"]["FixedEgress"]
 try:
     p.merge(chalice, p.load_yaml(p.INFRA / "resources.yaml"), overlay, "dev",
-            p.load_yaml(p.INFRA / "network.yaml"))
+            p.load_yaml(p.INFRA / "network.yaml"), p.load_yaml(p.INFRA / "console-assets.yaml"))
 except p.PackageError as exc:
     print(exc)
 """

@@ -231,6 +231,46 @@ def test_the_console_page_and_its_built_assets_are_served(api):
     assert config["dev_login"] is True
 
 
+def test_with_a_cdn_the_page_loads_its_assets_there_and_its_csp_admits_that_origin(
+    container, monkeypatch
+):
+    """CONSOLE_ASSETS_URL (CloudFront, infra/console-assets.yaml): the page names the same
+    built files under that URL, and only that origin is added to script-src and style-src."""
+    import dataclasses
+    import re
+
+    import app
+
+    cdn = "https://static.claims.example.com/console/assets"
+    settings = dataclasses.replace(container.settings, console_assets_url=cdn)
+
+    class WithCdn:
+        def __getattr__(self, name: str):
+            return settings if name == "settings" else getattr(container, name)
+
+    monkeypatch.setattr(app, "services", lambda: WithCdn())
+    with Client(app.app) as client:
+        page = client.http.get("/console")
+    html = page.body.decode()
+    assert page.status_code == 200
+    (script,) = re.findall(r'<script type="module" src="([^"]+)"', html)
+    (style,) = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assert re.fullmatch(re.escape(cdn) + r"/console-[A-Z0-9]{8}\.js", script), script
+    assert re.fullmatch(re.escape(cdn) + r"/console-[A-Z0-9]{8}\.css", style), style
+    assert "console/assets/" not in html.replace(cdn, "")  # nothing left pointing at the API
+    policy = dict(
+        part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";")
+    )
+    origin = "https://static.claims.example.com"
+    assert policy["script-src"].startswith(f"'self' {origin} 'sha256-")
+    assert policy["style-src"] == f"'self' {origin}"
+    loading = [d for d in policy if d.startswith(("script-src", "style-src"))]  # -elem too
+    assert all(policy[d].startswith(f"'self' {origin}") for d in loading), policy
+    assert origin not in policy["connect-src"] and origin not in policy["img-src"]
+    assert policy["default-src"] == "'none'"
+    assert page.headers["Cache-Control"] == "no-store"
+
+
 # --- claim authority (核赔权限) -------------------------------------------------------------
 
 
