@@ -72,7 +72,6 @@ export function DecisionPanel(props: { detail: ClaimDetail; reload: () => Promis
   const sendingRef = useRef(false);
   const mountedRef = useRef(true);
   const formRef = useRef<HTMLFormElement>(null);
-  const sectionRef = useRef<HTMLElement>(null);
   const focusFormRef = useRef(false);
 
   // The reloaded claim may no longer allow the selected action.
@@ -111,17 +110,12 @@ export function DecisionPanel(props: { detail: ClaimDetail; reload: () => Promis
     focusFormRef.current = true;
   };
 
+  // a/b/p/j choose a tab (Esc out of the form is the claim page's: it knows the panel's class).
   useKeys((e) => {
     const code = Object.keys(KEYS).find((c) => KEYS[c] === e.key);
     if (code) {
       e.preventDefault();
       selectAction(code);
-    } else if (e.key === "Escape") {
-      const active = document.activeElement;
-      if (active instanceof HTMLElement && sectionRef.current?.contains(active)) {
-        e.preventDefault();
-        active.blur(); // the first Esc leaves the form; the next one goes back to the queue
-      }
     }
   });
 
@@ -202,7 +196,7 @@ export function DecisionPanel(props: { detail: ClaimDetail; reload: () => Promis
 
   return (
     <>
-      <section class="panel actions" data-testid="actions" ref={sectionRef}>
+      <section class="panel actions" data-testid="actions">
         <h2>审核处理</h2>
         <div class="panel-body">
           <SignOffPanel detail={detail} sending={sending} send={signOff} />
