@@ -145,9 +145,9 @@ class DevStack:
         from devstack import wecom_defaults as wd
 
         directory = Container(settings_from_env()).staff_directory
-        for userid, name, roles in wd.DEMO_STAFF:
+        for userid, name, roles, team in wd.DEMO_STAFF:
             if directory.get(userid) is None:
-                directory.add(userid, name, roles, by="claimbot dev")
+                directory.add(userid, name, roles, by="claimbot dev", team=team)
 
     def _configure_app_environment(self) -> None:
         from devstack import wecom_defaults as wd

@@ -25,11 +25,12 @@ DEMO_ROSTER = (
     ("S1003", "陈主管", "supervisor-chen", "supervisor"),
 )
 # The console's staff (`claimbot staff`), seeded by claimbot dev: they sign in through the
-# emulator's WeCom login page. Userid, name, roles.
+# emulator's WeCom login page. Userid, name, roles, team.
+DEMO_TEAM = "理赔一组"
 DEMO_STAFF = (
-    ("oncall-li", "李值班", ("adjuster", "agent")),
-    ("oncall-wang", "王备班", ("agent",)),
-    ("supervisor-chen", "陈主管", ("supervisor",)),
+    ("oncall-li", "李值班", ("adjuster", "agent"), DEMO_TEAM),
+    ("oncall-wang", "王备班", ("agent",), DEMO_TEAM),
+    ("supervisor-chen", "陈主管", ("supervisor",), DEMO_TEAM),
 )
 
 SECRET_NAMES = (

@@ -49,12 +49,12 @@ GRANTS: dict[str, frozenset[Permission]] = {
     "agent": frozenset({Permission.HANDLE_CHATS}),  # the agents' inbox, not claims
 }
 
-DEV_USERS: tuple[dict[str, Any], ...] = (
+DEV_USERS: tuple[dict[str, Any], ...] = (  # local only; "team": as the staff table's
     {"id": "adjuster1", "name": "李理赔", "roles": ["adjuster"]},
     {"id": "adjuster2", "name": "王定损", "roles": ["adjuster"]},
-    {"id": "supervisor1", "name": "陈主管", "roles": ["supervisor"]},
+    {"id": "supervisor1", "name": "陈主管", "roles": ["supervisor"], "team": "理赔一组"},
     {"id": "auditor1", "name": "周稽核", "roles": ["auditor"]},
-    {"id": "agent1", "name": "赵客服", "roles": ["agent"]},
+    {"id": "agent1", "name": "赵客服", "roles": ["agent"], "team": "理赔一组"},
 )
 
 

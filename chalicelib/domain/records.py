@@ -23,7 +23,7 @@ FIND_BY = ("openid", "claim", "policy", "plate", "phone")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
-ALL, PEOPLE, HANDLED = "all", "people", "handled"  # scopes
+ALL, TEAM, HANDLED = "all", "team", "handled"  # scopes: everyone's, the team's, one's own
 
 
 class RecordsRequestError(ValueError):
@@ -78,7 +78,7 @@ def scope_for(roles: Sequence[str]) -> str | None:
     if "auditor" in roles:
         return ALL
     if "supervisor" in roles:
-        return PEOPLE
+        return TEAM
     if "agent" in roles:
         return HANDLED
     return None

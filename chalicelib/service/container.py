@@ -337,7 +337,8 @@ class Container:
         from chalicelib.store.audit import AuditLog
 
         return RecordsDesk(self.book, AuditLog(), self._staff_name,
-                           photo_link=lambda key: self.media.presigned_url(key, 300))  # fmt: skip
+                           photo_link=lambda key: self.media.presigned_url(key, 300),
+                           team_of=self._team_of)  # fmt: skip
 
     @cached_property
     def data_request_desk(self) -> DataRequestDesk:
@@ -346,6 +347,22 @@ class Container:
         from chalicelib.store.handoffs import Tickets
 
         return DataRequestDesk(Tickets(), AuditLog(), self.queues, self.settings.hotline)
+
+    def _team_of(self, staff_id: str) -> list[str]:
+        """The staff member's team, themselves included: the staff table's `team`; locally
+        also the demo users'. No team: themselves only."""
+        from chalicelib.console.auth import DEV_USERS, dev_user
+
+        dev = self.settings.console_dev_login
+        member = self.staff_directory.get(staff_id)
+        demo = dev_user(staff_id) if dev else None
+        team = (member.team if member else "") or str((demo or {}).get("team", ""))
+        if not team:
+            return [staff_id]
+        members = set(self.staff_directory.team_members(team))
+        if dev:
+            members |= {str(u["id"]) for u in DEV_USERS if u.get("team") == team}
+        return sorted(members | {staff_id})
 
     def _staff_name(self, staff_id: str) -> str | None:
         """A staff member's name for a transcript: the staff table, else a demo user."""

@@ -367,8 +367,10 @@ class HandoffDesk:
                             message_id, staff_id=staff_id)  # fmt: skip
 
     def _staff_member(self, userid: str) -> tuple[str, str]:
+        """Who answered: their WeCom userid (as the console and the staff table know them, so
+        their records are theirs there too) and the roster's name for them."""
         shift = self._shift_of(userid)
-        return (shift.staff_id, shift.name) if shift else (userid, "值班同事")
+        return (userid, shift.name) if shift else (userid, "值班同事")
 
     # --- the console's agent inbox ------------------------------------------------------------
 

@@ -36,12 +36,14 @@ class RecordsDesk:
         audit: AuditLog,
         staff_name: Callable[[str], str | None],
         photo_link: Callable[[str], str] | None = None,
+        team_of: Callable[[str], list[str]] = lambda staff_id: [staff_id],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.book = book
         self.audit = audit
         self.staff_name = staff_name
         self.photo_link = photo_link  # a short-lived link to a stored picture (S3 key)
+        self.team_of = team_of  # a member's team, themselves included (the staff table)
         self.clock = clock
 
     def search(
@@ -102,30 +104,23 @@ class RecordsDesk:
             raise Forbidden("only an auditor may see personal data unmasked, with a reason "
                             "of at least 4 characters")  # fmt: skip
         openids = self._customers(query)
-        handled = self._handled_by(staff.id) if scope == rules.HANDLED else set()
-        outside = [o for o in openids if not self._in_scope(scope, handled, o)]
-        if outside:
-            raise Forbidden(
-                "outside your scope: " + ("you did not take part in this customer's "
-                                          "conversation" if scope == rules.HANDLED
-                                          else "no person took part in this customer's "
-                                          "conversation; ask an auditor")
-            )  # fmt: skip
+        if scope != rules.ALL:
+            members = [staff.id] if scope == rules.HANDLED else self.team_of(staff.id)
+            handled = self._handled_by(members)
+            if any(o not in handled for o in openids):
+                raise Forbidden("outside your scope: " + (
+                    "you did not take part in this customer's conversation"
+                    if scope == rules.HANDLED else
+                    "no one in your team took part in this customer's conversation (teams: "
+                    "claimbot staff set-team); ask an auditor"))  # fmt: skip
         return query, openids, bool(reason)
 
     @staticmethod
-    def _handled_by(staff_id: str) -> set[str]:
-        """The customers whose conversations this staff member said something in (read once)."""
-        return {r.openid for r in ConversationRecord.by_staff.query(staff_id)}
-
-    def _in_scope(self, scope: str, handled: set[str], openid: str) -> bool:
-        if scope == rules.ALL:
-            return True
-        if scope == rules.HANDLED:
-            return openid in handled
-        spoken = ConversationRecord.query(openid,
-                                          filter_condition=ConversationRecord.staff_id.exists())
-        return next(iter(spoken), None) is not None
+    def _handled_by(staff_ids: list[str]) -> set[str]:
+        """The customers whose conversations these staff members said something in (each
+        member's index entries read once)."""
+        return {r.openid for staff_id in dict.fromkeys(staff_ids)
+                for r in ConversationRecord.by_staff.query(staff_id)}  # fmt: skip
 
     def _customers(self, query: rules.RecordQuery) -> list[str]:
         """The WeChat users the identifier names (a customer may have bound several)."""

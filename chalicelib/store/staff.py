@@ -1,7 +1,8 @@
-"""The console's staff: who may sign in through WeCom and with which roles.
+"""The console's staff: who may sign in through WeCom, with which roles, in which team.
 
-Table logical name "staff" (StaffTable), hash key `userid`: the member's WeCom userid. An
-operator edits it with `claimbot staff add|list|set-roles|disable|enable`; each change is
+Table logical name "staff" (StaffTable), hash key `userid`: the member's WeCom userid. A
+supervisor sees the conversation records of their team (domain/records.py). An operator edits
+it with `claimbot staff add|list|set-roles|set-team|disable|enable`; each change is
 written in one transaction with its audit entry (`AuditLog.append(..., also=...)`), so the
 table never holds a change the audit log does not show.
 """
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # store.audit imports store.models, which registers this modu
 
 OPERATOR_ROLE = "operator"
 USERID_MAX = 64
+TEAM_MAX = 40
 
 
 class StaffItem(Model):
@@ -36,6 +38,7 @@ class StaffItem(Model):
     name = UnicodeAttribute()  # shown in the console and on decisions
     roles = JSONAttribute(default=list)  # console roles (console/auth.py ROLES)
     disabled = BooleanAttribute(default=False)
+    team = UnicodeAttribute(null=True)  # e.g. 理赔一组; a supervisor sees their team's records
     updated_at = NumberAttribute()
     updated_by = UnicodeAttribute()
 
@@ -46,10 +49,11 @@ class StaffMember:
     name: str
     roles: tuple[str, ...]
     disabled: bool = False
+    team: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"userid": self.userid, "name": self.name, "roles": list(self.roles),
-                "disabled": self.disabled}  # fmt: skip
+                "disabled": self.disabled, "team": self.team}  # fmt: skip
 
 
 class StaffError(ValueError):
@@ -64,6 +68,13 @@ def check_roles(roles: Iterable[str]) -> tuple[str, ...]:
     if not chosen:
         raise StaffError(f"give at least one role: {', '.join(ROLES)}")
     return chosen
+
+
+def check_team(team: str) -> str:
+    team = " ".join(team.split())
+    if len(team) > TEAM_MAX or "|" in team:
+        raise StaffError(f"a team name is at most {TEAM_MAX} characters without '|'")
+    return team
 
 
 def check_userid(userid: str) -> str:
@@ -89,13 +100,20 @@ class StaffDirectory:
     def members(self) -> list[StaffMember]:
         return sorted((_member(i) for i in StaffItem.scan()), key=lambda m: m.userid)
 
-    def add(self, userid: str, name: str, roles: Sequence[str], by: str) -> StaffMember:
-        userid, roles = check_userid(userid), check_roles(roles)
+    def team_members(self, team: str) -> list[str]:
+        """The userids in `team` (the staff table is a few hundred rows: a filtered scan)."""
+        if not team:
+            return []
+        return sorted(i.userid for i in StaffItem.scan(StaffItem.team == team))
+
+    def add(self, userid: str, name: str, roles: Sequence[str], by: str,
+            team: str = "") -> StaffMember:  # fmt: skip
+        userid, roles, team = check_userid(userid), check_roles(roles), check_team(team)
         if not name.strip():
             raise StaffError("give the member's name (--name), as colleagues know them")
         item = StaffItem(userid=userid, name=name.strip(), roles=list(roles), disabled=False,
-                         updated_at=self.clock(), updated_by=by)  # fmt: skip
-        detail = {"userid": userid, "name": item.name, "roles": list(roles)}
+                         team=team or None, updated_at=self.clock(), updated_by=by)  # fmt: skip
+        detail = {"userid": userid, "name": item.name, "roles": list(roles), "team": team}
         self._audited(by, "staff:add", detail,
                       lambda tx: tx.save(item, condition=StaffItem.userid.does_not_exist()),
                       f"{userid} is already staff: use set-roles or enable")  # fmt: skip
@@ -106,19 +124,28 @@ class StaffDirectory:
         before = self._existing(userid)
         detail = {"userid": userid, "roles": list(roles), "before": list(before.roles)}
         self._update(userid, by, "staff:set_roles", detail, [StaffItem.roles.set(list(roles))])
-        return StaffMember(userid, before.name, roles, before.disabled)
+        return StaffMember(userid, before.name, roles, before.disabled, before.team)
+
+    def set_team(self, userid: str, team: str, by: str) -> StaffMember:
+        """Move a member to `team` ("" takes them out of any)."""
+        team = check_team(team)
+        before = self._existing(userid)
+        detail = {"userid": userid, "team": team, "before": before.team}
+        change = StaffItem.team.set(team) if team else StaffItem.team.remove()
+        self._update(userid, by, "staff:set_team", detail, [change])
+        return StaffMember(userid, before.name, before.roles, before.disabled, team)
 
     def disable(self, userid: str, by: str, reason: str = "") -> StaffMember:
         before = self._existing(userid)
         detail = {"userid": userid, "reason": reason.strip()[:200]}
         self._update(userid, by, "staff:disable", detail, [StaffItem.disabled.set(True)])
-        return StaffMember(userid, before.name, before.roles, True)
+        return StaffMember(userid, before.name, before.roles, True, before.team)
 
     def enable(self, userid: str, by: str) -> StaffMember:
         before = self._existing(userid)
         self._update(userid, by, "staff:enable", {"userid": userid},
                      [StaffItem.disabled.set(False)])  # fmt: skip
-        return StaffMember(userid, before.name, before.roles, False)
+        return StaffMember(userid, before.name, before.roles, False, before.team)
 
     def _existing(self, userid: str) -> StaffMember:
         member = self.get(userid)
@@ -145,7 +172,8 @@ class StaffDirectory:
 
 
 def _member(item: StaffItem) -> StaffMember:
-    return StaffMember(item.userid, item.name, tuple(item.roles or ()), bool(item.disabled))
+    return StaffMember(item.userid, item.name, tuple(item.roles or ()), bool(item.disabled),
+                       item.team or "")  # fmt: skip
 
 
 def _condition_failed_at(exc: Exception, index: int) -> bool:

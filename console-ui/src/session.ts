@@ -9,7 +9,7 @@ export interface Me {
   roles: string[];
   /** chalicelib/console/auth.py Permission values */
   permissions: string[];
-  /** "handled" | "people" | "all" | null: whose conversation records they may search */
+  /** "handled" | "team" | "all" | null: whose conversation records they may search */
   records_scope: string | null;
   records_unmask: boolean;
   [more: string]: unknown;

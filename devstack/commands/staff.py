@@ -1,5 +1,7 @@
-"""`claimbot staff add|list|set-roles|disable|enable`: who may sign in to the console through
-WeCom, with which roles. Every change is written with its entry in the console's audit log
+"""`claimbot staff add|list|set-roles|set-team|disable|enable`: who may sign in to the console
+through WeCom, with which roles, in which team (a supervisor sees their team's records).
+
+Every change is written with its entry in the console's audit log
 (one transaction), under the operator's name (`--by`, else $CLAIMBOT_OPERATOR, else the login
 name). Against the running `claimbot dev` when no AWS settings are given, else the app's
 settings (an AWS account).
@@ -32,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("userid", help="the member's WeCom userid (企业微信 账号)")
     add.add_argument("--name", required=True, help="as colleagues know them, e.g. 李理赔")
     add.add_argument("--roles", required=True, help=roles_help)
+    add.add_argument("--team", default="", help="their team, e.g. 理赔一组 (optional)")
     _by(add)
     add.set_defaults(func=_add)
 
@@ -44,6 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     set_roles.add_argument("--roles", required=True, help=roles_help)
     _by(set_roles)
     set_roles.set_defaults(func=_set_roles)
+
+    set_team = sub.add_parser("set-team", help="move a member to a team ('' for none)")
+    set_team.add_argument("userid")
+    set_team.add_argument("team", help="the team's name, e.g. 理赔一组; '' takes them out")
+    _by(set_team)
+    set_team.set_defaults(func=_set_team)
 
     disable = sub.add_parser("disable", help="stop a member signing in (within a minute)")
     disable.add_argument("userid")
@@ -88,12 +97,16 @@ def _change(change: Callable[[StaffDirectory], StaffMember]) -> int:
 
 def _add(args: argparse.Namespace) -> int:
     roles = args.roles.split(",")
-    return _change(lambda d: d.add(args.userid, args.name, roles, operator(args)))
+    return _change(lambda d: d.add(args.userid, args.name, roles, operator(args), args.team))
 
 
 def _set_roles(args: argparse.Namespace) -> int:
     roles = args.roles.split(",")
     return _change(lambda d: d.set_roles(args.userid, roles, operator(args)))
+
+
+def _set_team(args: argparse.Namespace) -> int:
+    return _change(lambda d: d.set_team(args.userid, args.team, operator(args)))
 
 
 def _disable(args: argparse.Namespace) -> int:
@@ -116,4 +129,5 @@ def _list(args: argparse.Namespace) -> int:
 
 def _line(member: StaffMember) -> str:
     state = "disabled" if member.disabled else "enabled"
-    return f"{member.userid:24} {state:8} {','.join(member.roles):28} {member.name}"
+    team = member.team or "-"
+    return f"{member.userid:24} {state:8} {','.join(member.roles):28} {team:12} {member.name}"

@@ -146,9 +146,10 @@ def test_after_hours_relay_both_ways_until_the_staff_member_ends_it(
     [answer] = _to_customer(c, openid)
     assert answer == "【人工客服 李值班】您好，我是值班的李值班，请问车辆现在在什么位置？"
     handoff = HandoffItem.get(openid)
-    assert handoff.state == "active" and handoff.staff_id == "S1"
+    # Who answered is their WeCom userid, as the console and the staff table know them.
+    assert handoff.state == "active" and handoff.staff_id == PRIMARY
     said_by_staff = [r for r in ConversationRecord.query(openid) if r.staff_id]
-    assert [(r.direction, r.staff_id) for r in said_by_staff] == [("out", "S1")]
+    assert [(r.direction, r.staff_id) for r in said_by_staff] == [("out", PRIMARY)]
 
     wecom.reply(PRIMARY, f"{short_code(openid)} /结束")
     [ended] = _to_customer(c, openid)

@@ -70,6 +70,33 @@ def test_outside_the_roles_scope_the_request_is_refused_with_the_reason(api, tal
     assert _search(api, "supervisor1", by="openid", value=talked["with_person"]).status_code == 200
 
 
+def test_a_supervisor_sees_their_teams_conversations_only(api, container):  # noqa: F811
+    """supervisor1 leads 理赔一组 (agent1 and the staff table's members of that team): a
+    customer answered by someone of another team is refused until that person joins it."""
+    from chalicelib.store.audit import AuditLog as Log
+    from chalicelib.store.staff import StaffDirectory
+
+    staff = StaffDirectory(Log())
+    other = f"wecom-{uuid.uuid4().hex[:6]}"
+    staff.add(other, "钱坐席", ["agent"], by="ops", team="理赔二组")
+    openid = f"o_rec_{uuid.uuid4().hex[:8]}"
+    Conversations(3600).log([
+        Entry(openid, "in", "webhook", "text", "人工"),
+        Entry(openid, "out", "custom", "text", "您好，我是钱坐席", staff_id=other),
+    ])  # fmt: skip
+
+    refused = _search(api, "supervisor1", by="openid", value=openid)
+    assert refused.status_code == 403 and "no one in your team" in refused.json_body["error"]
+    assert _search(api, "auditor1", by="openid", value=openid).status_code == 200
+
+    staff.set_team(other, "理赔一组", by="ops")
+    found = _search(api, "supervisor1", by="openid", value=openid)
+    assert found.status_code == 200
+    assert [r["who"] for r in found.json_body["records"]] == ["客户", "人工客服 钱坐席"]
+    (entry,) = [e for e in Log().entries(limit=10) if e.action == "staff:set_team"][:1]
+    assert entry.detail == {"userid": other, "team": "理赔一组", "before": "理赔二组"}
+
+
 def test_only_an_auditor_with_a_reason_sees_personal_data_unmasked(api, talked):  # noqa: F811
     res = _search(api, "auditor1", by="openid", value=talked["bot_only"])
     assert res.status_code == 200 and res.json_body["masked"]

@@ -51,18 +51,23 @@ def _listed(cli, capsys, userid: str) -> dict | None:
 def test_add_set_roles_disable_enable_each_audited(cli, capsys, userid):
     assert cli(["staff", "add", userid, "--name", "李理赔", "--roles", "adjuster"]) == 0
     assert _listed(cli, capsys, userid) == {"userid": userid, "name": "李理赔",
-                                            "roles": ["adjuster"], "disabled": False}  # fmt: skip
+                                            "roles": ["adjuster"], "disabled": False,
+                                            "team": ""}  # fmt: skip
     assert cli(["staff", "set-roles", userid, "--roles", "adjuster,agent", "--by", "ops-wu"]) == 0
+    assert cli(["staff", "set-team", userid, "理赔二组"]) == 0
     assert cli(["staff", "disable", userid, "--reason", "left the team"]) == 0
     assert _listed(cli, capsys, userid)["disabled"] is True
     assert cli(["staff", "enable", userid]) == 0
     assert _listed(cli, capsys, userid) == {"userid": userid, "name": "李理赔",
-                                            "roles": ["adjuster", "agent"], "disabled": False}
+                                            "roles": ["adjuster", "agent"], "disabled": False,
+                                            "team": "理赔二组"}  # fmt: skip
     assert _audited(userid) == [
         ("ops-zhang", "operator", "staff:add",
-         {"userid": userid, "name": "李理赔", "roles": ["adjuster"]}),
+         {"userid": userid, "name": "李理赔", "roles": ["adjuster"], "team": ""}),
         ("ops-wu", "operator", "staff:set_roles",
          {"userid": userid, "roles": ["adjuster", "agent"], "before": ["adjuster"]}),
+        ("ops-zhang", "operator", "staff:set_team",
+         {"userid": userid, "team": "理赔二组", "before": ""}),
         ("ops-zhang", "operator", "staff:disable", {"userid": userid, "reason": "left the team"}),
         ("ops-zhang", "operator", "staff:enable", {"userid": userid}),
     ]  # fmt: skip
@@ -79,7 +84,7 @@ def test_a_refused_change_changes_nothing_and_audits_nothing(cli, capsys, userid
     assert "unknown role admin" in capsys.readouterr().err
     assert cli(["staff", "add", "", "--name", "x", "--roles", "agent"]) == 1
     assert _listed(cli, capsys, userid) == {"userid": userid, "name": "王", "roles": ["agent"],
-                                            "disabled": False}  # fmt: skip
+                                            "disabled": False, "team": ""}  # fmt: skip
     assert [a for _, _, a, _ in _audited(userid)] == ["staff:add"]
 
 
@@ -136,7 +141,8 @@ def test_staff_sign_in_and_use_the_console_with_their_roles(api, wecom, cli, use
     assert res.status_code == 200, res.json_body
     headers = {"Authorization": f"Bearer {res.json_body['token']}"}
     me = api.http.get("/console/api/me", headers=headers).json_body
-    assert me == {"id": userid, "name": "陈主管", "roles": ["supervisor"]}
+    assert (me["id"], me["name"], me["roles"]) == (userid, "陈主管", ["supervisor"])
+    assert me["records_scope"] == "team" and "sign_off" in me["permissions"]
     assert api.http.get("/console/api/audit", headers=headers).status_code == 200
     signed_in = [(e.role, e.detail) for e in AuditEntry.query("console", scan_index_forward=False,
                  limit=20) if e.who == userid and e.action == "sign_in"]  # fmt: skip

@@ -12,7 +12,7 @@ NOW = 1_796_000_000.0  # 2026-11-30
 def test_scopes_by_role_and_who_may_unmask():
     assert rules.scope_for(("adjuster",)) is None
     assert rules.scope_for(("agent",)) == rules.HANDLED
-    assert rules.scope_for(("agent", "supervisor")) == rules.PEOPLE
+    assert rules.scope_for(("agent", "supervisor")) == rules.TEAM
     assert rules.scope_for(("auditor",)) == rules.ALL
     assert rules.may_unmask(("auditor",), "投诉调查") and not rules.may_unmask(("auditor",), " ")
     assert not rules.may_unmask(("supervisor",), "投诉调查 TS-1")

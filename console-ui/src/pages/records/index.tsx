@@ -25,7 +25,7 @@ import { Transcript } from "./transcript";
 
 const SCOPE_WORDS: Record<string, string> = {
   handled: "您可查询：您本人接待过的客户的会话记录。个人信息遮盖显示。",
-  people: "您可查询：有人工客服参与的全部会话记录（本团队）。个人信息遮盖显示。",
+  team: "您可查询：本团队成员接待过的客户的会话记录。个人信息遮盖显示。",
   all: "您可查询：全部会话记录。个人信息默认遮盖；填写理由后可查看未遮盖内容，查询和理由均记入审计日志。",
 };
 
