@@ -34,7 +34,11 @@ export function PhotoViewer({ items, index, onIndex, onClose, refresh }: ViewerP
   const n = items.length;
   const at = n ? ((index % n) + n) % n : 0;
   const item = items[at];
-  const src = item ? item.fullUrl || item.thumbUrl || "" : "";
+  // A picture that has loaded stays while fresh links arrive (the zoom is kept); a new link is
+  // used for the next photo, or when this one failed.
+  const [pinned, setPinned] = useState<{ key: string; src: string } | null>(null);
+  const latest = item ? item.fullUrl || item.thumbUrl || "" : "";
+  const src = item && pinned?.key === item.key ? pinned.src : latest;
   const [view, setView] = useState<View>({ scale: 1, fit: 1, x: 0, y: 0 });
   const [shown, setShown] = useState<{ src: string; failed: boolean } | null>(null);
   const stageRef = useRef<HTMLDivElement>(null);
@@ -130,6 +134,7 @@ export function PhotoViewer({ items, index, onIndex, onClose, refresh }: ViewerP
     if (!src) return;
     if (retriedRef.current !== src) {
       retriedRef.current = src; // most likely an expired link: fetch fresh ones once
+      setPinned(null);
       if (await refresh()) return; // the new link arrives as a new src
     }
     setShown({ src, failed: true });
@@ -253,6 +258,7 @@ export function PhotoViewer({ items, index, onIndex, onClose, refresh }: ViewerP
             transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`,
           }}
           onLoad={() => {
+            if (item) setPinned({ key: item.key, src });
             setShown({ src, failed: false });
             fitImage();
           }}

@@ -125,7 +125,8 @@ export interface Authority {
 
 export interface ConversationMessage {
   at: string | null;
-  direction: "in" | "out" | string;
+  /** "in" (the customer) or "out" (the bot) */
+  direction: string;
   type: string;
   content: string;
 }
