@@ -295,9 +295,12 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}
-        return _guarded(
-            lambda: services().console.audit_entries(staff(), params.get("claim_no") or None)
-        )
+        return _guarded(lambda: services().console.audit_entries(staff(), params))
+
+    @bp.route("/console/api/audit/verify", methods=["GET"])
+    def audit_verify() -> Response:
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().console.audit_verify(staff(), params))
 
     return bp
 

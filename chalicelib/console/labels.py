@@ -10,6 +10,9 @@ from typing import Any
 from chalicelib.console.auth import ROLES
 from chalicelib.console.service import MAX_CHAT_CHARS
 from chalicelib.dialog.catalogue import SURVEY_SHOT_TITLES
+from chalicelib.domain import audit as audit_rules
+from chalicelib.domain import data_requests as request_rules
+from chalicelib.domain import records as record_rules
 from chalicelib.domain import survey as sv
 from chalicelib.domain.authority import FLAG_PHOTOS_MISSING, NEEDS_REASON
 from chalicelib.domain.claims import ClaimStatus
@@ -103,7 +106,82 @@ AUDIT_ACTIONS = {
     "records.search": "查询聊天记录",
     "records.export": "导出聊天记录",
     "records.print": "打印聊天记录",
+    "chat_reply": "人工回复客户",
+    "chat_end": "结束人工会话",
+    "sign_in": "登录",
+    "sign_in_refused": "登录被拒",
+    "data_request.close:done": "信息请求：已办理",
+    "data_request.close:refused": "信息请求：不予办理",
+    "data_request.close:partly": "信息请求：部分办理",
+    "hold:add": "设置法律保全",
+    "hold:reapply": "重新设置法律保全",
+    "hold:release": "解除法律保全",
+    "retention:sold": "报价已成交（延长保存）",
+    "staff:add": "新增员工",
+    "staff:set_roles": "调整员工角色",
+    "staff:set_team": "调整员工团队",
+    "staff:disable": "停用员工",
+    "staff:enable": "启用员工",
 }
+
+# The audit page's filter by kind of action (codes: chalicelib/domain/audit.py KINDS).
+AUDIT_KINDS = {
+    "decisions": "理赔决定与签批",
+    "claim_views": "查看赔案",
+    "records": "聊天记录查询、导出、打印",
+    "data_requests": "客户信息请求",
+    "holds": "法律保全与保存期限",
+    "chats": "人工客服",
+    "staff": "登录与员工管理",
+}
+
+# What an entry is about (domain/audit.py target_of) and the words of its details.
+AUDIT_TARGETS = {
+    "claim": "赔案",
+    "request": "信息请求",
+    "customer": "客户",
+    "chat": "会话",
+    "staff": "员工",
+    "quote": "报价",
+}
+
+AUDIT_FIELDS = {
+    "by": "查询方式",
+    "value": "客户标识（摘要）",
+    "keyword": "含关键词",
+    "from": "自",
+    "to": "至",
+    "count": "条数",
+    "unmasked": "查看未脱敏原文",
+    "reason": "原因",
+    "note": "备注",
+    "outcome": "结果",
+    "request": "请求",
+    "amount": "金额",
+    "version": "版本",
+    "roles": "角色",
+    "before": "变更前",
+    "users": "微信用户数",
+    "held_since": "保全自",
+    "policy_no": "保单号",
+    "via": "方式",
+    "team": "团队",
+    "chars": "字数",
+    "due_at": "期限",
+}
+
+# How a records search names its customer (domain/records.py FIND_BY).
+RECORDS_FIND_BY = {
+    "openid": "微信 openid",
+    "claim": "赔案号",
+    "policy": "保单号",
+    "plate": "车牌号",
+    "phone": "手机号",
+}
+
+# Customers' requests about their information (domain/data_requests.py).
+DATA_REQUEST_KINDS = {"correct": "更正我的信息", "erase": "删除我的信息"}
+DATA_REQUEST_OUTCOMES = {"done": "已办理", "refused": "不予办理", "partly": "部分办理"}
 
 SIGN_IN_REFUSALS = {
     "not_staff": "您的企业微信账号还没有开通理赔审核台，请联系理赔主管开通。",
@@ -142,4 +220,16 @@ def console_labels() -> dict[str, Any]:
         },
         # statuses past review (decided, or later): the claim page says there is nothing to do
         "decided_statuses": [str(s) for s in ClaimStatus if s not in UNDECIDED],
+        "audit_kinds": [[kind, AUDIT_KINDS[kind]] for kind in audit_rules.KINDS],
+        "audit_targets": AUDIT_TARGETS,
+        "audit_fields": AUDIT_FIELDS,
+        "data_request_kinds": DATA_REQUEST_KINDS,
+        "data_request_outcomes": [[o, DATA_REQUEST_OUTCOMES[o]] for o in request_rules.OUTCOMES],
+        "data_request_limits": {
+            "needs_reason": list(request_rules.NEEDS_REASON),
+            "min_reason_chars": request_rules.MIN_REASON_CHARS,
+            "max_reason_chars": request_rules.MAX_REASON_CHARS,
+            "max_note_chars": request_rules.MAX_NOTE_CHARS,
+        },
+        "records_find_by": {code: RECORDS_FIND_BY[code] for code in record_rules.FIND_BY},
     }

@@ -8,7 +8,7 @@ pre-signed S3 links that expire within PHOTO_LINK_S.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from chalicelib.store.book import BookStore
     from chalicelib.store.conversations import Conversations
     from chalicelib.store.models import (
+        AuditEntry,
         ClaimItem,
         ClaimPhotoItem,
         ConversationRecord,
@@ -504,23 +505,67 @@ class ConsoleService:
 
     # --- audit -----------------------------------------------------------------------------
 
-    def audit_entries(self, staff: Staff, claim_no: str | None) -> dict[str, Any]:
+    def audit_entries(self, staff: Staff, params: Mapping[str, str]) -> dict[str, Any]:
+        """With `claim_no`: that claim's entries (its page's panel), as they always were.
+        Otherwise the audit page's search (domain/audit.py): by time (`from`, `to`: a China
+        date or an ISO time), staff member (`who`), kind of action (`kind`), newest first,
+        `limit` a page, `before` the next page; `next` is null when nothing older can match.
+        Reading the log is not itself audited (the log records what staff did to claims,
+        records, requests and staff, not who read it)."""
+        from chalicelib.domain.audit import AuditQuery, AuditRequestError
+
         staff.require(Permission.VIEW_AUDIT)
+        claim_no = (params.get("claim_no") or "").strip()
+        if claim_no:
+            return {"entries": [_audit_json(e) for e in self.audit.entries(claim_no)],
+                    "next": None}  # fmt: skip
+        try:
+            query = AuditQuery.parse(params)
+        except AuditRequestError as exc:
+            raise BadRequest(str(exc)) from exc
+        found = self.audit.page(query)
+        return {"entries": [_audit_json(e) for e in found.entries], "next": found.before,
+                "scanned": found.scanned}  # fmt: skip
+
+    def audit_verify(self, staff: Staff, params: Mapping[str, str]) -> dict[str, Any]:
+        """One stretch of the chain check (`claimbot audit verify` walks it all at once):
+        from the entry after `after` (0: the first) for at most VERIFY_ENTRIES entries or
+        VERIFY_SECONDS. `ok`: true (intact to the end), false (`broken` names the first
+        broken link) or null (go on with `after` = `next`)."""
+        from chalicelib.domain.audit import VERIFY_ENTRIES, VERIFY_SECONDS
+
+        staff.require(Permission.VIEW_AUDIT)
+        raw = (params.get("after") or "0").strip()
+        if not raw.isdigit():
+            raise BadRequest("'after' is the last entry checked (a number)")
+        walked = self.audit.walk(int(raw), VERIFY_ENTRIES, VERIFY_SECONDS)
+        broken = walked.broken
         return {
-            "entries": [
-                {
-                    "seq": int(e.seq),
-                    "at": _iso(e.at),
-                    "who": e.who,
-                    "role": e.role,
-                    "action": e.action,
-                    "claim_no": e.claim_no,
-                    "detail": e.detail or {},
-                    "ip": e.source_ip,
-                }
-                for e in self.audit.entries(claim_no)
-            ]
+            "ok": False if broken else (None if walked.more else True),
+            "checked": walked.checked,
+            "through": walked.last,
+            "next": walked.last if walked.more else None,
+            "broken": {"seq": broken.seq, "why": broken.why} if broken else None,
+            "head": self.audit.head_seq(),
         }
+
+
+def _audit_json(entry: AuditEntry) -> dict[str, Any]:
+    from chalicelib.domain.audit import maker_name, target_of
+
+    detail = entry.detail or {}
+    return {
+        "seq": int(entry.seq),
+        "at": _iso(entry.at),
+        "who": entry.who,
+        "name": maker_name(entry.action, detail),
+        "role": entry.role,
+        "action": entry.action,
+        "claim_no": entry.claim_no,
+        "target": target_of(entry.action, entry.claim_no, detail),
+        "detail": detail,
+        "ip": entry.source_ip,
+    }
 
 
 def _version(raw: object) -> int:
