@@ -21,6 +21,24 @@ export interface Labels {
   limits: { max_amount: number; max_reason_chars: number; max_chat_chars: number };
   /** claim statuses past review: nothing left to decide */
   decided_statuses: string[];
+  /** the audit page's filter by kind of action (chalicelib/domain/audit.py KINDS) */
+  audit_kinds: Pairs;
+  /** what an audit entry is about: claim, request, customer, chat, staff, quote */
+  audit_targets: Record<string, string>;
+  /** the words of an audit entry's details (reason, count, unmasked…) */
+  audit_fields: Record<string, string>;
+  /** customers' requests (PIPL): correct, erase */
+  data_request_kinds: Record<string, string>;
+  /** how a request is closed: done, refused, partly (in this order) */
+  data_request_outcomes: Pairs;
+  data_request_limits: {
+    needs_reason: string[];
+    min_reason_chars: number;
+    max_reason_chars: number;
+    max_note_chars: number;
+  };
+  /** how a records search names its customer: openid, claim, policy, plate, phone */
+  records_find_by: Record<string, string>;
   [more: string]: unknown;
 }
 
