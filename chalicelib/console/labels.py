@@ -171,12 +171,12 @@ AUDIT_FIELDS = {
 }
 
 # How a records search names its customer (domain/records.py FIND_BY).
-RECORDS_FIND_BY = {
-    "openid": "微信 openid",
+RECORDS_FIND_BY = {  # in the search form's order
     "claim": "赔案号",
     "policy": "保单号",
     "plate": "车牌号",
     "phone": "手机号",
+    "openid": "微信 openid",
 }
 
 # Customers' requests about their information (domain/data_requests.py).
@@ -200,6 +200,9 @@ def console_labels() -> dict[str, Any]:
     missing = [r for r in RESHOOT_REASONS if r not in RESHOOT_REASON_LABELS]
     if missing:  # a reason added in the domain must get its words here
         raise RuntimeError(f"no console label for re-shoot reason(s): {', '.join(missing)}")
+    unnamed = [code for code in record_rules.FIND_BY if code not in RECORDS_FIND_BY]
+    if unnamed:
+        raise RuntimeError(f"no console label for records search by: {', '.join(unnamed)}")
     return {
         "app_title": APP_TITLE,
         "roles": {role: ROLE_LABELS.get(role, role) for role in ROLES},
@@ -217,6 +220,7 @@ def console_labels() -> dict[str, Any]:
             "max_amount": int(MAX_AMOUNT),
             "max_reason_chars": MAX_REASON_CHARS,
             "max_chat_chars": MAX_CHAT_CHARS,
+            "min_unmask_reason_chars": record_rules.MIN_UNMASK_REASON_CHARS,
         },
         # statuses past review (decided, or later): the claim page says there is nothing to do
         "decided_statuses": [str(s) for s in ClaimStatus if s not in UNDECIDED],
@@ -231,5 +235,6 @@ def console_labels() -> dict[str, Any]:
             "max_reason_chars": request_rules.MAX_REASON_CHARS,
             "max_note_chars": request_rules.MAX_NOTE_CHARS,
         },
-        "records_find_by": {code: RECORDS_FIND_BY[code] for code in record_rules.FIND_BY},
+        "records_find_by": {code: label for code, label in RECORDS_FIND_BY.items()
+                            if code in record_rules.FIND_BY},  # fmt: skip
     }

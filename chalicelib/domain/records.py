@@ -23,6 +23,7 @@ FIND_BY = ("openid", "claim", "policy", "plate", "phone")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
+MIN_UNMASK_REASON_CHARS = 4
 ALL, TEAM, HANDLED = "all", "team", "handled"  # scopes: everyone's, the team's, one's own
 
 
@@ -90,7 +91,7 @@ def unmask_allowed(roles: Sequence[str]) -> bool:
 
 
 def may_unmask(roles: Sequence[str], reason: str) -> bool:
-    return unmask_allowed(roles) and len(reason.strip()) >= 4
+    return unmask_allowed(roles) and len(reason.strip()) >= MIN_UNMASK_REASON_CHARS
 
 
 def neutralise(cell: object) -> str:

@@ -18,7 +18,12 @@ export interface Labels {
   message_types: Record<string, string>;
   audit_actions: Record<string, string>;
   sign_in_refusals: Record<string, string>;
-  limits: { max_amount: number; max_reason_chars: number; max_chat_chars: number };
+  limits: {
+    max_amount: number;
+    max_reason_chars: number;
+    max_chat_chars: number;
+    min_unmask_reason_chars: number;
+  };
   /** claim statuses past review: nothing left to decide */
   decided_statuses: string[];
   /** the audit page's filter by kind of action (chalicelib/domain/audit.py KINDS) */

@@ -1,19 +1,18 @@
 // A records search as the hash keeps it (#/records?by=claim&value=…&keyword=…&from=…&to=…),
 // as the API takes it (q for the keyword, the reason to unmask never in the hash), and what
 // the API answers (chalicelib/service/records.py RecordsDesk).
+import { labels } from "../../labels";
 import { hashFor } from "../../router";
 
-/** How a customer is named, typed in full (RecordQuery.parse's FIND_BY), in the form's order. */
-export const FIND_BY: [string, string][] = [
-  ["claim", "赔案号"],
-  ["policy", "保单号"],
-  ["plate", "车牌号"],
-  ["phone", "手机号"],
-  ["openid", "微信 openid"],
-];
+/** How a customer is named, typed in full (the server's FIND_BY), in the form's order. */
+export function findBy(): [string, string][] {
+  return Object.entries(labels().records_find_by);
+}
 
 /** The API's rule for a reason to see personal data unmasked (domain/records.may_unmask). */
-export const MIN_REASON_CHARS = 4;
+export function minReasonChars(): number {
+  return labels().limits.min_unmask_reason_chars;
+}
 
 export interface RecordQuery {
   by: string;
@@ -48,7 +47,7 @@ export interface SearchAnswer {
 export function queryFrom(params: URLSearchParams): RecordQuery {
   const by = params.get("by") ?? "";
   return {
-    by: FIND_BY.some(([code]) => code === by) ? by : "claim",
+    by: findBy().some(([code]) => code === by) ? by : "claim",
     value: (params.get("value") ?? "").trim(),
     keyword: (params.get("keyword") ?? "").trim(),
     from: params.get("from") ?? "",
@@ -87,5 +86,5 @@ export function exportName(query: RecordQuery, unmasked: boolean, today: string)
 }
 
 export function byLabel(by: string): string {
-  return FIND_BY.find(([code]) => code === by)?.[1] ?? by;
+  return labels().records_find_by[by] ?? by;
 }

@@ -1,7 +1,7 @@
 // The search: a customer named in full, a keyword, a period; for an auditor, a reason to see
 // personal data unmasked (checked here as the API checks it; it never goes into the hash).
 import { useState } from "preact/hooks";
-import { FIND_BY, MIN_REASON_CHARS, type RecordQuery } from "./query";
+import { findBy, minReasonChars, type RecordQuery } from "./query";
 
 const PLACEHOLDER: Record<string, string> = {
   claim: "完整赔案号",
@@ -49,8 +49,8 @@ export function SearchForm({
       return;
     }
     const why = reason.trim();
-    if (unmask && why.length < MIN_REASON_CHARS) {
-      setProblem(`查看未遮盖的个人信息须填写理由（至少 ${MIN_REASON_CHARS} 个字）`);
+    if (unmask && why.length < minReasonChars()) {
+      setProblem(`查看未遮盖的个人信息须填写理由（至少 ${minReasonChars()} 个字）`);
       return;
     }
     setProblem("");
@@ -69,7 +69,7 @@ export function SearchForm({
           value={by}
           onChange={(e) => setBy(e.currentTarget.value)}
         >
-          {FIND_BY.map(([code, label]) => (
+          {findBy().map(([code, label]) => (
             <option key={code} value={code}>
               {label}
             </option>
@@ -143,7 +143,7 @@ export function SearchForm({
               data-testid="records-reason"
               value={reason}
               maxLength={200}
-              placeholder={`查看理由，如：投诉调查 TS-2026-118（至少 ${MIN_REASON_CHARS} 个字）`}
+              placeholder={`查看理由，如：投诉调查 TS-2026-118（至少 ${minReasonChars()} 个字）`}
               onInput={(e) => setReason(e.currentTarget.value)}
             />
           )}
