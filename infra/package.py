@@ -780,26 +780,12 @@ def awslambdaric() -> str:
 def console_build(folder: Path | None = None) -> list[str]:
     """The console's built files (manifest.json and the files it names), or PackageError: the
     API would answer /console with 503 without them."""
-    folder = folder or CONSOLE_ASSETS
-    manifest_path = folder / "manifest.json"
-    shown = _shown(manifest_path)
+    from chalicelib.console.assets import AssetsMissing, read_manifest
+
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PackageError(
-            f"the console is not built ({shown} is missing): run `make console` first "
-            "(`make package` does)"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise PackageError(f"{shown} is unreadable ({exc}): run `make console` again") from exc
-    manifest = manifest if isinstance(manifest, dict) else {}
-    names = sorted(str(v) for v in manifest.values())
-    missing = [n for n in names if not (folder / n).is_file()]
-    if not {"console.js", "console.css"} <= set(manifest) or missing:
-        raise PackageError(
-            f"the console's build in {_shown(folder)} is incomplete (missing "
-            f"{missing or 'console.js/console.css in manifest.json'}): run `make console` again"
-        )
+        names = sorted(read_manifest(folder or CONSOLE_ASSETS).values())
+    except AssetsMissing as exc:
+        raise PackageError(str(exc)) from None
     return ["manifest.json", *names]
 
 

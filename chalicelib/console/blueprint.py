@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
+from chalicelib.console.assets import ASSETS, AssetsMissing, read_manifest
+
 if TYPE_CHECKING:
     from chalicelib.console.auth import Staff
     from chalicelib.console.service import Source
@@ -40,27 +42,15 @@ NOT_FRAMED = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-ASSETS = STATIC / "assets"  # console-ui's build: content-hashed names and manifest.json
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _ASSET_SLOT = re.compile(r"\{\{asset:([\w.-]+)\}\}")
 
 
-class AssetsMissing(RuntimeError):
-    """console-ui was not built: the page would load no script."""
-
-
 @functools.lru_cache(maxsize=1)
 def _manifest() -> dict[str, str]:
-    """Logical name (console.js) -> built name (console-3F2A9C1B.js), read once per container."""
-    try:
-        manifest = json.loads((ASSETS / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise AssetsMissing(
-            "the console's scripts are not built: run `make console` (make run and make "
-            "package build them)"
-        ) from exc
-    return {str(k): str(v) for k, v in manifest.items()}
+    """The build's manifest, read once per container (a failure is not cached)."""
+    return read_manifest(ASSETS)
 
 
 def console_page_html(assets_url: str = "") -> str:

@@ -56,27 +56,12 @@ def build_files(folder: Path) -> list[Path]:
     """The build's files to upload: all but manifest.json, the files the manifest names last
     (their source maps and styles are in place before them). PublishError if the build is
     missing, incomplete or holds a file of a type the console does not serve."""
-    manifest_path = folder / "manifest.json"
+    from chalicelib.console.assets import AssetsMissing, read_manifest
+
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PublishError(
-            f"no console build to publish: {manifest_path} does not exist; run `make console` "
-            "(or `make package`) first"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise PublishError(
-            f"{manifest_path} is unreadable ({exc}); run `make console` again"
-        ) from exc
-    if not isinstance(manifest, dict) or not {"console.js", "console.css"} <= set(manifest):
-        raise PublishError(
-            f"{manifest_path} names no console.js and console.css; run `make console` again"
-        )
-    named = [str(v) for v in manifest.values()]
-    missing = sorted(n for n in named if not (folder / n).is_file())
-    if missing:
-        raise PublishError(f"the build in {folder} lacks {', '.join(missing)} (named by its "
-                           "manifest); run `make console` again")  # fmt: skip
+        named = list(read_manifest(folder).values())
+    except AssetsMissing as exc:
+        raise PublishError(f"no console build to publish: {exc}") from None
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json")
     strange = [p.name for p in files if _suffix(p) not in TYPES]
     if strange:
