@@ -24,10 +24,12 @@ ciphertext) with its own code, not the app's, then POSTs
 ``<xml><ToUserName/><AgentID/><Encrypt/></xml>`` to the callback URL and returns the app's
 status and body. ``verify_callback()`` does WeCom's URL-verification GET.
 
-A control API under ``/_emulator/`` (health, messages, faults, calls, users, callback,
-reply, event, verify_callback, replies, reset, expire_tokens, tokens) lets tests and people
-inspect what the bot sent and drive replies; the same operations exist in-process on
-`WeComEmulator`. The directory and the callback URL are configuration: `clear()` keeps them.
+A control API under ``/_emulator/`` (health, messages, options, faults, calls, users,
+callback, reply, event, verify_callback, replies, reset, expire_tokens, tokens) lets tests and
+people inspect what the bot sent and drive replies (``options``: the numbered knowledge-base
+candidates under the latest relay a member got, which a reply of just the number sends); the
+same operations exist in-process on `WeComEmulator`. The directory and the callback URL are
+configuration: `clear()` keeps them.
 
 Standalone::
 
@@ -70,6 +72,7 @@ MAX_TEXT_BYTES = 2048
 PER_MEMBER_PER_MINUTE = 30  # app messages to one member; WeCom drops the rest silently
 PER_MEMBER_PER_HOUR = 1000
 DUPLICATE_CHECK_DEFAULT_S = 1800
+OPTIONS_HEAD = "知识库推荐"  # chalicelib/domain/assist.py OFFER_HEAD: numbered choices follow
 CALLBACK_TIMEOUT_S = 5.0  # WeCom drops the connection after 5 s (and would retry)
 
 ERRMSGS: dict[int, str] = {
@@ -354,6 +357,24 @@ class WeComEmulator:
     def texts(self, touser: str) -> list[str]:
         """The text contents ``touser`` received, oldest first."""
         return [m["content"] for m in self.messages(touser, msgtype="text")]
+
+    def options(self, touser: str) -> list[dict[str, Any]]:
+        """The numbered choices in the latest text ``touser`` received that offered some (the
+        knowledge base's candidates under a relayed customer message, Assist): ``{"n",
+        "title"}`` each, so a test or a person picks one with ``reply(touser, "3")``."""
+        for text in reversed(self.texts(touser)):
+            lines = text.split("\n")
+            heads = [i for i, line in enumerate(lines) if line.startswith(OPTIONS_HEAD)]
+            if not heads:
+                continue
+            found = []
+            for line in lines[heads[-1] + 1 :]:
+                number, dot, title = line.partition(". ")
+                if not (dot and number.isdigit()):
+                    break
+                found.append({"n": int(number), "title": title})
+            return found
+        return []
 
     def calls(self, path: str | None = None) -> list[dict[str, Any]]:
         """Every /cgi-bin call as ``{"path", "method", "at", "ok", "status", "errcode"}``."""
@@ -749,6 +770,7 @@ class WeComEmulator:
             ("GET", "health"): lambda _r: json_response({"ok": True}),
             ("GET", "messages"): self._ctl_messages,
             ("GET", "dropped"): lambda r: json_response(self.dropped(r.query.get("touser"))),
+            ("GET", "options"): lambda r: json_response(self.options(r.query.get("touser", ""))),
             ("DELETE", "messages"): self._ctl_clear_messages,
             ("GET", "faults"): lambda _r: json_response(self.faults()),
             ("POST", "faults"): self._ctl_add_fault,

@@ -37,13 +37,14 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     HANDLE_CHATS = "handle_chats"
     SIGN_OFF = "sign_off"  # approvals above their maker's authority (核赔权限)
+    EDIT_CANNED = "edit_canned"  # the canned-reply library (快捷回复); agents only use it
 
 
 GRANTS: dict[str, frozenset[Permission]] = {
     "adjuster": frozenset({Permission.VIEW_CLAIMS, Permission.DECIDE}),
     "supervisor": frozenset(
         {Permission.VIEW_CLAIMS, Permission.DECIDE, Permission.SIGN_OFF, Permission.VIEW_AUDIT,
-         Permission.HANDLE_CHATS}
+         Permission.HANDLE_CHATS, Permission.EDIT_CANNED}
     ),  # fmt: skip
     "auditor": frozenset({Permission.VIEW_CLAIMS, Permission.VIEW_AUDIT}),
     "agent": frozenset({Permission.HANDLE_CHATS}),  # the agents' inbox, not claims

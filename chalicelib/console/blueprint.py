@@ -248,6 +248,39 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
     def chat_end(chat_id: str) -> Response:
         return _guarded(lambda: services().console.chat_end(staff(), chat_id, source()))
 
+    @bp.route("/console/api/chats/{chat_id}/candidates", methods=["GET"])
+    def chat_candidates(chat_id: str) -> Response:
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().assist_desk.candidates(
+            staff(), chat_id, params.get("message") or ""))  # fmt: skip
+
+    @bp.route("/console/api/chats/{chat_id}/assist", methods=["POST"])
+    def chat_assist(chat_id: str) -> Response:
+        return _guarded(lambda: services().assist_desk.send(
+            staff(), chat_id, _body(bp) or {}, source()))  # fmt: skip
+
+    @bp.route("/console/api/chats/{chat_id}/canned", methods=["GET"])
+    def chat_canned(chat_id: str) -> Response:
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().canned_desk.for_chat(
+            staff(), chat_id, params.get("q") or ""))  # fmt: skip
+
+    @bp.route("/console/api/canned", methods=["GET", "POST"])
+    def canned() -> Response:
+        request = bp.current_request
+        if request.method == "POST":
+            return _guarded(lambda: services().canned_desk.create(
+                staff(), _body(bp) or {}, source()))  # fmt: skip
+        params: Mapping[str, str] = request.query_params or {}
+        return _guarded(lambda: services().canned_desk.listing(staff(), params.get("q") or ""))
+
+    @bp.route("/console/api/canned/{reply_id}", methods=["PUT", "DELETE"])
+    def canned_reply(reply_id: str) -> Response:
+        desk, body = services().canned_desk, _body(bp) or {}
+        if bp.current_request.method == "DELETE":
+            return _guarded(lambda: desk.delete(staff(), reply_id, body, source()))
+        return _guarded(lambda: desk.update(staff(), reply_id, body, source()))
+
     @bp.route("/console/api/records", methods=["GET"])
     def records() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}

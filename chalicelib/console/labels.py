@@ -108,6 +108,9 @@ AUDIT_ACTIONS = {
     "records.print": "打印聊天记录",
     "chat_reply": "人工回复客户",
     "chat_end": "结束人工会话",
+    "chat_canned_create": "新增快捷回复",
+    "chat_canned_update": "修改快捷回复",
+    "chat_canned_delete": "删除快捷回复",
     "sign_in": "登录",
     "sign_in_refused": "登录被拒",
     "data_request.close:done": "信息请求：已办理",
@@ -168,6 +171,8 @@ AUDIT_FIELDS = {
     "team": "团队",
     "chars": "字数",
     "due_at": "期限",
+    "reply": "快捷回复",
+    "title": "标题",
 }
 
 # How a records search names its customer (domain/records.py FIND_BY).

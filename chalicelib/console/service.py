@@ -18,6 +18,7 @@ from chalicelib.console.auth import Permission, Staff
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
 from chalicelib.dialog import survey as survey_dialog
+from chalicelib.domain import canned as canned_rules
 from chalicelib.domain import review
 from chalicelib.domain import survey as sv
 from chalicelib.domain.authority import (
@@ -462,6 +463,7 @@ class ConsoleService:
             "context": desk.context_lines(item),
             "messages": [
                 {
+                    "id": r.record_id,  # Assist asks for a message's candidates by it
                     "at": _iso(int(r.record_id.split("#", 1)[0]) / 1000),
                     "direction": r.direction,
                     "type": r.msg_type,
@@ -481,6 +483,9 @@ class ConsoleService:
             raise BadRequest("text is required")
         if len(text) > MAX_CHAT_CHARS:
             raise BadRequest(f"text is longer than {MAX_CHAT_CHARS} characters")
+        unfilled = canned_rules.unfilled_in(text)  # a canned reply's placeholder left as written
+        if unfilled:
+            raise BadRequest("请先填写：" + "、".join(f"{{{name}}}" for name in unfilled))
         desk = self.desk()
         item = desk.console_chat(chat_id)
         if item is None:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.jobs.queues import Queues
     from chalicelib.media.store import MediaStore
     from chalicelib.ocr.engine import OcrEngine
+    from chalicelib.service.assist import Assistant, AssistDesk
+    from chalicelib.service.canned import CannedDesk
     from chalicelib.service.consent import ConsentDesk
     from chalicelib.service.data_requests import DataRequestDesk
     from chalicelib.service.handoff import HandoffDesk
@@ -243,7 +245,33 @@ class Container:
             hotline=self.settings.hotline,
             escalate_after_s=self.settings.handoff_escalate_after_s,
             wechat=self.api,
+            assistant=self.assistant,
         )
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        from chalicelib.service.assist import Assistant
+        from chalicelib.store.assist import AssistLog
+
+        s = self.settings
+        return Assistant(self.knowledge_base, AssistLog(s.kb_miss_ttl_s),
+                         {"hotline": s.hotline, "privacy_url": s.privacy_url})  # fmt: skip
+
+    @cached_property
+    def assist_desk(self) -> AssistDesk:
+        from chalicelib.service.assist import AssistDesk
+
+        return AssistDesk(self.assistant, self.conversations, lambda: self.handoff_desk,
+                          lambda: self.console)  # fmt: skip
+
+    @cached_property
+    def canned_desk(self) -> CannedDesk:
+        from chalicelib.service.canned import CannedDesk
+        from chalicelib.store.audit import AuditLog
+        from chalicelib.store.canned import CannedLibrary
+
+        return CannedDesk(CannedLibrary(), AuditLog(), self.book, lambda: self.handoff_desk,
+                          self.settings.hotline)  # fmt: skip
 
     @cached_property
     def staff_inbox(self) -> StaffInbox:

@@ -24,10 +24,12 @@ from pynamodb.attributes import MapAttribute
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff as dialog
 from chalicelib.dialog import render
+from chalicelib.domain import assist
 from chalicelib.domain import handoff as rules
 from chalicelib.domain.hours import CHINA
 from chalicelib.domain.masking import (
     mask_for_staff,
+    mask_free_text,
     mask_ids_and_cards,
     mask_plate,
 )
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from chalicelib.dialog.ports import Hours
     from chalicelib.domain.handoff import Shift
     from chalicelib.jobs.queues import Queues
+    from chalicelib.service.assist import Assistant
     from chalicelib.staff.wecom import StaffMessage
     from chalicelib.store.book import BookStore
     from chalicelib.store.conversations import Conversations
@@ -105,6 +108,7 @@ class HandoffDesk:
         escalate_after_s: float = rules.ESCALATE_AFTER_S,
         clock: Callable[[], float] = time.time,
         wechat: WeChatApi | None = None,
+        assistant: Assistant | None = None,
     ) -> None:
         self.handoffs = handoffs
         self.roster = roster
@@ -120,6 +124,7 @@ class HandoffDesk:
         self.escalate_after_s = escalate_after_s
         self.clock = clock
         self.wechat = wechat  # WeChat's API: the queue of its own customer-service console
+        self.assistant = assistant  # the knowledge base's candidates (Assist), None: not offered
 
     # --- customer side (jobs) --------------------------------------------------------------
     # The webhook opened the handoff (dialog effect OpenHandoff) before queueing these jobs;
@@ -172,6 +177,7 @@ class HandoffDesk:
             return 0
         if item.channel != "console":  # the console's inbox reads the conversation records
             text = self._relay_text(item, waiting)
+            text += self._offer(item, waiting)  # kept before it is shown: "3" finds it
             for userid in self._targets(item):
                 self.wecom.send_text(userid, text)  # StaffBusy: all stay waiting, retried
         self.handoffs.relayed(item, [seq for seq, _ in waiting])
@@ -212,6 +218,29 @@ class HandoffDesk:
         if len(lines) == 1:
             return f"{code} {name} {lines[0].replace(' ', '：', 1)}"
         return f"{code} {name}（{len(lines)}条）：\n" + "\n".join(lines)
+
+    def _offer(self, item: HandoffItem, waiting: list[tuple[str, str]]) -> str:
+        """The knowledge base's candidates for the latest words waiting, as numbered titles
+        under the relay (Assist); kept on the handoff so that a reply "3" sends the third."""
+        if self.assistant is None:
+            return ""
+        said = [(seq, json.loads(w)) for seq, w in waiting]
+        texts = [(seq, w.get("text", "")) for seq, w in said
+                 if w.get("kind") in ("text", "voice") and str(w.get("text", "")).strip()]
+        if not texts:
+            return ""
+        seq, text = texts[-1]
+        try:
+            found = self.assistant.candidates(text)
+        except Exception:  # a suggestion is a courtesy: the customer's words go anyway
+            log_event("assist.failed", logging.WARNING, user=ref(item.openid))
+            return ""
+        if not found:
+            return ""
+        question = mask_free_text(text)[: assist.MAX_QUESTION]
+        self.handoffs.offer(item, {"ref": f"{item.handoff_id}:{seq}", "question": question,
+                                   "entries": [c.entry_id for c in found]})  # fmt: skip
+        return "\n" + assist.numbered_block(found, rules.short_code(item.openid))
 
     def end_by_customer(self, payload: dict[str, Any]) -> str:
         """The customer's message closed the handoff (dialog effect CloseHandoff); the people
@@ -302,12 +331,40 @@ class HandoffDesk:
         target, rest = _addressed([*open_ones, *ended], text)
         if target is None or target.state == "ended" and rest in END_COMMANDS:
             return self._ask_for_code(message.userid, open_ones, ended)
+        if rest not in END_COMMANDS:
+            picked = self._picked(target, message, rest)
+            if picked is not None:
+                return picked
         if target.state == "ended":
             return self._late_reply(target, message, rest)
         if rest in END_COMMANDS:
             self._end_by_staff(target, message.userid)
             return "ended"
         return self._relay_to_customer(target, message, rest)
+
+    def _picked(self, item: HandoffItem, message: StaffMessage, rest: str) -> str | None:
+        """A number answering the candidates offered with the relay (Assist): that entry's
+        answer goes to the customer as the person's reply, and the choice is recorded. None:
+        not a pick (no number, or nothing offered)."""
+        offered = item.offered or {}
+        number = assist.parse_pick(rest) if self.assistant is not None else None
+        if self.assistant is None or number is None or not offered.get("entries"):
+            return None
+        entries = [str(e) for e in offered["entries"]]
+        code = rules.short_code(item.openid)
+        answer = self.assistant.answer_of(entries[number - 1]) if number <= len(entries) else None
+        if answer is None:
+            self._tell_staff(message.userid, f"{code} 没有第 {number} 条推荐（共 {len(entries)}"
+                             " 条），消息没有发出。要发数字本身，请加文字，如“3天”。")  # fmt: skip
+            return "no-such-candidate"
+        if item.state == "ended":
+            self._late_reply(item, message, answer.answer)
+        else:
+            self._relay_to_customer(item, message, answer.answer)
+        self.assistant.record(str(offered.get("ref")), str(offered.get("question", "")),
+                              answer.entry_id, entries, False, message.userid, assist.WECOM)
+        self._tell_staff(message.userid, f"{code} 已发送第 {number} 条：{assist.title(answer)}")
+        return "picked"
 
     def _ask_for_code(
         self, userid: str, open_ones: list[HandoffItem], ended: list[HandoffItem]

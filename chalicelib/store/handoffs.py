@@ -6,6 +6,7 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
@@ -138,6 +139,12 @@ class Handoffs:
         if seqs:
             removals = [HandoffItem.relays[s].remove() for s in seqs]
             item.update(actions=removals, add_version_condition=False)
+
+    def offer(self, item: HandoffItem, offered: dict[str, Any]) -> None:
+        """The knowledge base's candidates just relayed to WeCom with the customer's words
+        (Assist): a reply with a number sends one of them."""
+        item.update(actions=[HandoffItem.offered.set(offered)], add_version_condition=False)
+        item.offered = offered
 
     def touch(self, item: HandoffItem) -> None:
         item.update(actions=[HandoffItem.last_activity.set(self.clock())],

@@ -456,6 +456,9 @@ class HandoffItem(Model):
     # What the customer said, waiting to be relayed in the order they said it:
     # "<CreateTime>-<MsgId>" → the words (the relay jobs may run in any order).
     relays = MapAttribute[str, Any](null=True)
+    # The knowledge base's candidates last offered to WeCom with a relay (service/handoff.py):
+    # {"ref", "question" (masked), "entries": [ids]}, so a reply "3" sends the third.
+    offered = JSONAttribute(null=True)
     expires_at = NumberAttribute(null=True)
     by_staff = _ByStaff()
     open_by_time = _OpenByTime()
@@ -513,6 +516,43 @@ class KbMissItem(Model):
     expires_at = NumberAttribute()  # the table's TTL attribute
 
 
+class AssistChoiceItem(Model):
+    """An answer a person sent from the knowledge base's candidates (domain/assist.py), by day:
+    `claimbot kb assisted` turns them into phrasings and evaluation rows."""
+
+    class Meta:
+        table_name = "kb_assists"
+
+    day = UnicodeAttribute(hash_key=True)  # YYYY-MM-DD, China time
+    choice_id = UnicodeAttribute(range_key=True)  # domain.assist.choice_id(message, entry)
+    question = UnicodeAttribute()  # the customer's message, masked
+    entry_id = UnicodeAttribute()
+    rank = NumberAttribute()  # 1-based among the candidates offered; 0: not among them
+    offered = JSONAttribute(default=list)  # entry ids, in the order offered
+    edited = BooleanAttribute()
+    staff_id = UnicodeAttribute()
+    channel = UnicodeAttribute()  # console | wecom
+    at = NumberAttribute()
+    expires_at = NumberAttribute()  # the table's TTL attribute
+
+
+class CannedReplyItem(Model):
+    """A canned reply (快捷回复) in the library supervisors keep (store/canned.py)."""
+
+    class Meta:
+        table_name = "canned_replies"
+
+    library = UnicodeAttribute(hash_key=True)  # "main": the whole library in one query
+    reply_id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute()
+    text = UnicodeAttribute()
+    shortcut = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+    updated_at = NumberAttribute()
+    updated_by = UnicodeAttribute()
+
+
 class HoldItem(Model):
     """A legal hold on a claim (store/holds.py): everything of the claim is kept until released."""
 
@@ -534,6 +574,8 @@ ALL_MODELS.update(
     {
         "holds": HoldItem,
         "kb_misses": KbMissItem,
+        "kb_assists": AssistChoiceItem,
+        "canned_replies": CannedReplyItem,
         "roster": RosterShift,
         "handoffs": HandoffItem,
         "tickets": TicketItem,

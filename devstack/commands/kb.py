@@ -12,6 +12,12 @@ claimbot kb ask "问题" [--file FILE [--synonyms FILE] | --stored] [--top N]
     none), confidence, the matches with ids and scores, and the N best scores. Default: the
     shipped files; --file: a file being edited; --stored: what is in DynamoDB.
 
+claimbot kb assisted [--days N | --since DAY [--until DAY]] [--top N] [--json | --eval-csv]
+    The answers staff sent from the knowledge base's candidates (Assist: the inbox and the
+    WeCom relay) in a period, by question: the entry sent, edited or not, where it was offered.
+    An entry sent unedited is a phrasing to add to it; --eval-csv prints those questions as
+    rows for the evaluation's tune part (never calibrate or report).
+
 claimbot kb misses [--days N | --since DAY [--until DAY]] [--top N] [--json]
     The most frequent questions the bot could not answer for sure in a period (China time;
     default: the last 7 days), from the miss log: how often, how many got no answer at all,
@@ -73,6 +79,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     miss.add_argument("--top", type=int, default=20, help="list the N most frequent (default 20)")
     miss.add_argument("--json", action="store_true", help="print JSON instead of a table")
     miss.set_defaults(func=run_misses)
+
+    helped = sub.add_parser(
+        "assisted",
+        help="the answers staff sent from the knowledge base's candidates (Assist) in a period",
+        description="Group a period's Assist choices (China time) by question: which entry "
+        "staff sent, how often unedited, at which place it was offered. --eval-csv prints rows "
+        "for devstack/kb_eval/tune.csv (questions answered with one entry, unedited, that no "
+        "part of the evaluation has yet); never add them to calibrate or report.",
+    )
+    period = helped.add_mutually_exclusive_group()
+    period.add_argument("--days", type=int, default=7, help="the last N days (default 7)")
+    period.add_argument("--since", type=_day, help="first day, YYYY-MM-DD")
+    helped.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (default: today)")
+    helped.add_argument("--top", type=int, default=20, help="list the N most frequent")
+    shown = helped.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    shown.add_argument("--eval-csv", action="store_true",
+                       help="print rows for the evaluation's tune part (text,expected,style,note)")
+    helped.set_defaults(func=run_assisted)
 
     ev = sub.add_parser(
         "eval",
@@ -377,6 +402,91 @@ def _miss_log() -> Any:
     settings = current_settings()
     bind_tables(settings)
     return KbMissLog(settings.kb_miss_ttl_s)
+
+
+def _period(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    from datetime import datetime, timedelta
+
+    from chalicelib.domain.kb_misses import CHINA
+
+    last = args.until or datetime.now(CHINA).date()
+    first = args.since or last - timedelta(days=max(args.days, 1) - 1)
+    if first > last:
+        _fail(f"--since {first} is after --until {last}")
+        return None
+    if (last - first).days > 366:
+        _fail("a period of at most 366 days, please (the log keeps about 90)")
+        return None
+    return first, last
+
+
+def run_assisted(args: argparse.Namespace) -> int:
+    """What staff sent from the candidates: phrasings for the entries, rows for tune.csv."""
+    import csv
+
+    from pynamodb.exceptions import PynamoDBException
+
+    from chalicelib.domain.assist import eval_rows, grouped
+    from chalicelib.settings import SettingsError
+    from devstack.kb_eval import PARTS, load_part
+
+    period = _period(args)
+    if period is None:
+        return EXIT_ERROR
+    first, last = period
+    try:
+        choices = list(_assist_log().between(first, last))
+    except SettingsError as exc:
+        _fail(f"{exc} (start `claimbot dev`, or set the app's settings)")
+        return EXIT_ERROR
+    except PynamoDBException as exc:
+        _fail(f"cannot read the Assist log ({exc}); is `claimbot dev` running, or the stage set?")
+        return EXIT_ERROR
+    groups = grouped(choices)
+    if args.eval_csv:
+        known = [case.text for part in PARTS for case in load_part(part)]
+        writer = csv.DictWriter(sys.stdout, ["text", "expected", "style", "note"])
+        writer.writeheader()
+        writer.writerows(eval_rows(groups, known))
+        return EXIT_OK
+    groups = groups[: args.top] if args.top > 0 else groups
+    if args.json:
+        print(json.dumps({
+            "from": first.isoformat(), "to": last.isoformat(), "choices": len(choices),
+            "questions": [{"question": g.question, "count": g.count,
+                           "entries": dict(g.entries.most_common()),
+                           "unedited": dict(g.unedited.most_common()),
+                           "ranks": {str(r): n for r, n in sorted(g.ranks.items())},
+                           "wordings": [w for w, _ in g.wordings.most_common(5)]}
+                          for g in groups],
+        }, ensure_ascii=False, indent=2))  # fmt: skip
+        return EXIT_OK
+    print(f"kb assisted {first} .. {last} (China time): {len(choices)} answers sent from the "
+          "candidates")  # fmt: skip
+    if not groups:
+        print("  none recorded")
+        return EXIT_OK
+    for g in groups:
+        top = g.entries.most_common(3)
+        sent = ", ".join(f"{e} x{n} ({g.unedited[e]} unedited)" for e, n in top)
+        ranks = ", ".join(f"#{r} x{n}" for r, n in sorted(g.ranks.items()) if r) or "-"
+        print(f"{g.count:5}  {g.question}")
+        print(f"       sent: {sent}; offered at: {ranks}")
+    print("an entry sent unedited = a phrasing to add to it (docs/KNOWLEDGE_BASE.md); "
+          "--eval-csv: rows for tune.csv only")  # fmt: skip
+    return EXIT_OK
+
+
+def _assist_log() -> Any:
+    from chalicelib.settings import current_settings
+    from chalicelib.store.assist import AssistLog
+    from chalicelib.store.models import bind_tables
+    from devstack.cli import _use_running_stack_if_unconfigured
+
+    _use_running_stack_if_unconfigured()
+    settings = current_settings()
+    bind_tables(settings)
+    return AssistLog(settings.kb_miss_ttl_s)
 
 
 def _misses_json(first: Any, last: Any, records: list[Any], groups: list[Any]) -> dict[str, Any]:
