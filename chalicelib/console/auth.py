@@ -37,6 +37,7 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     HANDLE_CHATS = "handle_chats"
     SIGN_OFF = "sign_off"  # approvals above their maker's authority (核赔权限)
+    VIEW_RATINGS = "view_ratings"  # customers' satisfaction ratings (满意度), per agent and flow
     EDIT_CANNED = "edit_canned"  # the canned-reply library (快捷回复); agents only use it
 
 
@@ -44,9 +45,9 @@ GRANTS: dict[str, frozenset[Permission]] = {
     "adjuster": frozenset({Permission.VIEW_CLAIMS, Permission.DECIDE}),
     "supervisor": frozenset(
         {Permission.VIEW_CLAIMS, Permission.DECIDE, Permission.SIGN_OFF, Permission.VIEW_AUDIT,
-         Permission.HANDLE_CHATS, Permission.EDIT_CANNED}
+         Permission.HANDLE_CHATS, Permission.EDIT_CANNED, Permission.VIEW_RATINGS}
     ),  # fmt: skip
-    "auditor": frozenset({Permission.VIEW_CLAIMS, Permission.VIEW_AUDIT}),
+    "auditor": frozenset({Permission.VIEW_CLAIMS, Permission.VIEW_AUDIT, Permission.VIEW_RATINGS}),
     "agent": frozenset({Permission.HANDLE_CHATS}),  # the agents' inbox, not claims
 }
 

@@ -315,6 +315,12 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
         return _guarded(lambda: services().data_request_desk.close(
             staff(), ticket_no, _body(bp) or {}, source()))  # fmt: skip
 
+    @bp.route("/console/api/ratings", methods=["GET"])
+    def ratings() -> Response:
+        """Customers' satisfaction ratings over a period (from, to: China dates)."""
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().satisfaction.report(staff(), params))
+
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}

@@ -13,6 +13,7 @@ from chalicelib.dialog.catalogue import SURVEY_SHOT_TITLES
 from chalicelib.domain import audit as audit_rules
 from chalicelib.domain import data_requests as request_rules
 from chalicelib.domain import records as record_rules
+from chalicelib.domain import satisfaction as satisfaction_rules
 from chalicelib.domain import survey as sv
 from chalicelib.domain.authority import FLAG_PHOTOS_MISSING, NEEDS_REASON
 from chalicelib.domain.claims import ClaimStatus
@@ -200,6 +201,16 @@ SIGN_IN_REFUSALS = {
 }
 
 
+# Satisfaction ratings (满意度 page): what a question was asked after, and why one was not sent.
+RATING_FLOWS = {"chat": "人工客服", "claim": "理赔结案"}
+RATING_SKIP_REASONS = {
+    "window_closed": "超过48小时客服消息时限",
+    "no_quota": "客服消息条数已用完",
+    "unfollowed": "客户已取消关注",
+    "busy": "客户正在办理其他业务",
+}
+
+
 def console_labels() -> dict[str, Any]:
     """The catalogue as the page reads it (lists keep their order)."""
     missing = [r for r in RESHOOT_REASONS if r not in RESHOOT_REASON_LABELS]
@@ -242,4 +253,7 @@ def console_labels() -> dict[str, Any]:
         },
         "records_find_by": {code: label for code, label in RECORDS_FIND_BY.items()
                             if code in record_rules.FIND_BY},  # fmt: skip
+        # satisfaction ratings (domain/satisfaction.py): what was rated, why one was not asked
+        "rating_flows": [[f, RATING_FLOWS[f]] for f in satisfaction_rules.FLOWS],
+        "rating_skip_reasons": {r: RATING_SKIP_REASONS[r] for r in satisfaction_rules.SKIP_REASONS},
     }

@@ -17,6 +17,7 @@ from chalicelib.dialog.ports import (
     KbMisses,
     KnowledgeBase,
     Quotes,
+    Ratings,
     Surveys,
 )
 from chalicelib.domain.hours import CHINA
@@ -47,6 +48,7 @@ class DialogConfig:
     intents: Intents | None = None
     kb_misses: KbMisses | None = None  # None: questions not answered are not recorded
     consent: Consent | None = None  # None: unfollowing and deletion requests change nothing
+    ratings: Ratings | None = None  # None: satisfaction answers are not kept
     hours: Hours | None = None  # None: always after hours
     handoff_in_hours: str = CONSOLE  # who takes a conversation in business hours
     public_url: str = ""  # where the app is served (example pictures in news cards)

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 
 from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import (
+    AddRatingComment,
     CloseHandoff,
     Effect,
     NoteKbFollowUp,
     OpenHandoff,
     RecordKbMiss,
     RecordPhoto,
+    RecordRating,
     RelayToStaff,
     ReportClaim,
     SaveQuote,
@@ -80,6 +82,12 @@ def apply(effect: Effect, config: DialogConfig) -> None:
     elif isinstance(effect, WithdrawConsent):
         if config.consent is not None:
             config.consent.withdraw(effect.openid, effect.erase)
+    elif isinstance(effect, RecordRating):
+        if config.ratings is not None:
+            config.ratings.rate(effect.ask_id, effect.score, effect.comment, effect.at)
+    elif isinstance(effect, AddRatingComment):
+        if config.ratings is not None:
+            config.ratings.add_comment(effect.ask_id, effect.comment, effect.at)
     else:  # pragma: no cover - the union is closed
         raise TypeError(f"unknown effect {type(effect).__name__}")
 

@@ -45,6 +45,7 @@ class JobKind(StrEnum):
     TICKET_SENSITIVE = "ticket.sensitive"  # a complaint: priority ticket, supervisor told
     TICKET_DATA_REQUEST = "ticket.data_request"  # a customer's request about their data (PIPL)
     WEBHOOK_REDO = "webhook.redo"  # a message whose handling failed: again, answered by outbox
+    SATISFACTION_ASK = "satisfaction.ask"  # a chat ended or a claim was paid: ask for a rating
 
 
 @dataclass(frozen=True)
@@ -169,9 +170,30 @@ class WithdrawConsent:
     erase: bool = False
 
 
+@dataclass(frozen=True)
+class RecordRating:
+    """The customer's answer to a satisfaction question (dialog/satisfaction.py): its score
+    and any words with it, kept on the question (once: the same answer again changes nothing)."""
+
+    ask_id: str
+    score: int
+    comment: str
+    at: float
+
+
+@dataclass(frozen=True)
+class AddRatingComment:
+    """Words the customer sent right after a bare rating, kept with it."""
+
+    ask_id: str
+    comment: str
+    at: float
+
+
 Effect = (
     ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff | CloseHandoff
-    | RelayToStaff | RecordKbMiss | NoteKbFollowUp | WithdrawConsent
+    | RelayToStaff | RecordKbMiss | NoteKbFollowUp | WithdrawConsent | RecordRating
+    | AddRatingComment
 )  # fmt: skip
 EFFECTS: dict[str, type[Effect]] = {
     cls.__name__: cls
@@ -187,6 +209,8 @@ EFFECTS: dict[str, type[Effect]] = {
         RecordKbMiss,
         NoteKbFollowUp,
         WithdrawConsent,
+        RecordRating,
+        AddRatingComment,
     )  # fmt: skip
 }
 

@@ -116,6 +116,18 @@ class Consent(Protocol):
     def withdraw(self, openid: str, erase: bool) -> None: ...
 
 
+class Ratings(Protocol):
+    """Satisfaction questions and their answers (store/ratings.py)."""
+
+    def rate(self, ask_id: str, score: int, comment: str, at: float) -> None:
+        """Keep the answer to an open question (a second answer changes nothing)."""
+        ...
+
+    def add_comment(self, ask_id: str, comment: str, at: float) -> None:
+        """Keep words sent after a bare rating (only when the rating has none yet)."""
+        ...
+
+
 class KnowledgeBase(Protocol):
     """Answers from the FAQ staff edit (domain/kb.py)."""
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import faq, handoff, lookup, privacy, quote, survey
+from chalicelib.dialog import faq, handoff, lookup, privacy, quote, satisfaction, survey
 from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import (
     Job,
@@ -136,6 +136,8 @@ def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Ou
 
 
 def _decide(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+    if state.flow == satisfaction.FLOW:
+        return _rating_asked(msg, state, config)
     if msg.is_event:
         if state.flow == handoff.FLOW and msg.event is Event.CLICK:
             return _in_handoff(msg, state, config)
@@ -182,6 +184,36 @@ def _complaint_words(said: str, config: DialogConfig) -> tuple[str, ...]:
 
 def _wants_person(said: str, config: DialogConfig) -> bool:
     return config.intents is not None and config.intents.wants_person(said)
+
+
+# --- a satisfaction question is open -------------------------------------------------------
+
+
+def _rating_asked(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
+    """The answer to "please rate 1-5" (dialog/satisfaction.py): there a bare 1-5 is a rating.
+    Anything else closes the question and is handled as it would be without it, so a "5" after
+    the question closed means what it always meant."""
+    said = msg.text or msg.recognition
+    if not msg.is_event and not someone_may_be_hurt(said):
+        routed = _text_route(msg) is not None
+        answered = satisfaction.answer(msg, state, config, routed)
+        if answered is not None:
+            return _with_complaint(msg, said, answered, config)
+    closed = SessionState()
+    outcome = _decide(msg, closed, config)
+    return outcome if outcome.state is not None else replace(outcome, state=closed)
+
+
+def _with_complaint(
+    msg: InboundMessage, said: str, answered: Outcome, config: DialogConfig
+) -> Outcome:
+    """A complaint in a rating's words ("1 我要投诉"): the rating is kept, and the complaint is
+    handled as any other (apology, priority callback, the supervisor told)."""
+    words = _complaint_words(said, config)
+    if not words:
+        return answered
+    complaint = handoff.sensitive(msg, words, config)
+    return replace(complaint, effects=(*answered.effects, *complaint.effects))
 
 
 # --- after a question the knowledge base was not sure of ------------------------------------

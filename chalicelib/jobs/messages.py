@@ -13,6 +13,7 @@ from chalicelib.domain.messages import Reply
 from chalicelib.wechat.replies import reply_from_json, reply_to_json
 
 CUSTOM = "custom"  # a customer-service message (within the customer's 48 h window and quota)
+SKIP = "skip"  # OutboxMessage.if_closed: not kept for later when the window is closed
 TEMPLATE = "template"  # a template message (service notice; no window)
 
 
@@ -56,6 +57,9 @@ class OutboxMessage:
     created_at: float = field(default_factory=time.time)
     staff_id: str = ""  # a person's answer: who said it (conversation records)
     released_from: str = ""  # kept by the sender, sent again under a new id
+    # SKIP: a message that only makes sense now (a satisfaction question): with no window or
+    # quota it is dropped, and the sender says so (OutboxSender.on_skipped), never kept.
+    if_closed: str = ""
 
     @property
     def kind(self) -> str:
@@ -81,6 +85,8 @@ class OutboxMessage:
             body["staff_id"] = self.staff_id
         if self.released_from:
             body["released_from"] = self.released_from
+        if self.if_closed:
+            body["if_closed"] = self.if_closed
         return body
 
     @classmethod
@@ -102,11 +108,12 @@ class OutboxMessage:
             created_at=float(body.get("created_at") or 0),
             staff_id=body.get("staff_id", ""),
             released_from=body.get("released_from", ""),
+            if_closed=body.get("if_closed", ""),
         )
 
 
 def custom(openid: str, reply: Reply, origin: str, message_id: str | None = None,
-           staff_id: str = "") -> OutboxMessage:  # fmt: skip
+           staff_id: str = "", if_closed: str = "") -> OutboxMessage:  # fmt: skip
     """A customer-service message; `message_id` fixed when it must go at most once."""
     return OutboxMessage(openid, origin, reply=reply, id=message_id or new_message_id(),
-                         staff_id=staff_id)  # fmt: skip
+                         staff_id=staff_id, if_closed=if_closed)  # fmt: skip

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.service.outbox import OutboxSender
     from chalicelib.service.records import RecordsDesk
     from chalicelib.service.resume import Resumer
+    from chalicelib.service.satisfaction import SatisfactionDesk
     from chalicelib.service.staff_inbox import StaffInbox
     from chalicelib.service.survey import SurveyDesk
     from chalicelib.service.watchdog import Watchdog
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.store.inbox import Inbox
     from chalicelib.store.kb_misses import KbMissLog
     from chalicelib.store.quotas import Quotas
+    from chalicelib.store.ratings import Ratings
     from chalicelib.store.sessions import Sessions
     from chalicelib.store.staff import StaffDirectory
     from chalicelib.store.surveys import SurveyStore
@@ -169,6 +171,7 @@ class Container:
             intents=load_intents(),
             kb_misses=self.kb_misses,
             consent=self.consent,
+            ratings=self.ratings,
             hours=self.hours,
             handoff_in_hours=self.settings.handoff_in_hours,
             chat_days=self.settings.retention_chat_days,
@@ -181,6 +184,19 @@ class Container:
 
         return ConsentDesk(self.book, self.quotas, HeldMessages(), self.conversations,
                            self.handoffs, lambda: self.media)  # fmt: skip
+
+    @cached_property
+    def ratings(self) -> Ratings:
+        from chalicelib.store.ratings import Ratings
+
+        return Ratings(self.settings.conversation_ttl_s)  # kept as long as the chat records
+
+    @cached_property
+    def satisfaction(self) -> SatisfactionDesk:
+        from chalicelib.service.satisfaction import SatisfactionDesk
+
+        return SatisfactionDesk(self.ratings, self.sessions, self.quotas, self.queues,
+                                staff_name=self._staff_name)  # fmt: skip
 
     @cached_property
     def kb_misses(self) -> KbMissLog:
@@ -482,6 +498,7 @@ class Container:
             sent=self.inbox,
             conversations=self.conversations,
             queues=self.queues,
+            on_skipped=lambda message, errcode: self.satisfaction.unsent(message, errcode),
         )
 
     @cached_property
@@ -499,6 +516,7 @@ class Container:
             survey=lambda: self.survey_desk,
             handoffs=lambda: self.handoff_desk,
             webhook=lambda: self.webhook,
+            satisfaction=lambda: self.satisfaction,
         )
 
     def ocr_engine(self) -> OcrEngine:

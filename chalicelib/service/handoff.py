@@ -24,6 +24,7 @@ from pynamodb.attributes import MapAttribute
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import handoff as dialog
 from chalicelib.dialog import render
+from chalicelib.dialog.outcome import Job, JobKind
 from chalicelib.domain import assist
 from chalicelib.domain import handoff as rules
 from chalicelib.domain.hours import CHINA
@@ -254,6 +255,8 @@ class HandoffDesk:
                 return "no-handoff"
             if item.state != "ended":  # a job queued before the effect existed
                 self._end(item, "customer")
+            if not payload.get("left_for"):  # not while starting another service
+                self._ask_rating(item)
             if not item.notified_at or item.channel == "console":
                 return "ended"
             self._flush(item)  # what they said before leaving comes first
@@ -559,6 +562,17 @@ class HandoffDesk:
     def _end(self, item: HandoffItem, ended_by: str) -> None:
         if self.handoffs.end(item, ended_by):
             self._leave_session(item.openid)
+            if ended_by == "staff":
+                self._ask_rating(item)
+
+    def _ask_rating(self, item: HandoffItem) -> None:
+        """A chat a person answered has ended: the customer is asked for a rating (the job
+        asks once per chat, within WeChat's window: service/satisfaction.py)."""
+        if not item.answered_at or not item.staff_id:
+            return  # nobody answered: nothing to rate
+        about = {"flow": "chat", "openid": item.openid, "handoff_id": item.handoff_id,
+                 "staff_id": item.staff_id, "channel": item.channel}  # fmt: skip
+        self.queues.jobs([Job(JobKind.SATISFACTION_ASK, about)])
 
     def _leave_session(self, openid: str) -> None:
         self.sessions.change(openid, dialog.after_end)

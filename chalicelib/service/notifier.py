@@ -12,12 +12,14 @@ older than one already sent for the claim (TemplateNotice.sequence: the timeline
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import catalogue as t
 from chalicelib.dialog import render
+from chalicelib.dialog.outcome import Job, JobKind
 from chalicelib.domain.claim_notice import amount_text, notice_data, parse_fields, time_text
 from chalicelib.domain.claims import ClaimStatus, TimelineEntry
 from chalicelib.domain.hours import CHINA
@@ -77,6 +79,8 @@ class ClaimNotifier:
             entry = timeline[-1]
             self.queues.outbox(self._message(o, claim_no, status, entry, len(timeline))
                                for o in openids)  # fmt: skip
+            if status is ClaimStatus.PAID:  # settled: how did we do? (once per claim)
+                self.queues.jobs(_rating_job(o, claim_no, new_image) for o in openids)
         self.inbox.complete(key, None)
         log_event(
             "claim.notified", status=str(status), recipients=len(openids), claim=ref(claim_no)
@@ -137,6 +141,20 @@ def _status_change(
         return None
     previous = old.get("status", {}).get("S")
     return new["claim_no"]["S"], new["customer_id"]["S"], status, timeline, previous
+
+
+def _rating_job(openid: str, claim_no: str, image: dict | None) -> Job:
+    """Ask the customer to rate the claim's handling (service/satisfaction.py), naming the
+    adjuster who approved it in the console, if one did (an imported claim has nobody)."""
+    try:
+        decisions = json.loads((image or {}).get("decisions", {}).get("S", "[]") or "[]")
+    except ValueError:
+        decisions = []
+    approvers = [str(d.get("by") or "") for d in decisions
+                 if isinstance(d, dict) and d.get("action") == "approve"]  # fmt: skip
+    about = {"flow": "claim", "openid": openid, "claim_no": claim_no,
+             "staff_id": approvers[-1] if approvers else ""}  # fmt: skip
+    return Job(JobKind.SATISFACTION_ASK, about)
 
 
 def _claim_key(record: Any) -> str:

@@ -9,17 +9,21 @@
 - no answer in time after the request reached WeChat: it may have been delivered, and WeChat's
   send has no idempotency key, so it is parked (not sent again by itself) with the reason and
   an alarm (log event outbox.parked), never risked twice;
-- each message is sent at most once: its id is claimed like an inbound message.
+- each message is sent at most once: its id is claimed like an inbound message;
+- a message that only makes sense now (`if_closed=SKIP`: a satisfaction question) is never
+  kept: with no window or quota, or refused with 45015/45047/43004, it is dropped and
+  `on_skipped` is told (the question is recorded as skipped and closed).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.notice_fields import problems
-from chalicelib.jobs.messages import CUSTOM, OutboxMessage, new_message_id
+from chalicelib.jobs.messages import CUSTOM, SKIP, OutboxMessage, new_message_id
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.store.inbox import DONE, NEW
@@ -62,8 +66,10 @@ class OutboxSender:
         sent: Inbox,
         conversations: Conversations,
         queues: Queues,
+        on_skipped: Callable[[OutboxMessage, int], None] | None = None,
     ) -> None:
         self.api = api
+        self.on_skipped = on_skipped  # (the message, WeChat's errcode or 0: no place)
         self.quotas = quotas
         self.held = held
         self.sent = sent  # an Inbox used to claim each outbound id once
@@ -97,8 +103,12 @@ class OutboxSender:
         if window == UNSUBSCRIBED or (message.kind != CUSTOM
                                       and not self.quotas.pushed(message.openid)):  # fmt: skip
             log_event("outbox.dropped", reason="unsubscribed", user=ref(message.openid))
+            if message.if_closed == SKIP:
+                self._tell_skipped(message, 43004)
             return "dropped"  # they unfollowed: consent to be messaged is withdrawn
         if message.kind == CUSTOM and window is None:
+            if message.if_closed == SKIP:
+                return self._skip(message, "no customer-service quota left", 0)
             return self._keep(message, "no customer-service quota left", 0)
         if message.template is not None and (unfit := problems(message.template.data)):
             return self._park(message, "not sent, WeChat would refuse it: " + "; ".join(unfit))
@@ -113,6 +123,9 @@ class OutboxSender:
             if exc.errcode in PARK_ERRORS:
                 return self._park(message, PARK_ERRORS[exc.errcode], exc.errcode)
             reason = KEEP_ERRORS.get(exc.errcode, f"refused by wechat: {exc.errmsg}")
+            if message.if_closed == SKIP and exc.errcode in KEEP_ERRORS:
+                self._give_back(message, window)  # WeChat took nothing
+                return self._skip(message, reason, exc.errcode)
             return self._keep(message, reason, exc.errcode)
         except Exception:
             self._give_back(message, window)
@@ -154,6 +167,17 @@ class OutboxSender:
             user=ref(message.openid),
         )
         return "held"
+
+    def _skip(self, message: OutboxMessage, reason: str, errcode: int) -> str:
+        """Not sent and not kept: it would mean nothing later (a satisfaction question)."""
+        log_event("outbox.skipped", reason=reason, errcode=errcode,
+                  origin=message.origin.split(":", 1)[0], user=ref(message.openid))  # fmt: skip
+        self._tell_skipped(message, errcode)
+        return "skipped"
+
+    def _tell_skipped(self, message: OutboxMessage, errcode: int) -> None:
+        if self.on_skipped is not None:
+            self.on_skipped(message, errcode)
 
     def _park(self, message: OutboxMessage, reason: str, errcode: int = 0) -> str:
         """Kept for staff, never released by itself; the quota place stays used."""

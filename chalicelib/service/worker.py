@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.service.handoff import HandoffDesk
     from chalicelib.service.outbox import OutboxSender
     from chalicelib.service.resume import Resumer
+    from chalicelib.service.satisfaction import SatisfactionDesk
     from chalicelib.service.survey import SurveyDesk
     from chalicelib.service.webhook import WebhookService
     from chalicelib.store.conversations import Conversations
@@ -46,6 +47,7 @@ class Worker:
         survey: Callable[[], SurveyDesk],
         handoffs: Callable[[], HandoffDesk],
         webhook: Callable[[], WebhookService] | None = None,
+        satisfaction: Callable[[], SatisfactionDesk] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.api = api
@@ -70,6 +72,8 @@ class Worker:
         }
         if webhook is not None:
             self._handlers[JobKind.WEBHOOK_REDO] = lambda p: webhook().redo(p)
+        if satisfaction is not None:
+            self._handlers[JobKind.SATISFACTION_ASK] = lambda p: satisfaction().ask(p)
 
     def run(self, body: dict[str, Any]) -> Any:
         """One jobs-queue message; an unknown kind raises ValueError (it dead-letters)."""

@@ -593,10 +593,12 @@ ALL_MODELS.update(
 
 def _register_kb() -> None:
     from chalicelib.store.kb import KbSnapshot  # its own module: it needs no other model
+    from chalicelib.store.ratings import RatingItem  # likewise
     from chalicelib.store.staff import StaffItem  # likewise
 
     ALL_MODELS["kb"] = KbSnapshot
     ALL_MODELS["staff"] = StaffItem
+    ALL_MODELS["ratings"] = RatingItem
 
 
 _register_kb()

@@ -107,6 +107,16 @@ class Quotas:
         except QuotaItem.DoesNotExist:
             return 0
 
+    def message_room(self, openid: str) -> tuple[float, int]:
+        """(when the 48 h window closes, places left in it): (0, 0) when it never opened."""
+        try:
+            item = QuotaItem.get(openid, consistent_read=True)
+        except QuotaItem.DoesNotExist:
+            return 0, 0
+        until = item.message_window_until or 0
+        left = MESSAGE_LIMIT - int(item.message_used or 0) if until > self.clock() else 0
+        return until, max(0, left)
+
     def note_held(self, openid: str) -> None:
         """A message is kept for this user; their session says so too, where the webhook
         reads it. Written beside the dialog's fields (sessions are saved attribute by

@@ -10,6 +10,7 @@ import { ClaimPage } from "./pages/claim";
 import { ForbiddenPage } from "./pages/forbidden";
 import { InboxPage } from "./pages/inbox";
 import { QueuePage } from "./pages/queue";
+import { RatingsPage, mayViewRatings } from "./pages/ratings";
 import { RecordsPage } from "./pages/records";
 import { RequestsPage, mayHandleRequests } from "./pages/requests";
 import { SignInPage, captureHostedUiToken, finishWeComSignIn } from "./pages/signin";
@@ -72,6 +73,9 @@ function pageFor(current: Route): Shown {
     case "requests":
       if (!mayHandleRequests()) return forbidden("requests");
       return { view: "requests", page: <RequestsPage route={current} /> };
+    case "ratings":
+      if (!mayViewRatings()) return forbidden("ratings");
+      return { view: "ratings", page: <RatingsPage route={current} /> };
     case "claim":
       if (!mayViewClaims()) return forbidden("claims");
       if (second) return { view: "claim", page: <ClaimPage key={second} claimNo={second} /> };
@@ -120,6 +124,11 @@ function TopBar({ view, onHelp }: { view: string; onHelp: () => void }) {
         mayHandleRequests() && (
           <NavLink href="#/requests" testid="nav-requests" active={view === "requests"}>
             信息请求
+          </NavLink>
+        ),
+        mayViewRatings() && (
+          <NavLink href="#/ratings" testid="nav-ratings" active={view === "ratings"}>
+            满意度
           </NavLink>
         ),
         mayViewAudit() && (

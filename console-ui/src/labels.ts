@@ -44,6 +44,10 @@ export interface Labels {
   };
   /** how a records search names its customer: openid, claim, policy, plate, phone */
   records_find_by: Record<string, string>;
+  /** what a satisfaction rating is about: chat, claim (domain/satisfaction.py FLOWS) */
+  rating_flows: Pairs;
+  /** why a satisfaction question was not sent: window_closed, no_quota, unfollowed, busy */
+  rating_skip_reasons: Record<string, string>;
   [more: string]: unknown;
 }
 

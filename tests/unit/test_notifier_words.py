@@ -25,9 +25,13 @@ class Book:
 class Queues:
     def __init__(self):
         self.sent = []
+        self.jobs_sent = []
 
     def outbox(self, messages):
         self.sent += [m.to_body() for m in messages]
+
+    def jobs(self, jobs):
+        self.jobs_sent += list(jobs)
 
 
 def image(status: str, statuses: list[str]) -> dict:
