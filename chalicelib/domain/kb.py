@@ -37,8 +37,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.text import cell_problem
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from chalicelib.domain.semantic import Encoder, SemanticIndex
 
 COLUMNS = (
     "id",
@@ -63,9 +69,9 @@ MAX_TITLE_CHARS = 64
 MAX_DESCRIPTION_CHARS = 120
 
 # Decisions on the best score (0..1) and its lead over the second best.
-ANSWER_MIN = 0.62  # calibrated on devstack/kb_eval/calibrate.csv (docs/KNOWLEDGE_BASE.md)
+ANSWER_MIN = 0.65  # calibrated on devstack/kb_eval/calibrate.csv (docs/KNOWLEDGE_BASE.md)
 ANSWER_SURE = 0.85  # answered even when a second entry is close
-ANSWER_MARGIN = 0.10
+ANSWER_MARGIN = 0.06
 # A clause alone may be a side remark: sure only when the whole message ranks the same entry first.
 SURE_NEEDS_WHOLE = True
 CANDIDATE_MIN = 0.35
@@ -80,6 +86,16 @@ W_UNIGRAM, W_PAIR, W_SKIP_PAIR, W_WORD = 0.3, 1.0, 0.5, 1.0
 W_SOUND = 0.5
 W_FUNCTION = 0.2  # factor for each function character in a token (的, 了, 我, 吗…)
 KEYWORD_AS_VARIANT = 0.9  # a keyword alone is a slightly weaker variant than a question
+# Sentence embeddings (domain/semantic.py) combined with the lexical score of each entry:
+# (lexical + SEMANTIC_WEIGHT * cosine) / (1 + SEMANTIC_WEIGHT); the weight chosen on tune, the
+# thresholds above with it on calibrate (docs/KNOWLEDGE_BASE.md, "Sentence embeddings"). 0 turns
+# them off (setting KB_SEMANTIC_WEIGHT; the thresholds were not calibrated for that).
+SEMANTIC_WEIGHT = 1.0
+# In AWS the webhook does not wait for the model (about 1 s of CPU to load): until it is loaded
+# in the background, a new container's first messages are scored by their words alone
+# (calibrate, at the thresholds above: 39.7% right, 0.4% wrong sure; service/container.py).
+# The evaluation, the sweep and the local stack wait.
+WAIT_FOR_MODEL = True
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -108,6 +124,11 @@ _PARTICLES = re.compile(r"[吗呢啊呀吧哦嘛啦哈]+$")
 _FUNCTION_CHARS = frozenset(
     "我你您他她它们的了是在要想给个这那就都也还和与吗呢啊吧呀得地着过把么怎样什啥哪嘛哦呗"
 )
+
+
+# The shipped model's vectors of the entries' questions, by text: kept across the rebuilds of
+# the knowledge base (every import), so only new questions are encoded again.
+_SHARED_VECTORS: dict[str, np.ndarray] = {}
 
 
 class KbError(Exception):
@@ -527,9 +548,14 @@ class KnowledgeBase:
         entries: Iterable[Entry],
         synonyms: Iterable[tuple[str, tuple[str, ...]]] = (),
         pinyin: Mapping[str, str] | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
-        """pinyin: character -> toneless reading (chalicelib.kb.pinyin_table()), for typos."""
+        """pinyin: character -> toneless reading (chalicelib.kb.pinyin_table()), for typos.
+        encoder: the sentence embeddings used when SEMANTIC_WEIGHT > 0 (default: the shipped
+        model, domain/semantic.shared_encoder(), loaded on the first question)."""
         self.entries: tuple[Entry, ...] = tuple(entries)
+        self._encoder = encoder
+        self._semantic: SemanticIndex | None = None
         self.synonyms: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
             (w, tuple(v)) for w, v in synonyms
         )
@@ -692,8 +718,46 @@ class KnowledgeBase:
                 known = best.get(match.entry.id)
                 if known is None or score > known.score:
                     best[match.entry.id] = Match(match.entry, score)
+        cosines = self._cosines(question) if SEMANTIC_WEIGHT > 0 else None
+        if cosines:
+            best = self._with_meaning(best, cosines)
+            whole = sorted(self._with_meaning({m.entry.id: m for m in whole}, cosines).values(),
+                           key=lambda m: -m.score)  # fmt: skip
         ranked = sorted(best.values(), key=lambda m: -m.score)
         return ranked, (whole[0].entry.id if whole else None)
+
+    def _cosines(self, question: str) -> dict[int, float]:
+        """Each entry's closest question in meaning (sentence embeddings), or {} without them."""
+        if self._semantic is None:
+            encoder = self._encoder
+            if encoder is None:
+                from chalicelib.domain.semantic import shared_encoder
+
+                encoder = shared_encoder(wait=WAIT_FOR_MODEL)
+                cache = _SHARED_VECTORS
+            else:
+                cache = None
+            if encoder is None:
+                return {}
+            from chalicelib.domain.semantic import SemanticIndex
+
+            variants = [(e, t) for e, texts in enumerate(self._questions) for t in texts]
+            self._semantic = SemanticIndex(encoder, variants, cache)
+        return self._semantic.similarities(self._analyser.tokens(question)[0])
+
+    def _with_meaning(
+        self, lexical: dict[str, Match], cosines: dict[int, float]
+    ) -> dict[str, Match]:
+        """Every entry's lexical score combined with its cosine (entries only the meaning finds
+        included: their lexical score is 0)."""
+        weight = SEMANTIC_WEIGHT
+        combined = {}
+        for e_index, cosine in cosines.items():
+            entry = self.entries[e_index]
+            known = lexical.get(entry.id)
+            score = ((known.score if known else 0.0) + weight * max(cosine, 0.0)) / (1 + weight)
+            combined[entry.id] = Match(entry, round(score, 4))
+        return combined
 
     def _scores(self, question: str) -> list[Match]:
         text, tokens, optional = self._analyser.tokens(question)

@@ -87,10 +87,10 @@ def test_a_question_with_no_answer_is_recorded_masked_by_day_once(config, log):
 
 
 def test_picking_an_offered_candidate_is_noted_on_the_miss(config, log):
-    out = turn(text("保险能不能分期"), SessionState(), config)
+    out = turn(text("退保能分期吗"), SessionState(), config)
     [record] = recorded(out)
     assert record.outcome == misses.CANDIDATES
-    assert record.offered == ["pay_premium", "cancel_policy"]
+    assert record.offered == ["pay_premium", "cancel_policy", "change_owner"]
     picked = turn(text("1", n=2), out.state, config)
     assert notes(picked) == [NoteKbFollowUp(record.day, record.miss_id, "picked:pay_premium")]
     assert faq.KB_MISS not in picked.state.data
