@@ -65,6 +65,8 @@ class Settings:
     retention_after_contract_days: int = 1827
     retention_quote_photo_days: int = 30
     kb_miss_ttl_s: int = 90 * 24 * 3600  # the miss log: a quarter of questions to learn from
+    # Sentence embeddings in the knowledge base's score (domain/kb.py SEMANTIC_WEIGHT); 0: off.
+    kb_semantic_weight: float = 1.0
     photos_bucket_name: str = ""
     hotline: str = "95500"
     privacy_url: str = ""
@@ -240,6 +242,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if not 0 <= value <= 10:
+        raise SettingsError(f"{name} must be between 0 and 10, got {raw!r}")
+    return value
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -303,6 +318,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         retention_chat_days=_int(env, "RETENTION_CHAT_DAYS", 730),
         retention_after_contract_days=_int(env, "RETENTION_AFTER_CONTRACT_DAYS", 1827),
         retention_quote_photo_days=_int(env, "RETENTION_QUOTE_PHOTO_DAYS", 30),
+        kb_semantic_weight=_float(env, "KB_SEMANTIC_WEIGHT", 1.0),
         wecom_corp_id=env.get("WECOM_CORP_ID", ""),
         wecom_corp_secret=env.get("WECOM_CORP_SECRET", ""),
         wecom_agent_id=env.get("WECOM_AGENT_ID", ""),

@@ -213,8 +213,14 @@ class Container:
     def knowledge_base(self) -> KnowledgeBase:
         """The KB staff imported (re-checked every few minutes), else the one shipped."""
         if not hasattr(self, "_kb_store"):
+            from chalicelib.domain import kb as kbmod
             from chalicelib.store.kb import KbStore
 
+            kbmod.SEMANTIC_WEIGHT = self.settings.kb_semantic_weight  # KB_SEMANTIC_WEIGHT
+            # A customer waits: in AWS the model loads in the background (the first messages
+            # of a new container are scored by their words); locally the answers stay the same
+            # from the first message on, as the tests expect.
+            kbmod.WAIT_FOR_MODEL = self.settings.stage == "local"
             self._kb_store = KbStore()
         return self._kb_store.cached()
 
