@@ -40,7 +40,7 @@ export function whenUnauthorized(handler: (message: string) => void): void {
 }
 
 export interface ApiOptions {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "PUT" | "DELETE";
   body?: unknown;
   auth?: boolean;
   /** No progress bar: background polls every few seconds would make it flicker. */

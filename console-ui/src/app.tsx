@@ -6,6 +6,7 @@ import { ApiError, errorText, inFlight, token } from "./api";
 import { dispatchKey } from "./keys";
 import { labels, labelsLoaded, loadLabels, rolesText } from "./labels";
 import { AuditPage } from "./pages/audit";
+import { CannedPage, mayEditCanned } from "./pages/canned";
 import { ClaimPage } from "./pages/claim";
 import { ForbiddenPage } from "./pages/forbidden";
 import { InboxPage } from "./pages/inbox";
@@ -64,6 +65,9 @@ function pageFor(current: Route): Shown {
     case "inbox":
       if (!mayHandleChats()) return forbidden("inbox");
       return { view: "inbox", page: <InboxPage chatId={second ?? null} /> };
+    case "canned":
+      if (!mayEditCanned()) return forbidden("canned");
+      return { view: "canned", page: <CannedPage route={current} /> };
     case "records":
       if (!maySearchRecords()) return forbidden("records");
       return { view: "records", page: <RecordsPage route={current} /> };
@@ -114,6 +118,11 @@ function TopBar({ view, onHelp }: { view: string; onHelp: () => void }) {
         mayHandleChats() && (
           <NavLink href="#/inbox" testid="nav-inbox" active={view === "inbox"}>
             人工客服
+          </NavLink>
+        ),
+        mayEditCanned() && (
+          <NavLink href="#/canned" testid="nav-canned" active={view === "canned"}>
+            快捷回复
           </NavLink>
         ),
         maySearchRecords() && (

@@ -8,6 +8,7 @@ const DENIED: Record<string, string> = {
   records: "没有查询聊天记录的权限",
   audit: "没有查看审计日志的权限",
   requests: "没有处理客户信息请求的权限",
+  canned: "没有编辑快捷回复的权限",
   ratings: "没有查看客户满意度的权限",
 };
 

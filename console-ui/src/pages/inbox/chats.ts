@@ -3,6 +3,8 @@ import { labels } from "../../labels";
 import { sessionKey } from "../../session";
 
 export interface ChatMessage {
+  /** the conversation record's id (Assist asks for a message's candidates by it) */
+  id?: string;
   at: string;
   direction: "in" | "out";
   type: string;

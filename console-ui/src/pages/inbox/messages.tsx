@@ -4,23 +4,30 @@ import type { RefObject } from "preact";
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatTime, shortTime } from "../../format";
 import { Chip } from "../../ui/chips";
+import { rankable } from "./assist";
+import { pickMessage, pickedMessage } from "./assist-state";
 import { type ChatMessage, messageKind, messageText, visibleMessages } from "./chats";
+import { selected } from "./state";
 
 export function atBottom(box: HTMLElement): boolean {
   return box.scrollHeight - box.scrollTop - box.clientHeight < 24;
 }
 
-function ChatBubble({ m }: { m: ChatMessage }) {
+function ChatBubble({ m, picked, onPick }: { m: ChatMessage; picked: boolean; onPick?: () => void }) {
   const out = m.direction === "out";
   const who = !out ? "客户" : m.staff ? `客服 ${m.staff}` : "公众号";
   const kind = messageKind(m);
-  const cls = ["msg", out ? "out" : "in", out ? (m.staff ? "staff" : "bot") : ""];
+  const cls = ["msg", out ? "out" : "in", out ? (m.staff ? "staff" : "bot") : "",
+    onPick ? "pickable" : "", picked ? "picked" : ""];
   return (
     <div
       class={cls.filter(Boolean).join(" ")}
       data-testid="chat-message"
       data-direction={out ? "out" : "in"}
       data-staff={m.staff || undefined}
+      data-picked={picked ? "true" : undefined}
+      title={onPick ? "查看针对这条消息的智能推荐" : undefined}
+      onClick={onPick}
     >
       <span class="when" title={formatTime(m.at, { seconds: true })}>
         {`${who} · ${shortTime(m.at)}`}
@@ -44,6 +51,11 @@ export function ChatMessages(props: {
   const shown = useMemo(() => visibleMessages(messages), [messages]);
   const sig = useMemo(() => JSON.stringify(shown), [shown]);
   const seenRef = useRef("");
+  // 智能推荐 answers the customer message picked here (by default the latest).
+  const chatId = selected.value;
+  const said = shown.filter(rankable);
+  const picked = chatId ? pickedMessage.value[chatId] : undefined;
+  const target = (said.find((m) => m.id === picked) ?? said[said.length - 1])?.id;
 
   useLayoutEffect(() => {
     const box = boxRef.current;
@@ -79,7 +91,14 @@ export function ChatMessages(props: {
         }}
       >
         {shown.length ? (
-          shown.map((m, i) => <ChatBubble key={`${i}:${m.at}`} m={m} />)
+          shown.map((m, i) => (
+            <ChatBubble
+              key={`${i}:${m.at}`}
+              m={m}
+              picked={Boolean(m.id) && m.id === target}
+              onPick={chatId && rankable(m) ? () => pickMessage(chatId, m.id ?? "") : undefined}
+            />
+          ))
         ) : (
           <p class="muted chat-none">还没有消息</p>
         )}

@@ -4,6 +4,7 @@ import { formatAge, formatTime } from "../../format";
 import { useConfirm } from "../../ui/confirm";
 import { labels } from "../../labels";
 import { type Chat, charCount, contextFacts, customerName, draftOf, setDraft } from "./chats";
+import { AssistPanel } from "./assist";
 import { Composer } from "./composer";
 import { ChatStateChip } from "./list";
 import { ChatMessages } from "./messages";
@@ -176,6 +177,14 @@ function OpenChat({ chat }: { chat: Chat }) {
         </div>
         <Facts chat={chat} />
         <ChatMessages messages={chat.messages} followRef={followRef} boxRef={boxRef} />
+        <AssistPanel
+          chat={chat}
+          disabled={Boolean(ended)}
+          onEdit={(answer) => {
+            onText(answer);
+            inputRef.current?.focus();
+          }}
+        />
         <Composer
           code={chat.code}
           text={text}

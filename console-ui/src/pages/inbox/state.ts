@@ -6,6 +6,7 @@ import { ApiError, api, errorText } from "../../api";
 import { loadMe, whenSignedOut } from "../../session";
 import { hashFor, replaceHash } from "../../router";
 import { showBanner } from "../../ui/banner";
+import { assistDraft } from "./assist-state";
 import { type Chat, draftOf, forgetDrafts, setDraft, sortChats } from "./chats";
 
 export const REFRESH_MS = 3_000;
@@ -165,10 +166,12 @@ function markGone(text: string): void {
 export async function sendReply(chat: Chat, text: string): Promise<boolean> {
   sending.value = true;
   chatError.value = "";
+  // An answer taken from 智能推荐 goes as that answer (recorded, edited or not).
+  const chosen = assistDraft.value?.chatId === chat.id ? assistDraft.value : null;
   try {
-    await api(`/chats/${encodeURIComponent(chat.id)}/messages`, {
+    await api(`/chats/${encodeURIComponent(chat.id)}/${chosen ? "assist" : "messages"}`, {
       method: "POST",
-      body: { text },
+      body: chosen ? { message: chosen.message, entry: chosen.entry, text } : { text },
     });
   } catch (err) {
     sending.value = false;
@@ -186,6 +189,7 @@ export async function sendReply(chat: Chat, text: string): Promise<boolean> {
     return false;
   }
   sending.value = false;
+  if (chosen && assistDraft.value === chosen) assistDraft.value = null;
   // Sent: the draft goes (even if the agent has meanwhile opened another chat).
   if (draftOf(chat.id).trim() === text) setDraft(chat.id, "");
   if (onScreen) void loadChats();
