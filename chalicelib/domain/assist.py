@@ -3,8 +3,8 @@
 Beside a customer's message (the console's inbox) or under it (the WeCom relay, numbered), up
 to MAX_CANDIDATES entries the knowledge base ranks for the message, best first, from its
 public ranking (`KnowledgeBase.scores`; the scoring is the knowledge base's own). Entries
-below the bot's own floor for offering choices (kb.CANDIDATE_MIN) are left out: they share
-words with the message, not its meaning.
+below the bot's own floor for offering choices (understanding.OFFER_MIN) are left out: with
+sentence embeddings every entry is a little like any message.
 
 What the person sends is recorded (store/assist.py): which entry, for which message, edited or
 not, by whom. Those choices are phrasings the knowledge base did not answer by itself, so
@@ -24,11 +24,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from chalicelib.domain.kb import CANDIDATE_MIN, Entry, Match, fill
+from chalicelib.domain.kb import Entry, Match, fill
 from chalicelib.domain.kb_misses import question_key
+from chalicelib.domain.understanding import OFFER_MIN
 
 MAX_CANDIDATES = 10
-MIN_SCORE = CANDIDATE_MIN
+MIN_SCORE = OFFER_MIN
 TITLE_CHARS = 24  # a candidate's title in WeCom: its first question, cut
 MAX_QUESTION = 300  # characters kept of a long message in the choice log
 
