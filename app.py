@@ -142,7 +142,7 @@ def survey_example(name: str) -> Response:
     )
 
 
-@app.schedule(Rate(10, unit=Rate.MINUTES), name="watchdog")
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="watchdog")
 def watchdog(event: CloudWatchEvent) -> None:
     services().watchdog.run()
 

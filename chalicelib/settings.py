@@ -93,6 +93,12 @@ class Settings:
     business_hours: str = "09:00-18:00"  # people answer on working days (China time)
     handoff_in_hours: str = "console"  # in hours: the console's agent inbox (every word kept)
     handoff_escalate_after_s: int = 600  # the on-call person's time to answer, then the backup
+    # In-hours console chats (service/assignment.py), in business-hours seconds: the first
+    # reply's target (past it, unanswered: escalated) and the whole chat's; an agent is signed
+    # in while their inbox polled within CONSOLE_PRESENCE_S.
+    handoff_first_response_s: int = 120
+    handoff_resolution_s: int = 1800
+    console_presence_s: int = 120
     wecom_corp_id: str = ""
     wecom_corp_secret: str = ""
     wecom_agent_id: str = ""
@@ -212,6 +218,10 @@ class Settings:
             BusinessHours.parse(self.business_hours)
         except HoursError as exc:
             raise SettingsError(f"CLAIMBOT_BUSINESS_HOURS: {exc}") from exc
+        if min(self.handoff_first_response_s, self.handoff_resolution_s) < 1:
+            raise SettingsError("HANDOFF_FIRST_RESPONSE_S and HANDOFF_RESOLUTION_S must be >= 1")
+        if self.console_presence_s < 10:
+            raise SettingsError("CONSOLE_PRESENCE_S must be at least 10 (inbox polls every 3 s)")
         if self.handoff_in_hours not in ("console", "wechat_kf", "wecom"):
             raise SettingsError("HANDOFF_IN_HOURS must be console, wechat_kf or wecom")
         if self.console_dev_login and self.stage not in ("local", "dev", "test"):
@@ -315,6 +325,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         business_hours=env.get("CLAIMBOT_BUSINESS_HOURS", "09:00-18:00"),
         handoff_in_hours=env.get("HANDOFF_IN_HOURS", "console"),
         handoff_escalate_after_s=_int(env, "HANDOFF_ESCALATE_AFTER_S", 600),
+        handoff_first_response_s=_int(env, "HANDOFF_FIRST_RESPONSE_S", 120),
+        handoff_resolution_s=_int(env, "HANDOFF_RESOLUTION_S", 1800),
+        console_presence_s=_int(env, "CONSOLE_PRESENCE_S", 120),
         retention_chat_days=_int(env, "RETENTION_CHAT_DAYS", 730),
         retention_after_contract_days=_int(env, "RETENTION_AFTER_CONTRACT_DAYS", 1827),
         retention_quote_photo_days=_int(env, "RETENTION_QUOTE_PHOTO_DAYS", 30),

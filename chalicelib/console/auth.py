@@ -57,6 +57,7 @@ DEV_USERS: tuple[dict[str, Any], ...] = (  # local only; "team": as the staff ta
     {"id": "supervisor1", "name": "陈主管", "roles": ["supervisor"], "team": "理赔一组"},
     {"id": "auditor1", "name": "周稽核", "roles": ["auditor"]},
     {"id": "agent1", "name": "赵客服", "roles": ["agent"], "team": "理赔一组"},
+    {"id": "agent2", "name": "钱客服", "roles": ["agent"]},  # a second agent: round-robin
 )
 
 

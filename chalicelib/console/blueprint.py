@@ -248,6 +248,24 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
     def chat_end(chat_id: str) -> Response:
         return _guarded(lambda: services().console.chat_end(staff(), chat_id, source()))
 
+    @bp.route("/console/api/chats/{chat_id}/take-over", methods=["POST"])
+    def chat_take_over(chat_id: str) -> Response:
+        """接手: the chat becomes the member's (audited)."""
+        return _guarded(lambda: services().assignment_desk.take_over_chat(staff(), chat_id,
+                                                                          source()))  # fmt: skip
+
+    @bp.route("/console/api/chats/{chat_id}/hand-back", methods=["POST"])
+    def chat_hand_back(chat_id: str) -> Response:
+        """交回: to whom it was taken from, else the next available agent (audited)."""
+        return _guarded(lambda: services().assignment_desk.hand_back_chat(staff(), chat_id,
+                                                                          source()))  # fmt: skip
+
+    @bp.route("/console/api/presence", methods=["POST"])
+    def presence() -> Response:
+        """{"paused": true|false}: 暂停接待 / 恢复接待 (no new chats while paused)."""
+        body = _body(bp) or {}
+        return _guarded(lambda: services().assignment_desk.presence_change(staff(), body))
+
     @bp.route("/console/api/chats/{chat_id}/candidates", methods=["GET"])
     def chat_candidates(chat_id: str) -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}

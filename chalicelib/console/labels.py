@@ -16,6 +16,7 @@ from chalicelib.domain import records as record_rules
 from chalicelib.domain import satisfaction as satisfaction_rules
 from chalicelib.domain import survey as sv
 from chalicelib.domain.authority import FLAG_PHOTOS_MISSING, NEEDS_REASON
+from chalicelib.domain.chat_timers import Clock
 from chalicelib.domain.claims import ClaimStatus
 from chalicelib.domain.review import (
     MAX_AMOUNT,
@@ -109,6 +110,8 @@ AUDIT_ACTIONS = {
     "records.print": "打印聊天记录",
     "chat_reply": "人工回复客户",
     "chat_end": "结束人工会话",
+    "chat_take_over": "接手人工会话",
+    "chat_hand_back": "交回人工会话",
     "chat_canned_create": "新增快捷回复",
     "chat_canned_update": "修改快捷回复",
     "chat_canned_delete": "删除快捷回复",
@@ -172,6 +175,8 @@ AUDIT_FIELDS = {
     "team": "团队",
     "chars": "字数",
     "due_at": "期限",
+    "previous": "原接待人",
+    "previous_name": "原接待人（姓名）",
     "reply": "快捷回复",
     "title": "标题",
 }
@@ -188,6 +193,13 @@ RECORDS_FIND_BY = {  # in the search form's order
 # Customers' requests about their information (domain/data_requests.py).
 DATA_REQUEST_KINDS = {"correct": "更正我的信息", "erase": "删除我的信息"}
 DATA_REQUEST_OUTCOMES = {"done": "已办理", "refused": "不予办理", "partly": "部分办理"}
+
+# The clock an in-hours chat is on (domain/chat_timers.py Clock).
+CHAT_CLOCKS = {
+    Clock.NONE: "待客户描述",
+    Clock.FIRST_RESPONSE: "首次响应",
+    Clock.RESOLUTION: "处理时长",
+}
 
 SIGN_IN_REFUSALS = {
     "not_staff": "您的企业微信账号还没有开通理赔审核台，请联系理赔主管开通。",
@@ -253,6 +265,8 @@ def console_labels() -> dict[str, Any]:
         },
         "records_find_by": {code: label for code, label in RECORDS_FIND_BY.items()
                             if code in record_rules.FIND_BY},  # fmt: skip
+        # in-hours chats' clocks (domain/chat_timers.py Clock): the inbox's timer chip
+        "chat_clocks": {str(c): CHAT_CLOCKS[c] for c in Clock},
         # satisfaction ratings (domain/satisfaction.py): what was rated, why one was not asked
         "rating_flows": [[f, RATING_FLOWS[f]] for f in satisfaction_rules.FLOWS],
         "rating_skip_reasons": {r: RATING_SKIP_REASONS[r] for r in satisfaction_rules.SKIP_REASONS},

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.policies import Coverage
     from chalicelib.jobs.queues import Queues
     from chalicelib.media.store import MediaStore
+    from chalicelib.service.assignment import AssignmentDesk
     from chalicelib.service.handoff import HandoffDesk
     from chalicelib.store.audit import AuditLog
     from chalicelib.store.book import BookStore
@@ -103,6 +104,7 @@ class ConsoleService:
         hotline: str,
         *,
         desk: Callable[[], HandoffDesk],
+        assignment: Callable[[], AssignmentDesk | None] = lambda: None,
         authority: Authority | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -116,6 +118,7 @@ class ConsoleService:
         self.hotline = hotline
         self.clock = clock
         self.desk = desk  # service.handoff.HandoffDesk, built on first use
+        self.assignment = assignment  # whose each chat is, its clock (service/assignment.py)
         self.authority = authority or Authority()
 
     # --- the queue -------------------------------------------------------------------------
@@ -446,7 +449,13 @@ class ConsoleService:
         staff.require(Permission.HANDLE_CHATS)
         desk = self.desk()
         now = self.clock()
-        return {"chats": [self._chat_json(desk, item, now) for item in desk.console_chats()]}
+        items, assignment = desk.console_chats(), self.assignment()
+        if assignment is None:
+            return {"chats": [self._chat_json(desk, item, now) for item in items]}
+        items, team = assignment.inbox(staff, items)  # a heartbeat; chats dealt, escalated
+        return {"chats": [{**self._chat_json(desk, item, now),
+                           **assignment.chat_json(item, staff.id)} for item in items],
+                **team}  # fmt: skip
 
     def _chat_json(self, desk: HandoffDesk, item: HandoffItem, now: float) -> dict[str, Any]:
         from chalicelib.domain.handoff import short_code
@@ -490,6 +499,9 @@ class ConsoleService:
         item = desk.console_chat(chat_id)
         if item is None:
             raise NotFound(f"no open chat {chat_id}")
+        assignment = self.assignment()
+        if assignment is not None:  # someone else's: take it over first (409)
+            assignment.claim_for_reply(staff, item)
         desk.console_reply(item, staff.id, staff.name, text)
         self.audit.append(staff.id, staff.role, "chat_reply", None,
                           {"chat": chat_id, "name": staff.name, "chars": len(text)},
@@ -502,6 +514,9 @@ class ConsoleService:
         item = desk.console_chat(chat_id)
         if item is None:
             raise NotFound(f"no open chat {chat_id}")
+        assignment = self.assignment()
+        if assignment is not None:  # someone else's: theirs or a supervisor's to end (409)
+            assignment.check_end(staff, item)
         desk.console_end(item)
         self.audit.append(staff.id, staff.role, "chat_end", None,
                           {"chat": chat_id, "name": staff.name}, source.ip,

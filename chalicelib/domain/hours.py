@@ -1,7 +1,8 @@
 """Business hours in China time, with public holidays and make-up workdays (调休).
 
 The hours are a setting such as "09:00-18:00" (every working day) — the start is inside, the
-end is not, so 18:00 sharp is after hours. Which days are working days comes from
+end is not, so 18:00 sharp is after hours — or several periods with a break between them, such
+as "09:00-12:00,13:00-18:00" (the lunch hour is after hours). Which days are working days comes from
 chinese-calendar (the State Council's yearly schedule); for a year it does not know yet, Monday
 to Friday are assumed and `known_year` says so, so the operator can upgrade the package.
 """
@@ -25,9 +26,12 @@ class HoursError(ValueError):
 
 @dataclass(frozen=True)
 class BusinessHours:
-    opens: time | None  # None: never open (NEVER)
-    closes: time | None
+    opens: time | None  # None: never open (NEVER); the first period's start
+    closes: time | None  # the last period's end
     always: bool = False
+    # [start, end) periods of a working day, in order ("09:00-12:00,13:00-18:00": two);
+    # empty: one period, opens-closes
+    periods: tuple[tuple[time, time], ...] = ()
 
     @classmethod
     def parse(cls, setting: str) -> BusinessHours:
@@ -35,27 +39,39 @@ class BusinessHours:
             return cls(None, None)
         if setting.strip().lower() == ALWAYS:
             return cls(time(0, 0), None, always=True)
-        match = _HOURS.match(setting)
-        if not match:
-            raise HoursError(
-                f'business hours must look like "09:00-18:00" or "none", not {setting!r}'
-            )
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        try:
-            opens, closes = time(h1, m1), time(h2, m2)
-        except ValueError as exc:
-            raise HoursError(f"business hours {setting!r}: {exc}") from exc
-        if closes <= opens:
-            raise HoursError(f"business hours {setting!r} close before they open")
-        return cls(opens, closes)
+        periods = tuple(_period(part, setting) for part in setting.split(","))
+        for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
+            if start < end:
+                raise HoursError(f"business hours {setting!r}: periods overlap or are out of order")
+        return cls(periods[0][0], periods[-1][1], periods=periods)
+
+    def day_periods(self) -> tuple[tuple[time, time], ...]:
+        if self.periods:
+            return self.periods
+        if self.opens is None or self.closes is None:
+            return ()
+        return ((self.opens, self.closes),)
 
     def is_open(self, moment: datetime) -> bool:
         if self.always:
             return True
-        if self.opens is None or self.closes is None:
-            return False
         local = moment.astimezone(CHINA)
-        return is_workday(local.date()) and self.opens <= local.time() < self.closes
+        at = local.time()
+        return any(start <= at < end for start, end in self.day_periods()) and is_workday(
+            local.date()
+        )
+
+    def open_on(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's open periods as China-time moments ([start, end)); none on a day off."""
+        if self.always:
+            start = datetime.combine(day, time(0, 0), tzinfo=CHINA)
+            return [(start, start + timedelta(days=1))]
+        if not self.day_periods() or not is_workday(day):
+            return []
+        return [
+            (datetime.combine(day, start, tzinfo=CHINA), datetime.combine(day, end, tzinfo=CHINA))
+            for start, end in self.day_periods()
+        ]
 
     def next_open(self, moment: datetime) -> datetime | None:
         """When people are next at work (now if open); None when never."""
@@ -63,13 +79,11 @@ class BusinessHours:
             return None
         if self.is_open(moment):
             return moment
-        local = moment.astimezone(CHINA)
-        day = local.date()
-        if local.time() >= self.opens:
-            day += timedelta(days=1)
+        day = moment.astimezone(CHINA).date()
         for _ in range(MAX_DAYS_AHEAD):
-            if is_workday(day):
-                return datetime.combine(day, self.opens, tzinfo=CHINA)
+            for start, _end in self.open_on(day):
+                if start > moment:
+                    return start
             day += timedelta(days=1)
         return None
 
@@ -77,9 +91,24 @@ class BusinessHours:
         """For customers: "工作日 09:00-18:00" (Chinese; the catalogue wraps it)."""
         if self.always:
             return "24小时"
-        if self.opens is None or self.closes is None:
-            return ""
-        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
+        return "、".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in self.day_periods())
+
+
+def _period(part: str, setting: str) -> tuple[time, time]:
+    match = _HOURS.match(part)
+    if not match:
+        raise HoursError(
+            f'business hours must look like "09:00-18:00", "09:00-12:00,13:00-18:00" or "none", '
+            f"not {setting!r}"
+        )
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        opens, closes = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise HoursError(f"business hours {setting!r}: {exc}") from exc
+    if closes <= opens:
+        raise HoursError(f"business hours {setting!r} close before they open")
+    return opens, closes
 
 
 def is_workday(day: date) -> bool:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.jobs.queues import Queues
     from chalicelib.media.store import MediaStore
     from chalicelib.ocr.engine import OcrEngine
+    from chalicelib.service.assignment import AssignmentDesk
     from chalicelib.service.assist import Assistant, AssistDesk
     from chalicelib.service.canned import CannedDesk
     from chalicelib.service.consent import ConsentDesk
@@ -253,7 +254,7 @@ class Container:
         from chalicelib.service.handoff import HandoffDesk
         from chalicelib.store.handoffs import Roster, Tickets
 
-        return HandoffDesk(
+        desk = HandoffDesk(
             handoffs=self.handoffs,
             roster=Roster(),
             tickets=Tickets(),
@@ -269,6 +270,20 @@ class Container:
             wechat=self.api,
             assistant=self.assistant,
         )
+        desk.assignment = self.assignment_desk  # in-hours chats: dealt, timed, escalated
+        return desk
+
+    @cached_property
+    def assignment_desk(self) -> AssignmentDesk:
+        from chalicelib.domain.chat_timers import Targets
+        from chalicelib.service.assignment import AssignmentDesk
+        from chalicelib.store.audit import AuditLog
+        from chalicelib.store.presence import Presence
+
+        s = self.settings
+        return AssignmentDesk(Presence(), AuditLog(), self.hours,
+                              Targets(s.handoff_first_response_s, s.handoff_resolution_s),
+                              lambda: self.handoff_desk, s.console_presence_s)  # fmt: skip
 
     @cached_property
     def assistant(self) -> Assistant:
@@ -456,6 +471,7 @@ class Container:
             hotline=self.settings.hotline,
             authority=Authority.parse(self.settings.approval_limits),
             desk=lambda: self.handoff_desk,
+            assignment=lambda: self.assignment_desk,
         )
 
     @cached_property

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from chalicelib.dialog.ports import Hours
     from chalicelib.domain.handoff import Shift
     from chalicelib.jobs.queues import Queues
+    from chalicelib.service.assignment import AssignmentDesk
     from chalicelib.service.assist import Assistant
     from chalicelib.staff.wecom import StaffMessage
     from chalicelib.store.book import BookStore
@@ -125,6 +126,9 @@ class HandoffDesk:
         self.escalate_after_s = escalate_after_s
         self.clock = clock
         self.wechat = wechat  # WeChat's API: the queue of its own customer-service console
+        # In-hours console chats: whose, and their clocks (service/assignment.py); the
+        # container sets it, None: every agent answers every chat as before.
+        self.assignment: AssignmentDesk | None = None
         self.assistant = assistant  # the knowledge base's candidates (Assist), None: not offered
 
     # --- customer side (jobs) --------------------------------------------------------------
@@ -176,7 +180,10 @@ class HandoffDesk:
         waiting = sorted(relays.items())
         if not waiting:
             return 0
-        if item.channel != "console":  # the console's inbox reads the conversation records
+        if self.assignment is not None:  # the first-response clock starts
+            self.assignment.customer_wrote(item, [(q, json.loads(w)) for q, w in waiting])
+        # the console's inbox reads the conversation records; WeCom, once escalated there
+        if item.channel != "console" or item.wecom_relay:
             text = self._relay_text(item, waiting)
             text += self._offer(item, waiting)  # kept before it is shown: "3" finds it
             for userid in self._targets(item):
@@ -257,7 +264,7 @@ class HandoffDesk:
                 self._end(item, "customer")
             if not payload.get("left_for"):  # not while starting another service
                 self._ask_rating(item)
-            if not item.notified_at or item.channel == "console":
+            if not item.notified_at or item.channel == "console" and not item.wecom_relay:
                 return "ended"
             self._flush(item)  # what they said before leaving comes first
             if not self.handoffs.staff_told_of_end(item):
@@ -421,6 +428,8 @@ class HandoffDesk:
         userid: str | None = None,
     ) -> None:  # fmt: skip
         self.handoffs.answered(item, userid, staff_id)
+        if self.assignment is not None:  # the first-response time, kept once
+            self.assignment.answered(item)
         # The outbox records it when it is sent, with who said it.
         words = mask_ids_and_cards(text)  # no whole ID number in the chat, whoever types it
         self._send_customer(item.openid, t.HANDOFF_STAFF_SAYS.format(name=name, text=words),
@@ -448,6 +457,37 @@ class HandoffDesk:
         self._send_customer(item.openid, t.HANDOFF_ENDED_BY_STAFF, f"handoff-end-{item.handoff_id}")
         self._end(item, "staff")
 
+    def relay_to_on_call(
+        self, item: HandoffItem, minutes: int, mark: Callable[[HandoffItem], bool]
+    ) -> bool | None:
+        """An in-hours console chat nobody answered within its first-response target, with no
+        other agent available: the on-call person (else the backup) gets it in WeCom as after
+        hours (the context now, then what the customer says; the watchdog asks the backup
+        next), and it stays in the console. `mark` records it once it is sent. False: nobody
+        on call; None: not now (a job holds the chat, or it changed: looked at again later)."""
+        try:
+            with self._serialized(item.openid, wait_s=0):
+                fresh = self.handoffs.current(item.openid)
+                if (fresh is None or fresh.handoff_id != item.handoff_id
+                        or fresh.state != "waiting" or fresh.wecom_relay):  # fmt: skip
+                    return None
+                on_call = rules.on_call(self.roster.shifts(), self.clock())
+                level = 0 if on_call.primary else 1
+                people = on_call.at_level(level)
+                if not people:
+                    return False
+                why = f"（坐席 {minutes} 分钟未回复，转给您）"
+                context = self._context(fresh, escalated=True, why=why)
+                for shift in people:
+                    self.wecom.send_text(shift.wecom_userid, context)
+                self.handoffs.notified(fresh, level, people[0].wecom_userid)
+                mark(fresh)
+                log_event("handoff.notified", level=level, people=len(people),
+                          user=ref(item.openid))  # fmt: skip
+                return True
+        except HandoffBusy:
+            return None
+
     def salutation(self, openid: str) -> str:
         return self._salutation(openid)
 
@@ -458,6 +498,8 @@ class HandoffDesk:
 
     def escalate(self) -> dict[str, int]:
         counts = {"escalated": 0, "callbacks": 0, "closed": 0, "told": 0}
+        if self.assignment is not None:  # in-hours chats past their first-response target
+            counts["reassigned"] = self.assignment.escalate_all()
         now = self.clock()
         for item in self.handoffs.open_ones():
             try:
@@ -476,7 +518,7 @@ class HandoffDesk:
                 return "told"
             return None
         if item.state == "waiting" and now - item.notified_at >= self.escalate_after_s:
-            if item.channel == "console" or item.level >= 1:
+            if item.channel == "console" and not item.wecom_relay or item.level >= 1:
                 self._promise_callback(item)  # no agent took it: a callback, as after hours
                 return "callbacks"
             self._notify_level(item, 1)
@@ -506,6 +548,8 @@ class HandoffDesk:
         if item.notified_at:
             return "already-told"
         if item.channel == "console":  # the agents' inbox shows it; nobody to message
+            if self.assignment is not None:  # dealt to an agent, or supervisors told
+                self.assignment.started(item)
             self.handoffs.notified(item, 0, None)
             return "in-console"
         return self._notify_level(item, 0)
@@ -562,6 +606,8 @@ class HandoffDesk:
     def _end(self, item: HandoffItem, ended_by: str) -> None:
         if self.handoffs.end(item, ended_by):
             self._leave_session(item.openid)
+            if self.assignment is not None:  # the resolution time, kept once
+                self.assignment.ended(item)
             if ended_by == "staff":
                 self._ask_rating(item)
 
@@ -609,12 +655,12 @@ class HandoffDesk:
         numbers = [p.policy_no for p in self.book.policies_of(customer.customer_id)[:3]]
         return "保单：" + "、".join(numbers) if numbers else "（名下没有保单）"
 
-    def _context(self, item: HandoffItem, escalated: bool = False) -> str:
+    def _context(self, item: HandoffItem, escalated: bool = False, why: str = "") -> str:
         """What the staff member needs, masked: surname, policy and claim, last messages."""
         code = rules.short_code(item.openid)
         reason = REASON_WORDS.get(item.reason, item.reason)
         if escalated:
-            reason += f"（值班同事 {int(self.escalate_after_s // 60)} 分钟未回复，转给您）"
+            reason += why or f"（值班同事 {int(self.escalate_after_s // 60)} 分钟未回复，转给您）"
         lines = [f"【人工转接】{code} {self._salutation(item.openid)}", f"原因：{reason}"]
         customer = self.book.customer_for(item.openid)
         if customer is not None:

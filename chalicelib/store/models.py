@@ -460,6 +460,18 @@ class HandoffItem(Model):
     # {"ref", "question" (masked), "entries": [ids]}, so a reply "3" sends the third.
     offered = JSONAttribute(null=True)
     expires_at = NumberAttribute(null=True)
+    # In-hours console chats (service/assignment.py): whose it is, and its clocks.
+    assignee = UnicodeAttribute(null=True)  # the console member answering it (None: nobody's)
+    assignee_name = UnicodeAttribute(null=True)
+    assigned_at = NumberAttribute(null=True)
+    taken_from = UnicodeAttribute(null=True)  # whom it was taken over from (for handing back)
+    customer_at = NumberAttribute(null=True)  # the customer's first message after the start
+    escalated_at = NumberAttribute(null=True)  # the latest escalation past the target
+    escalations = NumberAttribute(null=True)
+    wecom_relay = BooleanAttribute(null=True)  # escalated to the on-call person in WeCom
+    unassigned_told_at = NumberAttribute(null=True)  # supervisors told nobody was available
+    first_response_s = NumberAttribute(null=True)  # business seconds, kept once met
+    resolution_s = NumberAttribute(null=True)
     by_staff = _ByStaff()
     open_by_time = _OpenByTime()
 
@@ -570,8 +582,25 @@ class HoldItem(Model):
     release_reason = UnicodeAttribute(null=True)
 
 
+class PresenceItem(Model):
+    """A console member handling chats: signed in while their inbox polls (store/presence.py),
+    paused (暂停接待) or not, and when they were last dealt a chat (round-robin)."""
+
+    class Meta:
+        table_name = "presence"
+
+    userid = UnicodeAttribute(hash_key=True)  # the console member's id
+    name = UnicodeAttribute()
+    assignable = BooleanAttribute(default=True)  # an agent (supervisors are not dealt chats)
+    seen_at = NumberAttribute(default=0)  # the latest heartbeat
+    paused = BooleanAttribute(default=False)
+    last_assigned_at = NumberAttribute(default=0)  # the member's turn: the oldest goes next
+    expires_at = NumberAttribute(null=True)  # TTL: a day after the latest heartbeat
+
+
 ALL_MODELS.update(
     {
+        "presence": PresenceItem,
         "holds": HoldItem,
         "kb_misses": KbMissItem,
         "kb_assists": AssistChoiceItem,

@@ -44,6 +44,8 @@ export interface Labels {
   };
   /** how a records search names its customer: openid, claim, policy, plate, phone */
   records_find_by: Record<string, string>;
+  /** an in-hours chat's clock (domain/chat_timers.py Clock): "", first_response, resolution */
+  chat_clocks: Record<string, string>;
   /** what a satisfaction rating is about: chat, claim (domain/satisfaction.py FLOWS) */
   rating_flows: Pairs;
   /** why a satisfaction question was not sent: window_closed, no_quota, unfollowed, busy */

@@ -24,9 +24,29 @@ export interface Chat {
   /** the handoff's context lines: a title, the customer's (masked) facts, recent messages */
   context: string[];
   messages: ChatMessage[];
+  // Whose it is and its clock (pages/inbox/assignment.tsx); absent: the server deals no chats.
+  assignee?: string | null;
+  assignee_name?: string | null;
+  mine?: boolean;
+  taken_from?: string | null;
+  escalations?: number;
+  wecom_relay?: boolean;
+  timer?: ChatTimer;
+  first_response_s?: number | null;
+  resolution_s?: number | null;
 }
 
-/** A waiting customer turns amber, then red. */
+/** The clock that runs for a chat, in business-hours seconds (domain/chat_timers.py). */
+export interface ChatTimer {
+  /** "" (the customer has not said what they need yet), first_response, resolution */
+  clock: string;
+  elapsed_s: number;
+  target_s: number;
+  due_at: string | null;
+  overdue: boolean;
+}
+
+/** A waiting customer turns amber, then red (without the server's clock: these minutes). */
 const SOON_MINUTES = 2;
 const LATE_MINUTES = 5;
 
@@ -98,22 +118,33 @@ export type Urgency = "" | "soon" | "late";
 
 export function chatUrgency(chat: Chat): Urgency {
   if (chat.state !== "waiting") return "";
+  const timer = chat.timer;
+  if (timer) {
+    // the first-response target from the server: amber past half of it, red once passed
+    if (timer.clock !== "first_response") return "";
+    if (timer.overdue) return "late";
+    return timer.elapsed_s * 2 >= timer.target_s ? "soon" : "";
+  }
   const minutes = Number(chat.waiting_minutes) || 0;
   if (minutes >= LATE_MINUTES) return "late";
   if (minutes >= SOON_MINUTES) return "soon";
   return "";
 }
 
-/** Waiting customers first, then by when they asked (longest waiting first). */
+/** The member's own chats first, then nobody's, then colleagues'; in each, waiting customers
+ * first, then by when they asked (longest waiting first). */
 export function sortChats(chats: readonly Chat[]): Chat[] {
   const at = (c: Chat) => {
     const t = Date.parse(c.started_at);
     return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
   };
+  const owner = (c: Chat) => (c.mine ? 0 : c.assignee ? 2 : 1);
   const rank = (c: Chat) => (c.state === "waiting" ? 0 : 1);
   return chats
     .map((c, i) => [c, i] as const)
-    .sort(([a, i], [b, j]) => rank(a) - rank(b) || at(a) - at(b) || i - j)
+    .sort(
+      ([a, i], [b, j]) => owner(a) - owner(b) || rank(a) - rank(b) || at(a) - at(b) || i - j,
+    )
     .map(([c]) => c);
 }
 

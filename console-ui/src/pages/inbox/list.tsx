@@ -2,6 +2,7 @@
 import { formatAge, formatTime } from "../../format";
 import { me } from "../../session";
 import { Chip } from "../../ui/chips";
+import { OwnerChip, PresenceBar, TimerChip } from "./assignment";
 import {
   type Chat,
   chatUrgency,
@@ -66,6 +67,8 @@ function ChatItem({ chat, isSelected }: { chat: Chat; isSelected: boolean }) {
         data-code={chat.code}
         data-state={chat.state}
         data-urgency={urgency || undefined}
+        data-mine={chat.mine === undefined ? undefined : String(chat.mine)}
+        data-assignee={chat.assignee ?? undefined}
         aria-current={isSelected ? "true" : undefined}
         onClick={() => selectChat(chat.id, { focusInput: true })}
       >
@@ -82,6 +85,7 @@ function ChatItem({ chat, isSelected }: { chat: Chat; isSelected: boolean }) {
             </Chip>
           )}
           <span class="spacer" />
+          <OwnerChip chat={chat} />
           {needsReply && <span class="dot" title="客户有新消息待回复" data-testid="chat-needs-reply" />}
           <ChatStateChip chat={chat} />
         </div>
@@ -89,6 +93,7 @@ function ChatItem({ chat, isSelected }: { chat: Chat; isSelected: boolean }) {
           <span class="preview" data-testid="chat-preview">
             {preview(chat)}
           </span>
+          <TimerChip chat={chat} />
           <span
             class={`wait num ${urgency}`.trim()}
             data-testid="chat-wait"
@@ -166,6 +171,7 @@ export function ChatList() {
           刷新
         </button>
       </div>
+      <PresenceBar onChanged={() => void loadChats()} />
       <ul class="chat-list" id="chat-list" data-testid="chat-list" aria-label="客户会话">
         <Items />
       </ul>

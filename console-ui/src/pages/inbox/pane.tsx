@@ -3,8 +3,10 @@ import { useRef, useState } from "preact/hooks";
 import { formatAge, formatTime } from "../../format";
 import { useConfirm } from "../../ui/confirm";
 import { labels } from "../../labels";
+import { hasRole } from "../../session";
 import { type Chat, charCount, contextFacts, customerName, draftOf, setDraft } from "./chats";
 import { AssistPanel } from "./assist";
+import { OwnerBar, TimerChip, readOnly } from "./assignment";
 import { Composer } from "./composer";
 import { ChatStateChip } from "./list";
 import { ChatMessages } from "./messages";
@@ -15,6 +17,7 @@ import {
   current,
   endChat,
   gone,
+  loadChats,
   loadedAt,
   notice,
   selected,
@@ -82,6 +85,7 @@ function OpenChat({ chat }: { chat: Chat }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const name = customerName(chat);
+  const theirs = readOnly(chat); // a colleague's: read-only until taken over
 
   const onText = (value: string) => {
     setText(value);
@@ -90,7 +94,7 @@ function OpenChat({ chat }: { chat: Chat }) {
   };
 
   const send = async () => {
-    if (ended || sending.value) return;
+    if (ended || theirs || sending.value) return;
     const reply = text.trim();
     if (!reply) return;
     const max = labels().limits.max_chat_chars;
@@ -151,13 +155,14 @@ function OpenChat({ chat }: { chat: Chat }) {
             <ChatStateChip chat={chat} ended={Boolean(ended)} />
           </span>
           <Since chat={chat} />
+          <TimerChip chat={chat} />
           <span class="spacer" />
           <button
             type="button"
             class="danger-outline"
             id="chat-end"
             data-testid="chat-end"
-            disabled={Boolean(ended) || busy}
+            disabled={Boolean(ended) || busy || (theirs && !hasRole("supervisor"))}
             onClick={() => void end()}
           >
             结束服务
@@ -175,11 +180,12 @@ function OpenChat({ chat }: { chat: Chat }) {
             关闭
           </button>
         </div>
+        {!ended && <OwnerBar chat={chat} onChanged={() => void loadChats()} />}
         <Facts chat={chat} />
         <ChatMessages messages={chat.messages} followRef={followRef} boxRef={boxRef} />
         <AssistPanel
           chat={chat}
-          disabled={Boolean(ended)}
+          disabled={Boolean(ended) || theirs}
           onEdit={(answer) => {
             onText(answer);
             inputRef.current?.focus();
@@ -189,7 +195,7 @@ function OpenChat({ chat }: { chat: Chat }) {
           code={chat.code}
           text={text}
           inputRef={inputRef}
-          ended={Boolean(ended)}
+          ended={Boolean(ended) || theirs}
           onText={onText}
           onSend={() => void send()}
         />

@@ -7,6 +7,7 @@ import { loadMe, whenSignedOut } from "../../session";
 import { hashFor, replaceHash } from "../../router";
 import { showBanner } from "../../ui/banner";
 import { assistDraft } from "./assist-state";
+import { type Team, team } from "./assignment";
 import { type Chat, draftOf, forgetDrafts, setDraft, sortChats } from "./chats";
 
 export const REFRESH_MS = 3_000;
@@ -69,9 +70,9 @@ export async function loadChats({ quiet = false } = {}): Promise<void> {
   if (quiet && loading) return; // a poll never piles up behind a slow one
   const mine = ++seq;
   loading = true;
-  let data: { chats?: Chat[] } | null;
+  let data: ({ chats?: Chat[] } & Partial<Team>) | null;
   try {
-    data = await api<{ chats?: Chat[] } | null>("/chats", { quiet });
+    data = await api<({ chats?: Chat[] } & Partial<Team>) | null>("/chats", { quiet });
   } catch (err) {
     if (mine !== seq) return;
     loading = false;
@@ -91,6 +92,7 @@ export async function loadChats({ quiet = false } = {}): Promise<void> {
     showBanner("");
   }
   loadedAt.value = new Date();
+  followTeam(data);
   const list = sortChats(data?.chats ?? []);
   const sig = JSON.stringify(list);
   if (sig !== listSig) {
@@ -98,6 +100,14 @@ export async function loadChats({ quiet = false } = {}): Promise<void> {
     chats.value = list;
   }
   followSelection();
+}
+
+/** The team and targets of the poll (the server deals chats), replaced only when changed. */
+function followTeam(data: Partial<Team> | null): void {
+  const next = data?.me && data.agents && data.targets
+    ? { me: data.me, agents: data.agents, targets: data.targets }
+    : null;
+  if (JSON.stringify(next) !== JSON.stringify(team.value)) team.value = next;
 }
 
 /** After a load: the selected chat as listed, or shown ended, or (an old link) dropped. */
