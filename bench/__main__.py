@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bench import cold_import, ocr, photos, report, survey, understanding, webhook
+from bench import cold_import, ocr, photos, report, semantic, survey, understanding, webhook
 from bench.common import progress
 from bench.stack import local_stack
 
@@ -17,6 +17,7 @@ def main() -> None:
     sections.append(ocr.run())  # after the stack has stopped: OCR needs no AWS, only a quiet core
     sections.append(photos.run())
     sections.append(understanding.run())
+    sections.append(semantic.run())
     sections.append(survey.run())  # its own whole devstack, in a child process
     path = report.write(sections)
     for section in sections:
