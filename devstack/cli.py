@@ -92,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
 
     console_assets.register(sub)
 
+    from devstack.commands import tickets
+
+    tickets.register(sub)
+
     menu = sub.add_parser("menu", help="custom menu")
     menu_sub = menu.add_subparsers()
     push = menu_sub.add_parser("push", help="send the menu file to WeChat")

@@ -339,6 +339,25 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
         params: Mapping[str, str] = bp.current_request.query_params or {}
         return _guarded(lambda: services().satisfaction.report(staff(), params))
 
+    @bp.route("/console/api/tickets", methods=["GET"])
+    def tickets() -> Response:
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().ticket_desk.listing(staff(), params))
+
+    @bp.route("/console/api/tickets/{ticket_no}/{change}", methods=["POST"])
+    def ticket_change(ticket_no: str, change: str) -> Response:
+        """assign | notes | close | phone (the callback number in full, audited)."""
+        desk, body = services().ticket_desk, _body(bp) or {}
+        changes: dict[str, Callable[[], Any]] = {
+            "assign": lambda: desk.assign(staff(), ticket_no, body, source()),
+            "notes": lambda: desk.note(staff(), ticket_no, body, source()),
+            "close": lambda: desk.close(staff(), ticket_no, body, source()),
+            "phone": lambda: desk.reveal_phone(staff(), ticket_no, source()),
+        }
+        if change not in changes:
+            return _error(404, "not found")
+        return _guarded(changes[change])
+
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}
@@ -357,6 +376,7 @@ def _who(member: Staff) -> dict[str, Any]:
     every route checks again)."""
     from chalicelib.domain import data_requests as request_rules
     from chalicelib.domain import records as record_rules
+    from chalicelib.domain import tickets as ticket_rules
 
     return {
         **member.to_json(),
@@ -364,6 +384,7 @@ def _who(member: Staff) -> dict[str, Any]:
         "records_scope": record_rules.scope_for(member.roles),
         "records_unmask": record_rules.unmask_allowed(member.roles),
         "data_requests": request_rules.may_handle(member.roles),
+        "tickets": list(ticket_rules.kinds_for(member.roles)),
     }
 
 

@@ -15,6 +15,7 @@ from chalicelib.domain import data_requests as request_rules
 from chalicelib.domain import records as record_rules
 from chalicelib.domain import satisfaction as satisfaction_rules
 from chalicelib.domain import survey as sv
+from chalicelib.domain import tickets as ticket_rules
 from chalicelib.domain.authority import FLAG_PHOTOS_MISSING, NEEDS_REASON
 from chalicelib.domain.chat_timers import Clock
 from chalicelib.domain.claims import ClaimStatus
@@ -129,6 +130,12 @@ AUDIT_ACTIONS = {
     "staff:set_team": "调整员工团队",
     "staff:disable": "停用员工",
     "staff:enable": "启用员工",
+    "ticket.assign": "工单：分派",
+    "ticket.note": "工单：添加备注",
+    "ticket.close:resolved": "工单：已处理",
+    "ticket.close:unreachable": "工单：联系不上",
+    "ticket.close:not_needed": "工单：无需处理",
+    "ticket.phone": "工单：查看回访电话",
 }
 
 # The audit page's filter by kind of action (codes: chalicelib/domain/audit.py KINDS).
@@ -140,6 +147,7 @@ AUDIT_KINDS = {
     "holds": "法律保全与保存期限",
     "chats": "人工客服",
     "staff": "登录与员工管理",
+    "tickets": "工单",
 }
 
 # What an entry is about (domain/audit.py target_of) and the words of its details.
@@ -150,6 +158,7 @@ AUDIT_TARGETS = {
     "chat": "会话",
     "staff": "员工",
     "quote": "报价",
+    "ticket": "工单",
 }
 
 AUDIT_FIELDS = {
@@ -175,6 +184,9 @@ AUDIT_FIELDS = {
     "team": "团队",
     "chars": "字数",
     "due_at": "期限",
+    "kind": "类型",
+    "assignee": "分派给",
+    "assignee_name": "分派给（姓名）",
     "previous": "原接待人",
     "previous_name": "原接待人（姓名）",
     "reply": "快捷回复",
@@ -193,6 +205,23 @@ RECORDS_FIND_BY = {  # in the search form's order
 # Customers' requests about their information (domain/data_requests.py).
 DATA_REQUEST_KINDS = {"correct": "更正我的信息", "erase": "删除我的信息"}
 DATA_REQUEST_OUTCOMES = {"done": "已办理", "refused": "不予办理", "partly": "部分办理"}
+
+# The clock an in-hours chat is on (domain/chat_timers.py Clock).
+CHAT_CLOCKS = {
+    Clock.NONE: "待客户描述",
+    Clock.FIRST_RESPONSE: "首次响应",
+    Clock.RESOLUTION: "处理时长",
+}
+
+# Tickets (domain/tickets.py): kinds, outcomes of a closing.
+TICKET_KINDS = {
+    "sensitive": "投诉/敏感",
+    "callback": "回访",
+    "survey_expired": "查勘超时",
+    "data_request": "信息请求",
+    "signoff": "待签批",
+}
+TICKET_OUTCOMES = {"resolved": "已处理", "unreachable": "联系不上", "not_needed": "无需处理"}
 
 # The clock an in-hours chat is on (domain/chat_timers.py Clock).
 CHAT_CLOCKS = {
@@ -265,6 +294,15 @@ def console_labels() -> dict[str, Any]:
         },
         "records_find_by": {code: label for code, label in RECORDS_FIND_BY.items()
                             if code in record_rules.FIND_BY},  # fmt: skip
+        "ticket_kinds": [[k, TICKET_KINDS[k]] for k in ticket_rules.KINDS],
+        "ticket_outcomes": [[o, TICKET_OUTCOMES[o]] for o in ticket_rules.OUTCOMES],
+        "ticket_limits": {
+            "needs_reason": list(ticket_rules.NEEDS_REASON),
+            "reason_always": [ticket_rules.SENSITIVE],
+            "min_reason_chars": ticket_rules.MIN_REASON_CHARS,
+            "max_reason_chars": ticket_rules.MAX_REASON_CHARS,
+            "max_note_chars": ticket_rules.MAX_NOTE_CHARS,
+        },
         # in-hours chats' clocks (domain/chat_timers.py Clock): the inbox's timer chip
         "chat_clocks": {str(c): CHAT_CLOCKS[c] for c in Clock},
         # satisfaction ratings (domain/satisfaction.py): what was rated, why one was not asked

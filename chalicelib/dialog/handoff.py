@@ -13,7 +13,6 @@ priority callback ticket, and the supervisor is told.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from datetime import datetime
 
@@ -180,22 +179,15 @@ def end_by_customer(msg: InboundMessage) -> Outcome:
 
 
 def sensitive(msg: InboundMessage, words: tuple[str, ...], config: DialogConfig) -> Outcome:
-    """No argument, no automatic answer: apologise, promise a call, tell the supervisor."""
-    ticket_no = ticket_number(msg.dedupe_key)
-    job = Job(
-        JobKind.TICKET_SENSITIVE,
-        {
-            "openid": msg.openid,
-            "ticket_no": ticket_no,
-            "words": list(words),
-            "text": msg.text,
-            "dedupe_key": msg.dedupe_key,
-        },
-    )
-    reply = TextReply(t.SENSITIVE_APOLOGY.format(ticket_no=ticket_no, hotline=config.hotline))
-    return Outcome(reply=reply, jobs=(job,), state=SessionState())
+    """No argument, no automatic answer: apologise, promise a call, tell the supervisor, and
+    ask for the number to call (dialog/complaint.py)."""
+    from chalicelib.dialog import complaint
+
+    return complaint.opened(msg, words, config)
 
 
 def ticket_number(dedupe_key: str) -> str:
     """Derived from the message: the same message (retried, re-decided) names one ticket."""
-    return "TS" + str(int(hashlib.sha256(dedupe_key.encode()).hexdigest(), 16) % 10**12).zfill(12)
+    from chalicelib.dialog import complaint
+
+    return complaint.ticket_number(dedupe_key)

@@ -44,6 +44,7 @@ class JobKind(StrEnum):
     HANDOFF_QUEUE = "handoff.queue"  # WeChat's own console took it: tell the queue's length
     TICKET_SENSITIVE = "ticket.sensitive"  # a complaint: priority ticket, supervisor told
     TICKET_DATA_REQUEST = "ticket.data_request"  # a customer's request about their data (PIPL)
+    TICKET_PHONE = "ticket.phone"  # a complaining customer's callback number (or none)
     WEBHOOK_REDO = "webhook.redo"  # a message whose handling failed: again, answered by outbox
     SATISFACTION_ASK = "satisfaction.ask"  # a chat ended or a claim was paid: ask for a rating
 

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog import faq, handoff, lookup, privacy, quote, satisfaction, survey
+from chalicelib.dialog import (
+    complaint,
+    faq,
+    handoff,
+    lookup,
+    privacy,
+    quote,
+    satisfaction,
+    survey,
+)
 from chalicelib.dialog.config import DialogConfig
 from chalicelib.dialog.outcome import (
     Job,
@@ -147,6 +156,11 @@ def _decide(msg: InboundMessage, state: SessionState, config: DialogConfig) -> O
         return _someone_hurt(msg, said, state, config)
     if state.flow == handoff.FLOW:
         return _in_handoff(msg, state, config)
+    if state.flow == complaint.FLOW:  # asked for a callback number: that comes first
+        routed = _text_route(msg, numbers=False) is not None
+        answered = complaint.phone_step(msg, state, config, routed)
+        if answered is not None:
+            return answered
     spoken = msg.kind in (Kind.TEXT, Kind.VOICE)
     words = _complaint_words(said, config) if spoken else ()
     if words:

@@ -26,6 +26,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "holds": ("hold:", "retention:"),
     "chats": ("chat_",),
     "staff": ("staff:", "sign_in"),
+    "tickets": ("ticket.",),
 }
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -91,12 +92,12 @@ class AuditQuery:
 
 
 def target_of(action: str, claim_no: str | None, detail: Mapping[str, Any]) -> dict[str, str]:
-    """What an entry is about: {"type": claim|request|customer|chat|staff|quote, "id": …}, or
+    """What an entry is about: {"type": claim|request|ticket|customer|chat|staff|quote, "id": …}, or
     {} (a sign-in is about its maker)."""
     if claim_no:
         return {"type": "claim", "id": claim_no}
-    for key, kind in (("ticket", "request"), ("chat", "chat"), ("quote_no", "quote"),
-                      ("userid", "staff")):  # fmt: skip
+    for key, kind in (("ticket", "request"), ("ticket_no", "ticket"), ("chat", "chat"),
+                      ("quote_no", "quote"), ("userid", "staff")):  # fmt: skip
         if detail.get(key):
             return {"type": kind, "id": str(detail[key])}
     if action.startswith("records.") and detail.get("value"):

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.service.satisfaction import SatisfactionDesk
     from chalicelib.service.staff_inbox import StaffInbox
     from chalicelib.service.survey import SurveyDesk
+    from chalicelib.service.tickets import TicketDesk
     from chalicelib.service.watchdog import Watchdog
     from chalicelib.service.webhook import WebhookService
     from chalicelib.service.worker import Worker
@@ -413,6 +414,19 @@ class Container:
 
         return DataRequestDesk(Tickets(), AuditLog(), self.queues, self.settings.hotline)
 
+    @cached_property
+    def ticket_desk(self) -> TicketDesk:
+        from chalicelib.console.auth import DEV_USERS
+        from chalicelib.service.tickets import TicketDesk, people_from
+        from chalicelib.store.audit import AuditLog
+        from chalicelib.store.handoffs import Roster, Tickets
+
+        demo = DEV_USERS if self.settings.console_dev_login else ()
+        return TicketDesk(Tickets(), AuditLog(), self.book,
+                          lambda: people_from(self.staff_directory.members(), demo),
+                          lambda: self.id_key, roster=Roster(), wecom=self.staff_messenger,
+                          alert_before_h=self.settings.ticket_alert_before_h)  # fmt: skip
+
     def _team_of(self, staff_id: str) -> list[str]:
         """The staff member's team, themselves included: the staff table's `team`; locally
         also the demo users'. No team: themselves only."""
@@ -480,7 +494,8 @@ class Container:
         from chalicelib.store.handoffs import Tickets
 
         return Watchdog(self.surveys, self.quotas, self.queues,
-                        handoffs=lambda: self.handoff_desk, tickets=Tickets())  # fmt: skip
+                        handoffs=lambda: self.handoff_desk, tickets=Tickets(),
+                        ticket_desk=lambda: self.ticket_desk)  # fmt: skip
 
     @cached_property
     def notifier(self) -> ClaimNotifier:
@@ -538,6 +553,7 @@ class Container:
             survey=lambda: self.survey_desk,
             handoffs=lambda: self.handoff_desk,
             webhook=lambda: self.webhook,
+            tickets=lambda: self.ticket_desk,
             satisfaction=lambda: self.satisfaction,
         )
 

@@ -27,6 +27,7 @@ from chalicelib.dialog import render
 from chalicelib.dialog.outcome import Job, JobKind
 from chalicelib.domain import assist
 from chalicelib.domain import handoff as rules
+from chalicelib.domain import tickets as ticket_rules
 from chalicelib.domain.hours import CHINA
 from chalicelib.domain.masking import (
     mask_for_staff,
@@ -42,6 +43,7 @@ from chalicelib.store.inbox import NEW
 
 if TYPE_CHECKING:
     from chalicelib.dialog.ports import Hours
+    from chalicelib.domain.book import Policy
     from chalicelib.domain.handoff import Shift
     from chalicelib.jobs.queues import Queues
     from chalicelib.service.assignment import AssignmentDesk
@@ -293,12 +295,16 @@ class HandoffDesk:
     def sensitive(self, payload: dict[str, Any]) -> str:
         """A priority callback ticket, and the supervisor (or whoever is on call) is told."""
         openid = payload["openid"]
+        policy = self._first_policy(openid)  # its phone is kept masked only: staff see whose
         ticket = self.tickets.create(
             openid,
             kind="sensitive",
             priority="high",
             summary=mask_for_staff(payload.get("text", ""))[:200],
+            due_at=ticket_rules.complaint_due(self.clock()),
             ticket_no=payload["ticket_no"],
+            policy_no=policy.policy_no if policy else None,
+            policy_phone_masked=policy.holder_phone_masked if policy else None,
         )
         on_call = rules.on_call(self.roster.shifts(), self.clock())
         people = on_call.supervisor or on_call.primary
@@ -647,6 +653,11 @@ class HandoffDesk:
     def _salutation(self, openid: str) -> str:
         customer = self.book.customer_for(openid)
         return render.customer_salutation(customer) if customer else "客户"
+
+    def _first_policy(self, openid: str) -> Policy | None:
+        customer = self.book.customer_for(openid)
+        policies = self.book.policies_of(customer.customer_id) if customer else []
+        return policies[0] if policies else None
 
     def _policies_line(self, openid: str) -> str:
         customer = self.book.customer_for(openid)

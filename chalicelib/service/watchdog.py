@@ -5,7 +5,11 @@ nobody → a callback ticket and the customer is told (service/handoff.py `escal
 
 Self-surveys: a survey resting for REMIND_AFTER_S gets one reminder, sent only while the
 customer's 48 h window is open (a reminder held until they write again would be stale); a
-survey resting for SURVEY_TTL_S expires, and a callback ticket asks staff to phone the customer.
+survey resting for SURVEY_TTL_S expires, and a ticket (survey_expired) asks staff to phone
+the customer.
+
+Tickets: a complaint with less than TICKET_ALERT_BEFORE_H hours left → its supervisor is told,
+once (service/tickets.py `alert_due`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from chalicelib.store.surveys import SurveyConflict, view_of
 if TYPE_CHECKING:
     from chalicelib.jobs.queues import Queues
     from chalicelib.service.handoff import HandoffDesk
+    from chalicelib.service.tickets import TicketDesk
     from chalicelib.store.handoffs import Tickets
     from chalicelib.store.models import SurveyItem
     from chalicelib.store.quotas import Quotas
@@ -41,6 +46,7 @@ class Watchdog:
         clock: Callable[[], float] = time.time,
         handoffs: Callable[[], HandoffDesk] | None = None,
         tickets: Tickets | None = None,
+        ticket_desk: Callable[[], TicketDesk] | None = None,
     ) -> None:
         self.surveys = surveys
         self.quotas = quotas
@@ -48,6 +54,7 @@ class Watchdog:
         self.clock = clock
         self.handoffs = handoffs
         self.tickets = tickets
+        self.ticket_desk = ticket_desk
 
     def run(self) -> dict[str, int]:
         counts = {"reminded": 0, "expired": 0}
@@ -62,6 +69,8 @@ class Watchdog:
                 log_event("watchdog.survey_busy", claim=ref(item.claim_no))  # next run
         if self.handoffs is not None:
             counts.update(self.handoffs().escalate())
+        if self.ticket_desk is not None:
+            counts.update(self.ticket_desk().alert_due())
         fields: dict[str, Any] = dict(counts)  # each count a field of the log line
         log_event("watchdog.ran", **fields)
         return counts
@@ -73,10 +82,11 @@ class Watchdog:
             filled = len(item.slots or {})
             self.tickets.create(
                 item.openid,
-                kind="callback",
+                kind="survey_expired",
                 priority="normal",
                 summary=f"自助查勘超过72小时未完成：{item.claim_no}，已收到 {filled}/5 张照片",
                 ticket_no=f"TV{item.claim_no}",
+                claim_no=item.claim_no,
             )
         log_event("survey.expired", filled=len(item.slots or {}), claim=ref(item.claim_no))
         return 1

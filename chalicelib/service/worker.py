@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.service.resume import Resumer
     from chalicelib.service.satisfaction import SatisfactionDesk
     from chalicelib.service.survey import SurveyDesk
+    from chalicelib.service.tickets import TicketDesk
     from chalicelib.service.webhook import WebhookService
     from chalicelib.store.conversations import Conversations
     from chalicelib.wechat.api import WeChatApi
@@ -48,6 +49,7 @@ class Worker:
         handoffs: Callable[[], HandoffDesk],
         webhook: Callable[[], WebhookService] | None = None,
         satisfaction: Callable[[], SatisfactionDesk] | None = None,
+        tickets: Callable[[], TicketDesk] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.api = api
@@ -70,6 +72,8 @@ class Worker:
             JobKind.TICKET_SENSITIVE: lambda p: handoffs().sensitive(p),
             JobKind.TICKET_DATA_REQUEST: lambda p: handoffs().data_request(p),
         }
+        if tickets is not None:
+            self._handlers[JobKind.TICKET_PHONE] = lambda p: tickets().keep_phone(p)
         if webhook is not None:
             self._handlers[JobKind.WEBHOOK_REDO] = lambda p: webhook().redo(p)
         if satisfaction is not None:

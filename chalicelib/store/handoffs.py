@@ -9,9 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain import tickets as ticket_rules
 from chalicelib.domain.data_requests import PREFIX
 from chalicelib.domain.handoff import Role, Shift
 from chalicelib.domain.hours import CHINA
@@ -262,10 +264,19 @@ class Tickets:
         summary: str,
         due_at: float | None = None,
         ticket_no: str | None = None,
+        *,
+        claim_no: str | None = None,
+        policy_no: str | None = None,
+        policy_phone_masked: str | None = None,
     ) -> TicketItem:
-        """`ticket_no` given (derived from what caused it) makes a repeated call a no-op."""
+        """`ticket_no` given (derived from what caused it) makes a repeated call a no-op. Every
+        ticket gets a deadline (a callback promised for no known hour: within a day), its place
+        in the sparse index by_queue."""
         now = self.clock()
         number = ticket_no or _number("T", now)
+        data_request = kind.startswith(DATA_REQUEST)
+        if due_at is None and not data_request:
+            due_at = now + ticket_rules.CALLBACK_DUE_S
         item = TicketItem(
             ticket_no=number,
             openid=openid,
@@ -274,7 +285,10 @@ class Tickets:
             created_at=now,
             due_at=due_at,
             summary=summary,
-            queue=DATA_REQUEST + "open" if kind.startswith(DATA_REQUEST) else None,
+            queue=DATA_REQUEST + "open" if data_request else ticket_rules.QUEUE_OPEN,
+            claim_no=claim_no,
+            policy_no=policy_no,
+            policy_phone_masked=policy_phone_masked or None,
         )
         try:
             item.save(condition=TicketItem.ticket_no.does_not_exist())
@@ -284,8 +298,129 @@ class Tickets:
             return TicketItem.get(number)
         return item
 
+    def get(self, ticket_no: str) -> TicketItem | None:
+        try:
+            return TicketItem.get(ticket_no, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    # --- the tickets page (by_queue "ticket:open" / ":closed") ------------------------------
+
     def open_tickets(self) -> list[TicketItem]:
-        return [t for t in TicketItem.scan() if t.status == "open"]
+        """Every open ticket but data requests, soonest deadline first."""
+        return list(TicketItem.by_queue.query(ticket_rules.QUEUE_OPEN))
+
+    def closed_tickets(self, limit: int = CLOSED_SHOWN) -> list[TicketItem]:
+        """The `limit` closed tickets with the latest deadlines."""
+        return list(TicketItem.by_queue.query(ticket_rules.QUEUE_CLOSED, scan_index_forward=False,
+                                              limit=limit))  # fmt: skip
+
+    def due_by(self, until: float) -> list[TicketItem]:
+        """Open tickets whose deadline is before `until` (the supervisor's alert)."""
+        return list(TicketItem.by_queue.query(ticket_rules.QUEUE_OPEN,
+                                              TicketItem.due_at <= until))  # fmt: skip
+
+    def assign(self, item: TicketItem, to: str, to_name: str) -> Callable[[TransactWrite], None]:
+        """The write that assigns it (an open ticket only), for the audit's transaction."""
+        actions: list[Action] = [TicketItem.assignee.set(to), TicketItem.assignee_name.set(to_name),
+                                 TicketItem.assigned_at.set(self.clock())]  # fmt: skip
+        condition = TicketItem.status == "open"
+        return lambda tx: tx.update(item, actions=actions, condition=condition)
+
+    def add_note(
+        self, item: TicketItem, text: str, by: str, by_name: str
+    ) -> Callable[[TransactWrite], None]:
+        """The write that appends a note (never edited or removed), for the audit's
+        transaction; a ticket keeps at most MAX_NOTES."""
+        note = {"at": round(self.clock(), 3), "by": by, "by_name": by_name, "text": text}
+        actions: list[Action] = [
+            TicketItem.notes.set((TicketItem.notes | []).append([note]))
+        ]
+        condition = TicketItem.ticket_no.exists() & (
+            TicketItem.notes.does_not_exist()
+            | (size(TicketItem.notes) < ticket_rules.MAX_NOTES)
+        )
+        return lambda tx: tx.update(item, actions=actions, condition=condition)
+
+    def close(
+        self, item: TicketItem, outcome: str, reason: str, by: str, by_name: str
+    ) -> Callable[[TransactWrite], None]:
+        """The write that closes it (once), for the audit's transaction."""
+        actions: list[Action] = [
+            TicketItem.status.set("closed"),
+            TicketItem.queue.set(ticket_rules.QUEUE_CLOSED),
+            TicketItem.outcome.set(outcome),
+            TicketItem.closed_by.set(by),
+            TicketItem.closed_by_name.set(by_name),
+            TicketItem.closed_at.set(self.clock()),
+        ]
+        if reason:
+            actions.append(TicketItem.close_reason.set(reason))
+        condition = TicketItem.status == "open"
+        return lambda tx: tx.update(item, actions=actions, condition=condition)
+
+    def keep_callback_phone(self, ticket_no: str, sealed: str, masked: str,
+                            is_policy: bool) -> bool:  # fmt: skip
+        """The number the customer left; False when the ticket does not exist (yet)."""
+        actions: list[Action] = [
+            TicketItem.callback_phone_sealed.set(sealed),
+            TicketItem.callback_phone_masked.set(masked),
+            TicketItem.callback_phone_is_policy.set(is_policy),
+            TicketItem.callback_phone_declined.remove(),
+        ]
+        return self._update_existing(ticket_no, actions)
+
+    def phone_declined(self, ticket_no: str) -> bool:
+        return self._update_existing(ticket_no, [TicketItem.callback_phone_declined.set(True)])
+
+    def alerted(self, item: TicketItem) -> bool:
+        """Record the supervisor's alert; False when it was given already (once a ticket)."""
+        try:
+            item.update(actions=[TicketItem.alerted_at.set(self.clock())],
+                        condition=TicketItem.alerted_at.does_not_exist(),
+                        add_version_condition=False)  # fmt: skip
+            return True
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+
+    def file_unqueued(self) -> int:
+        """Tickets made before the tickets page had no place in by_queue (nor, some, a
+        deadline): give each one, once (`claimbot tickets file-old`, a scan). An expired
+        survey's callback becomes a survey_expired ticket with its claim. How many were filed."""
+        filed = 0
+        for item in TicketItem.scan(TicketItem.queue.does_not_exist()):
+            kind = item.kind
+            if item.ticket_no.startswith("TV") and kind == "callback":
+                kind = ticket_rules.SURVEY_EXPIRED
+            actions: list[Action] = [TicketItem.kind.set(kind)]
+            if kind.startswith(DATA_REQUEST):
+                actions.append(TicketItem.queue.set(DATA_REQUEST + item.status))
+            else:
+                actions.append(TicketItem.queue.set(f"ticket:{item.status}"))
+            if not item.due_at:  # null in tickets made before the page
+                days = ticket_rules.COMPLAINT_DAYS if kind == ticket_rules.SENSITIVE else 1
+                actions.append(TicketItem.due_at.set(item.created_at + days * 86400))
+            if kind == ticket_rules.SURVEY_EXPIRED and not item.claim_no:
+                actions.append(TicketItem.claim_no.set(item.ticket_no[2:]))
+            try:
+                item.update(actions=actions, condition=TicketItem.queue.does_not_exist())
+                filed += 1
+            except UpdateError as exc:
+                if not condition_failed(exc):
+                    raise
+        return filed
+
+    def _update_existing(self, ticket_no: str, actions: list[Action]) -> bool:
+        try:
+            TicketItem(ticket_no=ticket_no).update(actions=actions,
+                                                   condition=TicketItem.ticket_no.exists())
+            return True
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
 
     # --- customers' data requests (sparse index by_queue: only they carry `queue`) ----------
 

@@ -11,6 +11,7 @@ from typing import Any
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -477,8 +478,9 @@ class HandoffItem(Model):
 
 
 class _ByQueue(GlobalSecondaryIndex):
-    """Sparse: only customers' data requests carry queue ("data_request:open" / ":closed"),
-    so the console lists them by deadline without reading the other tickets."""
+    """Sparse, by deadline: customers' data requests carry queue "data_request:open" /
+    ":closed"; every other ticket "ticket:open" / ":closed" (domain/tickets.py), so the
+    console lists open tickets by deadline without reading closed ones."""
 
     class Meta:
         index_name = "by_queue"
@@ -494,15 +496,32 @@ class TicketItem(Model):
 
     ticket_no = UnicodeAttribute(hash_key=True)
     openid = UnicodeAttribute()
-    kind = UnicodeAttribute()  # callback | sensitive | data_request:<correct|erase>
+    # callback | sensitive | survey_expired | data_request:<correct|erase>
+    kind = UnicodeAttribute()
     priority = UnicodeAttribute()  # normal | high
     created_at = NumberAttribute()
-    due_at = NumberAttribute(null=True)  # the promised callback time; a data request's deadline
+    # The promised callback time; a complaint's or a data request's deadline. Every ticket made
+    # since the tickets page has one (its place in by_queue); older ones may not.
+    due_at = NumberAttribute(null=True)
     summary = UnicodeAttribute(default="")  # masked: no names, numbers or plates
     status = UnicodeAttribute(default="open")  # open | closed
-    queue = UnicodeAttribute(null=True)  # data requests only: "data_request:<status>"
-    # Closing (data requests): done | refused | partly, who, when, the staff's note and the
-    # reason the customer was given.
+    queue = UnicodeAttribute(null=True)  # "data_request:<status>" | "ticket:<status>"
+    claim_no = UnicodeAttribute(null=True)  # the claim it is about (an expired survey)
+    policy_no = UnicodeAttribute(null=True)  # the bound customer's policy, when there is one
+    policy_phone_masked = UnicodeAttribute(null=True)  # that policy's phone, masked
+    # The number a complaining customer left in the chat: sealed (domain/sealed.py), masked.
+    callback_phone_sealed = UnicodeAttribute(null=True)
+    callback_phone_masked = UnicodeAttribute(null=True)
+    callback_phone_declined = BooleanAttribute(null=True)
+    callback_phone_is_policy = BooleanAttribute(null=True)  # the same as the policy's phone
+    assignee = UnicodeAttribute(null=True)
+    assignee_name = UnicodeAttribute(null=True)
+    assigned_at = NumberAttribute(null=True)
+    notes = ListAttribute[Any](null=True)  # append-only: {"at", "by", "by_name", "text"}
+    alerted_at = NumberAttribute(null=True)  # the supervisor was told its deadline is near
+    # Closing: a data request's done | refused | partly, a ticket's resolved | unreachable |
+    # not_needed; who, when, the staff's note and the reason (given to the customer, for a
+    # data request).
     outcome = UnicodeAttribute(null=True)
     close_note = UnicodeAttribute(null=True)
     close_reason = UnicodeAttribute(null=True)

@@ -15,6 +15,7 @@ import { RatingsPage, mayViewRatings } from "./pages/ratings";
 import { RecordsPage } from "./pages/records";
 import { RequestsPage, mayHandleRequests } from "./pages/requests";
 import { SignInPage, captureHostedUiToken, finishWeComSignIn } from "./pages/signin";
+import { TicketsPage, mayHandleTickets } from "./pages/tickets";
 import { type Route, redirect, route } from "./router";
 import {
   homeHash,
@@ -74,6 +75,9 @@ function pageFor(current: Route): Shown {
     case "audit":
       if (!mayViewAudit()) return forbidden("audit");
       return { view: "audit", page: <AuditPage route={current} /> };
+    case "tickets":
+      if (!mayHandleTickets()) return forbidden("tickets");
+      return { view: "tickets", page: <TicketsPage route={current} /> };
     case "requests":
       if (!mayHandleRequests()) return forbidden("requests");
       return { view: "requests", page: <RequestsPage route={current} /> };
@@ -128,6 +132,11 @@ function TopBar({ view, onHelp }: { view: string; onHelp: () => void }) {
         maySearchRecords() && (
           <NavLink href="#/records" testid="nav-records" active={view === "records"}>
             聊天记录
+          </NavLink>
+        ),
+        mayHandleTickets() && (
+          <NavLink href="#/tickets" testid="nav-tickets" active={view === "tickets"}>
+            工单
           </NavLink>
         ),
         mayHandleRequests() && (

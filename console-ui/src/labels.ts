@@ -44,6 +44,24 @@ export interface Labels {
   };
   /** how a records search names its customer: openid, claim, policy, plate, phone */
   records_find_by: Record<string, string>;
+  /** tickets (chalicelib/domain/tickets.py): kinds in the page's order, closing outcomes */
+  ticket_kinds: Pairs;
+  ticket_outcomes: Pairs;
+  ticket_limits: {
+    /** outcomes that need a reason */
+    needs_reason: string[];
+    /** kinds whose every closing needs one (a complaint) */
+    reason_always: string[];
+    min_reason_chars: number;
+    max_reason_chars: number;
+    max_note_chars: number;
+  };
+  /** the claim clocks (chalicelib/domain/claim_clocks.py): decide, pay, refusal */
+  clock_kinds: Record<string, string>;
+  /** a claim clock's state: running, warning, overdue, paused, met */
+  clock_states: Record<string, string>;
+  /** the queue's orders: waiting (longest first), due (the nearest clock first) */
+  queue_sorts: Pairs;
   /** an in-hours chat's clock (domain/chat_timers.py Clock): "", first_response, resolution */
   chat_clocks: Record<string, string>;
   /** what a satisfaction rating is about: chat, claim (domain/satisfaction.py FLOWS) */

@@ -80,7 +80,8 @@ def test_without_a_token_it_is_401_and_with_a_forged_one_too(api):
     me = _get(api, "/console/api/me").json_body
     assert me == {"id": "adjuster1", "name": "李理赔", "roles": ["adjuster"],
                   "permissions": ["decide", "view_claims"], "records_scope": None,
-                  "records_unmask": False, "data_requests": False}  # fmt: skip
+                  "records_unmask": False, "data_requests": False,
+                  "tickets": ["survey_expired", "signoff"]}  # fmt: skip
     auditor = _get(api, "/console/api/me", "auditor1").json_body
     assert auditor["records_scope"] == "all" and auditor["records_unmask"] is True
     assert auditor["data_requests"] is True and "decide" not in auditor["permissions"]

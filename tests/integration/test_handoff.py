@@ -228,9 +228,11 @@ def test_sensitive_words_make_a_priority_ticket_and_tell_the_supervisor(
     c = desk_container
     _drain(c, "jobs"), _drain(c, "outbox"), wecom.clear()
     _say(c, openid, "再不赔我就找媒体曝光，电话13900001111，身份证11010519491231002X")
-    [ticket_no] = _run_jobs(c)
+    ticket_no, kept = _run_jobs(c)  # the ticket, then the callback number on it
     ticket = TicketItem.get(ticket_no)
-    assert (ticket.kind, ticket.priority) == ("sensitive", "high")
+    assert (ticket.kind, ticket.priority, kept) == ("sensitive", "high", "kept")
+    assert ticket.callback_phone_masked == "139****1111" and ticket.due_at
+    assert "13900001111" not in ticket.callback_phone_sealed
     # The number to call back is what the supervisor needs; an ID number never is.
     assert "13900001111" in ticket.summary and "11010519491231002X" not in ticket.summary
     [told] = wecom.texts(SUPERVISOR)

@@ -396,7 +396,8 @@ def test_the_watchdog_reminds_once_while_the_window_is_open_then_expires(
     watchdog.run()
     assert SurveyItem.get(claim_no).state == "expired"
     ticket = TicketItem.get(f"TV{claim_no}")
-    assert ticket.kind == "callback" and claim_no in ticket.summary
+    assert ticket.kind == "survey_expired" and claim_no in ticket.summary
+    assert ticket.claim_no == claim_no and ticket.queue == "ticket:open" and ticket.due_at
     _say(container, openid, "继续查勘")
     assert SessionItem.get(openid).flow == ""
 

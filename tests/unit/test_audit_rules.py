@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.console.labels import AUDIT_ACTIONS, console_labels
 from chalicelib.domain import audit as rules
-from chalicelib.domain import data_requests
+from chalicelib.domain import data_requests, tickets
 from chalicelib.domain.hours import CHINA
 from chalicelib.domain.review import Action
 
@@ -73,7 +73,7 @@ def _written_actions() -> set[str]:
     """Every action code the code appends to the log: the literal ones found in the source,
     and the ones made from a domain code."""
     literal = re.compile(r'"((?:view_claim|chat_\w+|sign_in\w*|records\.\w+|hold:\w+|'
-                         r'retention:\w+|staff:\w+))"')  # fmt: skip
+                         r'retention:\w+|staff:\w+|ticket\.\w+))"')  # fmt: skip
     found: set[str] = set()
     for folder in ("chalicelib", "devstack"):
         for path in (ROOT / folder).rglob("*.py"):
@@ -84,13 +84,15 @@ def _written_actions() -> set[str]:
     found |= {f"decide:{a.value}" for a in Action} | {"decide:approve_requested"}
     found |= {"sign_off:approve", "sign_off:decline"}
     found |= {f"data_request.close:{o}" for o in data_requests.OUTCOMES}
+    found |= {f"ticket.close:{o}" for o in tickets.OUTCOMES}
     return found
 
 
 def test_every_action_written_has_a_label_and_a_kind():
     written = _written_actions()
     assert {"records.search", "records.export", "records.print", "hold:add", "hold:release",
-            "staff:add", "sign_in", "chat_reply", "retention:sold"} <= written  # fmt: skip
+            "staff:add", "sign_in", "chat_reply", "retention:sold", "ticket.assign",
+            "ticket.note", "ticket.phone"} <= written  # fmt: skip
     assert written - AUDIT_ACTIONS.keys() == set()
     every_prefix = tuple(p for prefixes in rules.KINDS.values() for p in prefixes)
     assert [a for a in AUDIT_ACTIONS if not a.startswith(every_prefix)] == []

@@ -10,6 +10,7 @@ const DENIED: Record<string, string> = {
   requests: "没有处理客户信息请求的权限",
   canned: "没有编辑快捷回复的权限",
   ratings: "没有查看客户满意度的权限",
+  tickets: "没有处理工单的权限",
 };
 
 export function ForbiddenPage({ what }: { what: string }) {
