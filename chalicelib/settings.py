@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # Pillow: the worker's, never imported by the API function
+    from chalicelib.domain.claim_clocks import ClockRules
     from chalicelib.domain.retention import RetentionPolicy
     from chalicelib.photos.quality import QcThresholds
 
@@ -77,6 +78,14 @@ class Settings:
     claim_status_template_id: str = ""
     claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
     claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
+    # Claim clocks (domain/claim_clocks.py, Insurance Law Arts. 23-24): the days each runs (the
+    # law's at most) and the hours before it runs out that staff are warned.
+    claim_decide_days: int = 30
+    claim_pay_days: int = 10
+    claim_refusal_notice_days: int = 3
+    claim_decide_warn_hours: int = 72
+    claim_pay_warn_hours: int = 48
+    claim_refusal_warn_hours: int = 24
     public_url: str = ""  # where this app is served, e.g. https://api.example.com/prod
     photo_qc: tuple[tuple[str, str], ...] = ()  # PHOTO_QC_<FIELD> overrides of QcThresholds
     cjk_font: str = ""  # a font with Chinese glyphs for contact-sheet labels
@@ -129,6 +138,20 @@ class Settings:
 
         return RetentionPolicy(self.retention_chat_days, self.retention_after_contract_days,
                                self.retention_quote_photo_days)  # fmt: skip
+
+    def clock_rules(self) -> ClockRules:
+        """The claim clocks' rules; SettingsError when the law does not allow them."""
+        from chalicelib.domain.claim_clocks import ClockRules, ClockRulesError
+
+        try:
+            return ClockRules.of(
+                {"decide": self.claim_decide_days, "pay": self.claim_pay_days,
+                 "refusal": self.claim_refusal_notice_days},
+                {"decide": self.claim_decide_warn_hours, "pay": self.claim_pay_warn_hours,
+                 "refusal": self.claim_refusal_warn_hours},
+            )  # fmt: skip
+        except ClockRulesError as exc:
+            raise SettingsError(str(exc)) from exc
 
     def table(self, logical: str) -> str:
         return resource_name(self.resource_prefix, logical)
@@ -213,6 +236,7 @@ class Settings:
             raise SettingsError(f"WECHAT_TEMPLATE_CLAIM_FIELDS: {exc}") from exc
         if self.claim_progress_url and not self.claim_progress_url.startswith("https://"):
             raise SettingsError("CLAIMBOT_CLAIM_PROGRESS_URL must be an https:// address")
+        self.clock_rules()
         from chalicelib.domain.hours import BusinessHours, HoursError
 
         try:
@@ -304,6 +328,12 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
         claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
         claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),
+        claim_decide_days=_int(env, "CLAIM_DECIDE_DAYS", 30),
+        claim_pay_days=_int(env, "CLAIM_PAY_DAYS", 10),
+        claim_refusal_notice_days=_int(env, "CLAIM_REFUSAL_NOTICE_DAYS", 3),
+        claim_decide_warn_hours=_int(env, "CLAIM_DECIDE_WARN_HOURS", 72),
+        claim_pay_warn_hours=_int(env, "CLAIM_PAY_WARN_HOURS", 48),
+        claim_refusal_warn_hours=_int(env, "CLAIM_REFUSAL_WARN_HOURS", 24),
         public_url=env.get("CLAIMBOT_PUBLIC_URL", "").rstrip("/"),
         photo_qc=tuple(
             sorted(

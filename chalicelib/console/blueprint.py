@@ -214,7 +214,8 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
         params: Mapping[str, str] = bp.current_request.query_params or {}
         return _guarded(
             lambda: services().console.queue(
-                staff(), params.get("status") or "waiting", params.get("flag") or ""
+                staff(), params.get("status") or "waiting", params.get("flag") or "",
+                params.get("sort") or "waiting",
             )
         )
 

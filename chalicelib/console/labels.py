@@ -251,6 +251,12 @@ RATING_SKIP_REASONS = {
     "busy": "客户正在办理其他业务",
 }
 
+# The claim clocks (domain/claim_clocks.py): what each is for, and where it stands.
+CLOCK_KINDS = {"decide": "核定", "pay": "赔付", "refusal": "拒赔通知"}
+CLOCK_STATES = {"running": "进行中", "warning": "即将到期", "overdue": "已超时",
+                "paused": "暂停（待客户补充资料）", "met": "已完成"}  # fmt: skip
+QUEUE_SORTS = (("waiting", "等待最久在前"), ("due", "时效最近在前"))  # service.QUEUE_SORTS
+
 
 def console_labels() -> dict[str, Any]:
     """The catalogue as the page reads it (lists keep their order)."""
@@ -305,6 +311,9 @@ def console_labels() -> dict[str, Any]:
         },
         # in-hours chats' clocks (domain/chat_timers.py Clock): the inbox's timer chip
         "chat_clocks": {str(c): CHAT_CLOCKS[c] for c in Clock},
+        "clock_kinds": CLOCK_KINDS,
+        "clock_states": CLOCK_STATES,
+        "queue_sorts": [list(pair) for pair in QUEUE_SORTS],
         # satisfaction ratings (domain/satisfaction.py): what was rated, why one was not asked
         "rating_flows": [[f, RATING_FLOWS[f]] for f in satisfaction_rules.FLOWS],
         "rating_skip_reasons": {r: RATING_SKIP_REASONS[r] for r in satisfaction_rules.SKIP_REASONS},

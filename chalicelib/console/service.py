@@ -28,9 +28,12 @@ from chalicelib.domain.authority import (
     cover_for_own_damage,
     needs_sign_off,
 )
+from chalicelib.domain.claim_clocks import ClockRules
 from chalicelib.domain.claims import ClaimStatus
+from chalicelib.domain.hours import CHINA
 from chalicelib.domain.masking import mask_long_numbers, mask_plate
 from chalicelib.jobs.messages import custom
+from chalicelib.service.claim_clocks import REFUSAL_ORIGIN, clock_json, clocks_of, nearest_json
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.book import StaleClaim, claim_from_item
 
@@ -69,6 +72,7 @@ STATUS_FILTERS: dict[str, tuple[ClaimStatus, ...]] = {
     "reported": (ClaimStatus.REPORTED,),
     "decided": DECIDED,
 }
+QUEUE_SORTS = ("waiting", "due")  # oldest first | the claim clock due first (labels.QUEUE_SORTS)
 
 
 class NotFound(Exception):
@@ -107,7 +111,9 @@ class ConsoleService:
         assignment: Callable[[], AssignmentDesk | None] = lambda: None,
         authority: Authority | None = None,
         clock: Callable[[], float] = time.time,
+        clock_rules: ClockRules | None = None,
     ) -> None:
+        self.clock_rules = clock_rules or ClockRules.from_law()  # the claim clocks' deadlines
         self.book = book
         self.surveys = surveys
         self.media = media
@@ -123,10 +129,16 @@ class ConsoleService:
 
     # --- the queue -------------------------------------------------------------------------
 
-    def queue(self, staff: Staff, status: str = "waiting", flag: str = "") -> dict[str, Any]:
+    def queue(
+        self, staff: Staff, status: str = "waiting", flag: str = "", sort: str = "waiting"
+    ) -> dict[str, Any]:
+        """`sort`: "waiting" (waiting longest first) or "due" (the nearest claim clock first;
+        claims with no clock running after, longest waiting first)."""
         staff.require(Permission.VIEW_CLAIMS)
         if status not in STATUS_FILTERS:
             raise BadRequest(f"status must be one of {', '.join(STATUS_FILTERS)}")
+        if sort not in QUEUE_SORTS:
+            raise BadRequest(f"sort must be one of {', '.join(QUEUE_SORTS)}")
         items = self.book.claims_in(STATUS_FILTERS[status])
         surveys = self.surveys.many([i.claim_no for i in items])
         now = self.clock()
@@ -134,11 +146,14 @@ class ConsoleService:
         if flag:
             rows = [r for r in rows if flag in r["flags"]]
         rows.sort(key=lambda r: datetime.fromisoformat(r["waiting_since"]))
+        if sort == "due":  # stable: equal due times keep the longest waiting first
+            rows.sort(key=_due_order)
         return {"claims": rows}
 
     def _queue_row(self, item: ClaimItem, survey: SurveyItem | None, now: float) -> dict[str, Any]:
         claim = claim_from_item(item)
         since = claim.timeline[-1].at
+        now_at = datetime.fromtimestamp(now, UTC)
         return {
             "claim_no": claim.claim_no,
             "status": str(claim.status),
@@ -150,6 +165,7 @@ class ConsoleService:
             "reshoots": _reshoot_count(survey),
             "photos": len(survey.slots or {}) if survey else 0,
             "pending_signoff": (item.pending_signoff or {}).get("amount"),
+            "clock": nearest_json(clocks_of(item, now_at, self.clock_rules), now_at),
         }
 
     # --- one claim -------------------------------------------------------------------------
@@ -230,7 +246,12 @@ class ConsoleService:
             "accident_date": claim.accident_date.isoformat(),
             "timeline": timeline,
             "pending_signoff": _pending_json(pending) if pending else None,
+            "clocks": self._clocks_json(item),
         }
+
+    def _clocks_json(self, item: ClaimItem) -> list[dict[str, Any]]:
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        return [clock_json(c, now) for c in clocks_of(item, now, self.clock_rules)]
 
     def _policy_json(self, policy_no: str) -> dict[str, Any] | None:
         policy = self.book.policy(policy_no)
@@ -343,6 +364,8 @@ class ConsoleService:
             raise Conflict(_stale_message(exc.claim)) from exc
         if decision.action is review.Action.RESHOOT:
             self._ask_reshoot(claim_no, decision)
+        if decision.action is review.Action.REJECT:
+            self._send_refusal(item, decision.reason, now)
         self.audit.append(staff.id, staff.role, f"decide:{record['action']}", claim_no,
                           {k: v for k, v in record.items() if k not in ("at", "by", "by_name")}
                           | {"version": new_version, "name": staff.name},
@@ -428,15 +451,33 @@ class ConsoleService:
         survey = self.surveys.reopen(claim_no, slots, self.clock())
         if survey is None:
             return
-        items = render.reshoot_lines(decision.reshoots)
+        filled = {int(k) for k in (survey.slots or {})}  # what was not asked again, and is in
+        items = render.reshoot_lines(review.with_missing(decision.reshoots, filled))
         text = t.RESHOOT_ASKED.format(claim_no=claim_no, items=items)
         self._send(survey.openid, f"reshoot-{claim_no}-{survey.version}", text)
         self._into_photos(survey.openid, claim_no)
 
-    def _send(self, openid: str, message_id: str, text: str) -> None:
+    def _send_refusal(self, item: ClaimItem, reason: str, at: datetime) -> None:
+        """The written refusal with the reasons (Insurance Law Art. 24) as a customer-service
+        message to each of the customer's WeChat accounts: the claim's template notice says
+        only 未予赔付 (its fields are short) and links to the claim's progress. Outside the
+        customer's 48 h window the outbox keeps it until they write (the notice asks them to);
+        the refusal clock is met when it is sent (ClockWatch.on_sent)."""
+        local = at.astimezone(CHINA)
+        text = t.REFUSAL_NOTICE.format(claim_no=item.claim_no, reason=reason,
+                                       date=f"{local.year}年{local.month}月{local.day}日",
+                                       hotline=self.hotline)  # fmt: skip
+        openids = self.book.openids_of(item.customer_id)
+        for openid in openids:
+            self._send(openid, f"refusal-{item.claim_no}-{openid}", text,
+                       origin=f"{REFUSAL_ORIGIN}{item.claim_no}")  # fmt: skip
+        log_event("claim.refusal_notice_queued", recipients=len(openids),
+                  claim=ref(item.claim_no))  # fmt: skip
+
+    def _send(self, openid: str, message_id: str, text: str, origin: str = "console") -> None:
         from chalicelib.domain.messages import TextReply
 
-        self.queues.outbox([custom(openid, TextReply(text), "console", message_id)])
+        self.queues.outbox([custom(openid, TextReply(text), origin, message_id)])
 
     def _into_photos(self, openid: str, claim_no: str) -> None:
         """A customer at rest goes straight to the photos step, so the re-shot photos count
@@ -568,6 +609,15 @@ class ConsoleService:
             "broken": {"seq": broken.seq, "why": broken.why} if broken else None,
             "head": self.audit.head_seq(),
         }
+
+
+def _due_order(row: dict[str, Any]) -> tuple[int, str]:
+    """Claims with an open clock first, the one due first ahead (ISO times in one zone sort
+    as text); the rest after."""
+    clock = row.get("clock")
+    if not clock:
+        return (1, "")
+    return (0, datetime.fromisoformat(clock["due_at"]).astimezone(UTC).isoformat())
 
 
 def _audit_json(entry: AuditEntry) -> dict[str, Any]:

@@ -421,6 +421,7 @@ RESHOOT_REASON_WORDS = {
     "wrong_subject": "拍摄的内容和要求不一致，请参照示例图拍摄",
     "plate_unreadable": "车牌看不清，请让车牌完整、清晰地出现在画面中",
     "incomplete": "没有拍全，请后退几步把要求的部位完整拍进画面",
+    "missing": "还没有收到这张照片，请拍摄后发送",  # review.MISSING: listed with the others
 }
 RESHOOT_ASKED = (
     "理赔人员审核了您的报案 {claim_no}，还需要补拍以下照片：\n{items}\n"
@@ -521,3 +522,21 @@ COMPLAINT_NO_PHONE = (
     "· 拨打客服热线 {hotline}，报上编号了解处理进度；\n"
     "· 如对处理结果不满意，可拨打金融监管部门的消费者投诉热线 12378。"
 )
+
+# --- Claim clocks: the written refusal (拒赔通知书, Insurance Law Art. 24) --------------------
+
+# The full notice with the adjuster's reasons, as a customer-service message (console/service.py
+# `_send_refusal`); the template notice's short field points to it.
+REFUSAL_NOTICE = (
+    "【拒赔通知书】\n"
+    "您的赔案 {claim_no} 经审核，我们于 {date} 作出不予赔付的决定，理由如下：\n"
+    "{reason}\n"
+    "如对决定有异议，可拨打客服热线 {hotline} 申请复核，复核由理赔人员办理；"
+    "也可以向金融监管部门的消费者投诉热线 12378 反映。"
+)
+# The claim notice's next step (a `thing`, at most 20 characters) for a claim rejected here:
+# the reasons are in REFUSAL_NOTICE, which waits for the customer's next message when their
+# 48 h window is closed.
+CLAIM_NEXT_SHORT_REFUSAL = "理由已发消息，未收到请回复任意字"
+# A resting survey's reminder names every shot still missing (Insurance Law Art. 22: once, all).
+SURVEY_REMINDER_MISSING = "还差的照片：{shots}"

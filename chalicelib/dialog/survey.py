@@ -10,6 +10,7 @@ them in send order and sends one coalesced progress message (service/survey.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.dialog import catalogue as t
@@ -518,9 +519,14 @@ def progress_replies(
     return (shot_card(following, config, title=heading, lines=tuple(lines)),)
 
 
-def reminder(claim_no: str, filled: int, hours_left: int) -> TextReply:
-    return TextReply(
-        t.SURVEY_REMINDER.format(
-            claim_no=claim_no, missing=len(sv.SLOTS) - filled, done=filled, hours=hours_left
-        )
+def reminder(
+    claim_no: str, filled: int, hours_left: int, missing: Sequence[int] = ()
+) -> TextReply:
+    """`missing`: the shots not received, each named (everything missing in one message)."""
+    text = t.SURVEY_REMINDER.format(
+        claim_no=claim_no, missing=len(sv.SLOTS) - filled, done=filled, hours=hours_left
     )
+    if missing:
+        names = "、".join(f"第{n}张 {t.SURVEY_SHOT_TITLES[n]}" for n in missing)
+        text += "\n" + t.SURVEY_REMINDER_MISSING.format(shots=names)
+    return TextReply(text)

@@ -6,7 +6,7 @@ applies the moves with the claim's version, so a second decision on a changed cl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -58,6 +58,18 @@ class Decision:
     reason: str = ""
     amount: Decimal | None = None
     reshoots: tuple[Reshoot, ...] = field(default_factory=tuple)
+
+
+MISSING = "missing"  # not a reason an adjuster picks: a shot the survey never received
+
+
+def with_missing(reshoots: Sequence[Reshoot], filled: Iterable[int]) -> tuple[Reshoot, ...]:
+    """The shots asked again plus every shot never received, in slot order: the customer is
+    told everything missing in one message (Insurance Law Art. 22)."""
+    asked = {r.slot: r for r in reshoots}
+    have = set(filled)
+    missing = {s: Reshoot(s, MISSING) for s in SLOTS if s not in have and s not in asked}
+    return tuple({**asked, **missing}[s] for s in sorted({*asked, *missing}))
 
 
 def steps(current: ClaimStatus, action: Action) -> tuple[ClaimStatus, ...]:

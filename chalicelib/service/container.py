@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.service.assignment import AssignmentDesk
     from chalicelib.service.assist import Assistant, AssistDesk
     from chalicelib.service.canned import CannedDesk
+    from chalicelib.service.claim_clocks import ClockWatch
     from chalicelib.service.consent import ConsentDesk
     from chalicelib.service.data_requests import DataRequestDesk
     from chalicelib.service.handoff import HandoffDesk
@@ -486,6 +487,7 @@ class Container:
             authority=Authority.parse(self.settings.approval_limits),
             desk=lambda: self.handoff_desk,
             assignment=lambda: self.assignment_desk,
+            clock_rules=self.settings.clock_rules(),
         )
 
     @cached_property
@@ -495,7 +497,20 @@ class Container:
 
         return Watchdog(self.surveys, self.quotas, self.queues,
                         handoffs=lambda: self.handoff_desk, tickets=Tickets(),
-                        ticket_desk=lambda: self.ticket_desk)  # fmt: skip
+                        ticket_desk=lambda: self.ticket_desk,
+                        clock_watch=lambda: self.clock_watch)  # fmt: skip
+
+    @cached_property
+    def clock_watch(self) -> ClockWatch:
+        """Claim clocks: warnings to staff in WeCom (when an app is configured), and the
+        refusal clock met when the outbox sends the notice."""
+        from chalicelib.service.claim_clocks import ClockWatch
+
+        s = self.settings
+        console_url = f"{s.public_url}/console" if s.public_url else ""
+        return ClockWatch(self.book, s.clock_rules(), self.staff_directory.members,
+                          (lambda: self.staff_messenger) if s.wecom_corp_id else None,
+                          console_url=console_url)  # fmt: skip
 
     @cached_property
     def notifier(self) -> ClaimNotifier:
@@ -536,6 +551,7 @@ class Container:
             conversations=self.conversations,
             queues=self.queues,
             on_skipped=lambda message, errcode: self.satisfaction.unsent(message, errcode),
+            on_sent=lambda message: self.clock_watch.on_sent(message),
         )
 
     @cached_property

@@ -75,10 +75,12 @@ class ClaimNotifier:
         if self.inbox.claim(key).state != NEW:
             return 0
         openids = self.book.openids_of(customer_id)
+        # Rejected in the console: the reasons go in a message of their own (the refusal notice).
+        refused_here = "refusal_pending" in (new_image or {})
         if openids:
             entry = timeline[-1]
-            self.queues.outbox(self._message(o, claim_no, status, entry, len(timeline))
-                               for o in openids)  # fmt: skip
+            self.queues.outbox(self._message(o, claim_no, status, entry, len(timeline),
+                                             refused_here) for o in openids)  # fmt: skip
             if status is ClaimStatus.PAID:  # settled: how did we do? (once per claim)
                 self.queues.jobs(_rating_job(o, claim_no, new_image) for o in openids)
         self.inbox.complete(key, None)
@@ -88,13 +90,16 @@ class ClaimNotifier:
         return len(openids)
 
     def _message(
-        self, openid: str, claim_no: str, status: ClaimStatus, entry: TimelineEntry, sequence: int
-    ) -> OutboxMessage:
-        notice = TemplateNotice(self.template_id, self._data(claim_no, status, entry),
+        self, openid: str, claim_no: str, status: ClaimStatus, entry: TimelineEntry, sequence: int,
+        refused_here: bool = False,
+    ) -> OutboxMessage:  # fmt: skip
+        notice = TemplateNotice(self.template_id, self._data(claim_no, status, entry, refused_here),
                                 url=self._url(claim_no), sequence=sequence)  # fmt: skip
         return OutboxMessage(openid, f"claim:{claim_no}", template=notice)
 
-    def _data(self, claim_no: str, status: ClaimStatus, entry: TimelineEntry) -> dict[str, Any]:
+    def _data(
+        self, claim_no: str, status: ClaimStatus, entry: TimelineEntry, refused_here: bool = False
+    ) -> dict[str, Any]:
         words = t.CLAIM_STATUS[str(status)]
         if entry.amount:
             words += t.CLAIM_AMOUNT.format(amount=render.yuan(entry.amount))
@@ -104,7 +109,8 @@ class ClaimNotifier:
             "status_phrase": t.CLAIM_STATUS_PHRASE[str(status)],
             "amount": amount_text(entry.amount) if entry.amount else None,
             "updated_at": time_text(entry.at.astimezone(CHINA) if entry.at.tzinfo else entry.at),
-            "next_step": t.CLAIM_NEXT_SHORT[str(status)],
+            "next_step": t.CLAIM_NEXT_SHORT_REFUSAL if refused_here
+            and status is ClaimStatus.REJECTED else t.CLAIM_NEXT_SHORT[str(status)],
             "hotline": self.hotline,
         }
         return notice_data(self.fields, facts)

@@ -67,7 +67,9 @@ class OutboxSender:
         conversations: Conversations,
         queues: Queues,
         on_skipped: Callable[[OutboxMessage, int], None] | None = None,
+        on_sent: Callable[[OutboxMessage], None] | None = None,
     ) -> None:
+        self.on_sent = on_sent  # a message went out (a refusal notice meets its claim's clock)
         self.api = api
         self.on_skipped = on_skipped  # (the message, WeChat's errcode or 0: no place)
         self.quotas = quotas
@@ -132,6 +134,8 @@ class OutboxSender:
             raise
         self._record(message)
         log_event("outbox.sent", kind=message.kind, user=ref(message.openid))
+        if self.on_sent is not None:
+            self.on_sent(message)
         return "sent"
 
     def _out_of_date(self, message: OutboxMessage) -> bool:

@@ -10,6 +10,9 @@ the customer.
 
 Tickets: a complaint with less than TICKET_ALERT_BEFORE_H hours left → its supervisor is told,
 once (service/tickets.py `alert_due`).
+
+Claim clocks: a clock in its warning time or overdue → the adjuster and supervisors are told,
+once per clock (service/claim_clocks.py `ClockWatch.warn`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from chalicelib.store.surveys import SurveyConflict, view_of
 
 if TYPE_CHECKING:
     from chalicelib.jobs.queues import Queues
+    from chalicelib.service.claim_clocks import ClockWatch
     from chalicelib.service.handoff import HandoffDesk
     from chalicelib.service.tickets import TicketDesk
     from chalicelib.store.handoffs import Tickets
@@ -47,7 +51,9 @@ class Watchdog:
         handoffs: Callable[[], HandoffDesk] | None = None,
         tickets: Tickets | None = None,
         ticket_desk: Callable[[], TicketDesk] | None = None,
+        clock_watch: Callable[[], ClockWatch] | None = None,
     ) -> None:
+        self.clock_watch = clock_watch  # claim clocks: staff warned before one runs out
         self.surveys = surveys
         self.quotas = quotas
         self.queues = queues
@@ -71,6 +77,8 @@ class Watchdog:
             counts.update(self.handoffs().escalate())
         if self.ticket_desk is not None:
             counts.update(self.ticket_desk().alert_due())
+        if self.clock_watch is not None:
+            counts.update(self.clock_watch().warn())
         fields: dict[str, Any] = dict(counts)  # each count a field of the log line
         log_event("watchdog.ran", **fields)
         return counts
@@ -96,7 +104,9 @@ class Watchdog:
         if window_until - now < WINDOW_MARGIN_S:
             return 0
         hours_left = int((item.last_activity + sv.SURVEY_TTL_S - now) // 3600)
-        reply = dialog.reminder(item.claim_no, view_of(item).done, hours_left)
+        view = view_of(item)
+        missing = [s for s in sv.SLOTS if s not in view.filled]  # each named, in one message
+        reply = dialog.reminder(item.claim_no, view.done, hours_left, missing)
         item.reminded = True
         self.surveys.save(item)  # first, so two overlapping runs cannot both remind
         message_id = f"survey-remind-{item.claim_no}"

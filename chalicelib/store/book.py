@@ -138,6 +138,7 @@ def _reshoots_asked(item: ClaimItem) -> tuple[Reshoot, ...]:
 
 
 REPORTED_IN_CHAT = "self_survey"  # ClaimItem.reported_via: the customer reported it in WeChat
+REFUSAL_PENDING = "1"  # ClaimItem.refusal_pending: its refusal notice has not gone out
 
 
 class BookStore:
@@ -229,6 +230,8 @@ class BookStore:
         validate_timeline(timeline)
         if statuses:  # none: a decision that waits (or is sent back) leaves the status
             item.status = str(statuses[-1])
+        if ClaimStatus.REJECTED in statuses:  # its refusal notice goes out from here
+            item.refusal_pending = REFUSAL_PENDING
         item.timeline = timeline_to_json(timeline)
         item.decisions = [*(item.decisions or []), record]
         item.pending_signoff = pending_signoff
@@ -250,6 +253,47 @@ class BookStore:
             return ClaimItem.get(claim_no, consistent_read=True)
         except DoesNotExist:
             return None
+
+    # --- claim clocks (domain/claim_clocks.py): written without the version -------------------
+
+    def refusals_pending(self) -> list[ClaimItem]:
+        """Claims rejected here whose refusal notice has not been sent (a sparse index)."""
+        return list(ClaimItem.by_refusal_pending.query(REFUSAL_PENDING))
+
+    def refusal_sent(self, claim_no: str, at: datetime) -> bool:
+        """The refusal notice with the reasons went out: the refusal clock is met. The first
+        sending counts (False: it was already recorded)."""
+        try:
+            ClaimItem._get_connection().update_item(
+                claim_no,
+                actions=[ClaimItem.refusal_sent_at.set(at.isoformat()),
+                         ClaimItem.refusal_pending.remove()],
+                condition=ClaimItem.claim_no.exists() & ClaimItem.refusal_sent_at.does_not_exist(),
+            )  # fmt: skip
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def take_clock_warning(self, claim_no: str, key: str) -> bool:
+        """Mark the clock `key` warned of, once: False when it already was (another run)."""
+        try:
+            ClaimItem._get_connection().update_item(
+                claim_no, actions=[ClaimItem.clock_warned.add({key})],
+                condition=ClaimItem.claim_no.exists() & ~ClaimItem.clock_warned.contains(key),
+            )  # fmt: skip
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def give_back_clock_warning(self, claim_no: str, key: str) -> None:
+        """Nobody could be told: the next run tries again."""
+        ClaimItem._get_connection().update_item(
+            claim_no, actions=[ClaimItem.clock_warned.delete({key})]
+        )
 
     # --- binding -----------------------------------------------------------------------
 

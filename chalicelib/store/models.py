@@ -258,6 +258,17 @@ class _ByStatus(GlobalSecondaryIndex):
     status = UnicodeAttribute(hash_key=True)
 
 
+class _RefusalPending(GlobalSecondaryIndex):
+    """Sparse: only a claim rejected here whose refusal notice has not gone out carries
+    refusal_pending, so the watchdog reads just those (domain/claim_clocks.py)."""
+
+    class Meta:
+        index_name = "by_refusal_pending"
+        projection = AllProjection()
+
+    refusal_pending = UnicodeAttribute(hash_key=True)
+
+
 class ClaimItem(Model):
     class Meta:
         table_name = "claims"
@@ -275,9 +286,16 @@ class ClaimItem(Model):
     # An approval above its maker's authority, waiting for a supervisor's sign-off (the
     # decision record: by, amount, reason, at).
     pending_signoff = JSONAttribute(null=True)
+    # The claim clocks (domain/claim_clocks.py), written without the version (no decision
+    # conflicts with them): when the refusal notice with the reasons was sent (ISO), "1" while
+    # it waits (by_refusal_pending), and the clocks staff were warned of ("<kind>@<start>").
+    refusal_sent_at = UnicodeAttribute(null=True)
+    refusal_pending = UnicodeAttribute(null=True)
+    clock_warned = UnicodeSetAttribute(null=True)
     version = VersionAttribute()
     by_customer = _ByCustomer()
     by_status = _ByStatus()
+    by_refusal_pending = _RefusalPending()
 
 
 class LockoutItem(Model):

@@ -1,5 +1,6 @@
-// The claims queue: claims waiting for review (or another status), oldest first, refreshed every
-// 30 seconds and when the tab is shown again; ↑↓ / j k move between rows, Enter opens one.
+// The claims queue: claims waiting for review (or another status), oldest first or the claim
+// clock due first (the server's order), each with its nearest clock, refreshed every 30 seconds
+// and when the tab is shown again; ↑↓ / j k move between rows, Enter opens one.
 import { signal } from "@preact/signals";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, api, errorText } from "../api";
@@ -11,6 +12,7 @@ import { type Route, go, hashFor, replaceHash } from "../router";
 import { whenSignedOut } from "../session";
 import { showBanner } from "../ui/banner";
 import { FlagChip, StatusChip } from "../ui/chips";
+import { ClockBadge } from "./claim/clocks";
 import type { QueueRow } from "./claim/types";
 import { ForbiddenPage } from "./forbidden";
 
@@ -22,28 +24,39 @@ const WAITING = ["survey_received", "under_review"];
 export interface QueueFilters {
   status: string;
   flag: string;
+  /** "waiting" (longest first) or "due" (the nearest claim clock first) */
+  sort: string;
 }
 
+const FIRST: QueueFilters = { status: "waiting", flag: "", sort: "waiting" };
+
 /** The filters last used: the claim page's way back returns to them. */
-export const queueFilters = signal<QueueFilters>({ status: "waiting", flag: "" });
+export const queueFilters = signal<QueueFilters>(FIRST);
 /** The claim last opened from the queue: its row has the focus again on the way back. */
 const lastClaimNo = signal<string | null>(null);
 
 whenSignedOut(() => {
-  queueFilters.value = { status: "waiting", flag: "" };
+  queueFilters.value = FIRST;
   lastClaimNo.value = null;
 });
 
 export function queueHash(filters: QueueFilters = queueFilters.value): string {
   const params: Record<string, string> = { status: filters.status };
   if (filters.flag) params.flag = filters.flag;
+  if (filters.sort !== "waiting") params.sort = filters.sort;
   return hashFor(["queue"], params);
 }
 
 function filtersFrom(params: URLSearchParams): QueueFilters {
   const status = params.get("status") ?? "";
   const known = labels().queue_filters.some(([code]) => code === status);
-  return { status: known ? status : "waiting", flag: params.get("flag") ?? "" };
+  const sort = params.get("sort") ?? "";
+  const sorted = labels().queue_sorts.some(([code]) => code === sort);
+  return {
+    status: known ? status : "waiting",
+    flag: params.get("flag") ?? "",
+    sort: sorted ? sort : "waiting",
+  };
 }
 
 /** The API sends the queue oldest first; timestamps may carry different UTC offsets, so order
@@ -105,6 +118,9 @@ function Row({ claim }: { claim: QueueRow }) {
       <td>
         <StatusChip status={claim.status} text={claim.status_text} />
       </td>
+      <td class="nowrap">
+        <ClockBadge clock={claim.clock} />
+      </td>
     </tr>
   );
 }
@@ -112,7 +128,7 @@ function Row({ claim }: { claim: QueueRow }) {
 function EmptyRow({ text }: { text: string }) {
   return (
     <tr class="empty">
-      <td colSpan={6}>{text}</td>
+      <td colSpan={7}>{text}</td>
     </tr>
   );
 }
@@ -139,11 +155,15 @@ export function QueuePage({ route }: { route: Route }) {
     const seq = ++seqRef.current;
     const query = new URLSearchParams({ status: filters.status });
     if (filters.flag) query.set("flag", filters.flag);
+    if (filters.sort !== "waiting") query.set("sort", filters.sort);
     try {
       const data = await api<{ claims?: QueueRow[] }>(`/claims?${query.toString()}`, { quiet });
       if (seq !== seqRef.current) return; // a newer request, or the page has gone
       showBanner("");
-      setLoaded({ phase: "ready", claims: oldestFirst(data.claims ?? []), at: new Date() });
+      const claims = data.claims ?? [];
+      // Due first is the server's order (it knows the clocks); oldest first is kept here.
+      const ordered = filters.sort === "due" ? claims : oldestFirst(claims);
+      setLoaded({ phase: "ready", claims: ordered, at: new Date() });
     } catch (err) {
       if (seq !== seqRef.current) return;
       const status = err instanceof ApiError ? err.status : 0;
@@ -247,6 +267,19 @@ export function QueuePage({ route }: { route: Route }) {
               </option>
             ))}
           </select>
+          <label for="queue-sort">排序</label>
+          <select
+            id="queue-sort"
+            data-testid="queue-sort"
+            value={filters.sort}
+            onChange={(e) => change({ ...filters, sort: e.currentTarget.value })}
+          >
+            {labels().queue_sorts.map(([code, label]) => (
+              <option key={code} value={code}>
+                {label}
+              </option>
+            ))}
+          </select>
         </div>
         <span class="count" id="queue-count" data-testid="queue-count">
           {loaded.phase === "ready" ? `共 ${loaded.claims.length} 件` : ""}
@@ -275,6 +308,7 @@ export function QueuePage({ route }: { route: Route }) {
             <th>标记</th>
             <th>照片</th>
             <th>状态</th>
+            <th title="《保险法》第23、24条：最近到期的时效">时效</th>
           </tr>
         </thead>
         <tbody id="queue-body" ref={bodyRef}>

@@ -14,6 +14,7 @@ import { PhotoViewer } from "../../ui/viewer";
 import { ForbiddenPage } from "../forbidden";
 import { queueHash } from "../queue";
 import { AuditPanel } from "./audit";
+import { ClocksPanel } from "./clocks";
 import { ConversationPanel } from "./conversation";
 import { DecisionPanel } from "./decision";
 import { AccidentPanel, PolicyPanel } from "./facts";
@@ -253,6 +254,7 @@ export function ClaimPage({ claimNo }: { claimNo: string }) {
         </div>
         <aside class="claim-side">
           <DecisionPanel detail={d} reload={load} />
+          <ClocksPanel claim={c} />
           <TimelinePanel claim={c} />
           {mayViewAudit() && <AuditPanel claimNo={c.claim_no} loads={shown.loads} />}
         </aside>

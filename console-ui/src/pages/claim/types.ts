@@ -30,6 +30,27 @@ export interface ClaimInfo {
   accident_date: string;
   timeline: TimelineEntry[];
   pending_signoff: PendingSignOff | null;
+  /** the Insurance Law's clocks that have started (chalicelib/service/claim_clocks.py) */
+  clocks?: ClaimClock[];
+}
+
+/** One claim clock: decide (Art. 23), pay (Art. 23) or refusal notice (Art. 24). */
+export interface ClaimClock {
+  kind: string;
+  /** running | warning | overdue | paused | met */
+  state: string;
+  started_at: string;
+  due_at: string;
+  warn_at: string;
+  met_at: string | null;
+  /** until the due time (negative: overdue); null once met */
+  seconds_left: number | null;
+  /** met after the due time, or overdue */
+  late: boolean;
+  /** seconds not counted: the customer sending what was asked again */
+  paused_s: number;
+  /** the Insurance Law's article */
+  article: string;
 }
 
 export interface Coverage {
@@ -158,4 +179,6 @@ export interface QueueRow {
   photos: number;
   /** the amount waiting for sign-off, if any */
   pending_signoff: string | null;
+  /** the open claim clock due first; null when none runs */
+  clock?: ClaimClock | null;
 }

@@ -70,7 +70,11 @@ export function ActionForm({
         </Field>
       )}
       {code === "reject" && (
-        <Field label="拒赔原因" required hint="原因会记入理赔记录。">
+        <Field
+          label="拒赔原因"
+          required
+          hint="原因会记入理赔记录，并写进拒赔通知书发给客户：请用客户看得懂的话写明理由。"
+        >
           <ReasonArea
             testid="reject-reason"
             placeholder="例如：出险时间不在保险期间内"

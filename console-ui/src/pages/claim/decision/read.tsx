@@ -88,5 +88,16 @@ export function readDecision(code: string, drafts: Drafts, detail: ClaimDetail):
   const reason = (code === "reject" ? drafts.rejectReason : drafts.surveyorReason).trim();
   if (!reason) return { error: "请填写原因", focus: "reason" };
   body.reason = reason;
+  if (code === "reject") {
+    return {
+      body,
+      summary: (
+        <>
+          <div>{`原因：${reason}`}</div>
+          <div class="faint">客户会在微信里收到拒赔通知书，写明以上原因（《保险法》第24条）。</div>
+        </>
+      ),
+    };
+  }
   return { body, summary: <div>{`原因：${reason}`}</div> };
 }
