@@ -200,6 +200,7 @@ def test_the_webhook_does_not_wait_for_the_model(monkeypatch, meanings):
         return meanings
 
     monkeypatch.setattr(semantic, "_shared", [])
+    monkeypatch.setattr(kbmod, "_SHARED_VECTORS", {})  # not the real model's vectors
     monkeypatch.setattr(semantic, "_Use", slow_model)
     monkeypatch.setattr(kbmod, "WAIT_FOR_MODEL", False)
     monkeypatch.setattr(kbmod, "SEMANTIC_WEIGHT", 1.0)
