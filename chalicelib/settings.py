@@ -102,13 +102,13 @@ class Settings:
     business_hours: str = "09:00-18:00"  # people answer on working days (China time)
     handoff_in_hours: str = "console"  # in hours: the console's agent inbox (every word kept)
     handoff_escalate_after_s: int = 600  # the on-call person's time to answer, then the backup
-    ticket_alert_before_h: int = 24  # a complaint's supervisor is told this long before its due
     # In-hours console chats (service/assignment.py), in business-hours seconds: the first
     # reply's target (past it, unanswered: escalated) and the whole chat's; an agent is signed
     # in while their inbox polled within CONSOLE_PRESENCE_S.
     handoff_first_response_s: int = 120
     handoff_resolution_s: int = 1800
     console_presence_s: int = 120
+    ticket_alert_before_h: int = 24  # a complaint's supervisor is told this long before its due
     wecom_corp_id: str = ""
     wecom_corp_secret: str = ""
     wecom_agent_id: str = ""
@@ -356,10 +356,10 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         business_hours=env.get("CLAIMBOT_BUSINESS_HOURS", "09:00-18:00"),
         handoff_in_hours=env.get("HANDOFF_IN_HOURS", "console"),
         handoff_escalate_after_s=_int(env, "HANDOFF_ESCALATE_AFTER_S", 600),
-        ticket_alert_before_h=_int(env, "TICKET_ALERT_BEFORE_H", 24),
         handoff_first_response_s=_int(env, "HANDOFF_FIRST_RESPONSE_S", 120),
         handoff_resolution_s=_int(env, "HANDOFF_RESOLUTION_S", 1800),
         console_presence_s=_int(env, "CONSOLE_PRESENCE_S", 120),
+        ticket_alert_before_h=_int(env, "TICKET_ALERT_BEFORE_H", 24),
         retention_chat_days=_int(env, "RETENTION_CHAT_DAYS", 730),
         retention_after_contract_days=_int(env, "RETENTION_AFTER_CONTRACT_DAYS", 1827),
         retention_quote_photo_days=_int(env, "RETENTION_QUOTE_PHOTO_DAYS", 30),

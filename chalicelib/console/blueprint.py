@@ -334,12 +334,6 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
         return _guarded(lambda: services().data_request_desk.close(
             staff(), ticket_no, _body(bp) or {}, source()))  # fmt: skip
 
-    @bp.route("/console/api/ratings", methods=["GET"])
-    def ratings() -> Response:
-        """Customers' satisfaction ratings over a period (from, to: China dates)."""
-        params: Mapping[str, str] = bp.current_request.query_params or {}
-        return _guarded(lambda: services().satisfaction.report(staff(), params))
-
     @bp.route("/console/api/tickets", methods=["GET"])
     def tickets() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}
@@ -358,6 +352,12 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
         if change not in changes:
             return _error(404, "not found")
         return _guarded(changes[change])
+
+    @bp.route("/console/api/ratings", methods=["GET"])
+    def ratings() -> Response:
+        """Customers' satisfaction ratings over a period (from, to: China dates)."""
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().satisfaction.report(staff(), params))
 
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:

@@ -184,11 +184,11 @@ AUDIT_FIELDS = {
     "team": "团队",
     "chars": "字数",
     "due_at": "期限",
+    "previous": "原接待人",
+    "previous_name": "原接待人（姓名）",
     "kind": "类型",
     "assignee": "分派给",
     "assignee_name": "分派给（姓名）",
-    "previous": "原接待人",
-    "previous_name": "原接待人（姓名）",
     "reply": "快捷回复",
     "title": "标题",
 }
@@ -205,13 +205,6 @@ RECORDS_FIND_BY = {  # in the search form's order
 # Customers' requests about their information (domain/data_requests.py).
 DATA_REQUEST_KINDS = {"correct": "更正我的信息", "erase": "删除我的信息"}
 DATA_REQUEST_OUTCOMES = {"done": "已办理", "refused": "不予办理", "partly": "部分办理"}
-
-# The clock an in-hours chat is on (domain/chat_timers.py Clock).
-CHAT_CLOCKS = {
-    Clock.NONE: "待客户描述",
-    Clock.FIRST_RESPONSE: "首次响应",
-    Clock.RESOLUTION: "处理时长",
-}
 
 # Tickets (domain/tickets.py): kinds, outcomes of a closing.
 TICKET_KINDS = {
@@ -241,6 +234,12 @@ SIGN_IN_REFUSALS = {
     "unavailable": "企业微信暂时无法访问，请稍后重试。",
 }
 
+# The claim clocks (domain/claim_clocks.py): what each is for, and where it stands.
+CLOCK_KINDS = {"decide": "核定", "pay": "赔付", "refusal": "拒赔通知"}
+CLOCK_STATES = {"running": "进行中", "warning": "即将到期", "overdue": "已超时",
+                "paused": "暂停（待客户补充资料）", "met": "已完成"}  # fmt: skip
+QUEUE_SORTS = (("waiting", "等待最久在前"), ("due", "时效最近在前"))  # service.QUEUE_SORTS
+
 
 # Satisfaction ratings (满意度 page): what a question was asked after, and why one was not sent.
 RATING_FLOWS = {"chat": "人工客服", "claim": "理赔结案"}
@@ -250,12 +249,6 @@ RATING_SKIP_REASONS = {
     "unfollowed": "客户已取消关注",
     "busy": "客户正在办理其他业务",
 }
-
-# The claim clocks (domain/claim_clocks.py): what each is for, and where it stands.
-CLOCK_KINDS = {"decide": "核定", "pay": "赔付", "refusal": "拒赔通知"}
-CLOCK_STATES = {"running": "进行中", "warning": "即将到期", "overdue": "已超时",
-                "paused": "暂停（待客户补充资料）", "met": "已完成"}  # fmt: skip
-QUEUE_SORTS = (("waiting", "等待最久在前"), ("due", "时效最近在前"))  # service.QUEUE_SORTS
 
 
 def console_labels() -> dict[str, Any]:
@@ -300,6 +293,8 @@ def console_labels() -> dict[str, Any]:
         },
         "records_find_by": {code: label for code, label in RECORDS_FIND_BY.items()
                             if code in record_rules.FIND_BY},  # fmt: skip
+        # in-hours chats' clocks (domain/chat_timers.py Clock): the inbox's timer chip
+        "chat_clocks": {str(c): CHAT_CLOCKS[c] for c in Clock},
         "ticket_kinds": [[k, TICKET_KINDS[k]] for k in ticket_rules.KINDS],
         "ticket_outcomes": [[o, TICKET_OUTCOMES[o]] for o in ticket_rules.OUTCOMES],
         "ticket_limits": {
@@ -309,8 +304,6 @@ def console_labels() -> dict[str, Any]:
             "max_reason_chars": ticket_rules.MAX_REASON_CHARS,
             "max_note_chars": ticket_rules.MAX_NOTE_CHARS,
         },
-        # in-hours chats' clocks (domain/chat_timers.py Clock): the inbox's timer chip
-        "chat_clocks": {str(c): CHAT_CLOCKS[c] for c in Clock},
         "clock_kinds": CLOCK_KINDS,
         "clock_states": CLOCK_STATES,
         "queue_sorts": [list(pair) for pair in QUEUE_SORTS],

@@ -569,8 +569,8 @@ class Container:
             survey=lambda: self.survey_desk,
             handoffs=lambda: self.handoff_desk,
             webhook=lambda: self.webhook,
-            tickets=lambda: self.ticket_desk,
             satisfaction=lambda: self.satisfaction,
+            tickets=lambda: self.ticket_desk,
         )
 
     def ocr_engine(self) -> OcrEngine:

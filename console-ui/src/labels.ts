@@ -44,6 +44,12 @@ export interface Labels {
   };
   /** how a records search names its customer: openid, claim, policy, plate, phone */
   records_find_by: Record<string, string>;
+  /** an in-hours chat's clock (domain/chat_timers.py Clock): "", first_response, resolution */
+  chat_clocks: Record<string, string>;
+  /** what a satisfaction rating is about: chat, claim (domain/satisfaction.py FLOWS) */
+  rating_flows: Pairs;
+  /** why a satisfaction question was not sent: window_closed, no_quota, unfollowed, busy */
+  rating_skip_reasons: Record<string, string>;
   /** tickets (chalicelib/domain/tickets.py): kinds in the page's order, closing outcomes */
   ticket_kinds: Pairs;
   ticket_outcomes: Pairs;
@@ -62,12 +68,6 @@ export interface Labels {
   clock_states: Record<string, string>;
   /** the queue's orders: waiting (longest first), due (the nearest clock first) */
   queue_sorts: Pairs;
-  /** an in-hours chat's clock (domain/chat_timers.py Clock): "", first_response, resolution */
-  chat_clocks: Record<string, string>;
-  /** what a satisfaction rating is about: chat, claim (domain/satisfaction.py FLOWS) */
-  rating_flows: Pairs;
-  /** why a satisfaction question was not sent: window_closed, no_quota, unfollowed, busy */
-  rating_skip_reasons: Record<string, string>;
   [more: string]: unknown;
 }
 
