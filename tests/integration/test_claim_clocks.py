@@ -114,7 +114,9 @@ def test_a_rejection_sends_the_written_refusal_with_its_reasons_and_meets_the_cl
     assert ClaimItem.get(submitted).refusal_pending == "1"
     assert submitted in [i.claim_no for i in container.book.refusals_pending()]
 
-    [notice] = [m for m in _drain(container, "outbox") if m["origin"] == f"refusal:{submitted}"]
+    # One notice to each WeChat user bound to the holder (other tests bound the same holder).
+    notices = [m for m in _drain(container, "outbox") if m["origin"] == f"refusal:{submitted}"]
+    [notice] = [m for m in notices if m["openid"] == openid]
     text = notice["reply"]["content"]
     assert text.startswith("【拒赔通知书】") and submitted in text and REASON in text
     assert "95500" in text and "复核" in text and notice["openid"] == openid

@@ -34,7 +34,7 @@ def test_the_pump_finds_the_apps_own_sqs_handlers():
         ("claimbot-local-claims", app.on_claim_change)
     ]
     assert [(b.name, b.handler, b.every_s) for b in schedules] == [
-        ("watchdog", app.watchdog, 600.0)
+        ("watchdog", app.watchdog, 60.0)  # a chat's 2-minute first-response target needs it
     ]
 
 
