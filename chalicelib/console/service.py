@@ -669,8 +669,9 @@ def _stale_message(claim: Claim) -> str:
     )
 
 
-# Records whose content is an id (media, template) rather than words: the page labels them.
-CONTENT_IS_AN_ID = ("image", "voice", "video", "shortvideo", "file", "template")
+# Records whose content is an id (media) rather than words: the page labels them. A template
+# notice's record holds what it said (service/outbox.py notice_text).
+CONTENT_IS_AN_ID = ("image", "voice", "video", "shortvideo", "file")
 
 
 def _status_text(status: ClaimStatus, survey: SurveyItem | None) -> str:

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.notice_fields import problems
-from chalicelib.jobs.messages import CUSTOM, SKIP, OutboxMessage, new_message_id
+from chalicelib.jobs.messages import CUSTOM, SKIP, OutboxMessage, TemplateNotice, new_message_id
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.conversations import Entry
 from chalicelib.store.inbox import DONE, NEW
@@ -195,7 +195,7 @@ class OutboxSender:
             content, msg_type = summarize(message.reply), reply_to_json(message.reply)["type"]
         else:
             assert message.template is not None
-            content, msg_type = message.template.template_id, "template"
+            content, msg_type = notice_text(message.template), "template"
         self.conversations.log(
             [
                 Entry(
@@ -227,3 +227,10 @@ def _fresh_copy(payload: dict[str, Any]) -> OutboxMessage:
     """A released message gets a new id: the old one is already claimed as handled."""
     kept = OutboxMessage.from_body(payload)
     return replace(kept, id=new_message_id(), released_from=kept.id)
+
+
+def notice_text(notice: TemplateNotice) -> str:
+    """What a template notice said, for the conversation records: its fields' values in order
+    (a transcript shows what the customer read, not only which template it was)."""
+    values = [str(field.get("value", "")) for field in notice.data.values()]
+    return " ｜ ".join(v for v in values if v) or notice.template_id

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from chalicelib.service.outbox import RetryLater
-from chalicelib.store.models import HeldMessage, TokenItem
+from chalicelib.store.models import ConversationRecord, HeldMessage, TokenItem
 from chalicelib.store.tokens import SharedToken
 
 pytestmark = pytest.mark.integration
@@ -157,6 +157,9 @@ def test_template_messages_need_no_window(container, emulator, openid):
     assert container.outbox.deliver(_notice(openid)) == "sent"
     (sent,) = emulator.messages(openid, kind="template")
     assert sent["data"] == NOTICE
+    # The conversation records keep what the customer read, for a transcript.
+    (record,) = [r for r in ConversationRecord.query(openid) if r.msg_type == "template"]
+    assert record.content == " ｜ ".join(f["value"] for f in NOTICE.values())
 
 
 def test_a_notice_wechat_would_refuse_is_parked_not_sent(container, emulator, openid):
