@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # Pillow: the worker's, never imported by the API function
     from chalicelib.domain.claim_clocks import ClockRules
+    from chalicelib.domain.push_budget import BudgetRules
     from chalicelib.domain.retention import RetentionPolicy
     from chalicelib.photos.quality import QcThresholds
 
@@ -109,6 +110,11 @@ class Settings:
     handoff_resolution_s: int = 1800
     console_presence_s: int = 120
     ticket_alert_before_h: int = 24  # a complaint's supervisor is told this long before its due
+    # The per-customer push budget (domain/push_budget.py): pushes of any kind a week (notices
+    # counted, never refused), and the caps of campaigns and renewal reminders within it.
+    push_budget_per_week: int = 4
+    push_campaigns_per_week: int = 1
+    push_reminders_per_week: int = 1
     wecom_corp_id: str = ""
     wecom_corp_secret: str = ""
     wecom_agent_id: str = ""
@@ -151,6 +157,16 @@ class Settings:
                  "refusal": self.claim_refusal_warn_hours},
             )  # fmt: skip
         except ClockRulesError as exc:
+            raise SettingsError(str(exc)) from exc
+
+    def push_rules(self) -> BudgetRules:
+        """The push budget's rules; SettingsError when they make no sense."""
+        from chalicelib.domain.push_budget import BudgetError, BudgetRules
+
+        try:
+            return BudgetRules(self.push_budget_per_week, self.push_campaigns_per_week,
+                               self.push_reminders_per_week)  # fmt: skip
+        except BudgetError as exc:
             raise SettingsError(str(exc)) from exc
 
     def table(self, logical: str) -> str:
@@ -237,6 +253,7 @@ class Settings:
         if self.claim_progress_url and not self.claim_progress_url.startswith("https://"):
             raise SettingsError("CLAIMBOT_CLAIM_PROGRESS_URL must be an https:// address")
         self.clock_rules()
+        self.push_rules()
         from chalicelib.domain.hours import BusinessHours, HoursError
 
         try:
@@ -360,6 +377,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         handoff_resolution_s=_int(env, "HANDOFF_RESOLUTION_S", 1800),
         console_presence_s=_int(env, "CONSOLE_PRESENCE_S", 120),
         ticket_alert_before_h=_int(env, "TICKET_ALERT_BEFORE_H", 24),
+        push_budget_per_week=_int(env, "PUSH_BUDGET_PER_WEEK", 4),
+        push_campaigns_per_week=_int(env, "PUSH_CAMPAIGNS_PER_WEEK", 1),
+        push_reminders_per_week=_int(env, "PUSH_REMINDERS_PER_WEEK", 1),
         retention_chat_days=_int(env, "RETENTION_CHAT_DAYS", 730),
         retention_after_contract_days=_int(env, "RETENTION_AFTER_CONTRACT_DAYS", 1827),
         retention_quote_photo_days=_int(env, "RETENTION_QUOTE_PHOTO_DAYS", 30),

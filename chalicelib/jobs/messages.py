@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.dialog.outcome import Job, JobKind
 from chalicelib.domain.messages import Reply
+from chalicelib.domain.push_budget import NOTICE, check_kind
 from chalicelib.wechat.replies import reply_from_json, reply_to_json
 
 CUSTOM = "custom"  # a customer-service message (within the customer's 48 h window and quota)
@@ -60,10 +61,21 @@ class OutboxMessage:
     # SKIP: a message that only makes sense now (a satisfaction question): with no window or
     # quota it is dropped, and the sender says so (OutboxSender.on_skipped), never kept.
     if_closed: str = ""
+    # What kind of push this is, for the per-customer push budget (domain/push_budget.py):
+    # notice | reminder | campaign; "" = not a push (an answer to what the customer said, a
+    # person's reply): never counted. A template message is a push: "" there means notice.
+    push: str = ""
 
     @property
     def kind(self) -> str:
         return TEMPLATE if self.template is not None else CUSTOM
+
+    @property
+    def push_kind(self) -> str:
+        """The push budget's kind of this message ("" when it is no push)."""
+        if self.push:
+            return self.push
+        return NOTICE if self.template is not None else ""
 
     def to_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -87,6 +99,8 @@ class OutboxMessage:
             body["released_from"] = self.released_from
         if self.if_closed:
             body["if_closed"] = self.if_closed
+        if self.push:
+            body["push"] = self.push
         return body
 
     @classmethod
@@ -94,6 +108,8 @@ class OutboxMessage:
         kind = body.get("kind")
         if kind not in (CUSTOM, TEMPLATE):
             raise ValueError(f"unknown outbox kind {kind!r}")
+        if body.get("push"):
+            check_kind(body["push"])
         template = None
         if kind == TEMPLATE:
             raw = body["template"]
@@ -109,6 +125,7 @@ class OutboxMessage:
             staff_id=body.get("staff_id", ""),
             released_from=body.get("released_from", ""),
             if_closed=body.get("if_closed", ""),
+            push=body.get("push", ""),
         )
 
 

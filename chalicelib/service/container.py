@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.store.holds import Holds
     from chalicelib.store.inbox import Inbox
     from chalicelib.store.kb_misses import KbMissLog
+    from chalicelib.store.push_budget import PushBudget
     from chalicelib.store.quotas import Quotas
     from chalicelib.store.ratings import Ratings
     from chalicelib.store.sessions import Sessions
@@ -118,6 +119,13 @@ class Container:
         from chalicelib.store.quotas import Quotas
 
         return Quotas()
+
+    @cached_property
+    def push_budget(self) -> PushBudget:
+        """The per-customer push budget and 退订 (issue 18): the outbox asks it before a push."""
+        from chalicelib.store.push_budget import PushBudget
+
+        return PushBudget(self.settings.push_rules())
 
     @cached_property
     def inbox(self) -> Inbox:
@@ -552,6 +560,7 @@ class Container:
             queues=self.queues,
             on_skipped=lambda message, errcode: self.satisfaction.unsent(message, errcode),
             on_sent=lambda message: self.clock_watch.on_sent(message),
+            budget=self.push_budget,
         )
 
     @cached_property

@@ -23,6 +23,7 @@ from chalicelib.dialog.outcome import Job, JobKind
 from chalicelib.domain.claim_notice import amount_text, notice_data, parse_fields, time_text
 from chalicelib.domain.claims import ClaimStatus, TimelineEntry
 from chalicelib.domain.hours import CHINA
+from chalicelib.domain.push_budget import NOTICE
 from chalicelib.jobs.messages import OutboxMessage, TemplateNotice
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.book import REPORTED_IN_CHAT, timeline_from_json
@@ -95,7 +96,7 @@ class ClaimNotifier:
     ) -> OutboxMessage:  # fmt: skip
         notice = TemplateNotice(self.template_id, self._data(claim_no, status, entry, refused_here),
                                 url=self._url(claim_no), sequence=sequence)  # fmt: skip
-        return OutboxMessage(openid, f"claim:{claim_no}", template=notice)
+        return OutboxMessage(openid, f"claim:{claim_no}", template=notice, push=NOTICE)
 
     def _data(
         self, claim_no: str, status: ClaimStatus, entry: TimelineEntry, refused_here: bool = False

@@ -12,7 +12,12 @@
 - each message is sent at most once: its id is claimed like an inbound message;
 - a message that only makes sense now (`if_closed=SKIP`: a satisfaction question) is never
   kept: with no window or quota, or refused with 45015/45047/43004, it is dropped and
-  `on_skipped` is told (the question is recorded as skipped and closed).
+  `on_skipped` is told (the question is recorded as skipped and closed);
+- a push (a template notice, a renewal reminder, a campaign: OutboxMessage.push_kind) first
+  takes a place in the customer's push budget (store/push_budget.py); refused (over the week's
+  budget, or 退订 for a campaign), it is not sent: kept with status `refused` and the reason,
+  log event outbox.refused. A push not delivered after all gives its place back. Answers to
+  what the customer said and people's replies are no pushes and never counted.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.store.conversations import Conversations
     from chalicelib.store.inbox import Inbox
     from chalicelib.store.outbox import HeldMessages
+    from chalicelib.store.push_budget import PushBudget
     from chalicelib.store.quotas import Quotas
     from chalicelib.wechat.api import WeChatApi
 
@@ -68,7 +74,9 @@ class OutboxSender:
         queues: Queues,
         on_skipped: Callable[[OutboxMessage, int], None] | None = None,
         on_sent: Callable[[OutboxMessage], None] | None = None,
+        budget: PushBudget | None = None,
     ) -> None:
+        self.budget = budget  # None: pushes are not counted (tests of other rules)
         self.on_sent = on_sent  # a message went out (a refusal notice meets its claim's clock)
         self.api = api
         self.on_skipped = on_skipped  # (the message, WeChat's errcode or 0: no place)
@@ -114,11 +122,19 @@ class OutboxSender:
             return self._keep(message, "no customer-service quota left", 0)
         if message.template is not None and (unfit := problems(message.template.data)):
             return self._park(message, "not sent, WeChat would refuse it: " + "; ".join(unfit))
+        period = ""
+        if self.budget is not None and message.push_kind:
+            verdict = self.budget.spend(message.openid, message.push_kind)
+            if not verdict.allowed:
+                self._give_back(message, window)
+                return self._refuse(message, verdict.reason)
+            period = verdict.period
         try:
             self._call_api(message)
         except WeChatApiError as exc:
             if exc.maybe_done:
                 return self._park(message, f"may have been delivered: {exc.errmsg}")
+            self._unspend(message, period)  # not delivered: the push takes no place
             if exc.errcode is None or exc.errcode == -1:
                 self._give_back(message, window)
                 raise RetryLater(f"wechat unavailable: {exc.errmsg}") from exc
@@ -130,6 +146,7 @@ class OutboxSender:
                 return self._skip(message, reason, exc.errcode)
             return self._keep(message, reason, exc.errcode)
         except Exception:
+            self._unspend(message, period)
             self._give_back(message, window)
             raise
         self._record(message)
@@ -146,6 +163,18 @@ class OutboxSender:
             return False
         key = f"seq:{message.origin}:{message.openid}"
         return not self.sent.in_order(key, notice.sequence)
+
+    def _unspend(self, message: OutboxMessage, period: str) -> None:
+        if self.budget is not None and period:
+            self.budget.give_back(message.openid, message.push_kind, period)
+
+    def _refuse(self, message: OutboxMessage, reason: str) -> str:
+        """Over the customer's push budget (or 退订): not sent, kept with the reason for the
+        record (never released by itself)."""
+        self.held.keep(message.to_body(), f"push budget: {reason}", 0, status="refused")
+        log_event("outbox.refused", reason=reason, push=message.push_kind,
+                  origin=message.origin.split(":", 1)[0], user=ref(message.openid))  # fmt: skip
+        return "refused"
 
     def _give_back(self, message: OutboxMessage, window: str | None) -> None:
         if window is not None:

@@ -659,12 +659,14 @@ ALL_MODELS.update(
 
 def _register_kb() -> None:
     from chalicelib.store.kb import KbSnapshot  # its own module: it needs no other model
+    from chalicelib.store.push_budget import PushBudgetItem  # likewise (issue 18)
     from chalicelib.store.ratings import RatingItem  # likewise
     from chalicelib.store.staff import StaffItem  # likewise
 
     ALL_MODELS["kb"] = KbSnapshot
     ALL_MODELS["staff"] = StaffItem
     ALL_MODELS["ratings"] = RatingItem
+    ALL_MODELS["push_budget"] = PushBudgetItem
 
 
 _register_kb()
