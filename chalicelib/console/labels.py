@@ -29,7 +29,8 @@ from chalicelib.domain.review import (
 
 APP_TITLE = "理赔审核台"
 
-ROLE_LABELS = {"adjuster": "理赔员", "supervisor": "主管", "auditor": "稽核", "agent": "坐席"}
+ROLE_LABELS = {"adjuster": "理赔员", "supervisor": "主管", "auditor": "稽核", "agent": "坐席",
+               "approver": "群发审批"}
 
 QUEUE_FILTERS = (
     ("waiting", "待审核"),
@@ -136,6 +137,14 @@ AUDIT_ACTIONS = {
     "ticket.close:unreachable": "工单：联系不上",
     "ticket.close:not_needed": "工单：无需处理",
     "ticket.phone": "工单：查看回访电话",
+    "campaign.create": "群发：新建",
+    "campaign.edit": "群发：修改",
+    "campaign.preview": "群发：预览",
+    "campaign.submit": "群发：提交审批",
+    "campaign.approve": "群发：审批通过",
+    "campaign.reject": "群发：驳回",
+    "campaign.send": "群发：发送",
+    "campaign.preview_openid": "群发：设置预览微信",
 }
 
 # The audit page's filter by kind of action (codes: chalicelib/domain/audit.py KINDS).
@@ -148,6 +157,7 @@ AUDIT_KINDS = {
     "chats": "人工客服",
     "staff": "登录与员工管理",
     "tickets": "工单",
+    "campaigns": "群发",
 }
 
 # What an entry is about (domain/audit.py target_of) and the words of its details.
