@@ -14,6 +14,7 @@ from chalicelib.domain import audit as audit_rules
 from chalicelib.domain import data_requests as request_rules
 from chalicelib.domain import records as record_rules
 from chalicelib.domain import satisfaction as satisfaction_rules
+from chalicelib.domain import service_paths as path_rules
 from chalicelib.domain import survey as sv
 from chalicelib.domain import tickets as ticket_rules
 from chalicelib.domain.authority import FLAG_PHOTOS_MISSING, NEEDS_REASON
@@ -29,8 +30,7 @@ from chalicelib.domain.review import (
 
 APP_TITLE = "理赔审核台"
 
-ROLE_LABELS = {"adjuster": "理赔员", "supervisor": "主管", "auditor": "稽核", "agent": "坐席",
-               "approver": "群发审批"}
+ROLE_LABELS = {"adjuster": "理赔员", "supervisor": "主管", "auditor": "稽核", "agent": "坐席"}
 
 QUEUE_FILTERS = (
     ("waiting", "待审核"),
@@ -110,6 +110,7 @@ AUDIT_ACTIONS = {
     "records.search": "查询聊天记录",
     "records.export": "导出聊天记录",
     "records.print": "打印聊天记录",
+    "records.path": "查看服务轨迹",
     "chat_reply": "人工回复客户",
     "chat_end": "结束人工会话",
     "chat_take_over": "接手人工会话",
@@ -137,14 +138,6 @@ AUDIT_ACTIONS = {
     "ticket.close:unreachable": "工单：联系不上",
     "ticket.close:not_needed": "工单：无需处理",
     "ticket.phone": "工单：查看回访电话",
-    "campaign.create": "群发：新建",
-    "campaign.edit": "群发：修改",
-    "campaign.preview": "群发：预览",
-    "campaign.submit": "群发：提交审批",
-    "campaign.approve": "群发：审批通过",
-    "campaign.reject": "群发：驳回",
-    "campaign.send": "群发：发送",
-    "campaign.preview_openid": "群发：设置预览微信",
 }
 
 # The audit page's filter by kind of action (codes: chalicelib/domain/audit.py KINDS).
@@ -157,7 +150,6 @@ AUDIT_KINDS = {
     "chats": "人工客服",
     "staff": "登录与员工管理",
     "tickets": "工单",
-    "campaigns": "群发",
 }
 
 # What an entry is about (domain/audit.py target_of) and the words of its details.
@@ -260,6 +252,18 @@ RATING_SKIP_REASONS = {
     "busy": "客户正在办理其他业务",
 }
 
+# Service paths (服务轨迹, domain/service_paths.py CHANNELS): where a contact happened.
+PATH_CHANNELS = {
+    "chat": "聊天",
+    "notice": "通知",
+    "handoff": "人工",
+    "ticket": "工单",
+    "claim": "赔案",
+    "quote": "报价",
+    "survey": "查勘",
+    "rating": "评价",
+}
+
 
 def console_labels() -> dict[str, Any]:
     """The catalogue as the page reads it (lists keep their order)."""
@@ -320,4 +324,6 @@ def console_labels() -> dict[str, Any]:
         # satisfaction ratings (domain/satisfaction.py): what was rated, why one was not asked
         "rating_flows": [[f, RATING_FLOWS[f]] for f in satisfaction_rules.FLOWS],
         "rating_skip_reasons": {r: RATING_SKIP_REASONS[r] for r in satisfaction_rules.SKIP_REASONS},
+        # service paths (domain/service_paths.py): the timeline's channels, in its order
+        "path_channels": [[c, PATH_CHANNELS[c]] for c in path_rules.CHANNELS],
     }

@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.ocr.engine import OcrEngine
     from chalicelib.service.assignment import AssignmentDesk
     from chalicelib.service.assist import Assistant, AssistDesk
-    from chalicelib.service.campaigns import CampaignDesk
     from chalicelib.service.canned import CannedDesk
     from chalicelib.service.claim_clocks import ClockWatch
     from chalicelib.service.consent import ConsentDesk
@@ -34,6 +33,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.service.records import RecordsDesk
     from chalicelib.service.resume import Resumer
     from chalicelib.service.satisfaction import SatisfactionDesk
+    from chalicelib.service.service_paths import ServicePaths
     from chalicelib.service.staff_inbox import StaffInbox
     from chalicelib.service.survey import SurveyDesk
     from chalicelib.service.tickets import TicketDesk
@@ -417,6 +417,15 @@ class Container:
                            team_of=self._team_of)  # fmt: skip
 
     @cached_property
+    def service_paths(self) -> ServicePaths:
+        from chalicelib.service.service_paths import ServicePaths
+        from chalicelib.store.audit import AuditLog
+
+        # stuck waiting for a person: longer than the first-response target
+        return ServicePaths(self.records_desk, self.book, AuditLog(), self._staff_name,
+                            wait_s=self.settings.handoff_first_response_s)  # fmt: skip
+
+    @cached_property
     def data_request_desk(self) -> DataRequestDesk:
         from chalicelib.service.data_requests import DataRequestDesk
         from chalicelib.store.audit import AuditLog
@@ -545,17 +554,7 @@ class Container:
             queues=self.queues,
             dialog_config=self.dialog_config,
             reply_deadline_s=self.settings.wechat_reply_deadline_s,
-            mass_finished=lambda event: self.campaign_desk.job_finished(event),
         )
-
-    @cached_property
-    def campaign_desk(self) -> CampaignDesk:
-        """Campaigns (群发, issue 18): compose, approve by a second person, mass-send."""
-        from chalicelib.service.campaigns import CampaignDesk
-        from chalicelib.store.audit import AuditLog
-        from chalicelib.store.campaigns import Audiences, CampaignStore
-
-        return CampaignDesk(CampaignStore(), self.push_budget, self.api, AuditLog(), Audiences())
 
     @cached_property
     def outbox(self) -> OutboxSender:

@@ -122,6 +122,11 @@ class RecordsDesk:
         return {r.openid for staff_id in dict.fromkeys(staff_ids)
                 for r in ConversationRecord.by_staff.query(staff_id)}  # fmt: skip
 
+    def customers_named(self, query: rules.RecordQuery) -> list[str]:
+        """The WeChat users a search names, for other desks (service paths) that name a
+        customer as a records search does; scopes are theirs to check."""
+        return self._customers(query)
+
     def _customers(self, query: rules.RecordQuery) -> list[str]:
         """The WeChat users the identifier names (a customer may have bound several)."""
         if query.by == "openid":

@@ -658,7 +658,6 @@ ALL_MODELS.update(
 
 
 def _register_kb() -> None:
-    from chalicelib.store.campaigns import CampaignItem  # its own module (issue 18: 群发)
     from chalicelib.store.kb import KbSnapshot  # its own module: it needs no other model
     from chalicelib.store.push_budget import PushBudgetItem  # likewise (issue 18)
     from chalicelib.store.ratings import RatingItem  # likewise
@@ -667,7 +666,6 @@ def _register_kb() -> None:
     ALL_MODELS["kb"] = KbSnapshot
     ALL_MODELS["staff"] = StaffItem
     ALL_MODELS["ratings"] = RatingItem
-    ALL_MODELS["campaigns"] = CampaignItem
     ALL_MODELS["push_budget"] = PushBudgetItem
 
 

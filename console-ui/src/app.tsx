@@ -11,6 +11,7 @@ import { ClaimPage } from "./pages/claim";
 import { ForbiddenPage } from "./pages/forbidden";
 import { InboxPage } from "./pages/inbox";
 import { QueuePage } from "./pages/queue";
+import { PathsPage, mayViewPaths } from "./pages/paths";
 import { RatingsPage, mayViewRatings } from "./pages/ratings";
 import { RecordsPage } from "./pages/records";
 import { RequestsPage, mayHandleRequests } from "./pages/requests";
@@ -81,6 +82,9 @@ function pageFor(current: Route): Shown {
     case "requests":
       if (!mayHandleRequests()) return forbidden("requests");
       return { view: "requests", page: <RequestsPage route={current} /> };
+    case "paths":
+      if (!mayViewPaths()) return forbidden("paths");
+      return { view: "paths", page: <PathsPage route={current} /> };
     case "ratings":
       if (!mayViewRatings()) return forbidden("ratings");
       return { view: "ratings", page: <RatingsPage route={current} /> };
@@ -147,6 +151,11 @@ function TopBar({ view, onHelp }: { view: string; onHelp: () => void }) {
         mayViewRatings() && (
           <NavLink href="#/ratings" testid="nav-ratings" active={view === "ratings"}>
             满意度
+          </NavLink>
+        ),
+        mayViewPaths() && (
+          <NavLink href="#/paths" testid="nav-paths" active={view === "paths"}>
+            服务轨迹
           </NavLink>
         ),
         mayViewAudit() && (

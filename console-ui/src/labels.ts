@@ -68,6 +68,8 @@ export interface Labels {
   clock_states: Record<string, string>;
   /** the queue's orders: waiting (longest first), due (the nearest clock first) */
   queue_sorts: Pairs;
+  /** service paths' channels (chalicelib/domain/service_paths.py CHANNELS), in order */
+  path_channels: Pairs;
   [more: string]: unknown;
 }
 

@@ -9,6 +9,8 @@ import { labels } from "../../labels";
 import { type Route, go } from "../../router";
 import { me } from "../../session";
 import { Chip } from "../../ui/chips";
+import { mayViewPaths } from "../paths";
+import { pathHash } from "../paths/types";
 import { Exports } from "./exports";
 import {
   type RecordRow,
@@ -188,6 +190,15 @@ export function RecordsPage({ route }: { route: Route }) {
               {`已加载 ${result.rows.length} 条记录${result.next ? "（还有更多）" : ""} · ${result.customers} 个微信用户`}
             </span>
             {unmasked ? <Chip tone="bad">未遮盖</Chip> : <Chip tone="ok">已遮盖</Chip>}
+            {mayViewPaths() && (
+              <a
+                class="records-paths-link"
+                data-testid="records-path-link"
+                href={pathHash({ by: query.by, value: query.value, from: query.from, to: query.to })}
+              >
+                服务轨迹
+              </a>
+            )}
             <div class="spacer" />
             {result.rows.length > 0 && <Exports query={query} reason={unmasked ? reason : ""} />}
           </div>
