@@ -540,3 +540,14 @@ REFUSAL_NOTICE = (
 CLAIM_NEXT_SHORT_REFUSAL = "理由已发消息，未收到请回复任意字"
 # A resting survey's reminder names every shot still missing (Insurance Law Art. 22: once, all).
 SURVEY_REMINDER_MISSING = "还差的照片：{shots}"
+
+# --- 退订 / 订阅: campaigns (群发) off or on (dialog/subscription.py) ----------------------------
+
+CAMPAIGNS_OFF = (
+    "已为您退订，以后不再给您推送活动和群发消息。\n"
+    "您的理赔进度、保单等服务通知会照常发送，不受影响"
+    "（续保提醒也照常发送，不需要时可回复“不再提醒续保”）。\n"
+    "想重新接收时回复“订阅”。"
+)
+CAMPAIGNS_ON = "已为您恢复接收活动和群发消息。想停止时随时回复“退订”。"
+CAMPAIGNS_UNAVAILABLE = "暂时无法办理退订，请稍后再试，或拨打客服热线 {hotline}。"

@@ -18,6 +18,7 @@ from chalicelib.dialog.ports import (
     KnowledgeBase,
     Quotes,
     Ratings,
+    Subscriptions,
     Surveys,
 )
 from chalicelib.domain.hours import CHINA
@@ -49,6 +50,7 @@ class DialogConfig:
     kb_misses: KbMisses | None = None  # None: questions not answered are not recorded
     consent: Consent | None = None  # None: unfollowing and deletion requests change nothing
     ratings: Ratings | None = None  # None: satisfaction answers are not kept
+    subscriptions: Subscriptions | None = None  # 退订 / 订阅 of campaigns (push budget)
     hours: Hours | None = None  # None: always after hours
     handoff_in_hours: str = CONSOLE  # who takes a conversation in business hours
     public_url: str = ""  # where the app is served (example pictures in news cards)

@@ -24,6 +24,7 @@ from chalicelib.dialog.outcome import (
     RelayToStaff,
     ReportClaim,
     SaveQuote,
+    SetCampaigns,
     TouchSurvey,
     Unbind,
     WithdrawConsent,
@@ -88,6 +89,12 @@ def apply(effect: Effect, config: DialogConfig) -> None:
     elif isinstance(effect, AddRatingComment):
         if config.ratings is not None:
             config.ratings.add_comment(effect.ask_id, effect.comment, effect.at)
+    elif isinstance(effect, SetCampaigns):
+        if config.subscriptions is not None:
+            if effect.on:
+                config.subscriptions.opt_in(effect.openid)
+            else:
+                config.subscriptions.opt_out(effect.openid)
     else:  # pragma: no cover - the union is closed
         raise TypeError(f"unknown effect {type(effect).__name__}")
 

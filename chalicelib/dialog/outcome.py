@@ -191,10 +191,19 @@ class AddRatingComment:
     at: float
 
 
+@dataclass(frozen=True)
+class SetCampaigns:
+    """Campaigns (群发) on or off for this WeChat user (订阅 / 退订, dialog/subscription.py);
+    notices about their own claims and policies are not affected."""
+
+    openid: str
+    on: bool
+
+
 Effect = (
     ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff | CloseHandoff
     | RelayToStaff | RecordKbMiss | NoteKbFollowUp | WithdrawConsent | RecordRating
-    | AddRatingComment
+    | AddRatingComment | SetCampaigns
 )  # fmt: skip
 EFFECTS: dict[str, type[Effect]] = {
     cls.__name__: cls
@@ -212,6 +221,7 @@ EFFECTS: dict[str, type[Effect]] = {
         WithdrawConsent,
         RecordRating,
         AddRatingComment,
+        SetCampaigns,
     )  # fmt: skip
 }
 

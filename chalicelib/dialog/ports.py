@@ -116,6 +116,14 @@ class Consent(Protocol):
     def withdraw(self, openid: str, erase: bool) -> None: ...
 
 
+class Subscriptions(Protocol):
+    """退订 / 订阅 of campaigns (store/push_budget.py PushBudget); each idempotent."""
+
+    def opt_out(self, openid: str) -> bool: ...
+
+    def opt_in(self, openid: str) -> bool: ...
+
+
 class Ratings(Protocol):
     """Satisfaction questions and their answers (store/ratings.py)."""
 

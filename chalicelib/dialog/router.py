@@ -21,6 +21,7 @@ from chalicelib.dialog import (
     privacy,
     quote,
     satisfaction,
+    subscription,
     survey,
 )
 from chalicelib.dialog.config import DialogConfig
@@ -103,6 +104,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("算了", "cancel"),
     ("不弄了", "cancel"),
     ("不报了", "cancel"),
+    *subscription.KEYWORDS,  # 退订 / 订阅 (campaigns)
 )
 
 _NOISE = re.compile(r"[\s，。！？、,.!?;；:：'\"“”‘’（）()【】\[\]~～]+")
@@ -274,7 +276,7 @@ def _next_step(
 # --- in the middle of a flow ---------------------------------------------------------------------
 
 
-LOOKUPS = ("menu", "help", "policy", "claim", "claim_no")
+LOOKUPS = ("menu", "help", "policy", "claim", "claim_no", *subscription.ROUTES)
 
 
 def _during_flow(
@@ -450,6 +452,8 @@ def _go(route: str, msg: InboundMessage, state: SessionState, config: DialogConf
         return survey.start(msg, config, new=True)
     if route == "unbind":
         return lookup.unbind(msg, config)
+    if route in subscription.ROUTES:
+        return subscription.answer(route, msg, config)
     if route in FLOWS:
         return FLOWS[route](msg, SessionState(flow=route), config)
     service = t.SERVICE_NAMES[route]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.domain.push_budget import (
@@ -80,8 +81,8 @@ class PushBudget:
             return decide(self.rules, kind, 0, 0, opted_out=True)
         counter = _counter(kind)
         expires = int(period_end(now) + KEEP_AFTER_WEEK_S)
-        actions = [PushBudgetItem.total.add(1), counter.add(1),
-                   PushBudgetItem.expires_at.set(expires)]  # fmt: skip
+        actions: list[Action] = [PushBudgetItem.total.add(1), counter.add(1),
+                                 PushBudgetItem.expires_at.set(expires)]  # fmt: skip
         condition: Condition | None = None
         if kind in REFUSABLE:
             total = PushBudgetItem.total

@@ -187,3 +187,31 @@ def test_a_claim_notice_is_marked_notice():
     assert OutboxMessage.from_body(_push("o_x", CAMPAIGN)).push_kind == CAMPAIGN
     with pytest.raises(ValueError):
         OutboxMessage.from_body(_push("o_x", "advert"))
+
+
+# --- 退订 / 订阅 through the webhook ---------------------------------------------------------
+
+
+def _say(container, openid: str, words: str, msg_id: int) -> str:
+    from tests.integration.helpers import decrypt_reply, signed, text_xml
+
+    query, body = signed(text_xml(openid, words, msg_id=msg_id))
+    result = container.webhook.receive(query, body)
+    xml = decrypt_reply(result.body, query)
+    return xml.split("<Content><![CDATA[")[1].split("]]>")[0]
+
+
+def test_replying_tuiding_stops_campaigns_but_not_claim_notices(container, emulator, openid):
+    from chalicelib.dialog import catalogue as t
+
+    base = int(time.time() * 1000) % 10**9
+    assert _say(container, openid, "退订", base) == t.CAMPAIGNS_OFF
+    assert container.push_budget.opted_out(openid)
+    assert container.outbox.deliver(_push(openid, CAMPAIGN)) == "refused"
+    assert container.outbox.deliver(_push(openid)) == "sent"  # the claim notice still goes
+    (kept,) = [h for h in HeldMessage.query(openid) if h.status == "refused"]
+    assert kept.reason == f"push budget: {OPTED_OUT}"
+    assert _say(container, openid, "订阅", base + 1) == t.CAMPAIGNS_ON
+    assert not container.push_budget.opted_out(openid)
+    assert container.outbox.deliver(_push(openid, CAMPAIGN)) == "sent"
+    assert len(emulator.messages(openid, kind="template")) == 2
