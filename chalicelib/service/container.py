@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.service.records import RecordsDesk
     from chalicelib.service.resume import Resumer
     from chalicelib.service.satisfaction import SatisfactionDesk
+    from chalicelib.service.service_paths import ServicePaths
     from chalicelib.service.staff_inbox import StaffInbox
     from chalicelib.service.survey import SurveyDesk
     from chalicelib.service.tickets import TicketDesk
@@ -415,6 +416,15 @@ class Container:
         return RecordsDesk(self.book, AuditLog(), self._staff_name,
                            photo_link=lambda key: self.media.presigned_url(key, 300),
                            team_of=self._team_of)  # fmt: skip
+
+    @cached_property
+    def service_paths(self) -> ServicePaths:
+        from chalicelib.service.service_paths import ServicePaths
+        from chalicelib.store.audit import AuditLog
+
+        # stuck waiting for a person: longer than the first-response target
+        return ServicePaths(self.records_desk, self.book, AuditLog(), self._staff_name,
+                            wait_s=self.settings.handoff_first_response_s)  # fmt: skip
 
     @cached_property
     def data_request_desk(self) -> DataRequestDesk:
