@@ -79,6 +79,9 @@ class Settings:
     claim_status_template_id: str = ""
     claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
     claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
+    renewal_template_id: str = ""  # WECHAT_TEMPLATE_RENEWAL: empty, no renewal reminders
+    renewal_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/renewal.py)
+    renewal_url: str = ""  # the renewal notice's link (https), if the insurer has a page
     # Claim clocks (domain/claim_clocks.py, Insurance Law Arts. 23-24): the days each runs (the
     # law's at most) and the hours before it runs out that staff are warned.
     claim_decide_days: int = 30
@@ -250,6 +253,14 @@ class Settings:
             parse_fields(self.claim_notice_fields)
         except FieldError as exc:
             raise SettingsError(f"WECHAT_TEMPLATE_CLAIM_FIELDS: {exc}") from exc
+        from chalicelib.domain.renewal import parse_fields as renewal_fields
+
+        try:
+            renewal_fields(self.renewal_notice_fields)
+        except FieldError as exc:
+            raise SettingsError(f"WECHAT_TEMPLATE_RENEWAL_FIELDS: {exc}") from exc
+        if self.renewal_url and not self.renewal_url.startswith("https://"):
+            raise SettingsError("WECHAT_TEMPLATE_RENEWAL_URL must be an https:// address")
         if self.claim_progress_url and not self.claim_progress_url.startswith("https://"):
             raise SettingsError("CLAIMBOT_CLAIM_PROGRESS_URL must be an https:// address")
         self.clock_rules()
@@ -345,6 +356,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
         claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
         claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),
+        renewal_template_id=env.get("WECHAT_TEMPLATE_RENEWAL", ""),
+        renewal_notice_fields=env.get("WECHAT_TEMPLATE_RENEWAL_FIELDS", ""),
+        renewal_url=env.get("WECHAT_TEMPLATE_RENEWAL_URL", ""),
         claim_decide_days=_int(env, "CLAIM_DECIDE_DAYS", 30),
         claim_pay_days=_int(env, "CLAIM_PAY_DAYS", 10),
         claim_refusal_notice_days=_int(env, "CLAIM_REFUSAL_NOTICE_DAYS", 3),

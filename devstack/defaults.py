@@ -16,6 +16,7 @@ ID_PEPPER = "claimbot-local-id-pepper"
 CONSOLE_DEV_SECRET = "claimbot-local-console-dev-secret"
 CONSOLE_SESSION_SECRET = "claimbot-local-console-session-secret"
 CLAIM_STATUS_TEMPLATE = "claim-status-local"
+RENEWAL_TEMPLATE = "renewal-local"  # the renewal reminder's category template (续保提醒)
 # `claimbot dev` also puts its secrets in the local SSM where the dev stage's functions read
 # them (WECHAT_SSM_PATH of .chalice/config.json's dev stage), so that the template
 # `make package STAGE=dev` writes can be invoked against it (python -m infra.invoke --devstack).

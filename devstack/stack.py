@@ -175,6 +175,9 @@ class DevStack:
                 "WECHAT_TEMPLATE_CLAIM_STATUS": os.environ.get(
                     "WECHAT_TEMPLATE_CLAIM_STATUS", defaults.CLAIM_STATUS_TEMPLATE
                 ),
+                "WECHAT_TEMPLATE_RENEWAL": os.environ.get(
+                    "WECHAT_TEMPLATE_RENEWAL", defaults.RENEWAL_TEMPLATE
+                ),
             }
         )
         os.environ.pop("WECHAT_SSM_PATH", None)

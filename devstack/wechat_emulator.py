@@ -157,6 +157,10 @@ CLAIM_PROGRESS_CONTENT = (
     "报案号：{{character_string1.DATA}}\n理赔状态：{{thing2.DATA}}\n更新时间：{{time3.DATA}}\n"
     "下一步：{{thing4.DATA}}\n客服电话：{{phone_number5.DATA}}"
 )
+RENEWAL_CONTENT = (
+    "保单号：{{character_string1.DATA}}\n车牌号：{{car_number2.DATA}}\n到期日期：{{date3.DATA}}\n"
+    "温馨提示：{{thing4.DATA}}\n客服电话：{{phone_number5.DATA}}"
+)
 DEFAULT_TEMPLATES: tuple[dict[str, str], ...] = (
     {
         "template_id": defaults.CLAIM_STATUS_TEMPLATE,
@@ -169,11 +173,23 @@ DEFAULT_TEMPLATES: tuple[dict[str, str], ...] = (
             "下一步：赔款已支付，请留意到账\n客服电话：95500"
         ),
     },
+    {
+        "template_id": defaults.RENEWAL_TEMPLATE,
+        "title": "保险到期提醒",
+        "primary_industry": "金融业",
+        "deputy_industry": "保险",
+        "content": RENEWAL_CONTENT,
+        "example": (
+            "保单号：PDAA2026440100000001\n车牌号：粤B12345\n到期日期：2026年12月31日\n"
+            "温馨提示：回复“续保”获取续保报价\n客服电话：95500"
+        ),
+    },
 )
 # The category library this emulator offers to `template/api_add_template` (short id ->
 # title, content); any other short id is a history template.
 CATEGORY_LIBRARY: dict[str, tuple[str, str]] = {
     "claim-progress": ("理赔进度通知", CLAIM_PROGRESS_CONTENT),
+    "insurance-expiry": ("保险到期提醒", RENEWAL_CONTENT),
 }
 MAX_TEMPLATES = 25
 FORCE_REFRESH_GAP_S = 30

@@ -39,7 +39,8 @@ SMALL_EMOJI = "😊 收到。还需要办理什么，可以直接告诉我。"
 NOT_ON_MENU = "菜单里没有这个选项。"
 NOTHING_TO_CANCEL = "您当前没有正在办理的业务。\n\n" + NUMBERED_MENU
 SELF_SERVICE = "自助服务"
-FLOW_NAMES = {"quote": "车险报价", "survey": "自助查勘", "bind": "身份验证", "erase": "删除个人信息"}
+FLOW_NAMES = {"quote": "车险报价", "survey": "自助查勘", "bind": "身份验证", "erase": "删除个人信息",
+              "renewal": "续保报价"}
 FLOW_STILL_OPEN = "（{flow}还没办完：接着回复上面的问题即可继续，回复“取消”退出。）"
 FLOW_LEFT = "已退出{flow}（没有提交）。"
 
@@ -540,6 +541,30 @@ REFUSAL_NOTICE = (
 CLAIM_NEXT_SHORT_REFUSAL = "理由已发消息，未收到请回复任意字"
 # A resting survey's reminder names every shot still missing (Insurance Law Art. 22: once, all).
 SURVEY_REMINDER_MISSING = "还差的照片：{shots}"
+
+# --- Renewal (续保): reminders and a quote from the bound policy (dialog/renewal.py) -----------
+
+# The renewal notice's next step (a `thing`, at most 20 characters).
+RENEWAL_NEXT_STEP = "回复“续保”获取续保报价"
+RENEWAL_NONE = (
+    "没有找到可以续保的保单（已注销或到期超过90天的保单不能在这里续保）。"
+    "如需为车辆报价，请回复“报价”并拍摄行驶证；也可以拨打客服热线 {hotline}。"
+)
+RENEWAL_PICK = "您名下有几辆车的保单可以续保，请回复序号选择：\n{choices}"
+RENEWAL_CHOICE = "{n} {plate}（{model}，{end} 到期）"
+RENEWAL_BAD_PICK = "请回复上面列出的序号（如 1），回复“取消”退出。"
+RENEWAL_FOUND = (
+    "为您准备续保报价（不用再拍行驶证）：\n"
+    "车牌：{plate}\n品牌型号：{model}\n保单 {policy_no} 于 {end} 到期。\n\n"
+    "请回复车辆的注册日期（行驶证上的“注册日期”），例如 2019-06-01："
+)
+RENEWAL_BAD_DATE = "没有识别出日期，请按 2019-06-01 的格式回复车辆注册日期，回复“取消”退出。"
+RENEWAL_REMINDERS_OFF = (
+    "好的，以后不再给您发送续保提醒。保单和理赔的服务通知不受影响。"
+    "想恢复时回复“恢复续保提醒”。"
+)
+RENEWAL_REMINDERS_ON = "已恢复续保提醒：保单到期前30天和7天会各提醒您一次。"
+RENEWAL_REMINDERS_NOT_BOUND = "您还没有绑定保单，不会收到续保提醒。"
 
 # --- 退订 / 订阅: campaigns (群发) off or on (dialog/subscription.py) ----------------------------
 

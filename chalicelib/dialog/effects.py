@@ -25,6 +25,7 @@ from chalicelib.dialog.outcome import (
     ReportClaim,
     SaveQuote,
     SetCampaigns,
+    SetReminders,
     TouchSurvey,
     Unbind,
     WithdrawConsent,
@@ -89,6 +90,8 @@ def apply(effect: Effect, config: DialogConfig) -> None:
     elif isinstance(effect, AddRatingComment):
         if config.ratings is not None:
             config.ratings.add_comment(effect.ask_id, effect.comment, effect.at)
+    elif isinstance(effect, SetReminders):
+        config.the_book().set_reminders(effect.openid, effect.on)
     elif isinstance(effect, SetCampaigns):
         if config.subscriptions is not None:
             if effect.on:

@@ -62,6 +62,10 @@ def answer(customer: Customer, wanted: str, config: DialogConfig, prefix: list[s
         from chalicelib.dialog import survey  # survey imports this module
 
         return survey.begin(customer, config, prefix=tuple(prefix))
+    if wanted == "renewal":
+        from chalicelib.dialog import renewal  # renewal imports quote, which imports this
+
+        return renewal.begin(customer, config, prefix=tuple(prefix))
     today = config.today()
     if wanted == "policy":
         policies = config.the_book().policies_of(customer.customer_id)

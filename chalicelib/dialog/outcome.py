@@ -192,6 +192,14 @@ class AddRatingComment:
 
 
 @dataclass(frozen=True)
+class SetReminders:
+    """Renewal reminders on or off for this WeChat user (不再提醒续保 / 恢复续保提醒)."""
+
+    openid: str
+    on: bool
+
+
+@dataclass(frozen=True)
 class SetCampaigns:
     """Campaigns (群发) on or off for this WeChat user (订阅 / 退订, dialog/subscription.py);
     notices about their own claims and policies are not affected."""
@@ -203,7 +211,7 @@ class SetCampaigns:
 Effect = (
     ReportClaim | RecordPhoto | TouchSurvey | SaveQuote | Unbind | OpenHandoff | CloseHandoff
     | RelayToStaff | RecordKbMiss | NoteKbFollowUp | WithdrawConsent | RecordRating
-    | AddRatingComment | SetCampaigns
+    | AddRatingComment | SetReminders | SetCampaigns
 )  # fmt: skip
 EFFECTS: dict[str, type[Effect]] = {
     cls.__name__: cls
@@ -221,6 +229,7 @@ EFFECTS: dict[str, type[Effect]] = {
         WithdrawConsent,
         RecordRating,
         AddRatingComment,
+        SetReminders,
         SetCampaigns,
     )  # fmt: skip
 }

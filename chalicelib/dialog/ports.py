@@ -37,6 +37,10 @@ class Book(Protocol):
 
     def unbind(self, openid: str) -> bool: ...
 
+    def set_reminders(self, openid: str, on: bool) -> bool:
+        """Renewal reminders on or off for a bound WeChat user (False: not bound)."""
+        ...
+
 
 class Surveys(Protocol):
     """Self-surveys and their photos (store/surveys.py)."""

@@ -145,6 +145,15 @@ def _show(fields: LicenceFields, data: dict) -> Outcome:
     return Outcome(reply=TextReply(f"{shown}\n\n{advice}"), state=_state("confirm", data))
 
 
+def from_known(fields: LicenceFields, data: dict, config: DialogConfig) -> Outcome:
+    """A quote for a vehicle the book already knows (a renewal, dialog/renewal.py): no licence
+    photo; the usual questions from the seats on, the same refusals."""
+    refusal = _refusal(fields, config)
+    if refusal:
+        return Outcome(reply=TextReply(refusal), state=SessionState())
+    return _ask_seats(fields, {**data, "fields": fields.to_json()})
+
+
 def _fields(state: SessionState) -> LicenceFields:
     return LicenceFields.from_json(state.data["fields"])
 

@@ -20,6 +20,7 @@ from chalicelib.dialog import (
     lookup,
     privacy,
     quote,
+    renewal,
     satisfaction,
     subscription,
     survey,
@@ -57,6 +58,12 @@ NUMBERS = {"1": "quote", "2": "survey", "3": "policy", "4": "claim", "0": "human
 
 # Whole-message keywords, most specific first. Matched after removing spaces and punctuation.
 KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("不再提醒续保", "reminders_off"),
+    ("不要提醒续保", "reminders_off"),
+    ("恢复续保提醒", "reminders_on"),
+    ("续保报价", "renewal"),
+    ("我要续保", "renewal"),
+    ("续保", "renewal"),
     ("车险报价", "quote"),
     ("报价", "quote"),
     ("继续查勘", "resume_survey"),
@@ -131,10 +138,11 @@ FLOWS: dict[str, Flow] = {
     "erase": privacy.erase_flow,
     "mydata": lambda msg, state, config: privacy.my_data(msg, config),
     "correct": privacy.correct_flow,
+    "renewal": renewal.renewal_flow,
 }
 # Flows that are not a form being filled in: a bare number there is a menu choice.
 AT_REST = ("", faq.FLOW)
-FORMS = ("quote", "survey", "bind", "erase", "correct")
+FORMS = ("quote", "survey", "bind", "erase", "correct", "renewal")
 
 
 def handle(msg: InboundMessage, state: SessionState, config: DialogConfig) -> Outcome:
@@ -276,7 +284,8 @@ def _next_step(
 # --- in the middle of a flow ---------------------------------------------------------------------
 
 
-LOOKUPS = ("menu", "help", "policy", "claim", "claim_no", *subscription.ROUTES)
+LOOKUPS = ("menu", "help", "policy", "claim", "claim_no", *subscription.ROUTES,
+           *renewal.REMINDER_ROUTES)
 
 
 def _during_flow(
@@ -454,6 +463,8 @@ def _go(route: str, msg: InboundMessage, state: SessionState, config: DialogConf
         return lookup.unbind(msg, config)
     if route in subscription.ROUTES:
         return subscription.answer(route, msg, config)
+    if route in renewal.REMINDER_ROUTES:
+        return renewal.reminders(msg, route == "reminders_on", config)
     if route in FLOWS:
         return FLOWS[route](msg, SessionState(flow=route), config)
     service = t.SERVICE_NAMES[route]

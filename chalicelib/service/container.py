@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
 
+# Renewal reminders' sent marks outlive the sweep's catch-up days by far (domain/renewal.py).
+RENEWAL_MARKS_TTL_S = 60 * 24 * 3600
+
 if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.console.auth import TokenVerifier
     from chalicelib.console.service import ConsoleService
@@ -31,6 +34,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.service.notifier import ClaimNotifier
     from chalicelib.service.outbox import OutboxSender
     from chalicelib.service.records import RecordsDesk
+    from chalicelib.service.renewals import RenewalSweep
     from chalicelib.service.resume import Resumer
     from chalicelib.service.satisfaction import SatisfactionDesk
     from chalicelib.service.service_paths import ServicePaths
@@ -517,7 +521,8 @@ class Container:
         return Watchdog(self.surveys, self.quotas, self.queues,
                         handoffs=lambda: self.handoff_desk, tickets=Tickets(),
                         ticket_desk=lambda: self.ticket_desk,
-                        clock_watch=lambda: self.clock_watch)  # fmt: skip
+                        clock_watch=lambda: self.clock_watch,
+                        renewals=lambda: self.renewals)  # fmt: skip
 
     @cached_property
     def clock_watch(self) -> ClockWatch:
@@ -530,6 +535,19 @@ class Container:
         return ClockWatch(self.book, s.clock_rules(), self.staff_directory.members,
                           (lambda: self.staff_messenger) if s.wecom_corp_id else None,
                           console_url=console_url)  # fmt: skip
+
+    @cached_property
+    def renewals(self) -> RenewalSweep:
+        """Renewal reminders, swept once a day from the watchdog (service/renewals.py)."""
+        from chalicelib.domain.renewal import parse_fields
+        from chalicelib.service.renewals import RenewalSweep
+        from chalicelib.store.inbox import Inbox
+
+        s = self.settings
+        return RenewalSweep(self.book, Inbox(RENEWAL_MARKS_TTL_S), self.queues,
+                            s.renewal_template_id, s.hotline,
+                            fields=parse_fields(s.renewal_notice_fields),
+                            url=s.renewal_url)  # fmt: skip
 
     @cached_property
     def notifier(self) -> ClaimNotifier:

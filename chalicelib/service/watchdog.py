@@ -13,6 +13,9 @@ once (service/tickets.py `alert_due`).
 
 Claim clocks: a clock in its warning time or overdue → the adjuster and supervisors are told,
 once per clock (service/claim_clocks.py `ClockWatch.warn`).
+
+Renewal reminders: once a day, policies ending in 30 and 7 days → a notice to each bound user
+(service/renewals.py `RenewalSweep.run`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.jobs.queues import Queues
     from chalicelib.service.claim_clocks import ClockWatch
     from chalicelib.service.handoff import HandoffDesk
+    from chalicelib.service.renewals import RenewalSweep
     from chalicelib.service.tickets import TicketDesk
     from chalicelib.store.handoffs import Tickets
     from chalicelib.store.models import SurveyItem
@@ -52,7 +56,9 @@ class Watchdog:
         tickets: Tickets | None = None,
         ticket_desk: Callable[[], TicketDesk] | None = None,
         clock_watch: Callable[[], ClockWatch] | None = None,
+        renewals: Callable[[], RenewalSweep] | None = None,
     ) -> None:
+        self.renewals = renewals  # renewal reminders: the day's sweep, once a day
         self.clock_watch = clock_watch  # claim clocks: staff warned before one runs out
         self.surveys = surveys
         self.quotas = quotas
@@ -79,6 +85,8 @@ class Watchdog:
             counts.update(self.ticket_desk().alert_due())
         if self.clock_watch is not None:
             counts.update(self.clock_watch().warn())
+        if self.renewals is not None:
+            counts.update(self.renewals().run())
         fields: dict[str, Any] = dict(counts)  # each count a field of the log line
         log_event("watchdog.ran", **fields)
         return counts

@@ -190,6 +190,34 @@ class BookStore:
     def openids_of(self, customer_id: str) -> list[str]:
         return [item.openid for item in CustomerItem.by_customer.query(customer_id)]
 
+    # --- renewal reminders (service/renewals.py) -------------------------------------------
+
+    def policies_ending(self, day: date) -> list[Policy]:
+        """Policies that end on `day` (GSI by_end_date: no scan)."""
+        return [policy_from_item(i) for i in PolicyItem.by_end_date.query(day.isoformat())]
+
+    def policies_of_vehicle(self, plate: str) -> list[Policy]:
+        """Every policy of the vehicle with this plate (stored normalized)."""
+        return [policy_from_item(i) for i in PolicyItem.by_plate.query(plate)] if plate else []
+
+    def reminder_openids(self, customer_id: str) -> list[str]:
+        """The WeChat users bound to the customer who have not turned renewal reminders off."""
+        return [item.openid for item in CustomerItem.by_customer.query(customer_id)
+                if not item.reminders_off]  # fmt: skip
+
+    def set_reminders(self, openid: str, on: bool) -> bool:
+        """Renewal reminders on or off for a bound WeChat user (False: not bound)."""
+        action = (CustomerItem.reminders_off.remove() if on
+                  else CustomerItem.reminders_off.set(int(self.clock())))  # fmt: skip
+        try:
+            CustomerItem(openid).update(actions=[action],
+                                        condition=CustomerItem.openid.exists())  # fmt: skip
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
     def advance_claim(
         self, claim_no: str, status: ClaimStatus, at: datetime, amount: Decimal | None = None
     ) -> Claim:

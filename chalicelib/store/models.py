@@ -55,6 +55,16 @@ class _ByPhone(GlobalSecondaryIndex):
     holder_phone_check = UnicodeAttribute(hash_key=True)
 
 
+class _ByEndDate(GlobalSecondaryIndex):
+    """Policies by the day they end (ISO date): the renewal sweep reads a few days, no scan."""
+
+    class Meta:
+        index_name = "by_end_date"
+        projection = AllProjection()
+
+    end_date = UnicodeAttribute(hash_key=True)
+
+
 class InboxItem(Model):
     """One inbound delivery, claimed once. status: processing -> done."""
 
@@ -220,6 +230,8 @@ class CustomerItem(Model):
     holder_gender = UnicodeAttribute(null=True)
     bound_via = UnicodeAttribute()  # the policy number that proved it
     bound_at = NumberAttribute()
+    # When the customer replied 不再提醒续保 (renewal reminders off for this WeChat user).
+    reminders_off = NumberAttribute(null=True)
     by_customer = _ByCustomer()
 
 
@@ -248,6 +260,7 @@ class PolicyItem(Model):
     by_plate = _ByPlate()
     by_customer = _ByCustomer()
     by_phone = _ByPhone()
+    by_end_date = _ByEndDate()
 
 
 class _ByStatus(GlobalSecondaryIndex):
