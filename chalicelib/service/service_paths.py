@@ -171,8 +171,10 @@ class ServicePaths:
         started = float(item.started_at)
         answered = float(item.answered_at) if item.answered_at else None
         ended = float(item.ended_at) if item.ended_at else None
-        detail = {"reason": item.reason, "ended": ended is not None,
-                  "waited_s": answered - started if answered is not None else None,
+        waited = answered - started if answered is not None else None
+        if waited is not None and item.first_response_s is not None:
+            waited = float(item.first_response_s)  # in business hours, as the target counts
+        detail = {"reason": item.reason, "ended": ended is not None, "waited_s": waited,
                   "open_for_s": (ended or self.clock()) - started}  # fmt: skip
         where = "企业微信值班" if item.channel == "wecom" else "客服台"
         yield rules.Event(started, rules.HANDOFF, "start",

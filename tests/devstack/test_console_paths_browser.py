@@ -127,4 +127,5 @@ def test_an_agent_has_no_service_paths(stack, customer, browser):
     assert agent.by("nav-paths").count() == 0
     agent.page.goto(f"{_console_url(stack)}#/paths?by=openid&value={customer['openid']}")
     assert agent.by("forbidden-view").get_attribute("data-denied") == "paths"
+    assert "没有查看服务轨迹的权限" in agent.by("forbidden-view").inner_text()
     agent.close()

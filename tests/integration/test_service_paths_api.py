@@ -147,3 +147,11 @@ def test_a_stalled_survey_a_ticket_and_a_low_rating_join_the_path(api, container
     assert "李理赔" in events[4]["text"] and "通过" in events[4]["text"]
     assert "1 分" in events[7]["text"] and "粤B12345" not in events[7]["text"]
     assert all(e["claim_no"] == claim_no for e in events)
+
+
+def test_the_wait_is_counted_in_business_hours_when_the_handoff_kept_it(api, customer):  # noqa: F811
+    """Ten minutes on the clock, 30 business seconds (the rest outside the hours): not stuck."""
+    HandoffItem(openid=customer["openid"]).update(
+        actions=[HandoffItem.first_response_s.set(30)], add_version_condition=False)
+    res = _path(api, "auditor1", by="openid", value=customer["openid"])
+    assert res.json_body["stuck"] == {"bot_miss": 1}

@@ -10,7 +10,9 @@ const DENIED: Record<string, string> = {
   requests: "没有处理客户信息请求的权限",
   canned: "没有编辑快捷回复的权限",
   ratings: "没有查看客户满意度的权限",
+  dashboard: "没有查看服务看板的权限",
   tickets: "没有处理工单的权限",
+  paths: "没有查看服务轨迹的权限（限稽核人员）",
 };
 
 export function ForbiddenPage({ what }: { what: string }) {
