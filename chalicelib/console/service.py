@@ -32,6 +32,7 @@ from chalicelib.domain.claim_clocks import ClockRules
 from chalicelib.domain.claims import ClaimStatus
 from chalicelib.domain.hours import CHINA
 from chalicelib.domain.masking import mask_long_numbers, mask_plate
+from chalicelib.domain.push_budget import NOTICE
 from chalicelib.jobs.messages import custom
 from chalicelib.service.claim_clocks import REFUSAL_ORIGIN, clock_json, clocks_of, nearest_json
 from chalicelib.service.logs import log_event, ref
@@ -477,7 +478,9 @@ class ConsoleService:
     def _send(self, openid: str, message_id: str, text: str, origin: str = "console") -> None:
         from chalicelib.domain.messages import TextReply
 
-        self.queues.outbox([custom(openid, TextReply(text), origin, message_id)])
+        # A re-shoot request or a written refusal: a notice about the customer's own claim
+        # (counted by the push budget, never refused).
+        self.queues.outbox([custom(openid, TextReply(text), origin, message_id, push=NOTICE)])
 
     def _into_photos(self, openid: str, claim_no: str) -> None:
         """A customer at rest goes straight to the photos step, so the re-shot photos count

@@ -130,7 +130,8 @@ class OutboxMessage:
 
 
 def custom(openid: str, reply: Reply, origin: str, message_id: str | None = None,
-           staff_id: str = "", if_closed: str = "") -> OutboxMessage:  # fmt: skip
-    """A customer-service message; `message_id` fixed when it must go at most once."""
+           staff_id: str = "", if_closed: str = "", push: str = "") -> OutboxMessage:  # fmt: skip
+    """A customer-service message; `message_id` fixed when it must go at most once. `push`:
+    sent on claimbot's own initiative (not an answer), counted by the push budget."""
     return OutboxMessage(openid, origin, reply=reply, id=message_id or new_message_id(),
-                         staff_id=staff_id, if_closed=if_closed)  # fmt: skip
+                         staff_id=staff_id, if_closed=if_closed, push=push)  # fmt: skip

@@ -22,6 +22,7 @@ from chalicelib.domain import data_requests as rules
 from chalicelib.domain import records as record_rules
 from chalicelib.domain.masking import mask_ids_and_cards
 from chalicelib.domain.messages import TextReply
+from chalicelib.domain.push_budget import NOTICE
 from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
 
@@ -127,7 +128,7 @@ class DataRequestDesk:
             hotline=self.hotline,
         )
         message = custom(item.openid, TextReply(text), "console",
-                         f"data-request-{item.ticket_no}")  # fmt: skip
+                         f"data-request-{item.ticket_no}", push=NOTICE)  # fmt: skip
         self.queues.outbox([message])
 
     def _row(self, staff: Staff, item: TicketItem, now: float) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import survey as dialog
 from chalicelib.domain import survey as sv
+from chalicelib.domain.push_budget import NOTICE
 from chalicelib.jobs.messages import custom
 from chalicelib.service.logs import log_event, ref
 from chalicelib.store.surveys import SurveyConflict, view_of
@@ -118,6 +119,7 @@ class Watchdog:
         item.reminded = True
         self.surveys.save(item)  # first, so two overlapping runs cannot both remind
         message_id = f"survey-remind-{item.claim_no}"
-        self.queues.outbox([custom(item.openid, reply, f"survey:{item.claim_no}", message_id)])
+        self.queues.outbox([custom(item.openid, reply, f"survey:{item.claim_no}", message_id,
+                                   push=NOTICE)])  # fmt: skip
         log_event("survey.reminded", claim=ref(item.claim_no))
         return 1

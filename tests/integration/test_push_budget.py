@@ -215,3 +215,21 @@ def test_replying_tuiding_stops_campaigns_but_not_claim_notices(container, emula
     assert not container.push_budget.opted_out(openid)
     assert container.outbox.deliver(_push(openid, CAMPAIGN)) == "sent"
     assert len(emulator.messages(openid, kind="template")) == 2
+
+
+def test_a_message_about_the_customers_own_claim_sent_unasked_is_a_counted_notice(
+    container, openid
+):
+    """A re-shoot request, a written refusal, a survey reminder, a data request's outcome:
+    customer-service messages claimbot sends on its own initiative are notices (counted,
+    never refused), unlike answers."""
+    from chalicelib.domain.messages import TextReply
+    from chalicelib.jobs.messages import custom
+
+    container.quotas.opened_by_message(openid)
+    per_week = container.push_budget.rules.per_week
+    for i in range(per_week + 1):
+        body = custom(openid, TextReply(f"第{i}条"), "survey:RSVY1", push=NOTICE).to_body()
+        assert container.outbox.deliver(body) in ("sent", "held")  # 5 a window: never refused
+    week = container.push_budget.week(openid)
+    assert week[NOTICE] == per_week + 1 and week["refused"] == 0
