@@ -34,6 +34,7 @@ from chalicelib.domain.notice_fields import FieldError, field_type, fit
 STAGES = (30, 7)  # days before the end: one notice each
 CATCH_UP_DAYS = 3  # the sweep looks at end dates stage, stage-1, stage-2 days ahead
 RENEWED_WITHIN_DAYS = 30  # a newer policy starting this long before the end counts
+SEND_FROM_HOUR = 10  # China time: the day's sweep runs from 10:00, never at night
 KEYWORD = "续保"
 
 DEFAULT_FIELDS = (

@@ -1,8 +1,9 @@
 """Renewal reminders: once a day, policies ending in 30 and in 7 days → a template notice to
 each WeChat user bound to the holder (domain/renewal.py has the rules).
 
-The watchdog (every minute) calls `run`; the day's sweep runs once (its day is claimed in the
-inbox table; a sweep that fails gives the day back, and the next minute tries again). Policies
+The watchdog (every minute) calls `run`; the day's sweep runs once, from SEND_FROM_HOUR China
+time (nobody is woken at midnight by a reminder; its day is claimed in the inbox table; a sweep
+that fails gives the day back, and the next minute tries again). Policies
 are read from the GSI by_end_date, a few days each (no scan). Each (policy, stage, user) is
 claimed in the inbox table before its notice is queued, so however many sweeps and retries,
 one notice each; the outbox message id is derived from the same three, so the sender sends it
@@ -17,13 +18,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.dialog import catalogue as t
-from chalicelib.dialog.config import today_in_china
 from chalicelib.domain import renewal as rn
 from chalicelib.domain.book import Policy
+from chalicelib.domain.hours import CHINA
 from chalicelib.domain.notice_fields import FieldError
 from chalicelib.domain.push_budget import REMINDER
 from chalicelib.jobs.messages import OutboxMessage, TemplateNotice
@@ -40,7 +41,7 @@ class RenewalSweep:
     def __init__(
         self, book: BookStore, marks: Inbox, queues: Queues, template_id: str, hotline: str,
         fields: tuple[tuple[str, str], ...] = (), url: str = "",
-        today: Callable[[], date] = today_in_china,
+        now: Callable[[], datetime] = lambda: datetime.now(CHINA),
     ) -> None:  # fmt: skip
         """marks: an Inbox whose items outlive the catch-up days (the container's keeps them
         60 days)."""
@@ -51,13 +52,14 @@ class RenewalSweep:
         self.hotline = hotline
         self.fields = fields or rn.parse_fields("")
         self.url = url
-        self.today = today
+        self.now = now  # China time
 
     def run(self) -> dict[str, int]:
-        """The day's sweep, once a day (nothing without a renewal template)."""
-        if not self.template_id:
+        """The day's sweep, once a day from SEND_FROM_HOUR (nothing without a template)."""
+        now = self.now()
+        if not self.template_id or now.hour < rn.SEND_FROM_HOUR:
             return {}
-        day = self.today()
+        day = now.date()
         key = f"renewal-sweep:{day.isoformat()}"
         if self.marks.claim(key).state != NEW:
             return {}

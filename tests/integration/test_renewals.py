@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from chalicelib.domain.hours import CHINA
 from chalicelib.domain.identity import customer_id_for, id_check_for
 from chalicelib.service.renewals import RenewalSweep
 from chalicelib.store.book import BookStore
@@ -60,9 +61,10 @@ def _bind(policy: PolicyItem) -> str:
     return openid
 
 
-def _sweep(container, today: date, queues: Captured) -> RenewalSweep:
+def _sweep(container, today: date, queues: Captured, hour: int = 10) -> RenewalSweep:
+    at = datetime.combine(today, time(hour, 0), CHINA)
     return RenewalSweep(BookStore(KEY), Inbox(3600), queues, defaults.RENEWAL_TEMPLATE,
-                        "95500", today=lambda: today)  # fmt: skip
+                        "95500", now=lambda: at)  # fmt: skip
 
 
 def test_one_notice_each_at_30_and_7_days_none_after_renewal_or_opt_out(container, emulator):
@@ -81,6 +83,8 @@ def test_one_notice_each_at_30_and_7_days_none_after_renewal_or_opt_out(containe
     missed_user = _bind(missed)
 
     queues = Captured()
+    assert _sweep(container, today, queues, hour=9).run() == {}  # not before 10:00 China time
+    assert queues.sent == []
     counts = _sweep(container, today, queues).run()
     assert counts["renewal_notices"] == 3 and counts["renewal_renewed"] == 1
     assert counts["renewal_opted_out"] == 1
@@ -126,7 +130,8 @@ def test_opting_back_in_and_unbound_users(container):
 
 def test_no_template_configured_means_no_sweep(container):
     queues = Captured()
-    sweep = RenewalSweep(BookStore(KEY), Inbox(3600), queues, "", "95500", today=_today)
+    at = datetime.combine(_today(), time(12, 0), CHINA)
+    sweep = RenewalSweep(BookStore(KEY), Inbox(3600), queues, "", "95500", now=lambda: at)
     assert sweep.run() == {} and queues.sent == []
 
 
