@@ -125,8 +125,9 @@ def on_job(event: SQSEvent) -> None:
 
 @app.on_sqs_message(queue=_names.queue("outbox"), batch_size=1)
 def on_outbox(event: SQSEvent) -> None:
-    for record in event:
-        services().outbox.deliver(json.loads(record.body))
+    with services().metrics.counting():  # the dashboard's failed pushes, after the delivery
+        for record in event:
+            services().outbox.deliver(json.loads(record.body))
 
 
 @app.route("/survey/examples/{name}", methods=["GET"])  # API Gateway: whole-segment params
@@ -155,3 +156,14 @@ def on_claim_change(event: DynamoDBEvent) -> dict[str, list[dict[str, str]]]:
     the first record that fails and everything after it are retried, not the records before."""
     failed = services().notifier.on_batch(list(event))
     return {"batchItemFailures": [{"itemIdentifier": failed}] if failed else []}
+
+
+@app.on_dynamodb_record(
+    stream_arn=_names.stream_arn("conversations"), batch_size=100,
+    starting_position="TRIM_HORIZON",
+)  # fmt: skip
+def on_conversation_record(event: DynamoDBEvent) -> None:
+    """The dashboard's counters: one ADD per counter and day for the whole batch."""
+    services().metrics.on_stream(
+        {"event_name": r.event_name, "new_image": r.new_image or {}} for r in event
+    )

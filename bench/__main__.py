@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import time
 
-from bench import cold_import, ocr, photos, report, semantic, survey, understanding, webhook
+from bench import (
+    cold_import,
+    dashboard,
+    ocr,
+    photos,
+    report,
+    semantic,
+    survey,
+    understanding,
+    webhook,
+)
 from bench.common import progress
 from bench.stack import local_stack
 
@@ -13,7 +23,7 @@ def main() -> None:
     started = time.perf_counter()
     progress("starting the local stack (moto server + WeChat emulator, in a child process)")
     with local_stack() as stack:
-        sections = [cold_import.run(stack), webhook.run(stack)]
+        sections = [cold_import.run(stack), webhook.run(stack), dashboard.run(stack)]
     sections.append(ocr.run())  # after the stack has stopped: OCR needs no AWS, only a quiet core
     sections.append(photos.run())
     sections.append(understanding.run())

@@ -76,6 +76,7 @@ class Settings:
     bind_failures_per_minute: int = 30  # across all users, then last-6 answers wait (alarm)
     approval_limits: str = ""  # "adjuster=10000,supervisor=100000" (domain/authority.py)
     claims_stream_arn: str = ""
+    conversations_stream_arn: str = ""  # the dashboard's aggregator (issue 18)
     claim_status_template_id: str = ""
     claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
     claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
@@ -187,6 +188,8 @@ class Settings:
         """The table's stream ARN for the event source; locally any label maps to the table."""
         if logical == "claims" and self.claims_stream_arn:
             return self.claims_stream_arn
+        if logical == "conversations" and self.conversations_stream_arn:
+            return self.conversations_stream_arn
         table = self.table(logical)
         return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
 
@@ -353,6 +356,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         privacy_url=env.get("CLAIMBOT_PRIVACY_URL", ""),
         id_pepper=env.get("CLAIMBOT_ID_PEPPER", ""),
         claims_stream_arn=env.get("CLAIMS_STREAM_ARN", ""),
+        conversations_stream_arn=env.get("CONVERSATIONS_STREAM_ARN", ""),
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
         claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
         claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),

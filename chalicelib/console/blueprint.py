@@ -365,6 +365,12 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
         params: Mapping[str, str] = bp.current_request.query_params or {}
         return _guarded(lambda: services().satisfaction.report(staff(), params))
 
+    @bp.route("/console/api/dashboard", methods=["GET"])
+    def dashboard() -> Response:
+        """The service's figures over a period (from, to: China dates), from the counters."""
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        return _guarded(lambda: services().metrics.report(staff(), params))
+
     @bp.route("/console/api/audit", methods=["GET"])
     def audit() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}

@@ -327,3 +327,32 @@ def console_labels() -> dict[str, Any]:
         # service paths (domain/service_paths.py): the timeline's channels, in its order
         "path_channels": [[c, PATH_CHANNELS[c]] for c in path_rules.CHANNELS],
     }
+
+
+# The dashboard's charts (看板, service/metrics.py): key, title, kind, and the counters drawn
+# (domain/metrics.py METRICS) with their labels. A chart whose counters are not all counted yet
+# is sent with wired false and shown as not counted yet.
+DASHBOARD_CHARTS: tuple[dict[str, Any], ...] = (
+    {"key": "messages", "title": "消息量", "kind": "daily",
+     "series": (("messages.in", "客户消息"),)},
+    {"key": "answered", "title": "机器人与人工回复", "kind": "share",
+     "series": (("replies.bot", "机器人"), ("replies.people", "人工"))},
+    {"key": "hours", "title": "客户消息按小时", "kind": "hours",
+     "series": (("messages.in", "客户消息"),)},
+    {"key": "pushes", "title": "通知发送与失败", "kind": "daily",
+     "series": (("notices.sent", "模板通知已发"), ("outbox.failed", "发送失败"))},
+    {"key": "kb", "title": "知识库命中、候选与未命中", "kind": "daily",
+     "series": (("kb.hit", "命中"), ("kb.candidates", "候选"), ("kb.miss", "未命中"))},
+    {"key": "handoffs", "title": "转人工（按小时）与响应、解决时长", "kind": "hours",
+     "series": (("handoffs.opened", "转人工"), ("handoffs.first_response", "首次响应"),
+                ("handoffs.resolved", "解决"))},
+    {"key": "quote", "title": "报价漏斗", "kind": "funnel",
+     "series": (("quote.licence", "行驶证照片"), ("quote.fields", "识别字段"),
+                ("quote.plans", "展示方案"), ("quote.buy", "要求投保"))},
+    {"key": "survey", "title": "自助查勘漏斗", "kind": "funnel",
+     "series": (("survey.started", "开始"), ("survey.photos", "五张照片"),
+                ("survey.approved", "通过"), ("survey.reshot", "重拍"),
+                ("survey.surveyor", "转查勘员"))},
+    {"key": "binding", "title": "绑定尝试与锁定", "kind": "daily",
+     "series": (("binding.attempts", "尝试"), ("binding.locks", "锁定"))},
+)  # fmt: skip

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.service.data_requests import DataRequestDesk
     from chalicelib.service.handoff import HandoffDesk
     from chalicelib.service.keeper import RecordKeeper
+    from chalicelib.service.metrics import MetricsDesk
     from chalicelib.service.notifier import ClaimNotifier
     from chalicelib.service.outbox import OutboxSender
     from chalicelib.service.records import RecordsDesk
@@ -214,6 +215,14 @@ class Container:
 
         return SatisfactionDesk(self.ratings, self.sessions, self.quotas, self.queues,
                                 staff_name=self._staff_name)  # fmt: skip
+
+    @cached_property
+    def metrics(self) -> MetricsDesk:
+        """The dashboard (看板): the counters' aggregator and reader (issue 18)."""
+        from chalicelib.service.metrics import MetricsDesk
+        from chalicelib.store.metrics import Metrics
+
+        return MetricsDesk(Metrics(), self.kb_misses)
 
     @cached_property
     def kb_misses(self) -> KbMissLog:

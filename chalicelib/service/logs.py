@@ -5,9 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 logger = logging.getLogger("claimbot")
+
+# Events logged while `collecting()` (name, epoch seconds): the dashboard counts some of them
+# once the invocation's work is done (service/metrics.py), in one write per counter and day.
+_collected: ContextVar[list[tuple[str, float]] | None] = ContextVar("collected", default=None)
 
 
 def ref(value: str) -> str:
@@ -22,3 +30,17 @@ def log_event(
     escalation level) is a field like any other."""
     payload = json.dumps({"log": name, **fields}, ensure_ascii=False, default=str)
     logger.log(level, payload, exc_info=exc_info)
+    collected = _collected.get()
+    if collected is not None:
+        collected.append((name, time.time()))
+
+
+@contextmanager
+def collecting() -> Iterator[list[tuple[str, float]]]:
+    """The names (and times) of the events logged in this context, in order."""
+    collected: list[tuple[str, float]] = []
+    token = _collected.set(collected)
+    try:
+        yield collected
+    finally:
+        _collected.reset(token)

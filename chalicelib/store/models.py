@@ -675,9 +675,11 @@ def _register_kb() -> None:
     from chalicelib.store.push_budget import PushBudgetItem  # likewise (issue 18)
     from chalicelib.store.ratings import RatingItem  # likewise
     from chalicelib.store.staff import StaffItem  # likewise
+    from chalicelib.store.metrics import MetricItem  # likewise (issue 18: dashboard)
 
     ALL_MODELS["kb"] = KbSnapshot
     ALL_MODELS["staff"] = StaffItem
+    ALL_MODELS["metrics"] = MetricItem
     ALL_MODELS["ratings"] = RatingItem
     ALL_MODELS["push_budget"] = PushBudgetItem
 

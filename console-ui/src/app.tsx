@@ -8,6 +8,7 @@ import { labels, labelsLoaded, loadLabels, rolesText } from "./labels";
 import { AuditPage } from "./pages/audit";
 import { CannedPage, mayEditCanned } from "./pages/canned";
 import { ClaimPage } from "./pages/claim";
+import { DashboardPage, mayViewDashboard } from "./pages/dashboard";
 import { ForbiddenPage } from "./pages/forbidden";
 import { InboxPage } from "./pages/inbox";
 import { QueuePage } from "./pages/queue";
@@ -88,6 +89,9 @@ function pageFor(current: Route): Shown {
     case "ratings":
       if (!mayViewRatings()) return forbidden("ratings");
       return { view: "ratings", page: <RatingsPage route={current} /> };
+    case "dashboard":
+      if (!mayViewDashboard()) return forbidden("dashboard");
+      return { view: "dashboard", page: <DashboardPage route={current} /> };
     case "claim":
       if (!mayViewClaims()) return forbidden("claims");
       if (second) return { view: "claim", page: <ClaimPage key={second} claimNo={second} /> };
@@ -151,6 +155,11 @@ function TopBar({ view, onHelp }: { view: string; onHelp: () => void }) {
         mayViewRatings() && (
           <NavLink href="#/ratings" testid="nav-ratings" active={view === "ratings"}>
             满意度
+          </NavLink>
+        ),
+        mayViewDashboard() && (
+          <NavLink href="#/dashboard" testid="nav-dashboard" active={view === "dashboard"}>
+            看板
           </NavLink>
         ),
         mayViewPaths() && (

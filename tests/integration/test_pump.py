@@ -31,7 +31,8 @@ def test_the_pump_finds_the_apps_own_sqs_handlers():
     assert {b.handler for b in sqs} == {app.on_job, app.on_outbox}
     assert all(b.batch_size == 1 for b in sqs)
     assert [(b.table_name, b.handler) for b in streams] == [
-        ("claimbot-local-claims", app.on_claim_change)
+        ("claimbot-local-claims", app.on_claim_change),
+        ("claimbot-local-conversations", app.on_conversation_record),  # the dashboard's counts
     ]
     assert [(b.name, b.handler, b.every_s) for b in schedules] == [
         ("watchdog", app.watchdog, 60.0)  # a chat's 2-minute first-response target needs it

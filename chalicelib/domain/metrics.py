@@ -1,0 +1,148 @@
+"""The dashboard's counters: which events count, into which counter, by China day and hour.
+
+Pure: an event (a conversation record's new image from the table's stream, or a structured log
+event of the asynchronous paths) becomes `Increment`s; `merge` folds a batch of them into one
+update per (metric, day), so the aggregator writes once per counter and day per batch, whatever
+the number of messages. The dashboard reads a few hundred small items for any period.
+
+A counter item is (metric, day) with `n` (the day's total) and `h00`..`h23` (by hour); a
+duration's counter also has buckets `b00`..`bNN` (how many took at most BUCKETS[i] seconds)
+from which `median` estimates the median.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.hours import CHINA
+
+HOURS = 24
+# Upper bounds (seconds) of the duration buckets; the last one holds anything longer.
+BUCKETS: tuple[float, ...] = (
+    30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800, 86400, 172800, float("inf"),
+)  # fmt: skip
+
+# Every counter the pipeline writes, and what it counts.
+MESSAGES_IN = "messages.in"  # messages customers sent
+REPLIES_BOT = "replies.bot"  # the bot's answers (passive replies and customer-service messages)
+REPLIES_PEOPLE = "replies.people"  # what staff said to customers
+NOTICES_SENT = "notices.sent"  # template notices sent
+OUTBOX_FAILED = "outbox.failed"  # pushes the outbox dropped or parked (not sent)
+
+METRICS: tuple[str, ...] = (MESSAGES_IN, REPLIES_BOT, REPLIES_PEOPLE, NOTICES_SENT, OUTBOX_FAILED)
+
+# Durations (first response, resolution): their buckets are read for medians.
+DURATIONS: frozenset[str] = frozenset({"handoffs.first_response", "handoffs.resolved"})
+
+# Log events of the asynchronous paths (worker, outbox) counted as they are logged.
+EVENT_METRICS: Mapping[str, str] = {
+    "outbox.dropped": OUTBOX_FAILED,  # the customer unfollowed, or a moment-only message
+    "outbox.parked": OUTBOX_FAILED,  # refused by WeChat for good, or no answer in time
+}
+
+
+@dataclass(frozen=True)
+class Increment:
+    metric: str
+    day: str  # China date, YYYY-MM-DD
+    hour: int  # 0-23, China time
+    n: int = 1
+    seconds: float | None = None  # a duration: also counted in its bucket
+
+
+def day_and_hour(epoch_s: float) -> tuple[str, int]:
+    local = datetime.fromtimestamp(epoch_s, CHINA)
+    return local.date().isoformat(), local.hour
+
+
+def bucket_of(seconds: float) -> int:
+    for index, bound in enumerate(BUCKETS):
+        if seconds <= bound:
+            return index
+    return len(BUCKETS) - 1
+
+
+def _plain(image: Mapping[str, Any], name: str) -> str | None:
+    """A string attribute of a stream image (DynamoDB JSON: {"S": ...})."""
+    value = image.get(name)
+    if isinstance(value, Mapping):
+        found = value.get("S")
+        return found if isinstance(found, str) else None
+    return value if isinstance(value, str) else None
+
+
+def conversation_increments(event_name: str, image: Mapping[str, Any]) -> list[Increment]:
+    """A conversation record as its stream shows it: only new records count (a record's
+    retention changes are MODIFY events); the time is the record id's epoch milliseconds."""
+    if event_name != "INSERT":
+        return []
+    record_id = _plain(image, "record_id") or ""
+    try:
+        at = int(record_id.split("#", 1)[0]) / 1000
+    except ValueError:
+        return []
+    day, hour = day_and_hour(at)
+    direction = _plain(image, "direction")
+    if direction == "in":
+        metric = MESSAGES_IN
+    elif direction != "out":
+        return []
+    elif _plain(image, "staff_id"):
+        metric = REPLIES_PEOPLE
+    elif _plain(image, "channel") == "template":
+        metric = NOTICES_SENT
+    else:
+        metric = REPLIES_BOT
+    return [Increment(metric, day, hour)]
+
+
+def event_increments(name: str, at: float, seconds: float | None = None) -> list[Increment]:
+    """A structured log event of a counted kind (EVENT_METRICS), else nothing."""
+    metric = EVENT_METRICS.get(name)
+    if metric is None:
+        return []
+    day, hour = day_and_hour(at)
+    return [Increment(metric, day, hour, seconds=seconds)]
+
+
+def hour_attr(hour: int) -> str:
+    return f"h{hour:02d}"
+
+
+def bucket_attr(index: int) -> str:
+    return f"b{index:02d}"
+
+
+def merge(increments: Iterable[Increment]) -> dict[tuple[str, str], dict[str, int]]:
+    """One update per (metric, day): attribute -> how much to ADD."""
+    updates: dict[tuple[str, str], dict[str, int]] = {}
+    for inc in increments:
+        adds = updates.setdefault((inc.metric, inc.day), {})
+        for attr in ("n", hour_attr(inc.hour)):
+            adds[attr] = adds.get(attr, 0) + inc.n
+        if inc.seconds is not None:
+            attr = bucket_attr(bucket_of(inc.seconds))
+            adds[attr] = adds.get(attr, 0) + inc.n
+    return updates
+
+
+def median(buckets: list[int]) -> float | None:
+    """The median of a duration histogram, as the upper bound of the bucket holding it (the
+    last bucket: its lower bound), or None without any."""
+    total = sum(buckets)
+    if total == 0:
+        return None
+    seen = 0
+    for index, count in enumerate(buckets):
+        seen += count
+        if seen * 2 >= total:
+            bound = BUCKETS[index]
+            return BUCKETS[index - 1] if bound == float("inf") else bound
+    return None  # pragma: no cover - the loop always reaches half
+
+
+def days(first: date, last: date) -> list[str]:
+    return [(first + timedelta(i)).isoformat() for i in range((last - first).days + 1)]

@@ -1,0 +1,33 @@
+// What GET /console/api/dashboard returns (chalicelib/service/metrics.py).
+
+export interface Series {
+  metric: string;
+  label: string;
+  daily: number[];
+  hours: number[] | null; // only for charts by hour
+  total: number;
+  median_s: number | null; // only for durations
+}
+
+export type ChartKind = "daily" | "share" | "hours" | "funnel";
+
+export interface Chart {
+  key: string;
+  title: string;
+  kind: ChartKind;
+  wired: boolean; // false: not counted yet (no series)
+  series: Series[];
+}
+
+export interface Miss {
+  question: string;
+  count: number;
+}
+
+export interface DashboardReport {
+  from: string;
+  to: string;
+  days: string[];
+  charts: Chart[];
+  top_misses: Miss[];
+}

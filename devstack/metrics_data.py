@@ -1,0 +1,72 @@
+"""Counter data for the dashboard (看板) with known answers, written as the aggregator writes
+it (one ADD per counter and day: store/metrics.py): for the benchmark (bench/dashboard.py, 90
+days at 100,000 messages a day) and the tests (a few days, figures asserted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from chalicelib.domain import metrics as m
+
+# Messages by China hour, in thousandths of the day (sums to 1000): quiet at night, busy at
+# 10:00 and 20:00.
+HOUR_PROFILE: tuple[int, ...] = (
+    8, 5, 3, 2, 2, 4, 10, 25, 55, 70, 80, 75, 55, 60, 70, 70, 65, 55, 50, 60, 70, 55, 35, 21,
+)  # fmt: skip
+BOT_SHARE_PERMILLE = 930  # the bot's share of the replies (Xiaomi's 93%)
+
+
+@dataclass
+class Generated:
+    first: date
+    last: date
+    totals: dict[str, int] = field(default_factory=dict)  # metric -> the period's total
+    hours: dict[str, list[int]] = field(default_factory=dict)  # metric -> by hour
+    writes: int = 0
+
+
+def _by_hour(total: int) -> list[int]:
+    hours = [total * share // 1000 for share in HOUR_PROFILE]
+    hours[10] += total - sum(hours)
+    return hours
+
+
+def day_counters(per_day: int) -> dict[str, list[int]]:
+    """One day's counters by hour at `per_day` customer messages."""
+    bot = per_day * BOT_SHARE_PERMILLE // 1000
+    notices = per_day // 20
+    return {
+        m.MESSAGES_IN: _by_hour(per_day),
+        m.REPLIES_BOT: _by_hour(bot),
+        m.REPLIES_PEOPLE: _by_hour(per_day - bot),
+        m.NOTICES_SENT: _by_hour(notices),
+        m.OUTBOX_FAILED: _by_hour(notices // 50),
+    }
+
+
+def updates(first: date, days: int, per_day: int) -> list[dict[tuple[str, str], dict[str, int]]]:
+    """Day by day, the updates the aggregator would have written (domain merge's shape)."""
+    counters = day_counters(per_day)
+    return [
+        {
+            (metric, (first + timedelta(offset)).isoformat()):
+                {"n": sum(hours)} | {m.hour_attr(h): c for h, c in enumerate(hours) if c}
+            for metric, hours in counters.items()
+        }
+        for offset in range(days)
+    ]  # fmt: skip
+
+
+def generate(metrics: object, first: date, days: int, per_day: int) -> Generated:
+    """Write `days` days of counters from `first` through `metrics` (store.metrics.Metrics)."""
+    from chalicelib.store.metrics import Metrics
+
+    assert isinstance(metrics, Metrics)
+    out = Generated(first, first + timedelta(days - 1))
+    for day in updates(first, days, per_day):
+        out.writes += metrics.add(day)
+    for metric, hours in day_counters(per_day).items():
+        out.totals[metric] = sum(hours) * days
+        out.hours[metric] = [c * days for c in hours]
+    return out

@@ -1,0 +1,113 @@
+"""The dashboard (看板) end to end on moto: the conversations stream counted into the metrics
+table, and the console's figures for a period with known answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from chalicelib.domain.hours import CHINA
+from devstack import metrics_data
+from tests.integration.test_handoff import _console
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def api(container, monkeypatch):
+    from chalice.test import Client
+
+    import app
+
+    monkeypatch.setattr(app, "services", lambda: container)
+    with Client(app.app) as client:
+        yield client
+
+
+def _chart(figures: dict, key: str) -> dict:
+    [chart] = [c for c in figures["charts"] if c["key"] == key]
+    return chart
+
+
+def _series(chart: dict) -> dict[str, dict]:
+    return {s["metric"]: s for s in chart["series"]}
+
+
+def _record(at: str, direction: str, channel: str, staff: str | None = None, event="INSERT"):
+    ms = int(datetime.fromisoformat(at).replace(tzinfo=CHINA).timestamp() * 1000)
+    image = {"openid": {"S": "o-dash"}, "record_id": {"S": f"{ms}#{direction}#x"},
+             "direction": {"S": direction}, "channel": {"S": channel}}  # fmt: skip
+    if staff:
+        image["staff_id"] = {"S": staff}
+    return {"event_name": event, "new_image": image}
+
+
+def test_the_stream_is_counted_in_one_write_per_counter_and_day(container, api):
+    records = [
+        _record("2019-05-01 09:15:00", "in", "webhook"),
+        _record("2019-05-01 09:15:00", "out", "passive"),
+        _record("2019-05-01 21:00:00", "in", "webhook"),
+        _record("2019-05-01 21:01:00", "out", "custom", staff="agent1"),
+        _record("2019-05-02 08:00:00", "out", "template"),
+        _record("2019-05-02 08:00:00", "out", "template", event="MODIFY"),  # not new
+    ]
+    assert container.metrics.on_stream(records) == 4  # in, bot, people (05-01); notices (05-02)
+    figures = _console(api, "GET", "/console/api/dashboard?from=2019-05-01&to=2019-05-02",
+                       "supervisor1").json_body  # fmt: skip
+    assert figures["days"] == ["2019-05-01", "2019-05-02"]
+    messages = _series(_chart(figures, "messages"))["messages.in"]
+    assert (messages["daily"], messages["total"]) == ([2, 0], 2)
+    assert messages["hours"][9] == 1 and messages["hours"][21] == 1
+    answered = _series(_chart(figures, "answered"))
+    assert (answered["replies.bot"]["total"], answered["replies.people"]["total"]) == (1, 1)
+    assert _series(_chart(figures, "pushes"))["notices.sent"]["daily"] == [0, 1]
+
+
+def test_figures_of_a_generated_period_with_known_answers(container, api):
+    first = date(2019, 1, 1)
+    made = metrics_data.generate(container.metrics.metrics, first, days=10, per_day=1000)
+    assert made.writes == 10 * 5
+    figures = _console(api, "GET", "/console/api/dashboard?from=2019-01-01&to=2019-01-10",
+                       "auditor1").json_body  # fmt: skip
+    messages = _series(_chart(figures, "messages"))["messages.in"]
+    assert messages["daily"] == [1000] * 10 and messages["total"] == 10_000
+    assert messages["hours"] == made.hours["messages.in"]
+    answered = _series(_chart(figures, "answered"))
+    assert answered["replies.bot"]["total"] == 9300  # 93% by the bot
+    assert answered["replies.people"]["total"] == 700
+    pushes = _series(_chart(figures, "pushes"))
+    assert (pushes["notices.sent"]["total"], pushes["outbox.failed"]["total"]) == (500, 10)
+    assert _chart(figures, "messages")["wired"] is True
+    assert _chart(figures, "quote")["wired"] is False  # not counted yet: said, not zeros
+    assert _chart(figures, "quote")["series"] == []
+
+
+def test_top_unanswered_questions_from_the_miss_log(container, api):
+    for i, question in enumerate(["玻璃险赔吗", "玻璃险赔吗", "代步车有吗"]):
+        container.kb_misses.record("2019-07-03", f"m{i}", question, "nothing", [], 0)
+    figures = _console(api, "GET", "/console/api/dashboard?from=2019-07-01&to=2019-07-05",
+                       "supervisor1").json_body  # fmt: skip
+    assert figures["top_misses"] == [{"question": "玻璃险赔吗", "count": 2},
+                                     {"question": "代步车有吗", "count": 1}]  # fmt: skip
+
+
+def test_only_supervisors_and_auditors_and_a_sound_period(api):
+    assert _console(api, "GET", "/console/api/dashboard", "agent1").status_code == 403
+    assert _console(api, "GET", "/console/api/dashboard?from=x", "supervisor1").status_code == 400
+    too_long = "/console/api/dashboard?from=2018-01-01&to=2019-12-31"
+    assert _console(api, "GET", too_long, "supervisor1").status_code == 400
+
+
+def test_failed_pushes_are_counted_when_the_outbox_invocation_ends(container, api):
+    from chalicelib.service.logs import log_event
+
+    with container.metrics.counting():
+        log_event("outbox.sent", kind="template")  # counted from the conversation record
+        log_event("outbox.dropped", reason="unsubscribed")
+        log_event("outbox.parked", reason="47003")
+    with container.metrics.counting():
+        pass  # nothing logged: nothing written
+    figures = _console(api, "GET", "/console/api/dashboard", "supervisor1").json_body
+    failed = _series(_chart(figures, "pushes"))["outbox.failed"]
+    assert failed["daily"][-1] == 2 and failed["total"] == 2

@@ -1,0 +1,67 @@
+"""The dashboard's counting rules (domain/metrics.py): which records count where, by China day
+and hour, merged into one update per counter and day, and medians from buckets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from chalicelib.domain import metrics as m
+from chalicelib.domain.hours import CHINA
+
+
+def _ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=CHINA).timestamp() * 1000)
+
+
+def _image(at: str, direction: str, channel: str = "webhook", staff: str | None = None) -> dict:
+    image = {"openid": {"S": "o1"}, "record_id": {"S": f"{_ms(at)}#{direction}#ab"},
+             "direction": {"S": direction}, "channel": {"S": channel}}  # fmt: skip
+    if staff:
+        image["staff_id"] = {"S": staff}
+    return image
+
+
+def test_each_new_record_counts_once_by_china_day_and_hour():
+    incs = m.conversation_increments("INSERT", _image("2026-03-01 23:30:00", "in"))
+    assert incs == [m.Increment(m.MESSAGES_IN, "2026-03-01", 23)]
+    late = _image("2026-03-02 00:10:00", "out", "passive")
+    bot = m.Increment(m.REPLIES_BOT, "2026-03-02", 0)
+    assert m.conversation_increments("INSERT", late) == [bot]
+    assert m.conversation_increments("MODIFY", late) == []  # a retention change
+    assert m.conversation_increments("REMOVE", late) == []
+    said = _image("2026-03-02 10:00:00", "out", "custom", staff="agent1")
+    assert m.conversation_increments("INSERT", said)[0].metric == m.REPLIES_PEOPLE
+    notice = _image("2026-03-02 10:00:00", "out", "template")
+    assert m.conversation_increments("INSERT", notice)[0].metric == m.NOTICES_SENT
+    assert m.conversation_increments("INSERT", {"record_id": {"S": "junk"}}) == []
+
+
+def test_a_batch_becomes_one_update_per_counter_and_day():
+    incs = [m.Increment(m.MESSAGES_IN, "2026-03-01", 9)] * 3 + [
+        m.Increment(m.MESSAGES_IN, "2026-03-01", 10),
+        m.Increment(m.MESSAGES_IN, "2026-03-02", 9),
+        m.Increment(m.REPLIES_BOT, "2026-03-01", 9, seconds=45),
+    ]
+    assert m.merge(incs) == {
+        (m.MESSAGES_IN, "2026-03-01"): {"n": 4, "h09": 3, "h10": 1},
+        (m.MESSAGES_IN, "2026-03-02"): {"n": 1, "h09": 1},
+        (m.REPLIES_BOT, "2026-03-01"): {"n": 1, "h09": 1, "b01": 1},
+    }
+
+
+def test_counted_log_events():
+    at = _ms("2026-03-01 08:00:00") / 1000
+    failed = m.Increment(m.OUTBOX_FAILED, "2026-03-01", 8)
+    assert m.event_increments("outbox.dropped", at) == [failed]
+    assert m.event_increments("webhook.redone", at) == []
+
+
+def test_median_from_buckets():
+    buckets = [0] * len(m.BUCKETS)
+    assert m.median(buckets) is None
+    buckets[m.bucket_of(50)] = 2  # <= 60 s
+    buckets[m.bucket_of(500)] = 1  # <= 600 s
+    assert m.median(buckets) == 60
+    buckets[m.bucket_of(10**6)] = 5  # beyond the last bound: its lower bound
+    assert m.median(buckets) == m.BUCKETS[-2]
+    assert m.days(date(2026, 2, 27), date(2026, 3, 1)) == ["2026-02-27", "2026-02-28", "2026-03-01"]
