@@ -672,10 +672,10 @@ ALL_MODELS.update(
 
 def _register_kb() -> None:
     from chalicelib.store.kb import KbSnapshot  # its own module: it needs no other model
+    from chalicelib.store.metrics import MetricItem  # likewise (issue 18: dashboard)
     from chalicelib.store.push_budget import PushBudgetItem  # likewise (issue 18)
     from chalicelib.store.ratings import RatingItem  # likewise
     from chalicelib.store.staff import StaffItem  # likewise
-    from chalicelib.store.metrics import MetricItem  # likewise (issue 18: dashboard)
 
     ALL_MODELS["kb"] = KbSnapshot
     ALL_MODELS["staff"] = StaffItem
