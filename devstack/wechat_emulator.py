@@ -20,6 +20,10 @@ field ``media``) and answering like WeChat does (HTTP 200 with
 * ``POST menu/create`` (validated), ``GET menu/get``, ``GET|POST menu/delete``.
 * ``POST media/upload`` and ``GET media/get`` - temporary media, 3-day expiry.
 * ``GET user/info``.
+* ``POST message/mass/send|sendall|preview`` and ``media/uploadnews`` - mass send (群发) with
+  WeChat's limits (openid list of 2 to 10,000, service accounts only; 4 a follower a calendar
+  month; 100 calls a day; previews 100 a day; clientmsgid once in 24 h) and the
+  MASSSENDJOBFINISH event kept for delivery (``take_mass_events``): devstack/wechat_mass.py.
 * ``GET template/get_all_private_template`` - the account's templates (title and content,
   whose ``label：{{key.DATA}}`` lines name the fields), `DEFAULT_TEMPLATES` unless given.
 * Anything else under ``/cgi-bin/``: ``{"errcode": -1, ...}`` with HTTP 200.
@@ -55,6 +59,7 @@ from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs, urlsplit
 
 from devstack import defaults, transcript
+from devstack.wechat_mass import MassError, MassSend, MassState
 
 CGI_PREFIX = "/cgi-bin/"
 # The customer-service console's session API lives outside /cgi-bin/ (wechatpy calls it by its
@@ -361,6 +366,7 @@ class _State:
     media: dict[str, _Media] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     kf_waiting: int = 0  # customers queued at the account's customer-service console
+    mass: MassState = field(default_factory=MassState)  # 群发 (devstack/wechat_mass.py)
 
 
 class _Route(NamedTuple):
@@ -840,6 +846,10 @@ class WeChatEmulator:
                 get, lambda _r: json_response({"template_list": self.templates()})
             ),
             "template/api_add_template": _Route(post, self._api_add_template),
+            "media/uploadnews": _Route(post, lambda r: self._mass_call(r, "upload_news")),
+            "message/mass/send": _Route(post, lambda r: self._mass_call(r, "send")),
+            "message/mass/sendall": _Route(post, lambda r: self._mass_call(r, "sendall")),
+            "message/mass/preview": _Route(post, lambda r: self._mass_call(r, "preview")),
         }
 
     # -- tokens
@@ -1099,6 +1109,61 @@ class WeChatEmulator:
             raise ApiError(40007)
         return _media_response(media)
 
+    # -- mass send (群发): the rules are in devstack/wechat_mass.py
+
+    def _mass_media_ok(self, media_id: str, types: tuple[str, ...]) -> bool:
+        media = self._state.media.get(media_id)
+        return (media is not None and media.media_type in types
+                and self._clock() - media.created_at <= MEDIA_TTL_S)  # fmt: skip
+
+    def _mass_call(self, request: Request, action: str) -> Response:
+        body = _json_object(request)
+        state, now, mass = self._state.mass, self._clock(), MassSend()
+        try:
+            if action == "sendall":
+                followers = sorted(self._state.users)
+                result = mass.sendall(state, body, followers, self._mass_media_ok, now)
+            else:
+                result = getattr(mass, action)(state, body, self._mass_media_ok, now)
+        except MassError as exc:
+            if exc.extra:
+                return json_response({"errcode": exc.errcode, "errmsg": exc.errmsg, **exc.extra})
+            raise ApiError(exc.errcode, exc.errmsg) from None
+        for job in state.jobs[-1:]:
+            if job["at"] == now and action != "upload_news":
+                for openid in job["touser"]:
+                    self._record("mass", body, touser=openid, msg_id=job["msg_id"],
+                                 preview=job["preview"], content=job["content"])  # fmt: skip
+        return json_response(result)
+
+    def set_account_type(self, account_type: str) -> None:
+        """service (the default: mass send by openid list, 4 a follower a month) or
+        subscription (sendall once a day; mass/send refused with 48001)."""
+        with self._lock:
+            self._state.mass.account_type = account_type
+
+    def mass_jobs(self) -> list[dict[str, Any]]:
+        """Every mass job and preview, oldest first (openids delivered and filtered, counts)."""
+        with self._lock:
+            return copy.deepcopy(self._state.mass.jobs)
+
+    def take_mass_events(self) -> list[str]:
+        """The MASSSENDJOBFINISH events WeChat would post to the account's server, as plain
+        XML; each handed out once."""
+        with self._lock:
+            return MassSend().take_events(self._state.mass)
+
+    def set_mass_received(self, openid: str, count: int) -> None:
+        """As if the follower had received `count` mass messages this month already (sent
+        from the platform's own page, which claimbot does not see)."""
+        with self._lock:
+            self._state.mass.received[openid] = [self._clock()] * count
+
+    def unfollow(self, openid: str) -> None:
+        """The follower left: mass sends filter them."""
+        with self._lock:
+            self._state.mass.unfollowed.add(openid)
+
     # -- control API
 
     def _build_control_routes(self) -> dict[tuple[str, str], Callable[[Request], Response]]:
@@ -1119,6 +1184,8 @@ class WeChatEmulator:
             ("GET", "menu"): lambda _r: json_response(self.menu()),
             ("GET", "templates"): lambda _r: json_response({"template_list": self.templates()}),
             ("GET", "tokens"): lambda _r: json_response(self.token_stats()),
+            ("GET", "mass_jobs"): lambda _r: json_response(self.mass_jobs()),
+            ("POST", "mass_events"): lambda _r: json_response({"events": self.take_mass_events()}),
         }
 
     def _handle_control(self, request: Request) -> Response:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-ROLES = ("adjuster", "supervisor", "auditor", "agent")
+ROLES = ("adjuster", "supervisor", "auditor", "agent", "approver")
 DEV_TOKEN_TTL_S = 8 * 3600
 LEEWAY_S = 30
 SESSION_KEY_ID = "claimbot-session"  # the `kid` header of claimbot's own session tokens
@@ -39,16 +39,21 @@ class Permission(StrEnum):
     SIGN_OFF = "sign_off"  # approvals above their maker's authority (核赔权限)
     VIEW_RATINGS = "view_ratings"  # customers' satisfaction ratings (满意度), per agent and flow
     EDIT_CANNED = "edit_canned"  # the canned-reply library (快捷回复); agents only use it
+    COMPOSE_CAMPAIGNS = "compose_campaigns"  # 群发: write, preview, submit (service/campaigns.py)
+    APPROVE_CAMPAIGNS = "approve_campaigns"  # 群发: approve or reject another's campaign
 
 
 GRANTS: dict[str, frozenset[Permission]] = {
     "adjuster": frozenset({Permission.VIEW_CLAIMS, Permission.DECIDE}),
     "supervisor": frozenset(
         {Permission.VIEW_CLAIMS, Permission.DECIDE, Permission.SIGN_OFF, Permission.VIEW_AUDIT,
-         Permission.HANDLE_CHATS, Permission.EDIT_CANNED, Permission.VIEW_RATINGS}
+         Permission.HANDLE_CHATS, Permission.EDIT_CANNED, Permission.VIEW_RATINGS,
+         Permission.COMPOSE_CAMPAIGNS}
     ),  # fmt: skip
     "auditor": frozenset({Permission.VIEW_CLAIMS, Permission.VIEW_AUDIT, Permission.VIEW_RATINGS}),
     "agent": frozenset({Permission.HANDLE_CHATS}),  # the agents' inbox, not claims
+    # The second person of a campaign (群发审批): approves or rejects what others submitted.
+    "approver": frozenset({Permission.APPROVE_CAMPAIGNS}),
 }
 
 DEV_USERS: tuple[dict[str, Any], ...] = (  # local only; "team": as the staff table's
@@ -58,6 +63,7 @@ DEV_USERS: tuple[dict[str, Any], ...] = (  # local only; "team": as the staff ta
     {"id": "auditor1", "name": "周稽核", "roles": ["auditor"]},
     {"id": "agent1", "name": "赵客服", "roles": ["agent"], "team": "理赔一组"},
     {"id": "agent2", "name": "钱客服", "roles": ["agent"]},  # a second agent: round-robin
+    {"id": "approver1", "name": "孙审批", "roles": ["approver"]},  # 群发审批 (a second person)
 )
 
 

@@ -300,6 +300,38 @@ def console_blueprint(services: Callable[[], Container]) -> Blueprint:
             return _guarded(lambda: desk.delete(staff(), reply_id, body, source()))
         return _guarded(lambda: desk.update(staff(), reply_id, body, source()))
 
+    @bp.route("/console/api/campaigns", methods=["GET", "POST"])
+    def campaigns() -> Response:
+        desk = services().campaign_desk
+        if bp.current_request.method == "POST":
+            return _guarded(lambda: desk.create(staff(), _body(bp) or {}, source()))
+        return _guarded(lambda: desk.listing(staff()))
+
+    @bp.route("/console/api/campaigns/preview-openid", methods=["PUT"])
+    def campaign_preview_openid() -> Response:
+        return _guarded(lambda: services().campaign_desk.set_preview_openid(
+            staff(), _body(bp) or {}, source()))  # fmt: skip
+
+    @bp.route("/console/api/campaigns/{campaign_id}", methods=["GET", "PUT"])
+    def campaign(campaign_id: str) -> Response:
+        desk = services().campaign_desk
+        if bp.current_request.method == "PUT":
+            return _guarded(lambda: desk.edit(staff(), campaign_id, _body(bp) or {}, source()))
+        return _guarded(lambda: desk.one(staff(), campaign_id))
+
+    @bp.route("/console/api/campaigns/{campaign_id}/{step}", methods=["POST"])
+    def campaign_step(campaign_id: str, step: str) -> Response:
+        desk, body = services().campaign_desk, _body(bp) or {}
+        if step == "preview":
+            return _guarded(lambda: desk.preview(staff(), campaign_id, source()))
+        if step == "submit":
+            return _guarded(lambda: desk.submit(staff(), campaign_id, body, source()))
+        if step == "decision":
+            return _guarded(lambda: desk.decide(staff(), campaign_id, body, source()))
+        if step == "send":
+            return _guarded(lambda: desk.send_again(staff(), campaign_id, source()))
+        return _guarded(lambda: _no_step(step))
+
     @bp.route("/console/api/records", methods=["GET"])
     def records() -> Response:
         params: Mapping[str, str] = bp.current_request.query_params or {}
@@ -464,3 +496,9 @@ def _static(name: str, folder: Path = STATIC, cache: Mapping[str, str] = NO_STOR
     content_type = STATIC_TYPES[path.suffix]
     body: Any = data if content_type.startswith("image/png") else data.decode("utf-8")
     return Response(body=body, headers={"Content-Type": content_type, **cache, **NOT_FRAMED})
+
+
+def _no_step(step: str) -> Any:
+    from chalicelib.console.service import NotFound
+
+    raise NotFound(f"no campaign step {step}")

@@ -30,7 +30,8 @@ from chalicelib.domain.review import (
 
 APP_TITLE = "理赔审核台"
 
-ROLE_LABELS = {"adjuster": "理赔员", "supervisor": "主管", "auditor": "稽核", "agent": "坐席"}
+ROLE_LABELS = {"adjuster": "理赔员", "supervisor": "主管", "auditor": "稽核", "agent": "坐席",
+               "approver": "群发审批"}
 
 QUEUE_FILTERS = (
     ("waiting", "待审核"),
@@ -138,6 +139,14 @@ AUDIT_ACTIONS = {
     "ticket.close:unreachable": "工单：联系不上",
     "ticket.close:not_needed": "工单：无需处理",
     "ticket.phone": "工单：查看回访电话",
+    "campaign.create": "群发：新建",
+    "campaign.edit": "群发：修改",
+    "campaign.preview": "群发：预览",
+    "campaign.submit": "群发：提交审批",
+    "campaign.approve": "群发：审批通过",
+    "campaign.reject": "群发：驳回",
+    "campaign.send": "群发：发送",
+    "campaign.preview_openid": "群发：设置预览微信",
 }
 
 # The audit page's filter by kind of action (codes: chalicelib/domain/audit.py KINDS).
@@ -150,6 +159,7 @@ AUDIT_KINDS = {
     "chats": "人工客服",
     "staff": "登录与员工管理",
     "tickets": "工单",
+    "campaigns": "群发",
 }
 
 # What an entry is about (domain/audit.py target_of) and the words of its details.
@@ -326,6 +336,7 @@ def console_labels() -> dict[str, Any]:
         "rating_skip_reasons": {r: RATING_SKIP_REASONS[r] for r in satisfaction_rules.SKIP_REASONS},
         # service paths (domain/service_paths.py): the timeline's channels, in its order
         "path_channels": [[c, PATH_CHANNELS[c]] for c in path_rules.CHANNELS],
+        **_campaign_labels(),
     }
 
 
@@ -356,3 +367,29 @@ DASHBOARD_CHARTS: tuple[dict[str, Any], ...] = (
     {"key": "binding", "title": "绑定尝试与锁定", "kind": "daily",
      "series": (("binding.attempts", "尝试"), ("binding.locks", "锁定"))},
 )  # fmt: skip
+
+
+# Campaigns (群发, domain/campaigns.py): kinds, formats, audiences, statuses, results' words.
+CAMPAIGN_KINDS = {"announcement": "服务公告", "safety": "安全提示",
+                  "holiday": "节日问候（须带图片）"}
+CAMPAIGN_FORMATS = {"text": "文字", "article": "图文（带封面图片）"}
+CAMPAIGN_AUDIENCES = {"all_followers": "所有给公众号发过消息的用户", "bound": "已绑定保单的客户",
+                      "region": "某地区（车牌归属）的客户", "ending": "保单在某段时间到期的客户"}
+CAMPAIGN_STATUSES = {"draft": "草稿", "submitted": "待审批", "approved": "已批准",
+                     "rejected": "已驳回", "sending": "发送中", "finished": "已完成"}
+CAMPAIGN_RESULTS = {"audience": "对象", "opted_out": "已退订", "capped": "本周已收过群发",
+                    "over_budget": "本周推送已满", "wechat_month": "本月微信群发已满 4 条",
+                    "too_few": "不足 2 人未发", "failed": "发送失败", "asked": "提交微信",
+                    "total": "微信收到", "filter": "过滤后", "sent": "送达", "error": "失败"}
+
+
+def _campaign_labels() -> dict[str, Any]:
+    from chalicelib.domain import campaigns as campaign_rules
+
+    return {
+        "campaign_kinds": [[k, CAMPAIGN_KINDS[k]] for k in campaign_rules.KINDS],
+        "campaign_formats": [[f, CAMPAIGN_FORMATS[f]] for f in campaign_rules.FORMATS],
+        "campaign_audiences": [[a, CAMPAIGN_AUDIENCES[a]] for a in campaign_rules.AUDIENCES],
+        "campaign_statuses": {s: CAMPAIGN_STATUSES[s] for s in campaign_rules.STATUSES},
+        "campaign_results": CAMPAIGN_RESULTS,
+    }  # fmt: skip

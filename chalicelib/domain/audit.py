@@ -27,6 +27,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "chats": ("chat_",),
     "staff": ("staff:", "sign_in"),
     "tickets": ("ticket.",),
+    "campaigns": ("campaign.",),
 }
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the classes are imported where each is built, on first use
     from chalicelib.ocr.engine import OcrEngine
     from chalicelib.service.assignment import AssignmentDesk
     from chalicelib.service.assist import Assistant, AssistDesk
+    from chalicelib.service.campaigns import CampaignDesk
     from chalicelib.service.canned import CannedDesk
     from chalicelib.service.claim_clocks import ClockWatch
     from chalicelib.service.consent import ConsentDesk
@@ -582,7 +583,17 @@ class Container:
             queues=self.queues,
             dialog_config=self.dialog_config,
             reply_deadline_s=self.settings.wechat_reply_deadline_s,
+            mass_finished=lambda event: self.campaign_desk.job_finished(event),
         )
+
+    @cached_property
+    def campaign_desk(self) -> CampaignDesk:
+        """Campaigns (群发, issue 18): compose, approve by a second person, mass-send."""
+        from chalicelib.service.campaigns import CampaignDesk
+        from chalicelib.store.audit import AuditLog
+        from chalicelib.store.campaigns import Audiences, CampaignStore
+
+        return CampaignDesk(CampaignStore(), self.push_budget, self.api, AuditLog(), Audiences())
 
     @cached_property
     def outbox(self) -> OutboxSender:

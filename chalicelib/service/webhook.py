@@ -73,6 +73,7 @@ class WebhookService:
         dialog_config: DialogConfig,
         reply_deadline_s: float = 4.0,
         clock: Callable[[], float] = time.time,
+        mass_finished: Callable[[Mapping[str, Any]], Any] | None = None,
     ) -> None:
         self.codec = codec
         self.inbox = inbox
@@ -84,6 +85,7 @@ class WebhookService:
         self.decider = Decider(sessions, dialog_config)
         self.reply_deadline_s = reply_deadline_s
         self.clock = clock
+        self.mass_finished = mass_finished  # 群发 results (service/campaigns.py)
 
     def verify(self, query: Mapping[str, str]) -> HttpResult:
         try:
@@ -105,6 +107,8 @@ class WebhookService:
         except Exception:  # input we did not foresee must still not become a 5xx
             log_event("webhook.unreadable", logging.ERROR, exc_info=True)
             return HttpResult(400, "unreadable request")
+        if msg.raw_event == "masssendjobfinish":  # WeChat's report of a mass send, no customer
+            return self._mass_finished(msg)
         try:
             return self._process(msg, decoded, started)
         except Exception as exc:
@@ -113,6 +117,13 @@ class WebhookService:
             if decided or not self._handle_later(msg, decoded):
                 self._record_safely(msg)
             return self._answer(self._busy_reply(msg), decoded)
+
+    def _mass_finished(self, msg: InboundMessage) -> HttpResult:
+        """Counted once per job (the campaign store's condition), so WeChat's retries of the
+        event change nothing; a failure answers 500 and WeChat posts it again."""
+        if self.mass_finished is not None:
+            self.mass_finished(msg.extra or {})
+        return HttpResult(200, SUCCESS)
 
     def _handle_later(self, msg: InboundMessage, decoded: Decoded) -> bool:
         """Our own failure: the customer reads "busy" now, and WeChat will not send the message

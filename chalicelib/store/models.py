@@ -671,6 +671,7 @@ ALL_MODELS.update(
 
 
 def _register_kb() -> None:
+    from chalicelib.store.campaigns import CampaignItem  # its own module (issue 18: 群发)
     from chalicelib.store.kb import KbSnapshot  # its own module: it needs no other model
     from chalicelib.store.metrics import MetricItem  # likewise (issue 18: dashboard)
     from chalicelib.store.push_budget import PushBudgetItem  # likewise (issue 18)
@@ -681,6 +682,7 @@ def _register_kb() -> None:
     ALL_MODELS["staff"] = StaffItem
     ALL_MODELS["metrics"] = MetricItem
     ALL_MODELS["ratings"] = RatingItem
+    ALL_MODELS["campaigns"] = CampaignItem
     ALL_MODELS["push_budget"] = PushBudgetItem
 
 

@@ -152,6 +152,14 @@ def _event(data: dict[str, Any], wx: Any, common: dict[str, Any]) -> InboundMess
             "status": text_field(data, "Status"),
             "msg_id": text_field(data, "MsgID"),
         }
+    if raw_event == "masssendjobfinish":  # 群发 finished (service/campaigns.py)
+        fields["extra"] = {
+            "status": text_field(data, "Status"),
+            "msg_id": text_field(data, "MsgID"),
+            **{key: str(_number(data, name, int) or 0) for key, name in (
+                ("total", "TotalCount"), ("filter", "FilterCount"), ("sent", "SentCount"),
+                ("error", "ErrorCount"))},
+        }  # fmt: skip
     return InboundMessage(**common, **fields)
 
 

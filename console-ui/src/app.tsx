@@ -6,6 +6,7 @@ import { ApiError, errorText, inFlight, token } from "./api";
 import { dispatchKey } from "./keys";
 import { labels, labelsLoaded, loadLabels, rolesText } from "./labels";
 import { AuditPage } from "./pages/audit";
+import { CampaignsPage, mayViewCampaigns } from "./pages/campaigns";
 import { CannedPage, mayEditCanned } from "./pages/canned";
 import { ClaimPage } from "./pages/claim";
 import { DashboardPage, mayViewDashboard } from "./pages/dashboard";
@@ -68,6 +69,9 @@ function pageFor(current: Route): Shown {
     case "inbox":
       if (!mayHandleChats()) return forbidden("inbox");
       return { view: "inbox", page: <InboxPage chatId={second ?? null} /> };
+    case "campaigns":
+      if (!mayViewCampaigns()) return forbidden("campaigns");
+      return { view: "campaigns", page: <CampaignsPage route={current} /> };
     case "canned":
       if (!mayEditCanned()) return forbidden("canned");
       return { view: "canned", page: <CannedPage route={current} /> };
@@ -135,6 +139,11 @@ function TopBar({ view, onHelp }: { view: string; onHelp: () => void }) {
         mayEditCanned() && (
           <NavLink href="#/canned" testid="nav-canned" active={view === "canned"}>
             快捷回复
+          </NavLink>
+        ),
+        mayViewCampaigns() && (
+          <NavLink href="#/campaigns" testid="nav-campaigns" active={view === "campaigns"}>
+            群发
           </NavLink>
         ),
         maySearchRecords() && (

@@ -70,6 +70,13 @@ export interface Labels {
   queue_sorts: Pairs;
   /** service paths' channels (chalicelib/domain/service_paths.py CHANNELS), in order */
   path_channels: Pairs;
+  /** 群发 (chalicelib/domain/campaigns.py): [code, label] in the server's order */
+  campaign_kinds: Pairs;
+  campaign_formats: Pairs;
+  campaign_audiences: Pairs;
+  campaign_statuses: Record<string, string>;
+  /** the words of a campaign's results (service/campaigns.py deliver) */
+  campaign_results: Record<string, string>;
   [more: string]: unknown;
 }
 

@@ -52,6 +52,7 @@ export const maySearchRecords = (): boolean => Boolean(me.value?.records_scope);
 export function homeHash(): string {
   if (!mayViewClaims() && mayHandleChats()) return "#/inbox";
   if (!mayViewClaims() && maySearchRecords()) return "#/records";
+  if (!mayViewClaims() && can("approve_campaigns")) return "#/campaigns"; // 群发审批 only
   return "#/queue";
 }
 
