@@ -18,7 +18,7 @@ from chalicelib.console.service import BadRequest, Source
 from chalicelib.domain import campaigns as rules
 from chalicelib.store.campaigns import Audiences, CampaignStore, StaleCampaign
 from chalicelib.store.models import AuditEntry, CustomerItem, PolicyItem, QuotaItem
-from tests.integration.helpers import signed
+from tests.integration.helpers import signed, text_xml
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +74,9 @@ def _draft(ends: str, **extra) -> dict:
 def test_a_campaign_from_draft_through_approval_to_delivery(api, container, emulator):
     ends = _ending_day()
     a, b, opted_out, had_one, wechat_full = _customers(5, ends)
-    container.push_budget.opt_out(opted_out)  # replied 退订
+    query, raw = signed(text_xml(opted_out, "退订"))  # the customer replies 退订 in WeChat
+    assert container.webhook.receive(query, raw).status == 200
+    assert container.push_budget.opted_out(opted_out)
     assert container.push_budget.try_spend(had_one, "campaign")  # this week's campaign: had it
     emulator.set_mass_received(wechat_full, 4)  # 4 from the platform's own page this month
 
