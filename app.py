@@ -167,3 +167,13 @@ def on_conversation_record(event: DynamoDBEvent) -> None:
     services().metrics.on_stream(
         {"event_name": r.event_name, "new_image": r.new_image or {}} for r in event
     )
+
+
+@app.on_dynamodb_record(
+    stream_arn=_names.stream_arn("handoffs"), batch_size=100, starting_position="TRIM_HORIZON"
+)
+def on_handoff_change(event: DynamoDBEvent) -> None:
+    """The dashboard's handoff counters: opened, first response, resolution (with durations)."""
+    services().metrics.on_handoffs(
+        {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
+    )

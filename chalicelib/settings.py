@@ -77,6 +77,7 @@ class Settings:
     approval_limits: str = ""  # "adjuster=10000,supervisor=100000" (domain/authority.py)
     claims_stream_arn: str = ""
     conversations_stream_arn: str = ""  # the dashboard's aggregator (issue 18)
+    handoffs_stream_arn: str = ""  # likewise
     claim_status_template_id: str = ""
     claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
     claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
@@ -190,6 +191,8 @@ class Settings:
             return self.claims_stream_arn
         if logical == "conversations" and self.conversations_stream_arn:
             return self.conversations_stream_arn
+        if logical == "handoffs" and self.handoffs_stream_arn:
+            return self.handoffs_stream_arn
         table = self.table(logical)
         return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
 
@@ -357,6 +360,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         id_pepper=env.get("CLAIMBOT_ID_PEPPER", ""),
         claims_stream_arn=env.get("CLAIMS_STREAM_ARN", ""),
         conversations_stream_arn=env.get("CONVERSATIONS_STREAM_ARN", ""),
+        handoffs_stream_arn=env.get("HANDOFFS_STREAM_ARN", ""),
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
         claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
         claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),

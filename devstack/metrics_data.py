@@ -9,12 +9,15 @@ from datetime import date, timedelta
 
 from chalicelib.domain import metrics as m
 
-# Messages by China hour, in thousandths of the day (sums to 1000): quiet at night, busy at
+# Messages by China hour, in parts of the day: quiet at night, busy at
 # 10:00 and 20:00.
 HOUR_PROFILE: tuple[int, ...] = (
     8, 5, 3, 2, 2, 4, 10, 25, 55, 70, 80, 75, 55, 60, 70, 70, 65, 55, 50, 60, 70, 55, 35, 21,
 )  # fmt: skip
 BOT_SHARE_PERMILLE = 930  # the bot's share of the replies (Xiaomi's 93%)
+HANDOFF_EVERY = 50  # one message in 50 asks for a person
+FIRST_RESPONSE_S = 120  # every first response in the 2-minute bucket
+RESOLUTION_S = 1200  # every resolution in the 20-minute bucket
 
 
 @dataclass
@@ -27,9 +30,11 @@ class Generated:
 
 
 def _by_hour(total: int) -> list[int]:
-    hours = [total * share // 1000 for share in HOUR_PROFILE]
-    hours[10] += total - sum(hours)
-    return hours
+    """`total` spread by HOUR_PROFILE, rounded so the hours add up exactly."""
+    cumulative = [sum(HOUR_PROFILE[:h]) for h in range(len(HOUR_PROFILE) + 1)]
+    whole = cumulative[-1]
+    marks = [(total * c + whole // 2) // whole for c in cumulative]
+    return [marks[h + 1] - marks[h] for h in range(len(HOUR_PROFILE))]
 
 
 def day_counters(per_day: int) -> dict[str, list[int]]:
@@ -42,7 +47,17 @@ def day_counters(per_day: int) -> dict[str, list[int]]:
         m.REPLIES_PEOPLE: _by_hour(per_day - bot),
         m.NOTICES_SENT: _by_hour(notices),
         m.OUTBOX_FAILED: _by_hour(notices // 50),
+        m.HANDOFFS_OPENED: _by_hour(per_day // HANDOFF_EVERY),
+        m.HANDOFFS_ANSWERED: _by_hour(per_day // HANDOFF_EVERY),
+        m.HANDOFFS_RESOLVED: _by_hour(per_day // HANDOFF_EVERY),
     }
+
+
+def _buckets(metric: str, total: int) -> dict[str, int]:
+    seconds = {m.HANDOFFS_ANSWERED: FIRST_RESPONSE_S, m.HANDOFFS_RESOLVED: RESOLUTION_S}
+    if metric not in seconds:
+        return {}
+    return {m.bucket_attr(m.bucket_of(seconds[metric])): total}
 
 
 def updates(first: date, days: int, per_day: int) -> list[dict[tuple[str, str], dict[str, int]]]:
@@ -52,6 +67,7 @@ def updates(first: date, days: int, per_day: int) -> list[dict[tuple[str, str], 
         {
             (metric, (first + timedelta(offset)).isoformat()):
                 {"n": sum(hours)} | {m.hour_attr(h): c for h, c in enumerate(hours) if c}
+                | _buckets(metric, sum(hours))
             for metric, hours in counters.items()
         }
         for offset in range(days)

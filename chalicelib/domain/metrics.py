@@ -31,11 +31,17 @@ REPLIES_BOT = "replies.bot"  # the bot's answers (passive replies and customer-s
 REPLIES_PEOPLE = "replies.people"  # what staff said to customers
 NOTICES_SENT = "notices.sent"  # template notices sent
 OUTBOX_FAILED = "outbox.failed"  # pushes the outbox dropped or parked (not sent)
+HANDOFFS_OPENED = "handoffs.opened"  # chats handed to a person, by when they started
+HANDOFFS_ANSWERED = "handoffs.first_response"  # first responses, by when; business seconds
+HANDOFFS_RESOLVED = "handoffs.resolved"  # chats resolved, by when; business seconds
 
-METRICS: tuple[str, ...] = (MESSAGES_IN, REPLIES_BOT, REPLIES_PEOPLE, NOTICES_SENT, OUTBOX_FAILED)
+METRICS: tuple[str, ...] = (
+    MESSAGES_IN, REPLIES_BOT, REPLIES_PEOPLE, NOTICES_SENT, OUTBOX_FAILED,
+    HANDOFFS_OPENED, HANDOFFS_ANSWERED, HANDOFFS_RESOLVED,
+)  # fmt: skip
 
 # Durations (first response, resolution): their buckets are read for medians.
-DURATIONS: frozenset[str] = frozenset({"handoffs.first_response", "handoffs.resolved"})
+DURATIONS: frozenset[str] = frozenset({HANDOFFS_ANSWERED, HANDOFFS_RESOLVED})
 
 # Log events of the asynchronous paths (worker, outbox) counted as they are logged.
 EVENT_METRICS: Mapping[str, str] = {
@@ -97,6 +103,42 @@ def conversation_increments(event_name: str, image: Mapping[str, Any]) -> list[I
     else:
         metric = REPLIES_BOT
     return [Increment(metric, day, hour)]
+
+
+def _number(image: Mapping[str, Any], name: str) -> float | None:
+    """A number attribute of a stream image (DynamoDB JSON: {"N": "..."})."""
+    value = image.get(name)
+    raw = value.get("N") if isinstance(value, Mapping) else value
+    try:
+        return float(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def handoff_increments(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[Increment]:
+    """A customer's handoff item changed (the table's stream, old and new images; one item per
+    customer, a new handoff replaces the last): a handoff started, its first response kept,
+    its resolution kept - each counted once, when it first appears."""
+    if not new:
+        return []
+    out: list[Increment] = []
+    new_id = _plain(new, "handoff_id")
+    same = bool(old) and _plain(old, "handoff_id") == new_id
+    started = _number(new, "started_at")
+    if new_id and not same and started is not None:
+        out.append(Increment(HANDOFFS_OPENED, *day_and_hour(started)))
+    for metric, seconds_attr, at_attr in (
+        (HANDOFFS_ANSWERED, "first_response_s", "answered_at"),
+        (HANDOFFS_RESOLVED, "resolution_s", "ended_at"),
+    ):
+        seconds = _number(new, seconds_attr)
+        before = _number(old, seconds_attr) if same else None
+        at = _number(new, at_attr) or _number(new, "last_activity") or started
+        if seconds is not None and before is None and at is not None:
+            out.append(Increment(metric, *day_and_hour(at), seconds=seconds))
+    return out
 
 
 def event_increments(name: str, at: float, seconds: float | None = None) -> list[Increment]:

@@ -96,6 +96,10 @@ def test_the_dashboard_shows_the_known_figures_and_downloads_a_chart(
         pushes = supervisor.by("dash-chart-pushes")
         assert pushes.get_by_test_id("dash-total-notices.sent").inner_text() == "500"
         assert messages.locator("rect.dash-bar").count() == 10  # a bar a day
+        handoffs = supervisor.by("dash-chart-handoffs")
+        assert handoffs.get_by_test_id("dash-total-handoffs.opened").inner_text() == "200"
+        median = handoffs.get_by_test_id("dash-median-handoffs.first_response").inner_text()
+        assert median == "中位数 ≤ 2 分钟"
         assert "报价漏斗" in supervisor.by("dash-unwired").inner_text()  # not counted yet
 
         with page.expect_download() as download:
@@ -113,20 +117,23 @@ def test_the_dashboard_shows_the_known_figures_and_downloads_a_chart(
         supervisor.context.close()
 
 
-def test_a_message_today_is_counted_through_the_stream(stack):
+def test_a_message_and_a_handoff_today_are_counted_through_the_streams(stack):
     urls = stack
     client = WeChatSimulatorClient(urls["webhook"], defaults.WECHAT_TOKEN, defaults.WECHAT_APP_ID,
                                    defaults.WECHAT_ENCODING_AES_KEY, mode="safe")  # fmt: skip
     today = datetime.now(CHINA).date().isoformat()
 
-    def counted() -> int:
+    def counted(key: str) -> int:
         figures = _api(urls, f"/dashboard?from={today}&to={today}", "supervisor1")
-        [chart] = [c for c in figures["charts"] if c["key"] == "messages"]
-        return int(chart["series"][0]["total"])
+        [chart] = [c for c in figures["charts"] if c["key"] == key]
+        return int(chart["series"][0]["total"])  # the first series: messages, chats opened
 
-    before = counted()
-    assert client.send_text(f"o_dash_{uuid.uuid4().hex[:8]}", "菜单") is not None
-    assert _wait_for(lambda: counted() > before, timeout_s=30)
+    before = counted("messages"), counted("handoffs")
+    openid = f"o_dash_{uuid.uuid4().hex[:8]}"
+    assert client.send_text(openid, "菜单") is not None
+    assert _wait_for(lambda: counted("messages") > before[0], timeout_s=30)
+    client.send_text(openid, "人工")  # a handoff opened: through the handoffs stream
+    assert _wait_for(lambda: counted("handoffs") > before[1], timeout_s=30)
 
 
 def test_an_agent_is_shown_the_forbidden_page(stack, browser):  # noqa: F811

@@ -67,7 +67,7 @@ def test_the_stream_is_counted_in_one_write_per_counter_and_day(container, api):
 def test_figures_of_a_generated_period_with_known_answers(container, api):
     first = date(2019, 1, 1)
     made = metrics_data.generate(container.metrics.metrics, first, days=10, per_day=1000)
-    assert made.writes == 10 * 5
+    assert made.writes == 10 * 8  # counters x days, whatever the messages
     figures = _console(api, "GET", "/console/api/dashboard?from=2019-01-01&to=2019-01-10",
                        "auditor1").json_body  # fmt: skip
     messages = _series(_chart(figures, "messages"))["messages.in"]
@@ -79,6 +79,11 @@ def test_figures_of_a_generated_period_with_known_answers(container, api):
     pushes = _series(_chart(figures, "pushes"))
     assert (pushes["notices.sent"]["total"], pushes["outbox.failed"]["total"]) == (500, 10)
     assert _chart(figures, "messages")["wired"] is True
+    assert _chart(figures, "handoffs")["wired"] is True
+    handoffs = _series(_chart(figures, "handoffs"))
+    assert handoffs["handoffs.opened"]["total"] == 200  # one message in 50
+    assert handoffs["handoffs.first_response"]["median_s"] == 120
+    assert handoffs["handoffs.resolved"]["median_s"] == 1200
     assert _chart(figures, "quote")["wired"] is False  # not counted yet: said, not zeros
     assert _chart(figures, "quote")["series"] == []
 
@@ -111,3 +116,36 @@ def test_failed_pushes_are_counted_when_the_outbox_invocation_ends(container, ap
     figures = _console(api, "GET", "/console/api/dashboard", "supervisor1").json_body
     failed = _series(_chart(figures, "pushes"))["outbox.failed"]
     assert failed["daily"][-1] == 2 and failed["total"] == 2
+
+
+def _handoff(handoff_id: str, started: str, **numbers: float) -> dict:
+    at = datetime.fromisoformat(started).replace(tzinfo=CHINA).timestamp()
+    image = {"openid": {"S": "o-dash"}, "handoff_id": {"S": handoff_id},
+             "started_at": {"N": str(at)}}  # fmt: skip
+    image.update({name: {"N": str(at + value)} if name.endswith("_at") else {"N": str(value)}
+                  for name, value in numbers.items()})  # fmt: skip
+    return image
+
+
+def test_handoffs_by_hour_with_median_first_response_and_resolution(container, api):
+    """Three chats: first responses after 50 s, 100 s and 500 s (median in the 2-minute
+    bucket), resolved after 1000 s, 1100 s and 5000 s (median in the 20-minute bucket)."""
+    records = []
+    for i, (hour, answer, resolve) in enumerate([(9, 50, 1000), (9, 100, 1100), (15, 500, 5000)]):
+        started = f"2019-09-09 {hour:02d}:00:00"
+        opened = _handoff(f"h{i}", started)
+        answered = _handoff(f"h{i}", started, answered_at=answer, first_response_s=answer)
+        ended = _handoff(f"h{i}", started, answered_at=answer, first_response_s=answer,
+                         ended_at=resolve, resolution_s=resolve)  # fmt: skip
+        records += [{"old_image": {}, "new_image": opened},
+                    {"old_image": opened, "new_image": answered},
+                    {"old_image": answered, "new_image": ended}]  # fmt: skip
+    assert container.metrics.on_handoffs(records) == 3  # one write per counter and day
+    figures = _console(api, "GET", "/console/api/dashboard?from=2019-09-09&to=2019-09-09",
+                       "supervisor1").json_body  # fmt: skip
+    series = _series(_chart(figures, "handoffs"))
+    opened = series["handoffs.opened"]
+    assert opened["total"] == 3 and opened["hours"][9] == 2 and opened["hours"][15] == 1
+    assert series["handoffs.first_response"]["median_s"] == 120
+    assert series["handoffs.resolved"]["median_s"] == 1200
+    assert opened["median_s"] is None  # a count, not a duration

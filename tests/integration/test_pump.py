@@ -33,6 +33,7 @@ def test_the_pump_finds_the_apps_own_sqs_handlers():
     assert [(b.table_name, b.handler) for b in streams] == [
         ("claimbot-local-claims", app.on_claim_change),
         ("claimbot-local-conversations", app.on_conversation_record),  # the dashboard's counts
+        ("claimbot-local-handoffs", app.on_handoff_change),  # likewise
     ]
     assert [(b.name, b.handler, b.every_s) for b in schedules] == [
         ("watchdog", app.watchdog, 60.0)  # a chat's 2-minute first-response target needs it

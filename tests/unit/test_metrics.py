@@ -65,3 +65,31 @@ def test_median_from_buckets():
     buckets[m.bucket_of(10**6)] = 5  # beyond the last bound: its lower bound
     assert m.median(buckets) == m.BUCKETS[-2]
     assert m.days(date(2026, 2, 27), date(2026, 3, 1)) == ["2026-02-27", "2026-02-28", "2026-03-01"]
+
+
+def _handoff(handoff_id: str, started: str, **numbers: float) -> dict:
+    image = {"openid": {"S": "o1"}, "handoff_id": {"S": handoff_id},
+             "started_at": {"N": str(_ms(started) / 1000)}}  # fmt: skip
+    image.update({name: {"N": str(value)} for name, value in numbers.items()})
+    return image
+
+
+def test_a_handoff_counts_its_start_first_response_and_resolution_once_each():
+    started = _handoff("h1", "2026-03-01 09:59:00")
+    assert m.handoff_increments({}, started) == [m.Increment(m.HANDOFFS_OPENED, "2026-03-01", 9)]
+    assert m.handoff_increments(started, started) == []  # the same handoff, touched again
+    answered_at = _ms("2026-03-01 10:02:00") / 1000
+    answered = _handoff("h1", "2026-03-01 09:59:00", answered_at=answered_at,
+                        first_response_s=180)  # fmt: skip
+    assert m.handoff_increments(started, answered) == [
+        m.Increment(m.HANDOFFS_ANSWERED, "2026-03-01", 10, seconds=180)
+    ]
+    assert m.handoff_increments(answered, answered) == []
+    ended = dict(answered, ended_at={"N": str(answered_at + 600)}, resolution_s={"N": "780"})
+    assert m.handoff_increments(answered, ended) == [
+        m.Increment(m.HANDOFFS_RESOLVED, "2026-03-01", 10, seconds=780)
+    ]
+    # The customer's next handoff replaces the item: a new start, its own clocks.
+    again = _handoff("h2", "2026-03-02 14:00:00")
+    assert m.handoff_increments(ended, again) == [m.Increment(m.HANDOFFS_OPENED, "2026-03-02", 14)]
+    assert m.handoff_increments(ended, {}) == []  # removed

@@ -54,6 +54,13 @@ function Bars({ slots, series, caption }: { slots: string[]; series: number[][];
   );
 }
 
+/** A bucket's bound: seconds, minutes or hours. */
+function durationText(seconds: number): string {
+  if (seconds < 60) return `${seconds} 秒`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} 分钟`;
+  return `${Math.round(seconds / 3600)} 小时`;
+}
+
 function Legend({ chart, share }: { chart: Chart; share?: boolean }) {
   const all = chart.series.reduce((sum, s) => sum + s.total, 0);
   return (
@@ -69,7 +76,9 @@ function Legend({ chart, share }: { chart: Chart; share?: boolean }) {
             </span>
           )}
           {s.median_s !== null && (
-            <span class="muted">{`中位数 ≤ ${Math.round(s.median_s / 60)} 分钟`}</span>
+            <span class="muted" data-testid={`dash-median-${s.metric}`}>
+              {`中位数 ≤ ${durationText(s.median_s)}`}
+            </span>
           )}
         </li>
       ))}
@@ -120,7 +129,7 @@ export function ChartBody({ chart, days }: { chart: Chart; days: string[] }) {
         <>
           <Bars
             slots={HOUR_SLOTS}
-            series={chart.series.map((s) => s.hours ?? [])}
+            series={chart.series.flatMap((s) => (s.hours ? [s.hours] : []))}
             caption={chart.title}
           />
           <Legend chart={chart} />
