@@ -107,6 +107,8 @@ def test_a_campaign_is_composed_previewed_approved_by_another_and_delivered(
         assert approver.by("campaigns-new").count() == 0
         page.locator(f"[data-testid=campaign-row][data-campaign-id='{campaign_id}']").click()
         approver.by("campaign-approve").click()
+        assert "所有给公众号发过消息的用户" in approver.by("confirm-dialog").inner_text()
+        approver.by("confirm-ok").click()
         _wait_for(lambda: approver.by("campaign-status").inner_text() in ("发送中", "已完成")
                   or None)  # fmt: skip
         assert approver.by("campaign-status").inner_text() == "发送中", approver.by(

@@ -11,6 +11,7 @@ import { type Route, go } from "../../router";
 import { can } from "../../session";
 import { showBanner } from "../../ui/banner";
 import { Chip } from "../../ui/chips";
+import { useConfirm } from "../../ui/confirm";
 import "./campaigns.css";
 import { CampaignDetail, audienceText, statusTone } from "./detail";
 import { CampaignForm } from "./form";
@@ -38,6 +39,7 @@ export function CampaignsPage({ route }: { route: Route }) {
   const [formError, setFormError] = useState("");
   const [busy, setBusy] = useState(false);
   const [openid, setOpenid] = useState<string | null>(null);
+  const [confirm, confirmDialog] = useConfirm();
 
   useEffect(() => {
     let live = true;
@@ -84,6 +86,24 @@ export function CampaignsPage({ route }: { route: Route }) {
       setBusy(false);
       setLoads((n) => n + 1);
     }
+  };
+
+  const decide = async (campaign: Campaign, approve: boolean, reason: string) => {
+    if (approve) {
+      const ok = await confirm({
+        title: "批准并发送群发",
+        body: (
+          <div class="confirm-summary">
+            {`发送对象：${audienceText(campaign.audience)}。批准后立即通过微信群发发送，不能撤回。`}
+          </div>
+        ),
+        ok: "批准并发送",
+      });
+      if (!ok) return;
+    }
+    const path = `/campaigns/${encodeURIComponent(campaign.id)}/decision`;
+    await act(approve ? "审批" : "驳回", path, { approve, reason, version: campaign.version },
+      approve ? "已批准，群发已提交微信发送。" : "已驳回。");
   };
 
   const save = async (draft: Draft) => {
@@ -215,15 +235,12 @@ export function CampaignsPage({ route }: { route: Route }) {
             }}
             onPreview={() => void act("预览", path("preview"), {}, "已发送预览到您的微信。")}
             onSubmit={() => void act("提交", path("submit"), { version: c.version }, "已提交审批。")}
-            onDecide={(approve, reason) =>
-              void act(approve ? "审批" : "驳回", path("decision"),
-                { approve, reason, version: c.version },
-                approve ? "已批准，群发已提交微信发送。" : "已驳回。")
-            }
+            onDecide={(approve, reason) => void decide(c, approve, reason)}
             onSend={() => void act("发送", path("send"), {}, "群发已提交微信发送。")}
           />
         )}
       </div>
+      {confirmDialog}
     </section>
   );
 }
