@@ -219,3 +219,20 @@ def test_all_followers_are_everyone_known_but_who_unfollowed(container):
     assert bound in Audiences()(rules.Audience(rules.BOUND))
     assert bound in Audiences()(rules.Audience(rules.REGION, region="粤B"))
     assert bound not in Audiences()(rules.Audience(rules.REGION, region="京"))
+
+
+def test_a_batch_wechat_refuses_gives_each_customer_their_place_back(container, emulator):
+    desk, where = container.campaign_desk, Source("127.0.0.1", "pytest")
+    author, approver = Staff("s1", "陈", ("supervisor",)), Staff("ap", "孙", ("approver",))
+    ends = _ending_day()
+    a, b = _customers(2, ends)
+    made = desk.create(author, _draft(ends), where)
+    sub = desk.submit(author, made["id"], {"version": made["version"]}, where)
+    emulator.add_fault("message/mass/send", errcode=45009)  # the day's mass sends are used up
+    done = desk.decide(approver, made["id"], {"approve": True, "version": sub["version"]}, where)
+    assert done["results"]["failed"] == 2 and done["results"]["asked"] == 0
+    assert done["results"]["batches"][0]["errcode"] == 45009
+    assert done["status"] == "finished"  # nothing to wait for: the results say what failed
+    # Neither the week's campaign nor WeChat's month was spent on them.
+    assert container.push_budget.try_spend(a, "campaign")
+    assert CampaignStore().take_month(b, time.time())
