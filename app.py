@@ -177,3 +177,13 @@ def on_handoff_change(event: DynamoDBEvent) -> None:
     services().metrics.on_handoffs(
         {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
     )
+
+
+@app.on_dynamodb_record(
+    stream_arn=_names.stream_arn("surveys"), batch_size=100, starting_position="TRIM_HORIZON"
+)
+def on_survey_change(event: DynamoDBEvent) -> None:
+    """The dashboard's self-survey funnel: opened, five photos in (with the time), re-shoot."""
+    services().metrics.on_surveys(
+        {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
+    )

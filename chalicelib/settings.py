@@ -78,6 +78,7 @@ class Settings:
     claims_stream_arn: str = ""
     conversations_stream_arn: str = ""  # the dashboard's aggregator (issue 18)
     handoffs_stream_arn: str = ""  # likewise
+    surveys_stream_arn: str = ""  # likewise
     claim_status_template_id: str = ""
     claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
     claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
@@ -193,6 +194,8 @@ class Settings:
             return self.conversations_stream_arn
         if logical == "handoffs" and self.handoffs_stream_arn:
             return self.handoffs_stream_arn
+        if logical == "surveys" and self.surveys_stream_arn:
+            return self.surveys_stream_arn
         table = self.table(logical)
         return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
 
@@ -361,6 +364,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         claims_stream_arn=env.get("CLAIMS_STREAM_ARN", ""),
         conversations_stream_arn=env.get("CONVERSATIONS_STREAM_ARN", ""),
         handoffs_stream_arn=env.get("HANDOFFS_STREAM_ARN", ""),
+        surveys_stream_arn=env.get("SURVEYS_STREAM_ARN", ""),
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
         claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
         claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),

@@ -18,6 +18,8 @@ BOT_SHARE_PERMILLE = 930  # the bot's share of the replies (Xiaomi's 93%)
 HANDOFF_EVERY = 50  # one message in 50 asks for a person
 FIRST_RESPONSE_S = 120  # every first response in the 2-minute bucket
 RESOLUTION_S = 1200  # every resolution in the 20-minute bucket
+SURVEY_EVERY = 100  # one message in 100 opens a self-survey
+SURVEY_PHOTOS_S = 600  # five photos in within the 10-minute bucket
 
 
 @dataclass
@@ -50,11 +52,15 @@ def day_counters(per_day: int) -> dict[str, list[int]]:
         m.HANDOFFS_OPENED: _by_hour(per_day // HANDOFF_EVERY),
         m.HANDOFFS_ANSWERED: _by_hour(per_day // HANDOFF_EVERY),
         m.HANDOFFS_RESOLVED: _by_hour(per_day // HANDOFF_EVERY),
+        m.SURVEY_STARTED: _by_hour(per_day // SURVEY_EVERY),
+        m.SURVEY_PHOTOS: _by_hour(per_day // SURVEY_EVERY * 8 // 10),  # 80% send all five
+        m.SURVEY_RESHOT: _by_hour(per_day // SURVEY_EVERY // 10),  # 10% asked to re-shoot
     }
 
 
 def _buckets(metric: str, total: int) -> dict[str, int]:
-    seconds = {m.HANDOFFS_ANSWERED: FIRST_RESPONSE_S, m.HANDOFFS_RESOLVED: RESOLUTION_S}
+    seconds = {m.HANDOFFS_ANSWERED: FIRST_RESPONSE_S, m.HANDOFFS_RESOLVED: RESOLUTION_S,
+               m.SURVEY_PHOTOS: SURVEY_PHOTOS_S}  # fmt: skip
     if metric not in seconds:
         return {}
     return {m.bucket_attr(m.bucket_of(seconds[metric])): total}

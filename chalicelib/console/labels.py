@@ -341,8 +341,8 @@ def console_labels() -> dict[str, Any]:
 
 
 # The dashboard's charts (看板, service/metrics.py): key, title, kind, and the counters drawn
-# (domain/metrics.py METRICS) with their labels. A chart whose counters are not all counted yet
-# is sent with wired false and shown as not counted yet.
+# (domain/metrics.py METRICS) with their labels. Counters not kept yet are named as missing
+# (the page says so) rather than drawn as zeros.
 DASHBOARD_CHARTS: tuple[dict[str, Any], ...] = (
     {"key": "messages", "title": "消息量", "kind": "daily",
      "series": (("messages.in", "客户消息"),)},

@@ -34,14 +34,18 @@ OUTBOX_FAILED = "outbox.failed"  # pushes the outbox dropped or parked (not sent
 HANDOFFS_OPENED = "handoffs.opened"  # chats handed to a person, by when they started
 HANDOFFS_ANSWERED = "handoffs.first_response"  # first responses, by when; business seconds
 HANDOFFS_RESOLVED = "handoffs.resolved"  # chats resolved, by when; business seconds
+SURVEY_STARTED = "survey.started"  # self-surveys opened
+SURVEY_PHOTOS = "survey.photos"  # ... with their five photos in (first time); seconds taken
+SURVEY_RESHOT = "survey.reshot"  # ... asked to take photos again (once per survey)
 
 METRICS: tuple[str, ...] = (
     MESSAGES_IN, REPLIES_BOT, REPLIES_PEOPLE, NOTICES_SENT, OUTBOX_FAILED,
     HANDOFFS_OPENED, HANDOFFS_ANSWERED, HANDOFFS_RESOLVED,
+    SURVEY_STARTED, SURVEY_PHOTOS, SURVEY_RESHOT,
 )  # fmt: skip
 
 # Durations (first response, resolution): their buckets are read for medians.
-DURATIONS: frozenset[str] = frozenset({HANDOFFS_ANSWERED, HANDOFFS_RESOLVED})
+DURATIONS: frozenset[str] = frozenset({HANDOFFS_ANSWERED, HANDOFFS_RESOLVED, SURVEY_PHOTOS})
 
 # Log events of the asynchronous paths (worker, outbox) counted as they are logged.
 EVENT_METRICS: Mapping[str, str] = {
@@ -138,6 +142,26 @@ def handoff_increments(
         at = _number(new, at_attr) or _number(new, "last_activity") or started
         if seconds is not None and before is None and at is not None:
             out.append(Increment(metric, *day_and_hour(at), seconds=seconds))
+    return out
+
+
+def survey_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Increment]:
+    """A self-survey item changed (the surveys stream, old and new images): opened; its five
+    photos in for the first time (with the seconds since it opened); first asked to re-shoot."""
+    if not new:
+        return []
+    out: list[Increment] = []
+    started = _number(new, "started_at")
+    at = _number(new, "last_activity") or started
+    if not old and started is not None:
+        out.append(Increment(SURVEY_STARTED, *day_and_hour(started)))
+    submitted = _plain(new, "state") == "submitted" and _plain(old, "state") != "submitted"
+    if submitted and _number(new, "submissions") == 1 and at is not None and started is not None:
+        out.append(Increment(SURVEY_PHOTOS, *day_and_hour(at), seconds=max(0.0, at - started)))
+    asked = (_plain(new, "reshoot") or "[]") not in ("[]", "")
+    before = (_plain(old, "reshoot") or "[]") not in ("[]", "")
+    if asked and not before and at is not None:
+        out.append(Increment(SURVEY_RESHOT, *day_and_hour(at)))
     return out
 
 

@@ -63,6 +63,16 @@ class MetricsDesk:
             )
         return self.metrics.add(rules.merge(increments))
 
+    def on_surveys(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Self-survey items from the table's stream (old_image, new_image): the funnel's
+        steps kept on the survey. Returns the writes."""
+        increments: list[rules.Increment] = []
+        for record in records:
+            increments += rules.survey_increments(
+                record.get("old_image") or {}, record.get("new_image") or {}
+            )
+        return self.metrics.add(rules.merge(increments))
+
     @contextmanager
     def counting(self) -> Iterator[None]:
         """Count the counted log events (domain EVENT_METRICS) of an asynchronous invocation
@@ -97,8 +107,9 @@ class MetricsDesk:
         for chart in DASHBOARD_CHARTS:
             series = [{"metric": metric, "label": label, **read[metric]}
                       for metric, label in chart["series"] if metric in read]  # fmt: skip
-            charts.append({**chart, "series": series,
-                           "wired": len(series) == len(chart["series"])})  # fmt: skip
+            missing = [label for metric, label in chart["series"] if metric not in read]
+            charts.append({**chart, "series": series, "missing": missing,
+                           "wired": not missing})  # fmt: skip
         return {
             "from": first.isoformat(),
             "to": last.isoformat(),

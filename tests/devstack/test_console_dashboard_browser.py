@@ -1,7 +1,8 @@
 """The dashboard (看板) in a real browser (headless Chromium through Playwright), against the
 whole local stack: ten days of counters with known answers are written into the stack's
 metrics table as the aggregator writes them (devstack/metrics_data.py); a supervisor opens the
-dashboard for that period and reads the figures (10,000 messages, 93.0% answered by the bot),
+dashboard for that period and reads the figures (10,000 messages, 93.0% answered by the bot,
+chats by hour with median times, the self-survey funnel, the top unanswered questions),
 downloads a chart as CSV (BOM, one row a day); a customer's message today is counted through
 the conversations stream and the event pump. An agent is shown the forbidden page. The page is
 screenshotted for docs/DASHBOARD.md (docs/dashboard.png with CLAIMBOT_UPDATE_README_SCREENSHOT=1).
@@ -52,6 +53,12 @@ def _seed(urls, folder: Path) -> None:
     dynamodb = boto3.client("dynamodb", endpoint_url=urls["aws"], region_name=state["region"],
                             aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
     table = state["resources"]["MetricsTable"]
+    misses = state["resources"]["KbMissesTable"]  # the period's last week: the top questions
+    for i, question in enumerate(["玻璃单独破碎能赔吗", "玻璃单独破碎能赔吗", "代步车怎么申请"]):
+        dynamodb.put_item(TableName=misses, Item={
+            "day": {"S": "2019-01-08"}, "miss_id": {"S": f"m{i}"}, "question": {"S": question},
+            "outcome": {"S": "nothing"}, "offered": {"S": "[]"}, "asked_at": {"N": "0"},
+            "expires_at": {"N": "4102444800"}})  # fmt: skip
     for day in metrics_data.updates(FIRST, days=10, per_day=1000):
         for (metric, iso), adds in day.items():
             dynamodb.update_item(
@@ -96,10 +103,16 @@ def test_the_dashboard_shows_the_known_figures_and_downloads_a_chart(
         pushes = supervisor.by("dash-chart-pushes")
         assert pushes.get_by_test_id("dash-total-notices.sent").inner_text() == "500"
         assert messages.locator("rect.dash-bar").count() == 10  # a bar a day
+        top = supervisor.by("dash-misses").locator("li").all_inner_texts()
+        assert top == ["玻璃单独破碎能赔吗\n2", "代步车怎么申请\n1"]
         handoffs = supervisor.by("dash-chart-handoffs")
         assert handoffs.get_by_test_id("dash-total-handoffs.opened").inner_text() == "200"
         median = handoffs.get_by_test_id("dash-median-handoffs.first_response").inner_text()
         assert median == "中位数 ≤ 2 分钟"
+        funnel = supervisor.by("dash-chart-survey")
+        assert funnel.get_by_test_id("dash-median-survey.photos").inner_text() == "中位数 ≤ 10 分钟"
+        assert "80 (80%)" in funnel.inner_text()  # five photos: 80 of the 100 opened
+        assert "通过" in funnel.get_by_test_id("dash-missing-survey").inner_text()  # not kept yet
         assert "报价漏斗" in supervisor.by("dash-unwired").inner_text()  # not counted yet
 
         with page.expect_download() as download:

@@ -67,7 +67,7 @@ def test_the_stream_is_counted_in_one_write_per_counter_and_day(container, api):
 def test_figures_of_a_generated_period_with_known_answers(container, api):
     first = date(2019, 1, 1)
     made = metrics_data.generate(container.metrics.metrics, first, days=10, per_day=1000)
-    assert made.writes == 10 * 8  # counters x days, whatever the messages
+    assert made.writes == 10 * 11  # counters x days, whatever the messages
     figures = _console(api, "GET", "/console/api/dashboard?from=2019-01-01&to=2019-01-10",
                        "auditor1").json_body  # fmt: skip
     messages = _series(_chart(figures, "messages"))["messages.in"]
@@ -84,6 +84,10 @@ def test_figures_of_a_generated_period_with_known_answers(container, api):
     assert handoffs["handoffs.opened"]["total"] == 200  # one message in 50
     assert handoffs["handoffs.first_response"]["median_s"] == 120
     assert handoffs["handoffs.resolved"]["median_s"] == 1200
+    survey = _series(_chart(figures, "survey"))
+    assert [survey[k]["total"] for k in ("survey.started", "survey.photos", "survey.reshot")] == [
+        100, 80, 10]  # fmt: skip
+    assert survey["survey.photos"]["median_s"] == 600
     assert _chart(figures, "quote")["wired"] is False  # not counted yet: said, not zeros
     assert _chart(figures, "quote")["series"] == []
 
@@ -149,3 +153,30 @@ def test_handoffs_by_hour_with_median_first_response_and_resolution(container, a
     assert series["handoffs.first_response"]["median_s"] == 120
     assert series["handoffs.resolved"]["median_s"] == 1200
     assert opened["median_s"] is None  # a count, not a duration
+
+
+def test_the_self_survey_funnel_with_its_median_time(container, api):
+    def survey(claim: str, state: str, later: float, submissions: int, reshoot: str = "[]"):
+        at = datetime(2019, 10, 10, 9, tzinfo=CHINA).timestamp()
+        return {"claim_no": {"S": claim}, "state": {"S": state}, "started_at": {"N": str(at)},
+                "last_activity": {"N": str(at + later)}, "submissions": {"N": str(submissions)},
+                "reshoot": {"S": reshoot}}  # fmt: skip
+
+    records = []
+    for i, minutes in enumerate([4, 6, 25]):  # three of four send their five photos
+        opened, sent = survey(f"C{i}", "open", 0, 0), survey(f"C{i}", "submitted", minutes * 60, 1)
+        records += [{"old_image": {}, "new_image": opened},
+                    {"old_image": opened, "new_image": sent}]  # fmt: skip
+    records.append({"old_image": {}, "new_image": survey("C9", "open", 0, 0)})
+    asked = survey("C0", "open", 3600, 1, '["3"]')
+    records.append({"old_image": survey("C0", "submitted", 240, 1), "new_image": asked})
+    container.metrics.on_surveys(records)
+    figures = _console(api, "GET", "/console/api/dashboard?from=2019-10-10&to=2019-10-10",
+                       "supervisor1").json_body  # fmt: skip
+    chart = _chart(figures, "survey")
+    steps = _series(chart)
+    assert [s["metric"] for s in chart["series"]] == ["survey.started", "survey.photos",
+                                                      "survey.reshot"]  # fmt: skip
+    assert [s["total"] for s in chart["series"]] == [4, 3, 1]
+    assert steps["survey.photos"]["median_s"] == 600  # 6 minutes: the 10-minute bucket
+    assert chart["missing"] == ["通过", "转查勘员"] and chart["wired"] is False

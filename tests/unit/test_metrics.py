@@ -93,3 +93,28 @@ def test_a_handoff_counts_its_start_first_response_and_resolution_once_each():
     again = _handoff("h2", "2026-03-02 14:00:00")
     assert m.handoff_increments(ended, again) == [m.Increment(m.HANDOFFS_OPENED, "2026-03-02", 14)]
     assert m.handoff_increments(ended, {}) == []  # removed
+
+
+def _survey(started: str, state: str = "open", later_s: float = 0, **extra) -> dict:
+    at = _ms(started) / 1000
+    image = {"claim_no": {"S": "C1"}, "state": {"S": state}, "started_at": {"N": str(at)},
+             "last_activity": {"N": str(at + later_s)}, "reshoot": {"S": "[]"},
+             "submissions": {"N": "0"}}  # fmt: skip
+    image.update(extra)
+    return image
+
+
+def test_a_self_survey_counts_its_steps_once_each():
+    opened = _survey("2026-03-01 10:00:00")
+    assert m.survey_increments({}, opened) == [m.Increment(m.SURVEY_STARTED, "2026-03-01", 10)]
+    assert m.survey_increments(opened, opened) == []  # a photo placed: nothing new
+    sent = _survey("2026-03-01 10:00:00", "submitted", 400, submissions={"N": "1"})
+    assert m.survey_increments(opened, sent) == [
+        m.Increment(m.SURVEY_PHOTOS, "2026-03-01", 10, seconds=400)
+    ]
+    asked = _survey("2026-03-01 10:00:00", "open", 4000, submissions={"N": "1"},
+                    reshoot={"S": '["2"]'})  # fmt: skip
+    assert m.survey_increments(sent, asked) == [m.Increment(m.SURVEY_RESHOT, "2026-03-01", 11)]
+    again = _survey("2026-03-01 10:00:00", "submitted", 5000, submissions={"N": "2"},
+                    reshoot={"S": '["2"]'})  # fmt: skip
+    assert m.survey_increments(asked, again) == []  # the funnel counts the first time only

@@ -114,6 +114,11 @@ function Funnel({ series }: { series: Series[] }) {
             {count(s.total)}
             {first > 0 && ` (${((s.total / first) * 100).toFixed(0)}%)`}
           </span>
+          {s.median_s !== null && (
+            <span class="muted dash-step-median" data-testid={`dash-median-${s.metric}`}>
+              {`中位数 ≤ ${durationText(s.median_s)}`}
+            </span>
+          )}
         </div>
       ))}
     </div>

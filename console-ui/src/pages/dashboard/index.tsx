@@ -75,8 +75,8 @@ export function DashboardPage({ route }: { route: Route }) {
 }
 
 function Report({ report }: { report: DashboardReport }) {
-  const wired = report.charts.filter((c) => c.wired);
-  const waiting = report.charts.filter((c) => !c.wired);
+  const wired = report.charts.filter((c) => c.series.length > 0);
+  const waiting = report.charts.filter((c) => c.series.length === 0);
   return (
     <>
       <div class="dash-grid">
@@ -111,6 +111,11 @@ function ChartCard({ chart, report }: { chart: Chart; report: DashboardReport })
         </button>
       </header>
       <ChartBody chart={chart} days={report.days} />
+      {chart.missing.length > 0 && (
+        <p class="muted" data-testid={`dash-missing-${chart.key}`}>
+          {`尚未统计：${chart.missing.join("、")}`}
+        </p>
+      )}
     </article>
   );
 }

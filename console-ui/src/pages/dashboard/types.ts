@@ -15,8 +15,9 @@ export interface Chart {
   key: string;
   title: string;
   kind: ChartKind;
-  wired: boolean; // false: not counted yet (no series)
-  series: Series[];
+  wired: boolean; // false: some counters not kept yet
+  series: Series[]; // the counters kept
+  missing: string[]; // the labels of those not kept yet
 }
 
 export interface Miss {
