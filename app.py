@@ -187,3 +187,13 @@ def on_survey_change(event: DynamoDBEvent) -> None:
     services().metrics.on_surveys(
         {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
     )
+
+
+@app.on_dynamodb_record(
+    stream_arn=_names.stream_arn("lockouts"), batch_size=100, starting_position="TRIM_HORIZON"
+)
+def on_lockout_change(event: DynamoDBEvent) -> None:
+    """The dashboard's binding counters: failed attempts and locks."""
+    services().metrics.on_lockouts(
+        {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
+    )

@@ -79,6 +79,7 @@ class Settings:
     conversations_stream_arn: str = ""  # the dashboard's aggregator (issue 18)
     handoffs_stream_arn: str = ""  # likewise
     surveys_stream_arn: str = ""  # likewise
+    lockouts_stream_arn: str = ""  # likewise
     claim_status_template_id: str = ""
     claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
     claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
@@ -196,6 +197,8 @@ class Settings:
             return self.handoffs_stream_arn
         if logical == "surveys" and self.surveys_stream_arn:
             return self.surveys_stream_arn
+        if logical == "lockouts" and self.lockouts_stream_arn:
+            return self.lockouts_stream_arn
         table = self.table(logical)
         return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
 
@@ -365,6 +368,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         conversations_stream_arn=env.get("CONVERSATIONS_STREAM_ARN", ""),
         handoffs_stream_arn=env.get("HANDOFFS_STREAM_ARN", ""),
         surveys_stream_arn=env.get("SURVEYS_STREAM_ARN", ""),
+        lockouts_stream_arn=env.get("LOCKOUTS_STREAM_ARN", ""),
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
         claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
         claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),

@@ -55,6 +55,8 @@ def day_counters(per_day: int) -> dict[str, list[int]]:
         m.SURVEY_STARTED: _by_hour(per_day // SURVEY_EVERY),
         m.SURVEY_PHOTOS: _by_hour(per_day // SURVEY_EVERY * 8 // 10),  # 80% send all five
         m.SURVEY_RESHOT: _by_hour(per_day // SURVEY_EVERY // 10),  # 10% asked to re-shoot
+        m.BINDING_FAILED: _by_hour(per_day // 200),
+        m.BINDING_LOCKS: _by_hour(per_day // 1000),
     }
 
 

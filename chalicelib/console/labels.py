@@ -364,8 +364,8 @@ DASHBOARD_CHARTS: tuple[dict[str, Any], ...] = (
      "series": (("survey.started", "开始"), ("survey.photos", "五张照片"),
                 ("survey.approved", "通过"), ("survey.reshot", "重拍"),
                 ("survey.surveyor", "转查勘员"))},
-    {"key": "binding", "title": "绑定尝试与锁定", "kind": "daily",
-     "series": (("binding.attempts", "尝试"), ("binding.locks", "锁定"))},
+    {"key": "binding", "title": "绑定验证失败与锁定", "kind": "daily",
+     "series": (("binding.failed", "验证失败"), ("binding.locks", "锁定"))},
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.book import BIND_LOCK_S
 from chalicelib.domain.hours import CHINA
 
 HOURS = 24
@@ -37,11 +38,14 @@ HANDOFFS_RESOLVED = "handoffs.resolved"  # chats resolved, by when; business sec
 SURVEY_STARTED = "survey.started"  # self-surveys opened
 SURVEY_PHOTOS = "survey.photos"  # ... with their five photos in (first time); seconds taken
 SURVEY_RESHOT = "survey.reshot"  # ... asked to take photos again (once per survey)
+BINDING_FAILED = "binding.failed"  # wrong answers when binding (the all-users minute count)
+BINDING_LOCKS = "binding.locks"  # a customer or a policy locked after too many
 
 METRICS: tuple[str, ...] = (
     MESSAGES_IN, REPLIES_BOT, REPLIES_PEOPLE, NOTICES_SENT, OUTBOX_FAILED,
     HANDOFFS_OPENED, HANDOFFS_ANSWERED, HANDOFFS_RESOLVED,
     SURVEY_STARTED, SURVEY_PHOTOS, SURVEY_RESHOT,
+    BINDING_FAILED, BINDING_LOCKS,
 )  # fmt: skip
 
 # Durations (first response, resolution): their buckets are read for medians.
@@ -163,6 +167,26 @@ def survey_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[In
     if asked and not before and at is not None:
         out.append(Increment(SURVEY_RESHOT, *day_and_hour(at)))
     return out
+
+
+def lockout_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Increment]:
+    """A lockout item changed (the lockouts stream, store/book.py): every wrong answer adds one
+    to the all-users item of its minute (`all:<minute>`), so its growth is the failed attempts,
+    each once; a subject's lock is a later `locked_until`."""
+    if not new:
+        return []
+    subject = _plain(new, "subject") or ""
+    if subject.startswith("all:"):
+        grown = int((_number(new, "failures") or 0) - (_number(old, "failures") or 0))
+        try:
+            at = int(subject.split(":", 1)[1]) * 60
+        except ValueError:
+            return []
+        return [Increment(BINDING_FAILED, *day_and_hour(at), n=grown)] if grown > 0 else []
+    until = _number(new, "locked_until") or 0
+    if until > (_number(old, "locked_until") or 0):
+        return [Increment(BINDING_LOCKS, *day_and_hour(until - BIND_LOCK_S))]
+    return []
 
 
 def event_increments(name: str, at: float, seconds: float | None = None) -> list[Increment]:

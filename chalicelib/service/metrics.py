@@ -73,6 +73,16 @@ class MetricsDesk:
             )
         return self.metrics.add(rules.merge(increments))
 
+    def on_lockouts(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Lockout items from the table's stream (old_image, new_image): failed binding
+        attempts and locks. Returns the writes."""
+        increments: list[rules.Increment] = []
+        for record in records:
+            increments += rules.lockout_increments(
+                record.get("old_image") or {}, record.get("new_image") or {}
+            )
+        return self.metrics.add(rules.merge(increments))
+
     @contextmanager
     def counting(self) -> Iterator[None]:
         """Count the counted log events (domain EVENT_METRICS) of an asynchronous invocation

@@ -109,6 +109,8 @@ def test_the_dashboard_shows_the_known_figures_and_downloads_a_chart(
         assert handoffs.get_by_test_id("dash-total-handoffs.opened").inner_text() == "200"
         median = handoffs.get_by_test_id("dash-median-handoffs.first_response").inner_text()
         assert median == "中位数 ≤ 2 分钟"
+        binding = supervisor.by("dash-chart-binding")
+        assert binding.get_by_test_id("dash-total-binding.locks").inner_text() == "10"
         funnel = supervisor.by("dash-chart-survey")
         assert funnel.get_by_test_id("dash-median-survey.photos").inner_text() == "中位数 ≤ 10 分钟"
         assert "80 (80%)" in funnel.inner_text()  # five photos: 80 of the 100 opened

@@ -67,7 +67,7 @@ def test_the_stream_is_counted_in_one_write_per_counter_and_day(container, api):
 def test_figures_of_a_generated_period_with_known_answers(container, api):
     first = date(2019, 1, 1)
     made = metrics_data.generate(container.metrics.metrics, first, days=10, per_day=1000)
-    assert made.writes == 10 * 11  # counters x days, whatever the messages
+    assert made.writes == 10 * 13  # counters x days, whatever the messages
     figures = _console(api, "GET", "/console/api/dashboard?from=2019-01-01&to=2019-01-10",
                        "auditor1").json_body  # fmt: skip
     messages = _series(_chart(figures, "messages"))["messages.in"]
@@ -88,6 +88,8 @@ def test_figures_of_a_generated_period_with_known_answers(container, api):
     assert [survey[k]["total"] for k in ("survey.started", "survey.photos", "survey.reshot")] == [
         100, 80, 10]  # fmt: skip
     assert survey["survey.photos"]["median_s"] == 600
+    binding = _series(_chart(figures, "binding"))
+    assert (binding["binding.failed"]["total"], binding["binding.locks"]["total"]) == (50, 10)
     assert _chart(figures, "quote")["wired"] is False  # not counted yet: said, not zeros
     assert _chart(figures, "quote")["series"] == []
 
@@ -180,3 +182,40 @@ def test_the_self_survey_funnel_with_its_median_time(container, api):
     assert [s["total"] for s in chart["series"]] == [4, 3, 1]
     assert steps["survey.photos"]["median_s"] == 600  # 6 minutes: the 10-minute bucket
     assert chart["missing"] == ["通过", "转查勘员"] and chart["wired"] is False
+
+
+def _stream_records(container, table_model) -> list[dict]:
+    """Every record of the table's stream in moto, as the handlers get them."""
+    streams = container.client("dynamodbstreams")
+    arn = container.client("dynamodb").describe_table(
+        TableName=table_model.Meta.table_name)["Table"]["LatestStreamArn"]  # fmt: skip
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            got = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += [{"old_image": r["dynamodb"].get("OldImage", {}),
+                         "new_image": r["dynamodb"].get("NewImage", {})} for r in got["Records"]]
+            iterator = got.get("NextShardIterator") if got["Records"] else None
+    return records
+
+
+def test_wrong_binding_answers_and_the_lock_counted_from_the_real_stream(container, api, openid):
+    """Five wrong answers on 2019-11-11 lock the WeChat user: the lockouts table's own stream
+    records (read from moto) give 5 failed attempts and 1 lock that day."""
+    from chalicelib.store.book import BookStore
+    from chalicelib.store.models import LockoutItem
+    from tests.integration.test_book import KEY, Clock, attempt
+
+    clock = Clock(datetime(2019, 11, 11, 10, tzinfo=CHINA).timestamp())
+    book = BookStore(KEY, clock=clock)
+    for _ in range(5):
+        book.try_bind(openid, "PDAA1111111111111111", "000000", attempt())
+    # Every record of the session's stream: other tests' attempts count on their own days.
+    container.metrics.on_lockouts(_stream_records(container, LockoutItem))
+    figures = _console(api, "GET", "/console/api/dashboard?from=2019-11-11&to=2019-11-11",
+                       "supervisor1").json_body  # fmt: skip
+    binding = _series(_chart(figures, "binding"))
+    assert binding["binding.failed"]["total"] == 5
+    assert binding["binding.locks"]["total"] == 1

@@ -35,6 +35,7 @@ def test_the_pump_finds_the_apps_own_sqs_handlers():
         ("claimbot-local-conversations", app.on_conversation_record),  # the dashboard's counts
         ("claimbot-local-handoffs", app.on_handoff_change),  # likewise
         ("claimbot-local-surveys", app.on_survey_change),  # likewise
+        ("claimbot-local-lockouts", app.on_lockout_change),  # likewise
     ]
     assert [(b.name, b.handler, b.every_s) for b in schedules] == [
         ("watchdog", app.watchdog, 60.0)  # a chat's 2-minute first-response target needs it

@@ -118,3 +118,20 @@ def test_a_self_survey_counts_its_steps_once_each():
     again = _survey("2026-03-01 10:00:00", "submitted", 5000, submissions={"N": "2"},
                     reshoot={"S": '["2"]'})  # fmt: skip
     assert m.survey_increments(asked, again) == []  # the funnel counts the first time only
+
+
+def test_binding_failures_from_the_minute_count_and_locks_from_a_subject():
+    minute = _ms("2026-03-01 10:05:00") // 60000
+    one = {"subject": {"S": f"all:{minute}"}, "failures": {"N": "1"}}
+    three = {"subject": {"S": f"all:{minute}"}, "failures": {"N": "3"}}
+    assert m.lockout_increments({}, one) == [m.Increment(m.BINDING_FAILED, "2026-03-01", 10)]
+    assert m.lockout_increments(one, three) == [
+        m.Increment(m.BINDING_FAILED, "2026-03-01", 10, n=2)
+    ]
+    until = _ms("2026-03-01 12:00:00") / 1000  # locked at 11:00 for an hour
+    user = {"subject": {"S": "user:abc"}, "failures": {"N": "4"}, "locked_until": {"N": "0"}}
+    locked = {"subject": {"S": "user:abc"}, "failures": {"N": "0"},
+              "locked_until": {"N": str(until)}}  # fmt: skip
+    assert m.lockout_increments({}, user) == []  # a user's own failures: counted in the minute
+    assert m.lockout_increments(user, locked) == [m.Increment(m.BINDING_LOCKS, "2026-03-01", 11)]
+    assert m.lockout_increments(locked, locked) == []
