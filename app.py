@@ -197,3 +197,23 @@ def on_lockout_change(event: DynamoDBEvent) -> None:
     services().metrics.on_lockouts(
         {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
     )
+
+
+@app.on_dynamodb_record(
+    stream_arn=_names.stream_arn("kb_misses"), batch_size=100, starting_position="TRIM_HORIZON"
+)
+def on_kb_miss_change(event: DynamoDBEvent) -> None:
+    """The dashboard's knowledge-base counters: questions given choices, or nothing."""
+    services().metrics.on_changes(
+        "kb_miss", ({"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event)
+    )
+
+
+@app.on_dynamodb_record(
+    stream_arn=_names.stream_arn("ratings"), batch_size=100, starting_position="TRIM_HORIZON"
+)
+def on_rating_change(event: DynamoDBEvent) -> None:
+    """The dashboard's satisfaction counters: asked, rated, rated low."""
+    services().metrics.on_changes(
+        "rating", ({"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event)
+    )

@@ -80,6 +80,8 @@ class Settings:
     handoffs_stream_arn: str = ""  # likewise
     surveys_stream_arn: str = ""  # likewise
     lockouts_stream_arn: str = ""  # likewise
+    kb_misses_stream_arn: str = ""  # likewise
+    ratings_stream_arn: str = ""  # likewise
     claim_status_template_id: str = ""
     claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
     claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
@@ -199,6 +201,10 @@ class Settings:
             return self.surveys_stream_arn
         if logical == "lockouts" and self.lockouts_stream_arn:
             return self.lockouts_stream_arn
+        if logical == "kb_misses" and self.kb_misses_stream_arn:
+            return self.kb_misses_stream_arn
+        if logical == "ratings" and self.ratings_stream_arn:
+            return self.ratings_stream_arn
         table = self.table(logical)
         return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
 
@@ -369,6 +375,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         handoffs_stream_arn=env.get("HANDOFFS_STREAM_ARN", ""),
         surveys_stream_arn=env.get("SURVEYS_STREAM_ARN", ""),
         lockouts_stream_arn=env.get("LOCKOUTS_STREAM_ARN", ""),
+        kb_misses_stream_arn=env.get("KB_MISSES_STREAM_ARN", ""),
+        ratings_stream_arn=env.get("RATINGS_STREAM_ARN", ""),
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
         claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
         claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),

@@ -57,6 +57,11 @@ def day_counters(per_day: int) -> dict[str, list[int]]:
         m.SURVEY_RESHOT: _by_hour(per_day // SURVEY_EVERY // 10),  # 10% asked to re-shoot
         m.BINDING_FAILED: _by_hour(per_day // 200),
         m.BINDING_LOCKS: _by_hour(per_day // 1000),
+        m.KB_CANDIDATES: _by_hour(per_day // 40),
+        m.KB_MISSES: _by_hour(per_day // 50),
+        m.RATINGS_ASKED: _by_hour(per_day // 100),
+        m.RATINGS_RATED: _by_hour(per_day // 200),
+        m.RATINGS_LOW: _by_hour(per_day // 2000),
     }
 
 

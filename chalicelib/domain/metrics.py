@@ -40,12 +40,18 @@ SURVEY_PHOTOS = "survey.photos"  # ... with their five photos in (first time); s
 SURVEY_RESHOT = "survey.reshot"  # ... asked to take photos again (once per survey)
 BINDING_FAILED = "binding.failed"  # wrong answers when binding (the all-users minute count)
 BINDING_LOCKS = "binding.locks"  # a customer or a policy locked after too many
+KB_CANDIDATES = "kb.candidates"  # questions answered with choices (not sure of one)
+KB_MISSES = "kb.miss"  # questions the knowledge base had nothing for
+RATINGS_ASKED = "ratings.asked"  # satisfaction questions sent
+RATINGS_RATED = "ratings.rated"  # ... answered with a score
+RATINGS_LOW = "ratings.low"  # ... of 1 or 2
 
 METRICS: tuple[str, ...] = (
     MESSAGES_IN, REPLIES_BOT, REPLIES_PEOPLE, NOTICES_SENT, OUTBOX_FAILED,
     HANDOFFS_OPENED, HANDOFFS_ANSWERED, HANDOFFS_RESOLVED,
     SURVEY_STARTED, SURVEY_PHOTOS, SURVEY_RESHOT,
-    BINDING_FAILED, BINDING_LOCKS,
+    BINDING_FAILED, BINDING_LOCKS, KB_CANDIDATES, KB_MISSES,
+    RATINGS_ASKED, RATINGS_RATED, RATINGS_LOW,
 )  # fmt: skip
 
 # Durations (first response, resolution): their buckets are read for medians.
@@ -187,6 +193,34 @@ def lockout_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[I
     if until > (_number(old, "locked_until") or 0):
         return [Increment(BINDING_LOCKS, *day_and_hour(until - BIND_LOCK_S))]
     return []
+
+
+def kb_miss_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Increment]:
+    """A question recorded in the miss log (its stream; store/kb_misses.py): candidates offered
+    or nothing found, counted when first recorded."""
+    at = _number(new, "asked_at")
+    if old or not new or at is None:
+        return []
+    metric = KB_CANDIDATES if _plain(new, "outcome") == "candidates" else KB_MISSES
+    return [Increment(metric, *day_and_hour(at))]
+
+
+def rating_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Increment]:
+    """A satisfaction question changed (the ratings stream; store/ratings.py): asked, then
+    rated (a low score of 1-2 counted too), each when its status first becomes so."""
+    status, before = _plain(new, "status"), _plain(old, "status")
+    if not new or status == before:
+        return []
+    out: list[Increment] = []
+    asked_at = _number(new, "asked_at")
+    if status in ("asked", "rated") and before not in ("asked", "rated") and asked_at:
+        out.append(Increment(RATINGS_ASKED, *day_and_hour(asked_at)))
+    rated_at = _number(new, "rated_at") or asked_at
+    if status == "rated" and rated_at:
+        out.append(Increment(RATINGS_RATED, *day_and_hour(rated_at)))
+        if (_number(new, "score") or 0) <= 2:
+            out.append(Increment(RATINGS_LOW, *day_and_hour(rated_at)))
+    return out
 
 
 def event_increments(name: str, at: float, seconds: float | None = None) -> list[Increment]:

@@ -83,6 +83,15 @@ class MetricsDesk:
             )
         return self.metrics.add(rules.merge(increments))
 
+    def on_changes(self, rule: str, records: Iterable[Mapping[str, Any]]) -> int:
+        """Items of another table's stream (old_image, new_image) counted by the domain's
+        `<rule>_increments`: kb_miss, rating. Returns the writes."""
+        count = {"kb_miss": rules.kb_miss_increments, "rating": rules.rating_increments}[rule]
+        increments: list[rules.Increment] = []
+        for record in records:
+            increments += count(record.get("old_image") or {}, record.get("new_image") or {})
+        return self.metrics.add(rules.merge(increments))
+
     @contextmanager
     def counting(self) -> Iterator[None]:
         """Count the counted log events (domain EVENT_METRICS) of an asynchronous invocation

@@ -111,6 +111,9 @@ def test_the_dashboard_shows_the_known_figures_and_downloads_a_chart(
         assert median == "中位数 ≤ 2 分钟"
         binding = supervisor.by("dash-chart-binding")
         assert binding.get_by_test_id("dash-total-binding.locks").inner_text() == "10"
+        ratings = supervisor.by("dash-chart-ratings")
+        assert ratings.get_by_test_id("dash-total-ratings.rated").inner_text() == "50"
+        assert "直接命中" in supervisor.by("dash-missing-kb").inner_text()  # not counted yet
         funnel = supervisor.by("dash-chart-survey")
         assert funnel.get_by_test_id("dash-median-survey.photos").inner_text() == "中位数 ≤ 10 分钟"
         assert "80 (80%)" in funnel.inner_text()  # five photos: 80 of the 100 opened

@@ -67,7 +67,7 @@ def test_the_stream_is_counted_in_one_write_per_counter_and_day(container, api):
 def test_figures_of_a_generated_period_with_known_answers(container, api):
     first = date(2019, 1, 1)
     made = metrics_data.generate(container.metrics.metrics, first, days=10, per_day=1000)
-    assert made.writes == 10 * 13  # counters x days, whatever the messages
+    assert made.writes == 10 * 18  # counters x days, whatever the messages
     figures = _console(api, "GET", "/console/api/dashboard?from=2019-01-01&to=2019-01-10",
                        "auditor1").json_body  # fmt: skip
     messages = _series(_chart(figures, "messages"))["messages.in"]
@@ -219,3 +219,29 @@ def test_wrong_binding_answers_and_the_lock_counted_from_the_real_stream(contain
     binding = _series(_chart(figures, "binding"))
     assert binding["binding.failed"]["total"] == 5
     assert binding["binding.locks"]["total"] == 1
+
+
+def test_knowledge_base_and_satisfaction_counted_from_their_real_streams(container, api):
+    from chalicelib.store.models import KbMissItem
+    from chalicelib.store.ratings import RatingItem
+
+    at = datetime(2019, 12, 12, 15, tzinfo=CHINA).timestamp()
+    for i, outcome in enumerate(["nothing", "candidates", "nothing"]):
+        container.kb_misses.record("2019-12-12", f"dash{i}", "问题", outcome, [], at)
+    for i, score in enumerate([5, 1]):
+        item = RatingItem(ask_id=f"chat:dash-{i}", flow="chat", subject=f"dash-{i}",
+                          status="asked", asked_at=at, expires_at=int(at) + 10**8)  # fmt: skip
+        item.save()
+        item.update(actions=[RatingItem.status.set("rated"), RatingItem.score.set(score),
+                             RatingItem.rated_at.set(at + 60)])  # fmt: skip
+    RatingItem(ask_id="chat:dash-9", flow="chat", subject="dash-9", status="asked",
+               asked_at=at, expires_at=int(at) + 10**8).save()  # asked, never answered
+    container.metrics.on_changes("kb_miss", _stream_records(container, KbMissItem))
+    container.metrics.on_changes("rating", _stream_records(container, RatingItem))
+    figures = _console(api, "GET", "/console/api/dashboard?from=2019-12-12&to=2019-12-12",
+                       "supervisor1").json_body  # fmt: skip
+    kb = _chart(figures, "kb")
+    assert {s["metric"]: s["total"] for s in kb["series"]} == {"kb.candidates": 1, "kb.miss": 2}
+    assert kb["missing"] == ["直接命中"]  # answered at once: not counted yet
+    ratings = {s["metric"]: s["total"] for s in _chart(figures, "ratings")["series"]}
+    assert ratings == {"ratings.asked": 3, "ratings.rated": 2, "ratings.low": 1}

@@ -135,3 +135,18 @@ def test_binding_failures_from_the_minute_count_and_locks_from_a_subject():
     assert m.lockout_increments({}, user) == []  # a user's own failures: counted in the minute
     assert m.lockout_increments(user, locked) == [m.Increment(m.BINDING_LOCKS, "2026-03-01", 11)]
     assert m.lockout_increments(locked, locked) == []
+
+
+def test_knowledge_base_misses_and_ratings():
+    at = _ms("2026-03-01 09:00:00") / 1000
+    miss = {"day": {"S": "2026-03-01"}, "outcome": {"S": "candidates"}, "asked_at": {"N": str(at)}}
+    assert m.kb_miss_increments({}, miss) == [m.Increment(m.KB_CANDIDATES, "2026-03-01", 9)]
+    assert m.kb_miss_increments(miss, dict(miss, chose={"S": "person"})) == []  # a follow-up
+    asked = {"status": {"S": "asked"}, "asked_at": {"N": str(at)}}
+    assert m.rating_increments({}, asked) == [m.Increment(m.RATINGS_ASKED, "2026-03-01", 9)]
+    rated = dict(asked, status={"S": "rated"}, score={"N": "2"}, rated_at={"N": str(at + 3600)})
+    assert m.rating_increments(asked, rated) == [
+        m.Increment(m.RATINGS_RATED, "2026-03-01", 10), m.Increment(m.RATINGS_LOW, "2026-03-01", 10)
+    ]
+    skipped = {"status": {"S": "skipped"}, "asked_at": {"N": str(at)}}
+    assert m.rating_increments({}, skipped) == []
