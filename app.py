@@ -119,8 +119,9 @@ def privacy_notice() -> Response:
 
 @app.on_sqs_message(queue=_names.queue("jobs"), batch_size=1)
 def on_job(event: SQSEvent) -> None:
-    for record in event:
-        services().worker.run(json.loads(record.body))
+    with services().metrics.counting():  # the dashboard's quote funnel (licence photos read)
+        for record in event:
+            services().worker.run(json.loads(record.body))
 
 
 @app.on_sqs_message(queue=_names.queue("outbox"), batch_size=1)
@@ -216,4 +217,14 @@ def on_rating_change(event: DynamoDBEvent) -> None:
     """The dashboard's satisfaction counters: asked, rated, rated low."""
     services().metrics.on_changes(
         "rating", ({"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event)
+    )
+
+
+@app.on_dynamodb_record(
+    stream_arn=_names.stream_arn("quotes"), batch_size=100, starting_position="TRIM_HORIZON"
+)
+def on_quote_change(event: DynamoDBEvent) -> None:
+    """The dashboard's quote funnel: quotes with plans shown."""
+    services().metrics.on_changes(
+        "quote", ({"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event)
     )

@@ -82,6 +82,7 @@ class Settings:
     lockouts_stream_arn: str = ""  # likewise
     kb_misses_stream_arn: str = ""  # likewise
     ratings_stream_arn: str = ""  # likewise
+    quotes_stream_arn: str = ""  # likewise
     claim_status_template_id: str = ""
     claim_notice_fields: str = ""  # "<field key>=<fact>,..." (domain/claim_notice.py)
     claim_progress_url: str = ""  # the notice's link: a claim-progress page, "{claim_no}" filled
@@ -205,6 +206,8 @@ class Settings:
             return self.kb_misses_stream_arn
         if logical == "ratings" and self.ratings_stream_arn:
             return self.ratings_stream_arn
+        if logical == "quotes" and self.quotes_stream_arn:
+            return self.quotes_stream_arn
         table = self.table(logical)
         return f"arn:aws:dynamodb:{self.region}:000000000000:table/{table}/stream/local"
 
@@ -377,6 +380,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         lockouts_stream_arn=env.get("LOCKOUTS_STREAM_ARN", ""),
         kb_misses_stream_arn=env.get("KB_MISSES_STREAM_ARN", ""),
         ratings_stream_arn=env.get("RATINGS_STREAM_ARN", ""),
+        quotes_stream_arn=env.get("QUOTES_STREAM_ARN", ""),
         claim_status_template_id=env.get("WECHAT_TEMPLATE_CLAIM_STATUS", ""),
         claim_notice_fields=env.get("WECHAT_TEMPLATE_CLAIM_FIELDS", ""),
         claim_progress_url=env.get("CLAIMBOT_CLAIM_PROGRESS_URL", ""),

@@ -62,6 +62,9 @@ def day_counters(per_day: int) -> dict[str, list[int]]:
         m.RATINGS_ASKED: _by_hour(per_day // 100),
         m.RATINGS_RATED: _by_hour(per_day // 200),
         m.RATINGS_LOW: _by_hour(per_day // 2000),
+        m.QUOTE_LICENCE: _by_hour(per_day // 100),
+        m.QUOTE_FIELDS: _by_hour(per_day // 100 * 9 // 10),
+        m.QUOTE_PLANS: _by_hour(per_day // 100 * 7 // 10),
     }
 
 

@@ -361,7 +361,7 @@ DASHBOARD_CHARTS: tuple[dict[str, Any], ...] = (
      "series": (("handoffs.opened", "转人工"), ("handoffs.first_response", "首次响应"),
                 ("handoffs.resolved", "解决"))},
     {"key": "quote", "title": "报价漏斗", "kind": "funnel",
-     "series": (("quote.licence", "行驶证照片"), ("quote.fields", "识别字段"),
+     "series": (("quote.licence", "行驶证照片"), ("quote.fields", "识别完成"),
                 ("quote.plans", "展示方案"), ("quote.buy", "要求投保"))},
     {"key": "survey", "title": "自助查勘漏斗", "kind": "funnel",
      "series": (("survey.started", "开始"), ("survey.photos", "五张照片"),

@@ -45,13 +45,16 @@ KB_MISSES = "kb.miss"  # questions the knowledge base had nothing for
 RATINGS_ASKED = "ratings.asked"  # satisfaction questions sent
 RATINGS_RATED = "ratings.rated"  # ... answered with a score
 RATINGS_LOW = "ratings.low"  # ... of 1 or 2
+QUOTE_LICENCE = "quote.licence"  # licence photos taken up for a quote (the worker's OCR job)
+QUOTE_FIELDS = "quote.fields"  # ... whose picture could be read
+QUOTE_PLANS = "quote.plans"  # quotes with plans shown (a quote saved)
 
 METRICS: tuple[str, ...] = (
     MESSAGES_IN, REPLIES_BOT, REPLIES_PEOPLE, NOTICES_SENT, OUTBOX_FAILED,
     HANDOFFS_OPENED, HANDOFFS_ANSWERED, HANDOFFS_RESOLVED,
     SURVEY_STARTED, SURVEY_PHOTOS, SURVEY_RESHOT,
     BINDING_FAILED, BINDING_LOCKS, KB_CANDIDATES, KB_MISSES,
-    RATINGS_ASKED, RATINGS_RATED, RATINGS_LOW,
+    RATINGS_ASKED, RATINGS_RATED, RATINGS_LOW, QUOTE_LICENCE, QUOTE_FIELDS, QUOTE_PLANS,
 )  # fmt: skip
 
 # Durations (first response, resolution): their buckets are read for medians.
@@ -61,6 +64,8 @@ DURATIONS: frozenset[str] = frozenset({HANDOFFS_ANSWERED, HANDOFFS_RESOLVED, SUR
 EVENT_METRICS: Mapping[str, str] = {
     "outbox.dropped": OUTBOX_FAILED,  # the customer unfollowed, or a moment-only message
     "outbox.parked": OUTBOX_FAILED,  # refused by WeChat for good, or no answer in time
+    "licence.photo": QUOTE_LICENCE,  # the worker took a licence photo up
+    "licence.read": QUOTE_FIELDS,  # ... and the OCR read it
 }
 
 
@@ -203,6 +208,14 @@ def kb_miss_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[I
         return []
     metric = KB_CANDIDATES if _plain(new, "outcome") == "candidates" else KB_MISSES
     return [Increment(metric, *day_and_hour(at))]
+
+
+def quote_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Increment]:
+    """A quote saved (the quotes stream): its plans were shown to the customer."""
+    at = _number(new, "created_at")
+    if old or not new or at is None:
+        return []
+    return [Increment(QUOTE_PLANS, *day_and_hour(at))]
 
 
 def rating_increments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Increment]:

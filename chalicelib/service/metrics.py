@@ -85,8 +85,9 @@ class MetricsDesk:
 
     def on_changes(self, rule: str, records: Iterable[Mapping[str, Any]]) -> int:
         """Items of another table's stream (old_image, new_image) counted by the domain's
-        `<rule>_increments`: kb_miss, rating. Returns the writes."""
-        count = {"kb_miss": rules.kb_miss_increments, "rating": rules.rating_increments}[rule]
+        `<rule>_increments`: kb_miss, rating, quote. Returns the writes."""
+        count = {"kb_miss": rules.kb_miss_increments, "rating": rules.rating_increments,
+                 "quote": rules.quote_increments}[rule]  # fmt: skip
         increments: list[rules.Increment] = []
         for record in records:
             increments += count(record.get("old_image") or {}, record.get("new_image") or {})

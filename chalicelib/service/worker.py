@@ -102,6 +102,7 @@ class Worker:
         """OCR a vehicle licence photo and continue the quote conversation with the result."""
         from chalicelib.dialog import quote
 
+        log_event("licence.photo")  # the dashboard's quote funnel counts it (domain/metrics.py)
         saved = self._download_and_keep(payload, QUOTE)  # short-lived unless bought
         fields = self._read(saved[1]) if saved else None
         photo = payload.get("dedupe_key", "")

@@ -118,7 +118,10 @@ def test_the_dashboard_shows_the_known_figures_and_downloads_a_chart(
         assert funnel.get_by_test_id("dash-median-survey.photos").inner_text() == "中位数 ≤ 10 分钟"
         assert "80 (80%)" in funnel.inner_text()  # five photos: 80 of the 100 opened
         assert "通过" in funnel.get_by_test_id("dash-missing-survey").inner_text()  # not kept yet
-        assert "报价漏斗" in supervisor.by("dash-unwired").inner_text()  # not counted yet
+        quote = supervisor.by("dash-chart-quote")
+        assert "70 (70%)" in quote.inner_text()  # plans shown for 70 of 100 licence photos
+        assert "要求投保" in quote.get_by_test_id("dash-missing-quote").inner_text()
+        assert supervisor.by("dash-unwired").count() == 0  # every chart has a counter now
 
         with page.expect_download() as download:
             supervisor.by("dash-csv-messages").click()

@@ -67,7 +67,7 @@ def test_the_stream_is_counted_in_one_write_per_counter_and_day(container, api):
 def test_figures_of_a_generated_period_with_known_answers(container, api):
     first = date(2019, 1, 1)
     made = metrics_data.generate(container.metrics.metrics, first, days=10, per_day=1000)
-    assert made.writes == 10 * 18  # counters x days, whatever the messages
+    assert made.writes == 10 * 21  # counters x days, whatever the messages
     figures = _console(api, "GET", "/console/api/dashboard?from=2019-01-01&to=2019-01-10",
                        "auditor1").json_body  # fmt: skip
     messages = _series(_chart(figures, "messages"))["messages.in"]
@@ -90,8 +90,8 @@ def test_figures_of_a_generated_period_with_known_answers(container, api):
     assert survey["survey.photos"]["median_s"] == 600
     binding = _series(_chart(figures, "binding"))
     assert (binding["binding.failed"]["total"], binding["binding.locks"]["total"]) == (50, 10)
-    assert _chart(figures, "quote")["wired"] is False  # not counted yet: said, not zeros
-    assert _chart(figures, "quote")["series"] == []
+    assert _chart(figures, "quote")["wired"] is False  # a step not counted yet: said, not zeros
+    assert _chart(figures, "quote")["missing"] == ["要求投保"]
 
 
 def test_top_unanswered_questions_from_the_miss_log(container, api):
@@ -245,3 +245,30 @@ def test_knowledge_base_and_satisfaction_counted_from_their_real_streams(contain
     assert kb["missing"] == ["直接命中"]  # answered at once: not counted yet
     ratings = {s["metric"]: s["total"] for s in _chart(figures, "ratings")["series"]}
     assert ratings == {"ratings.asked": 3, "ratings.rated": 2, "ratings.low": 1}
+
+
+def test_the_quote_funnel_from_the_worker_and_the_quotes_stream(container, api):
+    from chalicelib.service.logs import log_event
+    from chalicelib.store.models import QuoteItem
+
+    def funnel(when: str) -> dict[str, int]:
+        figures = _console(api, "GET", f"/console/api/dashboard?from={when}&to={when}",
+                           "supervisor1").json_body  # fmt: skip
+        return {s["metric"]: s["total"] for s in _chart(figures, "quote")["series"]}
+
+    today = datetime.now(CHINA).date().isoformat()
+    before = funnel(today)
+    with container.metrics.counting():  # as app.on_job counts the worker's licence jobs
+        log_event("licence.photo"), log_event("licence.photo"), log_event("licence.read")
+    after = funnel(today)
+    assert after["quote.licence"] - before["quote.licence"] == 2
+    assert after["quote.fields"] - before["quote.fields"] == 1
+
+    at = datetime(2019, 12, 20, 20, tzinfo=CHINA).timestamp()
+    QuoteItem(quote_no="Q-DASH-1", openid="o-dash", created_at=at, valid_until="2020-01-19",
+              quote_input={}, plans=[]).save()  # fmt: skip
+    container.metrics.on_changes("quote", _stream_records(container, QuoteItem))
+    assert funnel("2019-12-20")["quote.plans"] == 1
+    chart = _console(api, "GET", "/console/api/dashboard?from=2019-12-20&to=2019-12-20",
+                     "supervisor1").json_body  # fmt: skip
+    assert _chart(chart, "quote")["missing"] == ["要求投保"]

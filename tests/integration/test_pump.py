@@ -38,6 +38,7 @@ def test_the_pump_finds_the_apps_own_sqs_handlers():
         ("claimbot-local-lockouts", app.on_lockout_change),  # likewise
         ("claimbot-local-kb_misses", app.on_kb_miss_change),  # likewise
         ("claimbot-local-ratings", app.on_rating_change),  # likewise
+        ("claimbot-local-quotes", app.on_quote_change),  # likewise
     ]
     assert [(b.name, b.handler, b.every_s) for b in schedules] == [
         ("watchdog", app.watchdog, 60.0)  # a chat's 2-minute first-response target needs it

@@ -150,3 +150,13 @@ def test_knowledge_base_misses_and_ratings():
     ]
     skipped = {"status": {"S": "skipped"}, "asked_at": {"N": str(at)}}
     assert m.rating_increments({}, skipped) == []
+
+
+def test_the_quote_funnel_steps():
+    at = _ms("2026-03-01 20:30:00") / 1000
+    saved = {"quote_no": {"S": "Q1"}, "created_at": {"N": str(at)}}
+    assert m.quote_increments({}, saved) == [m.Increment(m.QUOTE_PLANS, "2026-03-01", 20)]
+    assert m.quote_increments(saved, saved) == []  # a sale recorded on it later
+    photo = m.Increment(m.QUOTE_LICENCE, "2026-03-01", 20)
+    assert m.event_increments("licence.photo", at) == [photo]
+    assert m.event_increments("licence.read", at)[0].metric == m.QUOTE_FIELDS
