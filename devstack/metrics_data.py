@@ -77,17 +77,19 @@ def _buckets(metric: str, total: int) -> dict[str, int]:
 
 
 def updates(first: date, days: int, per_day: int) -> list[dict[tuple[str, str], dict[str, int]]]:
-    """Day by day, the updates the aggregator would have written (domain merge's shape)."""
+    """Day by day, the updates the aggregator would have written (domain merge's shape: the
+    day's item, and the hours of its month's item)."""
     counters = day_counters(per_day)
-    return [
-        {
-            (metric, (first + timedelta(offset)).isoformat()):
-                {"n": sum(hours)} | {m.hour_attr(h): c for h, c in enumerate(hours) if c}
-                | _buckets(metric, sum(hours))
-            for metric, hours in counters.items()
-        }
-        for offset in range(days)
-    ]  # fmt: skip
+    out = []
+    for offset in range(days):
+        day = (first + timedelta(offset)).isoformat()
+        one: dict[tuple[str, str], dict[str, int]] = {}
+        for metric, hours in counters.items():
+            by_hour = {m.hour_attr(h): c for h, c in enumerate(hours) if c}
+            one[(metric, day)] = {"n": sum(hours)} | by_hour | _buckets(metric, sum(hours))
+            one[(metric, m.month_key(day))] = dict(by_hour)
+        out.append(one)
+    return out
 
 
 def generate(metrics: object, first: date, days: int, per_day: int) -> Generated:

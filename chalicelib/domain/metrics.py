@@ -253,8 +253,15 @@ def bucket_attr(index: int) -> str:
     return f"b{index:02d}"
 
 
+def month_key(day: str) -> str:
+    """The sort key of a month's item beside the days' ("M2026-03"): its hours, so a period's
+    hours read one item per whole month (day keys never sort among them)."""
+    return "M" + day[:7]
+
+
 def merge(increments: Iterable[Increment]) -> dict[tuple[str, str], dict[str, int]]:
-    """One update per (metric, day): attribute -> how much to ADD."""
+    """One update per (metric, day), and per (metric, month) for the hours: attribute -> how
+    much to ADD."""
     updates: dict[tuple[str, str], dict[str, int]] = {}
     for inc in increments:
         adds = updates.setdefault((inc.metric, inc.day), {})
@@ -263,7 +270,28 @@ def merge(increments: Iterable[Increment]) -> dict[tuple[str, str], dict[str, in
         if inc.seconds is not None:
             attr = bucket_attr(bucket_of(inc.seconds))
             adds[attr] = adds.get(attr, 0) + inc.n
+        month = updates.setdefault((inc.metric, month_key(inc.day)), {})
+        month[hour_attr(inc.hour)] = month.get(hour_attr(inc.hour), 0) + inc.n
     return updates
+
+
+def whole_months(first: date, last: date) -> tuple[list[str], list[tuple[date, date]]]:
+    """The months wholly inside first..last (their month keys), and the day ranges left."""
+    months: list[str] = []
+    rest: list[tuple[date, date]] = []
+    start = first
+    month_start = first.replace(day=1)
+    while month_start <= last:
+        next_month = (month_start + timedelta(32)).replace(day=1)
+        if month_start >= first and next_month - timedelta(1) <= last:
+            if start < month_start:
+                rest.append((start, month_start - timedelta(1)))
+            months.append(month_key(month_start.isoformat()))
+            start = next_month
+        month_start = next_month
+    if start <= last:
+        rest.append((start, last))
+    return months, rest
 
 
 def median(buckets: list[int]) -> float | None:

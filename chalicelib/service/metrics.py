@@ -141,17 +141,23 @@ class MetricsDesk:
     def _series(
         self, metric: str, first: Any, last: Any, day_list: list[str], hourly: bool
     ) -> dict[str, Any]:
-        from chalicelib.store.metrics import figures
+        from chalicelib.store.metrics import figures, month_hours
 
         by_day = dict.fromkeys(day_list, 0)
-        hours = [0] * rules.HOURS
         buckets = [0] * len(rules.BUCKETS)
         durations = metric in rules.DURATIONS
-        for item in self.metrics.between(metric, first, last, hourly, durations):
-            total, by_hour, by_bucket = figures(item)
+        for item in self.metrics.between(metric, first, last, False, durations):
+            total, _, by_bucket = figures(item)
             by_day[item.day] = total
-            hours = [a + b for a, b in zip(hours, by_hour, strict=True)]
             buckets = [a + b for a, b in zip(buckets, by_bucket, strict=True)]
+        hours = [0] * rules.HOURS
+        if hourly:  # whole months from their own items, the days around them one by one
+            months, rest = rules.whole_months(first, last)
+            hours = month_hours(self.metrics, metric, months)
+            for start, end in rest:
+                for item in self.metrics.between(metric, start, end, hours=True):
+                    _, by_hour, _ = figures(item)
+                    hours = [a + b for a, b in zip(hours, by_hour, strict=True)]
         return {
             "daily": [by_day[d] for d in day_list],
             "hours": hours if hourly else None,

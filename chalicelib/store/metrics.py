@@ -33,12 +33,14 @@ class MetricItem(Model):
 class Metrics:
     def add(self, updates: dict[tuple[str, str], dict[str, int]]) -> int:
         """Each (metric, day)'s attributes increased by their amounts (domain merge): one
-        UpdateItem per counter and day. Returns how many were written."""
+        UpdateItem per counter and day or month. Returns how many were written."""
+        written = 0
         for (metric, day), adds in updates.items():
-            MetricItem(metric, day).update(
-                actions=[getattr(MetricItem, attr).add(amount) for attr, amount in adds.items()]
-            )
-        return len(updates)
+            actions = [getattr(MetricItem, attr).add(n) for attr, n in adds.items() if n]
+            if actions:  # nothing to add: nothing written
+                MetricItem(metric, day).update(actions=actions)
+                written += 1
+        return written
 
     def between(
         self, metric: str, first: date, last: date, hours: bool = False, buckets: bool = False
@@ -55,6 +57,19 @@ class Metrics:
             MetricItem.day.between(first.isoformat(), last.isoformat()),
             attributes_to_get=wanted,
         )
+
+def month_hours(metrics: Metrics, metric: str, months: list[str]) -> list[int]:
+    """The hours of whole months (their items beside the days': domain month_key)."""
+    hours = [0] * rules.HOURS
+    if not months:
+        return hours
+    wanted = ["metric", "day"] + [rules.hour_attr(h) for h in range(rules.HOURS)]
+    for item in MetricItem.query(
+        metric, MetricItem.day.between(months[0], months[-1]), attributes_to_get=wanted
+    ):
+        hours = [a + int(getattr(item, rules.hour_attr(h)) or 0) for h, a in enumerate(hours)]
+    return hours
+
 
 def figures(item: MetricItem) -> tuple[int, list[int], list[int]]:
     """(total, by hour, duration buckets) of one day's counter."""

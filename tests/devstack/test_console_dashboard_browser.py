@@ -61,6 +61,8 @@ def _seed(urls, folder: Path) -> None:
             "expires_at": {"N": "4102444800"}})  # fmt: skip
     for day in metrics_data.updates(FIRST, days=10, per_day=1000):
         for (metric, iso), adds in day.items():
+            if not any(adds.values()):
+                continue  # nothing to add (as store/metrics.py skips it)
             dynamodb.update_item(
                 TableName=table,
                 Key={"metric": {"S": metric}, "day": {"S": iso}},

@@ -52,7 +52,8 @@ def test_the_stream_is_counted_in_one_write_per_counter_and_day(container, api):
         _record("2019-05-02 08:00:00", "out", "template"),
         _record("2019-05-02 08:00:00", "out", "template", event="MODIFY"),  # not new
     ]
-    assert container.metrics.on_stream(records) == 4  # in, bot, people (05-01); notices (05-02)
+    # in, bot, people (05-01); notices (05-02); and the month's hours of each
+    assert container.metrics.on_stream(records) == 4 + 4
     figures = _console(api, "GET", "/console/api/dashboard?from=2019-05-01&to=2019-05-02",
                        "supervisor1").json_body  # fmt: skip
     assert figures["days"] == ["2019-05-01", "2019-05-02"]
@@ -67,7 +68,8 @@ def test_the_stream_is_counted_in_one_write_per_counter_and_day(container, api):
 def test_figures_of_a_generated_period_with_known_answers(container, api):
     first = date(2019, 1, 1)
     made = metrics_data.generate(container.metrics.metrics, first, days=10, per_day=1000)
-    assert made.writes == 10 * 21  # counters x days, whatever the messages
+    # counters x days and their months, whatever the traffic (1-2 scores: none at this volume)
+    assert made.writes == 10 * 20 * 2 and made.totals["ratings.low"] == 0
     figures = _console(api, "GET", "/console/api/dashboard?from=2019-01-01&to=2019-01-10",
                        "auditor1").json_body  # fmt: skip
     messages = _series(_chart(figures, "messages"))["messages.in"]
@@ -146,7 +148,7 @@ def test_handoffs_by_hour_with_median_first_response_and_resolution(container, a
         records += [{"old_image": {}, "new_image": opened},
                     {"old_image": opened, "new_image": answered},
                     {"old_image": answered, "new_image": ended}]  # fmt: skip
-    assert container.metrics.on_handoffs(records) == 3  # one write per counter and day
+    assert container.metrics.on_handoffs(records) == 3 + 3  # per counter and day, and month
     figures = _console(api, "GET", "/console/api/dashboard?from=2019-09-09&to=2019-09-09",
                        "supervisor1").json_body  # fmt: skip
     series = _series(_chart(figures, "handoffs"))
@@ -272,3 +274,20 @@ def test_the_quote_funnel_from_the_worker_and_the_quotes_stream(container, api):
     chart = _console(api, "GET", "/console/api/dashboard?from=2019-12-20&to=2019-12-20",
                      "supervisor1").json_body  # fmt: skip
     assert _chart(chart, "quote")["missing"] == ["要求投保"]
+
+
+def test_hours_of_whole_months_come_from_the_month_items(container, api):
+    """2018-01-25..2018-03-05: January's end and March's start by day, February from its
+    month item; the same hours as adding every day's."""
+    first, days = date(2018, 1, 25), 40
+    for day in metrics_data.updates(first, days, per_day=500):
+        container.metrics.metrics.add({k: v for k, v in day.items() if k[0] == "messages.in"})
+    expected = [c * days for c in metrics_data.day_counters(500)["messages.in"]]
+    figures = _console(api, "GET", "/console/api/dashboard?from=2018-01-25&to=2018-03-05",
+                       "supervisor1").json_body  # fmt: skip
+    messages = _series(_chart(figures, "hours"))["messages.in"]
+    assert messages["hours"] == expected and sum(expected) == 20_000 == messages["total"]
+    part = _console(api, "GET", "/console/api/dashboard?from=2018-02-01&to=2018-02-28",
+                    "supervisor1").json_body  # fmt: skip
+    february = _series(_chart(part, "hours"))["messages.in"]
+    assert sum(february["hours"]) == 28 * 500 == february["total"]

@@ -46,6 +46,8 @@ def test_a_batch_becomes_one_update_per_counter_and_day():
         (m.MESSAGES_IN, "2026-03-01"): {"n": 4, "h09": 3, "h10": 1},
         (m.MESSAGES_IN, "2026-03-02"): {"n": 1, "h09": 1},
         (m.REPLIES_BOT, "2026-03-01"): {"n": 1, "h09": 1, "b01": 1},
+        (m.MESSAGES_IN, "M2026-03"): {"h09": 4, "h10": 1},  # the month's hours
+        (m.REPLIES_BOT, "M2026-03"): {"h09": 1},
     }
 
 
@@ -160,3 +162,14 @@ def test_the_quote_funnel_steps():
     photo = m.Increment(m.QUOTE_LICENCE, "2026-03-01", 20)
     assert m.event_increments("licence.photo", at) == [photo]
     assert m.event_increments("licence.read", at)[0].metric == m.QUOTE_FIELDS
+
+
+def test_whole_months_and_the_days_around_them():
+    assert m.whole_months(date(2025, 1, 1), date(2025, 3, 31)) == (
+        ["M2025-01", "M2025-02", "M2025-03"], [])  # fmt: skip
+    assert m.whole_months(date(2025, 1, 5), date(2025, 4, 3)) == (
+        ["M2025-02", "M2025-03"],
+        [(date(2025, 1, 5), date(2025, 1, 31)), (date(2025, 4, 1), date(2025, 4, 3))],
+    )
+    assert m.whole_months(date(2025, 1, 5), date(2025, 1, 20)) == (
+        [], [(date(2025, 1, 5), date(2025, 1, 20))])  # fmt: skip
