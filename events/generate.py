@@ -303,6 +303,70 @@ def stream_event() -> dict[str, Any]:
     }
 
 
+def metrics_stream_event(
+    table: str, keys: dict[str, Any], old: dict[str, Any] | None, new: dict[str, Any]
+) -> dict[str, Any]:
+    """A record of another table's stream, as the dashboard's aggregators get it."""
+    arn = (
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/claimbot-{STAGE}-{table}"
+        "/stream/2026-11-01T00:00:00.000"
+    )
+    change: dict[str, Any] = {
+        "ApproximateCreationDateTime": TIMESTAMP,
+        "Keys": keys,
+        "NewImage": {**keys, **new},
+        "SequenceNumber": "333000000000000000001",
+        "SizeBytes": 256,
+        "StreamViewType": "NEW_AND_OLD_IMAGES" if table != "conversations" else "NEW_IMAGE",
+    }
+    if old is not None:
+        change["OldImage"] = {**keys, **old}
+    return {
+        "Records": [
+            {
+                "eventID": "e4da3b7fbbce2345d7772b0674a318d5",
+                "eventName": "INSERT" if old is None else "MODIFY",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": REGION,
+                "dynamodb": change,
+                "eventSourceARN": arn,
+            }
+        ]
+    }
+
+
+def metrics_events() -> dict[str, dict[str, Any]]:
+    """One sample per aggregator of the dashboard's counters (service/metrics.py)."""
+    at = {"N": str(TIMESTAMP)}
+    openid = {"openid": {"S": CUSTOMER}}
+    return {
+        "dynamodb-conversations-insert.json": metrics_stream_event(
+            "conversations", {**openid, "record_id": {"S": f"{TIMESTAMP * 1000}#in#a1b2c3"}},
+            None, {"direction": {"S": "in"}, "channel": {"S": "webhook"},
+                   "msg_type": {"S": "text"}}),
+        "dynamodb-handoffs-modify.json": metrics_stream_event(
+            "handoffs", openid, {"handoff_id": {"S": "h1"}, "started_at": at},
+            {"handoff_id": {"S": "h1"}, "started_at": at, "answered_at": at,
+             "first_response_s": {"N": "95"}}),
+        "dynamodb-surveys-insert.json": metrics_stream_event(
+            "surveys", {"claim_no": {"S": CLAIM_NO}}, None,
+            {"state": {"S": "open"}, "started_at": at, "last_activity": at,
+             "submissions": {"N": "0"}, "reshoot": {"S": "[]"}}),
+        "dynamodb-lockouts-modify.json": metrics_stream_event(
+            "lockouts", {"subject": {"S": f"all:{TIMESTAMP // 60}"}}, {"failures": {"N": "1"}},
+            {"failures": {"N": "2"}}),
+        "dynamodb-kb-misses-insert.json": metrics_stream_event(
+            "kb_misses", {"day": {"S": "2026-11-18"}, "miss_id": {"S": "m1"}}, None,
+            {"outcome": {"S": "candidates"}, "asked_at": at}),
+        "dynamodb-ratings-modify.json": metrics_stream_event(
+            "ratings", {"ask_id": {"S": "chat:h1"}}, {"status": {"S": "asked"}, "asked_at": at},
+            {"status": {"S": "rated"}, "asked_at": at, "rated_at": at, "score": {"N": "5"}}),
+        "dynamodb-quotes-insert.json": metrics_stream_event(
+            "quotes", {"quote_no": {"S": "Q202611180001"}}, None, {"created_at": at}),
+    }  # fmt: skip
+
+
 def schedule_event() -> dict[str, Any]:
     """`sam local generate-event events scheduled`."""
     return {
@@ -325,6 +389,7 @@ def all_events() -> dict[str, dict[str, Any]]:
         **console_events(),
         **queue_events(),
         "dynamodb-claims-modify.json": stream_event(),
+        **metrics_events(),
         "schedule-watchdog.json": schedule_event(),
     }
 
@@ -341,6 +406,13 @@ FUNCTION_OF = {
     "sqs-jobs-media-fetch.json": "OnJob",
     "sqs-outbox-custom-text.json": "OnOutbox",
     "dynamodb-claims-modify.json": "OnClaimChange",
+    "dynamodb-conversations-insert.json": "OnConversationRecord",
+    "dynamodb-handoffs-modify.json": "OnHandoffChange",
+    "dynamodb-surveys-insert.json": "OnSurveyChange",
+    "dynamodb-lockouts-modify.json": "OnLockoutChange",
+    "dynamodb-kb-misses-insert.json": "OnKbMissChange",
+    "dynamodb-ratings-modify.json": "OnRatingChange",
+    "dynamodb-quotes-insert.json": "OnQuoteChange",
     "schedule-watchdog.json": "Watchdog",
 }
 

@@ -54,6 +54,13 @@ ORDER = (  # the samples in the order they are invoked (the outbox one needs the
     "sqs-jobs-media-fetch.json",
     "sqs-outbox-custom-text.json",
     "dynamodb-claims-modify.json",
+    "dynamodb-conversations-insert.json",  # the dashboard's aggregators
+    "dynamodb-handoffs-modify.json",
+    "dynamodb-surveys-insert.json",
+    "dynamodb-lockouts-modify.json",
+    "dynamodb-kb-misses-insert.json",
+    "dynamodb-ratings-modify.json",
+    "dynamodb-quotes-insert.json",
     "schedule-watchdog.json",
 )
 AWS_ENV = (
@@ -232,6 +239,13 @@ def test_handlers_are_the_apps(template):
         "OnJob": "app.on_job",
         "OnOutbox": "app.on_outbox",
         "OnClaimChange": "app.on_claim_change",
+        "OnConversationRecord": "app.on_conversation_record",  # the dashboard's aggregators
+        "OnHandoffChange": "app.on_handoff_change",
+        "OnSurveyChange": "app.on_survey_change",
+        "OnLockoutChange": "app.on_lockout_change",
+        "OnKbMissChange": "app.on_kb_miss_change",
+        "OnRatingChange": "app.on_rating_change",
+        "OnQuoteChange": "app.on_quote_change",
         "Watchdog": "app.watchdog",
     }
     assert template["Resources"]["OnJob"]["Properties"]["PackageType"] == "Image"
