@@ -726,7 +726,8 @@ def test_emulator_lists_the_claim_status_template_the_devstack_uses():
             params={"access_token": token},
             timeout=5,
         ).json()["template_list"]
-    assert [t["template_id"] for t in listed] == [defaults.CLAIM_STATUS_TEMPLATE]
+    assert [t["template_id"] for t in listed] == [defaults.CLAIM_STATUS_TEMPLATE,
+                                                  defaults.RENEWAL_TEMPLATE]  # fmt: skip
     template = templates[defaults.CLAIM_STATUS_TEMPLATE]
     assert template["title"] == "理赔进度通知"
     # the typed fields of a category template chalicelib/service/notifier.py fills (by its
