@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Rate, Response
 
@@ -159,6 +159,11 @@ def on_claim_change(event: DynamoDBEvent) -> dict[str, list[dict[str, str]]]:
     return {"batchItemFailures": [{"itemIdentifier": failed}] if failed else []}
 
 
+def _changes(event: DynamoDBEvent) -> Iterator[dict[str, Any]]:
+    """A stream batch's records as the dashboard's counters read them (old and new images)."""
+    return ({"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event)
+
+
 @app.on_dynamodb_record(
     stream_arn=_names.stream_arn("conversations"), batch_size=100,
     starting_position="TRIM_HORIZON",
@@ -175,9 +180,7 @@ def on_conversation_record(event: DynamoDBEvent) -> None:
 )
 def on_handoff_change(event: DynamoDBEvent) -> None:
     """The dashboard's handoff counters: opened, first response, resolution (with durations)."""
-    services().metrics.on_handoffs(
-        {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
-    )
+    services().metrics.on_handoffs(_changes(event))
 
 
 @app.on_dynamodb_record(
@@ -185,9 +188,7 @@ def on_handoff_change(event: DynamoDBEvent) -> None:
 )
 def on_survey_change(event: DynamoDBEvent) -> None:
     """The dashboard's self-survey funnel: opened, five photos in (with the time), re-shoot."""
-    services().metrics.on_surveys(
-        {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
-    )
+    services().metrics.on_surveys(_changes(event))
 
 
 @app.on_dynamodb_record(
@@ -195,9 +196,7 @@ def on_survey_change(event: DynamoDBEvent) -> None:
 )
 def on_lockout_change(event: DynamoDBEvent) -> None:
     """The dashboard's binding counters: failed attempts and locks."""
-    services().metrics.on_lockouts(
-        {"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event
-    )
+    services().metrics.on_lockouts(_changes(event))
 
 
 @app.on_dynamodb_record(
@@ -206,7 +205,7 @@ def on_lockout_change(event: DynamoDBEvent) -> None:
 def on_kb_miss_change(event: DynamoDBEvent) -> None:
     """The dashboard's knowledge-base counters: questions given choices, or nothing."""
     services().metrics.on_changes(
-        "kb_miss", ({"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event)
+        "kb_miss", _changes(event)
     )
 
 
@@ -216,7 +215,7 @@ def on_kb_miss_change(event: DynamoDBEvent) -> None:
 def on_rating_change(event: DynamoDBEvent) -> None:
     """The dashboard's satisfaction counters: asked, rated, rated low."""
     services().metrics.on_changes(
-        "rating", ({"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event)
+        "rating", _changes(event)
     )
 
 
@@ -226,5 +225,5 @@ def on_rating_change(event: DynamoDBEvent) -> None:
 def on_quote_change(event: DynamoDBEvent) -> None:
     """The dashboard's quote funnel: quotes with plans shown."""
     services().metrics.on_changes(
-        "quote", ({"old_image": r.old_image or {}, "new_image": r.new_image or {}} for r in event)
+        "quote", _changes(event)
     )

@@ -2,48 +2,22 @@
 // auditors: messages, the bot's share of the answers, notices and failures, with charts drawn
 // from the daily counters (chalicelib/service/metrics.py); each chart downloads as CSV. Charts
 // whose counters are not kept yet say so instead of showing zeros.
-import { useEffect, useState } from "preact/hooks";
-import { ApiError, api, errorText } from "../../api";
 import { useTitle } from "../../hooks";
 import { labels } from "../../labels";
 import type { Route } from "../../router";
 import { can } from "../../session";
+import { PeriodForm, periodOf, usePeriodReport } from "../../ui/period";
 import { ChartBody } from "./charts";
 import { downloadCsv } from "./csv";
 import "./dashboard.css";
-import { PeriodForm, type Period, periodParams } from "./period";
 import type { Chart, DashboardReport } from "./types";
 
 export const mayViewDashboard = (): boolean => can("view_ratings");
 
-type Load =
-  | { phase: "loading" }
-  | { phase: "failed"; error: string }
-  | { phase: "ready"; report: DashboardReport };
-
 export function DashboardPage({ route }: { route: Route }) {
   useTitle(`看板 · ${labels().app_title}`);
-  const period: Period = { from: route.params.get("from") ?? "", to: route.params.get("to") ?? "" };
-  const query = new URLSearchParams(periodParams(period)).toString();
-  const [load, setLoad] = useState<Load>({ phase: "loading" });
-
-  useEffect(() => {
-    let live = true;
-    setLoad({ phase: "loading" });
-    api<DashboardReport>(`/dashboard${query ? `?${query}` : ""}`).then(
-      (report) => {
-        if (live) setLoad({ phase: "ready", report });
-      },
-      (err: unknown) => {
-        if (live && !(err instanceof ApiError && err.status === 401)) {
-          setLoad({ phase: "failed", error: errorText(err) });
-        }
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [query, route.seq]);
+  const period = periodOf(route);
+  const load = usePeriodReport<DashboardReport>("/dashboard", route);
 
   return (
     <section class="dash-page" data-testid="dashboard-view">
@@ -59,9 +33,16 @@ export function DashboardPage({ route }: { route: Route }) {
         <PeriodForm
           key={`${load.report.from}-${load.report.to}`}
           initial={{ from: load.report.from, to: load.report.to }}
+          page="dashboard"
+          prefix="dash"
         />
       ) : (
-        <PeriodForm key={query} initial={period} />
+        <PeriodForm
+          key={`${period.from}-${period.to}`}
+          initial={period}
+          page="dashboard"
+          prefix="dash"
+        />
       )}
       {load.phase === "loading" && <p class="muted pad">加载中…</p>}
       {load.phase === "failed" && (

@@ -2,48 +2,22 @@
 // auditors: over a chosen period (in the hash), the overall average, per flow and per staff
 // member (average, counts, the spread of scores), the questions not sent and why, and the
 // latest comments (masked).
-import { useEffect, useState } from "preact/hooks";
-import { ApiError, api, errorText } from "../../api";
 import { useTitle } from "../../hooks";
 import { labels } from "../../labels";
 import type { Route } from "../../router";
 import { can } from "../../session";
+import { PeriodForm, periodOf, usePeriodReport } from "../../ui/period";
 import { Comments } from "./comments";
 import { Distribution, FiguresTable, averageText } from "./figures";
-import { PeriodForm, type Period, periodParams } from "./period";
 import "./ratings.css";
 import type { RatingsReport } from "./types";
 
 export const mayViewRatings = (): boolean => can("view_ratings");
 
-type Load =
-  | { phase: "loading" }
-  | { phase: "failed"; error: string }
-  | { phase: "ready"; report: RatingsReport };
-
 export function RatingsPage({ route }: { route: Route }) {
   useTitle(`满意度 · ${labels().app_title}`);
-  const period: Period = { from: route.params.get("from") ?? "", to: route.params.get("to") ?? "" };
-  const query = new URLSearchParams(periodParams(period)).toString();
-  const [load, setLoad] = useState<Load>({ phase: "loading" });
-
-  useEffect(() => {
-    let live = true;
-    setLoad({ phase: "loading" });
-    api<RatingsReport>(`/ratings${query ? `?${query}` : ""}`).then(
-      (report) => {
-        if (live) setLoad({ phase: "ready", report });
-      },
-      (err: unknown) => {
-        if (live && !(err instanceof ApiError && err.status === 401)) {
-          setLoad({ phase: "failed", error: errorText(err) });
-        }
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [query, route.seq]);
+  const period = periodOf(route);
+  const load = usePeriodReport<RatingsReport>("/ratings", route);
 
   return (
     <section class="ratings-page" data-testid="ratings-view">
@@ -63,9 +37,16 @@ export function RatingsPage({ route }: { route: Route }) {
         <PeriodForm
           key={`${load.report.from}-${load.report.to}`}
           initial={{ from: load.report.from, to: load.report.to }}
+          page="ratings"
+          prefix="ratings"
         />
       ) : (
-        <PeriodForm key={query} initial={period} />
+        <PeriodForm
+          key={`${period.from}-${period.to}`}
+          initial={period}
+          page="ratings"
+          prefix="ratings"
+        />
       )}
       {load.phase === "loading" && <p class="muted pad">加载中…</p>}
       {load.phase === "failed" && (
